@@ -1,0 +1,103 @@
+"""Every detection threshold and alarm timing, in one place, with unit and origin.
+
+``Config()`` holds the defaults below; ``Config.from_dict(d)`` returns a copy
+with some values overridden after range checks. Detectors copy the values they
+need into their own attributes at construction, so the per-sample path never
+looks a value up here.
+
+Units: time in ms, acceleration in mg, angular rate in 0.1 dps (ddps), angles
+in degrees, load in N. Origins are cited per value:
+  [PNA]   DGUV Regel 112-139 / DGUV Information 212-139 Annex 2 and
+          DIN VDE V 0825-1 (lone-worker alarm devices, "Personen-Notsignal-Anlagen").
+  [DS]    LSM6DSO/LSM6DSOX datasheet (ST, DocID 029813): full scales.
+  [DEV]   chosen on the development recordings in ../shared/datasets
+          (see docs/SCORING.md for the current scores); retune there, never per file.
+  [TAP]   human foot-tapping rates: inter-tap intervals of about 150-800 ms
+          (issue 4; finger/foot tapping literature gives 150-200 ms fastest).
+
+Errors: ``from_dict`` raises ValueError naming the field for an unknown name, a
+non-integer value or a value outside its range.
+"""
+
+# name: (default, min, max, unit, origin)
+_TABLE = (
+    # --- sampling ---
+    ("RATE_HZ", 100, 50, 208, "Hz", "[DS] LSM6DSO ODR 104 Hz, traces resampled to 100 Hz"),
+    ("ACC_FULL_SCALE_MG", 16000, 2000, 16000, "mg", "[DS] +-16 g full scale"),
+    ("GYRO_FULL_SCALE_DDPS", 20000, 1250, 20000, "0.1 dps", "[DS] +-2000 dps full scale"),
+    # --- features ---
+    ("GRAVITY_SHIFT", 5, 2, 8, "log2 samples", "[DEV] gravity EMA, time constant 2^5 samples = 320 ms at 100 Hz"),
+    ("ACTIVITY_SHIFT", 7, 3, 9, "log2 samples", "[DEV] activity EMA, time constant 2^7 samples = 1.28 s"),
+    ("TILT_EVERY", 5, 1, 50, "samples", "tilt recomputed every 5 samples (20 Hz): tilt changes slowly"),
+    # --- posture ---
+    ("TILT_NOT_UPRIGHT_DEG", 55, 30, 80, "deg", "[PNA] tilt alarm angle, practice 45-60 deg"),
+    ("TILT_UPRIGHT_DEG", 40, 10, 70, "deg", "hysteresis below the not-upright angle"),
+    ("STILL_ACTIVITY_MG", 60, 5, 1000, "mg", "[DEV] mean |dynamic acc| below which the foot is still"),
+    ("STILL_ROTATION_DDPS", 200, 10, 5000, "0.1 dps", "[DEV] mean |angular rate| below which the foot is still"),
+    ("STILL_LOAD_N", 15, 1, 500, "N", "[DEV] mean |load change| below which a pressure-only foot is still"),
+    ("LOAD_ON_N", 100, 5, 2000, "N", "[DEV] insole load meaning weight on the foot (about 1/7 of a 75 kg body)"),
+    # --- fall ---
+    ("IMPACT_MG", 3000, 1500, 16000, "mg", "[DEV] |a| peak that opens a fall-suspected window"),
+    ("FALL_CONFIRM_MS", 2500, 500, 10000, "ms", "[PNA] fall recognised <= 3 s after impact (target)"),
+    ("FALL_TILT_HOLD_MS", 600, 100, 5000, "ms", "[DEV] not upright this long inside the window confirms a fall"),
+    # --- man-down ---
+    ("MAN_DOWN_STILL_MS", 30000, 5000, 75000, "ms", "[PNA] man-down <= 60 s incl. pre-alarm (norm max 90 s)"),
+    # --- alarm lifecycle ---
+    ("PRE_ALARM_MS", 15000, 5000, 45000, "ms", "[PNA] pre-alarm required, <= 45 s; 15 s default"),
+    ("RECOVERY_MS", 3000, 1000, 10000, "ms", "upright (and loaded) this long cancels a pre-alarm"),
+    # --- triple tap (silent SOS) ---
+    ("STRIKE_MG", 2500, 500, 16000, "mg", "[DEV] lateral |dynamic acc| of a foot-to-foot strike"),
+    ("STRIKE_LATERAL_RATIO", 2, 1, 8, "ratio", "[DEV] lateral component must dominate the other axes by this factor"),
+    ("STRIKE_MAX_LOAD_N", 150, 10, 2000, "N", "striking foot unloaded or lightly loaded (issue 4)"),
+    ("STRIKE_REFRACTORY_MS", 100, 20, 300, "ms", "one strike rings for <100 ms"),
+    ("STRIKE_GAP_MIN_MS", 150, 50, 400, "ms", "[TAP] fastest deliberate strike interval"),
+    ("STRIKE_GAP_MAX_MS", 800, 400, 2000, "ms", "[TAP] slowest strike interval"),
+    ("GESTURE_MAX_MS", 2500, 1000, 5000, "ms", "[TAP] whole three-strike gesture"),
+    ("GESTURE_LOCKOUT_MS", 2500, 500, 10000, "ms", "after an SOS, strikes are ignored: 4-5 strikes trigger once"),
+)
+
+
+class Config:
+    """Detection thresholds and timings; attributes named as in ``_TABLE``.
+
+    ``Config()`` gives the defaults. All values are ints.
+    """
+
+    def __init__(self):
+        for row in _TABLE:
+            setattr(self, row[0], row[1])
+
+    @staticmethod
+    def describe():
+        """Return the table: tuples (name, default, min, max, unit, origin)."""
+        return _TABLE
+
+    @classmethod
+    def from_dict(cls, values):
+        """Return a Config with ``values`` (name -> int) over the defaults.
+
+        Raises ValueError naming the field for an unknown name, a non-int
+        (bools included) or an out-of-range value, and for the cross-field
+        rule TILT_UPRIGHT_DEG < TILT_NOT_UPRIGHT_DEG.
+        """
+        cfg = cls()
+        rows = {}
+        for row in _TABLE:
+            rows[row[0]] = row
+        for name in values:
+            if name not in rows:
+                raise ValueError("config: unknown field %r" % (name,))
+            v = values[name]
+            if type(v) is not int:
+                raise ValueError("config: %s must be an integer, got %r" % (name, v))
+            row = rows[name]
+            if v < row[2] or v > row[3]:
+                raise ValueError(
+                    "config: %s=%d outside %d..%d %s" % (name, v, row[2], row[3], row[4])
+                )
+            setattr(cfg, name, v)
+        if cfg.TILT_UPRIGHT_DEG >= cfg.TILT_NOT_UPRIGHT_DEG:
+            raise ValueError("config: TILT_UPRIGHT_DEG must be below TILT_NOT_UPRIGHT_DEG")
+        if cfg.STRIKE_GAP_MIN_MS >= cfg.STRIKE_GAP_MAX_MS:
+            raise ValueError("config: STRIKE_GAP_MIN_MS must be below STRIKE_GAP_MAX_MS")
+        return cfg

@@ -1,0 +1,68 @@
+"""The per-sample core: features -> posture + tap -> alarm lifecycle -> events.
+
+    core = Core(Config(), zones=8, zone_x=xs, zone_y=ys, imu=True)
+    frame = new_frame()
+    ...fill frame...
+    if core.step(t_ms, frame):          # number of queued events
+        read core.events.t/type/cause/detail[:core.events.count]
+        core.events.clear()
+
+``step`` allocates nothing and reads no clock: ``t_ms`` is trace-relative
+milliseconds and must not decrease. ``state`` combines posture and alarm
+lifecycle into the timeline states STATE_NAMES.
+"""
+from .compat import const
+from .events import EventQueue
+from .features import Features
+from .lifecycle import ALARM, PRE_ALARM, AlarmLifecycle
+from .posture import PostureDetector
+from .tap import TapDetector
+
+STATE_PRE_ALARM = const(3)
+STATE_ALARM = const(4)
+STATE_RECOVERED = const(5)
+STATE_NAMES = ("upright", "not_upright", "fall_suspected", "pre_alarm", "alarm", "recovered")
+
+
+class Core:
+    """One insole's detection core.
+
+    cfg: config.Config. zones: pressure zones in use (0..8) with centres
+    zone_x/zone_y in mm; imu: whether the IMU channels are valid.
+    Raises ValueError when there is neither an IMU nor a zone.
+    """
+
+    def __init__(self, cfg, zones=0, zone_x=(), zone_y=(), imu=True):
+        if not imu and not zones:
+            raise ValueError("core: needs an IMU or at least one pressure zone")
+        if zones < 0 or zones > 8 or len(zone_x) < zones or len(zone_y) < zones:
+            raise ValueError("core: zones must be 0..8 with a position for each")
+        self.events = EventQueue()
+        self.features = Features(cfg, zones, zone_x, zone_y, imu)
+        self.posture = PostureDetector(cfg)
+        self.tap = TapDetector(cfg)
+        self.lifecycle = AlarmLifecycle(cfg, self.events)
+
+    def step(self, t, frame):
+        """Process one frame at ``t`` ms; return the number of queued events."""
+        feat = self.features
+        feat.update(frame)
+        posture = self.posture
+        found = posture.update(t, feat)
+        life = self.lifecycle
+        if found:
+            life.detect(t, found, posture.detail)
+        if self.tap.update(t, feat):
+            life.sos(t)
+        life.step(t, posture.upright_ms)
+        return self.events.count
+
+    @property
+    def state(self):
+        """Timeline state: index into STATE_NAMES."""
+        s = self.lifecycle.state
+        if s == PRE_ALARM:
+            return STATE_PRE_ALARM
+        if s == ALARM:
+            return STATE_RECOVERED if self.lifecycle.recovered else STATE_ALARM
+        return self.posture.state

@@ -1,0 +1,199 @@
+"""Per-sample features of one insole: gravity, tilt, activity, impact, load.
+
+``Features.update(frame)`` reads one frame (see frame.py) and refreshes the
+attributes below in place; it allocates nothing. All values are ints.
+
+Attributes after ``update``:
+  grav_x/y/z   gravity estimate, mg: EMA of acceleration, time constant
+               2^GRAVITY_SHIFT samples
+  dyn_x/y/z    dynamic acceleration = sample - gravity estimate, mg
+  amag2        |a|^2 of the sample, mg^2 (< 7.7e8: components clamped to the
+               +-16 g full scale, so it stays below 2^30 on a 32-bit MCU)
+  activity     EMA of |dyn_x|+|dyn_y|+|dyn_z|, mg (time constant 2^ACTIVITY_SHIFT)
+  rotation     EMA of |gx|+|gy|+|gz|, 0.1 dps, same time constant
+  tilt         angle between gravity and the sole's +z axis, degrees 0..180;
+               recomputed every TILT_EVERY samples; held when |gravity| < 200 mg
+               (free fall has no direction)
+  load         total load over the zones, N (0 without zones)
+  load_change  EMA of |load - previous load|, N per sample
+  cop_x/cop_y  centre of pressure, mm in the zone coordinates; held while load < 20 N
+  still        True when the foot is not moving (see ``_is_still``)
+"""
+from .compat import const
+from .frame import AX, AY, AZ, GX, GY, GZ, Z0
+
+# round(cos(d)^2 * 1024) for d = 0..90 degrees; tilt = the smallest d whose
+# entry is <= (g_z^2 / |g|^2) * 1024, mirrored past 90 deg when g_z < 0.
+_COS2 = (
+    1024, 1024, 1023, 1021, 1019, 1016, 1013, 1009, 1004, 999, 993, 987, 980,
+    972, 964, 955, 946, 936, 926, 915, 904, 892, 880, 868, 855, 841, 827, 813,
+    798, 783, 768, 752, 736, 720, 704, 687, 670, 653, 636, 618, 601, 583, 566,
+    548, 530, 512, 494, 476, 458, 441, 423, 406, 388, 371, 354, 337, 320, 304,
+    288, 272, 256, 241, 226, 211, 197, 183, 169, 156, 144, 132, 120, 109, 98,
+    88, 78, 69, 60, 52, 44, 37, 31, 25, 20, 15, 11, 8, 5, 3, 1, 0, 0,
+)
+_MIN_G2_SHIFTED = const(39)  # (200 mg)^2 >> 10: below this gravity has no direction
+_COP_MIN_LOAD_N = const(20)
+
+
+def tilt_degrees(gx, gy, gz):
+    """Angle in degrees (0..180) between vector (gx, gy, gz) mg and +z.
+
+    Integer only; components must be within +-16000 so squares stay < 2^30.
+    Returns -1 when |g| < 200 mg (no usable direction).
+    """
+    d = (gx * gx + gy * gy + gz * gz) >> 10
+    if d < _MIN_G2_SHIFTED:
+        return -1
+    r = (gz * gz) // d
+    lo = 0
+    hi = 90
+    while lo < hi:  # smallest index with _COS2[index] <= r (table descends)
+        mid = (lo + hi) >> 1
+        if _COS2[mid] <= r:
+            hi = mid
+        else:
+            lo = mid + 1
+    if gz < 0:
+        return 180 - lo
+    return lo
+
+
+class Features:
+    """Feature extractor for one insole.
+
+    cfg: config.Config. zones: number of pressure zones in use (0..8).
+    zone_x, zone_y: sequences of zone centres in mm (insole axes), len >= zones.
+    imu: False when the insole has no working IMU (pressure-only mode).
+    """
+
+    def __init__(self, cfg, zones=0, zone_x=(), zone_y=(), imu=True):
+        from array import array
+
+        self.imu = imu
+        self.zones = zones
+        self.zone_x = array("h", zone_x[:zones]) if zones else array("h")
+        self.zone_y = array("h", zone_y[:zones]) if zones else array("h")
+        self._acc_fs = cfg.ACC_FULL_SCALE_MG
+        self._gk = cfg.GRAVITY_SHIFT
+        self._ak = cfg.ACTIVITY_SHIFT
+        self._tilt_every = cfg.TILT_EVERY
+        self._still_act = cfg.STILL_ACTIVITY_MG
+        self._still_rot = cfg.STILL_ROTATION_DDPS
+        self._still_load = cfg.STILL_LOAD_N
+        self.reset()
+
+    def reset(self):
+        """Forget all filter state (as after power-up)."""
+        self._sx = 0
+        self._sy = 0
+        self._sz = 0
+        self._sa = 0
+        self._sr = 0
+        self._sl = 0
+        self._n = 0
+        self._tilt_count = 0
+        self._prev_load = 0
+        self.grav_x = 0
+        self.grav_y = 0
+        self.grav_z = 0
+        self.dyn_x = 0
+        self.dyn_y = 0
+        self.dyn_z = 0
+        self.amag2 = 0
+        self.activity = 0
+        self.rotation = 0
+        self.tilt = -1
+        self.load = 0
+        self.load_change = 0
+        self.cop_x = 0
+        self.cop_y = 0
+        self.still = False
+
+    def update(self, f):
+        """Refresh every feature from frame ``f`` (array('h'), see frame.py)."""
+        if self.imu:
+            self._update_imu(f)
+        if self.zones:
+            self._update_load(f)
+        self.still = self._is_still()
+
+    def _update_imu(self, f):
+        fs = self._acc_fs
+        ax = f[AX]
+        ay = f[AY]
+        az = f[AZ]
+        if ax > fs:
+            ax = fs
+        elif ax < -fs:
+            ax = -fs
+        if ay > fs:
+            ay = fs
+        elif ay < -fs:
+            ay = -fs
+        if az > fs:
+            az = fs
+        elif az < -fs:
+            az = -fs
+        k = self._gk
+        if self._n == 0:  # start the gravity estimate at the first sample
+            self._sx = ax << k
+            self._sy = ay << k
+            self._sz = az << k
+            self._n = 1
+        self._sx += ax - (self._sx >> k)
+        self._sy += ay - (self._sy >> k)
+        self._sz += az - (self._sz >> k)
+        gx = self._sx >> k
+        gy = self._sy >> k
+        gz = self._sz >> k
+        self.grav_x = gx
+        self.grav_y = gy
+        self.grav_z = gz
+        dx = ax - gx
+        dy = ay - gy
+        dz = az - gz
+        self.dyn_x = dx
+        self.dyn_y = dy
+        self.dyn_z = dz
+        self.amag2 = ax * ax + ay * ay + az * az
+        k = self._ak
+        self._sa += abs(dx) + abs(dy) + abs(dz) - (self._sa >> k)
+        self.activity = self._sa >> k
+        self._sr += abs(f[GX]) + abs(f[GY]) + abs(f[GZ]) - (self._sr >> k)
+        self.rotation = self._sr >> k
+        c = self._tilt_count + 1
+        if c >= self._tilt_every:
+            c = 0
+            t = tilt_degrees(gx, gy, gz)
+            if t >= 0:
+                self.tilt = t
+        self._tilt_count = c
+
+    def _update_load(self, f):
+        total = 0
+        mx = 0
+        my = 0
+        zx = self.zone_x
+        zy = self.zone_y
+        for i in range(self.zones):
+            v = f[Z0 + i]
+            if v > 0:
+                total += v
+                mx += v * zx[i]
+                my += v * zy[i]
+        if total >= _COP_MIN_LOAD_N:
+            self.cop_x = mx // total
+            self.cop_y = my // total
+        k = self._ak
+        self._sl += abs(total - self._prev_load) - (self._sl >> k)
+        self.load_change = self._sl >> k
+        self._prev_load = total
+        self.load = total
+
+    def _is_still(self):
+        if self.imu:
+            return self.activity < self._still_act and self.rotation < self._still_rot
+        if self.zones:
+            return self.load_change < self._still_load
+        return False

@@ -1,0 +1,127 @@
+"""Alarm lifecycle: pre-alarm, cancel, alarm, acknowledgement, recovery.
+
+States (``state``):
+  IDLE       no alarm in progress
+  PRE_ALARM  an involuntary detection (fall, man-down); the wearer feels a
+             discontinuous vibration for PRE_ALARM_MS and can cancel it by
+             getting up (upright and loaded for RECOVERY_MS) or by a cancel
+             gesture. Otherwise it escalates to ALARM. [PNA: pre-alarm required]
+  ALARM      sent to the supervisor and resent until acknowledged. Left only
+             when acknowledged *and* the wearer has recovered, or on an
+             all-clear from the supervisor. [PNA: alarm state left only
+             after receipt confirmation]
+
+Rules that never bend:
+  - the SOS gesture never cancels anything; from any state it raises an
+    ALARM with cause SOS at once (during a pre-alarm: escalation, detail =
+    the pre-alarm's cause);
+  - a cancel gesture only ends a PRE_ALARM; it cannot touch an ALARM;
+  - a new detection during PRE_ALARM or ALARM does not restart or hide it.
+
+Every transition pushes one event into the ``EventQueue`` given at
+construction (see events.py for the detail field). No method allocates.
+"""
+from .compat import const
+from .events import (
+    CANCEL_BY_GESTURE,
+    CANCEL_BY_RECOVERY,
+    CAUSE_NONE,
+    CAUSE_SOS,
+    EV_ALARM,
+    EV_CANCELLED,
+    EV_CLEARED,
+    EV_PRE_ALARM,
+    EV_RECOVERED,
+)
+
+IDLE = const(0)
+PRE_ALARM = const(1)
+ALARM = const(2)
+
+
+class AlarmLifecycle:
+    """The alarm state machine. cfg: config.Config; events: EventQueue."""
+
+    def __init__(self, cfg, events):
+        self._events = events
+        self._pre_ms = cfg.PRE_ALARM_MS
+        self._recovery_ms = cfg.RECOVERY_MS
+        self.reset()
+
+    def reset(self):
+        self.state = IDLE
+        self.cause = CAUSE_NONE
+        self.detail = 0
+        self.acked = False
+        self.recovered = False
+        self._t_start = 0
+
+    def detect(self, t, cause, detail):
+        """An involuntary detection (CAUSE_FALL or CAUSE_MAN_DOWN) at ``t`` ms."""
+        if self.state != IDLE:
+            return
+        self.state = PRE_ALARM
+        self.cause = cause
+        self.detail = detail
+        self._t_start = t
+        self._events.push(t, EV_PRE_ALARM, cause, detail)
+
+    def sos(self, t):
+        """The SOS gesture at ``t`` ms: an alarm at once, whatever the state."""
+        prior = self.cause if self.state == PRE_ALARM else CAUSE_NONE
+        self._alarm(t, CAUSE_SOS, prior)
+
+    def cancel_gesture(self, t):
+        """The wearer's cancel gesture: ends a PRE_ALARM only."""
+        if self.state == PRE_ALARM:
+            self._events.push(t, EV_CANCELLED, self.cause, CANCEL_BY_GESTURE)
+            self._idle()
+
+    def ack(self, t):
+        """The supervisor acknowledged the alarm."""
+        if self.state == ALARM:
+            self.acked = True
+            if self.recovered:
+                self._clear(t)
+
+    def all_clear(self, t):
+        """The supervisor's all-clear: ends any pre-alarm or alarm."""
+        if self.state != IDLE:
+            self._clear(t)
+
+    def step(self, t, upright_ms):
+        """Advance to ``t`` ms; ``upright_ms``: how long the wearer has been up."""
+        s = self.state
+        if s == PRE_ALARM:
+            if upright_ms >= self._recovery_ms:
+                self._events.push(t, EV_CANCELLED, self.cause, CANCEL_BY_RECOVERY)
+                self._idle()
+            elif t - self._t_start >= self._pre_ms:
+                self._alarm(t, self.cause, self.detail)
+        elif s == ALARM and not self.recovered and upright_ms >= self._recovery_ms:
+            self.recovered = True
+            secs = (t - self._t_start) // 1000
+            self._events.push(t, EV_RECOVERED, self.cause, secs if secs < 65535 else 65535)
+            if self.acked:
+                self._clear(t)
+
+    def _alarm(self, t, cause, detail):
+        self.state = ALARM
+        self.cause = cause
+        self.detail = detail
+        self.acked = False
+        # An SOS needs no getting-up: the acknowledgement alone ends it.
+        self.recovered = cause == CAUSE_SOS
+        self._t_start = t
+        self._events.push(t, EV_ALARM, cause, detail)
+
+    def _clear(self, t):
+        self._events.push(t, EV_CLEARED, self.cause, 0)
+        self._idle()
+
+    def _idle(self):
+        self.state = IDLE
+        self.cause = CAUSE_NONE
+        self.detail = 0
+        self.acked = False
+        self.recovered = False

@@ -1,0 +1,155 @@
+"""Shared pieces of the importers: errors, number repair, resampling, repairs log.
+
+Every importer turns one source file into one or more ``Trace`` objects at
+100 Hz in insole axes and units (see sim/trace.py and docs/TRACE_FORMAT.md).
+Defects are either repaired by a documented rule (logged in
+``meta['repairs']``) or rejected with ``ImportProblem`` naming file and line.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..trace import DT_MS, RATE_HZ, Trace
+
+G_MG = 1000.0
+MS2_PER_G = 9.80665  # standard gravity, m/s^2 per g
+DEG_PER_RAD = 57.29577951308232
+
+# Longest gap in a source's timestamps that resampling may bridge by linear
+# interpolation; longer gaps are rejected (they hide what happened).
+MAX_GAP_MS = 250
+
+
+class ImportProblem(ValueError):
+    """A source file that cannot be imported: names the file and, if known, line/field."""
+
+    def __init__(self, path, message, line=None, field=None):
+        where = str(path)
+        if line is not None:
+            where += ":%d" % line
+        if field:
+            where += " [%s]" % field
+        super().__init__("%s: %s" % (where, message))
+        self.path = str(path)
+        self.line = line
+        self.field = field
+
+
+class Repairs:
+    """Collects repairs for ``meta['repairs']``: rule -> count and first lines."""
+
+    def __init__(self):
+        self._rules = {}
+
+    def add(self, rule: str, line=None, detail: str = ""):
+        entry = self._rules.setdefault(rule, {"rule": rule, "count": 0, "lines": [], "detail": detail})
+        entry["count"] += 1
+        if line is not None and len(entry["lines"]) < 20:
+            entry["lines"].append(int(line))
+
+    def as_list(self) -> list:
+        return [self._rules[k] for k in sorted(self._rules)]
+
+
+_MANGLED = re.compile(r"^(-?)(\d{1,3})((?:\.\d{3})+)$")
+
+
+def parse_number(text: str, path, line, field, repairs: Repairs | None = None) -> float:
+    """Parse a decimal number, repairing locale-mangled ones.
+
+    Locale-mangled numbers put a dot after every third digit of the fraction,
+    e.g. '1.002.685.546.875' for 1.002685546875 (seen in UMAFall copies).
+    Rule: more than one dot, a first group of 1-3 digits and further groups of
+    exactly three digits -> the first group is the integer part and the rest
+    the fraction. Anything else unparsable raises ImportProblem.
+    """
+    s = text.strip()
+    try:
+        return float(s)
+    except ValueError:
+        pass
+    m = _MANGLED.match(s)
+    if m and s.count(".") >= 2:
+        if repairs is not None:
+            repairs.add("locale_mangled_number", line, "a.bbb.ccc read as a.bbbccc")
+        return float("%s%s.%s" % (m.group(1), m.group(2), m.group(3).replace(".", "")))
+    raise ImportProblem(path, "not a number: %r" % text, line=line, field=field)
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def resample(t_src_ms: np.ndarray, values: np.ndarray, path, lines=None, max_gap_ms=MAX_GAP_MS):
+    """Linearly resample ``values`` (N, C) at times ``t_src_ms`` (N,) onto 0, 10, 20 ... ms.
+
+    The output starts at the first source time (shifted to 0) and ends at the
+    last one. Source times must increase (duplicates are dropped, keeping the
+    first); a gap longer than ``max_gap_ms`` raises ImportProblem naming the
+    source line after the gap (``lines[i]`` is the file line of sample i).
+    Returns (t_ms int64 (M,), values float64 (M, C)).
+    """
+    t = np.asarray(t_src_ms, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim == 1:
+        v = v.reshape(-1, 1)
+    if len(t) < 2:
+        raise ImportProblem(path, "fewer than 2 samples")
+    keep = np.concatenate(([True], np.diff(t) > 0))
+    back = np.concatenate(([False], np.diff(t) < 0))
+    if back.any():
+        i = int(np.argmax(back))
+        raise ImportProblem(path, "time goes backwards", line=None if lines is None else int(lines[i]), field="time")
+    t, v = t[keep], v[keep]
+    kept_lines = None if lines is None else np.asarray(lines)[keep]
+    gaps = np.diff(t)
+    if gaps.size and gaps.max() > max_gap_ms:
+        i = int(np.argmax(gaps)) + 1
+        raise ImportProblem(
+            path, "gap of %d ms in the timestamps (more than %d ms cannot be bridged)" % (gaps.max(), max_gap_ms),
+            line=None if kept_lines is None else int(kept_lines[i]), field="time",
+        )
+    t0 = t[0]
+    n = int((t[-1] - t0) // DT_MS) + 1
+    out_t = np.arange(n, dtype=np.int64) * DT_MS
+    out = np.empty((n, v.shape[1]))
+    for c in range(v.shape[1]):
+        out[:, c] = np.interp(out_t + t0, t, v[:, c])
+    return out_t, out
+
+
+def to_int(values: np.ndarray, limit: int, lo=None) -> np.ndarray:
+    """Round to int16 after clipping to the frame range [-limit or lo, limit]."""
+    low = -limit if lo is None else lo
+    return np.clip(np.rint(values), low, limit).astype(np.int16)
+
+
+def base_meta(dataset: str, path: Path, **kw) -> dict:
+    """Metadata skeleton shared by all importers; ``kw`` overrides/extends it."""
+    meta = {
+        "dataset": dataset,
+        "source_file": path.name,
+        "source_sha256": sha256_file(path),
+        "rate_hz": RATE_HZ,
+        "zones": [],
+        "labels": {"falls": [], "segments": [], "sos": []},
+        "repairs": [],
+        "notes": "",
+    }
+    meta.update(kw)
+    return meta
+
+
+def make_trace(meta: dict, t_ms, imu=None, loads=None) -> Trace:
+    """Build and validate a Trace (raises TraceError on a bad result)."""
+    tr = Trace(meta=meta, t_ms=np.asarray(t_ms, dtype=np.int64), imu=imu, loads=loads)
+    tr.validate(meta.get("source_file", "trace"))
+    return tr

@@ -1,0 +1,274 @@
+"""The soleguard trace format: one insole's samples plus metadata and labels.
+
+A trace file (``*.trace.csv``) is a CSV file preceded by comment lines:
+
+    # soleguard-trace 1
+    # {                                  <- the metadata, a JSON object,
+    #  "dataset": "UMAFall",                one '# ' prefixed line each
+    #  ...
+    # }
+    t_ms,ax_mg,ay_mg,az_mg,gx_ddps,gy_ddps,gz_ddps,load_heel_n,...
+    0,12,-40,998,3,-1,0,310,...
+
+Columns: ``t_ms`` (0, 10, 20 ... at 100 Hz), then the IMU columns if the
+source has an IMU (acceleration in mg, angular rate in 0.1 dps, insole axes:
+x toward the toes, y toward the wearer's left, z up out of the sole), then one
+``load_<zone>_n`` column per pressure zone (N). All cells are integers; the
+core's frame takes them as they are (see firmware/soleguard/frame.py).
+Dropping the comment lines leaves a plain CSV file.
+
+Metadata keys (see docs/TRACE_FORMAT.md for the full description):
+  dataset, source_file, source_sha256, citation, subject, activity, kind
+  ('fall' | 'adl'), placement, foot ('left' | 'right' | 'unknown'), rate_hz,
+  units, axes (how the source axes map onto insole axes), zones (list of
+  {name, x_mm, y_mm}), labels {falls, segments, sos}, repairs, notes.
+
+Errors: ``read`` raises TraceError naming the file, line and field.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAGIC = "# soleguard-trace 1"
+RATE_HZ = 100
+DT_MS = 1000 // RATE_HZ
+IMU_COLUMNS = ("ax_mg", "ay_mg", "az_mg", "gx_ddps", "gy_ddps", "gz_ddps")
+UNITS = {"t": "ms", "acc": "mg", "gyro": "0.1 dps", "load": "N"}
+# Frame limits (firmware/soleguard/frame.py): int16, IMU full scale.
+ACC_LIMIT_MG = 16000
+GYRO_LIMIT_DDPS = 20000
+LOAD_LIMIT_N = 5000
+REQUIRED_META = (
+    "dataset", "source_file", "subject", "activity", "kind", "placement",
+    "foot", "rate_hz", "axes", "zones", "labels",
+)
+KINDS = ("fall", "adl")
+FEET = ("left", "right", "unknown")
+
+
+class TraceError(ValueError):
+    """A trace that cannot be read or written: names the file, line and field."""
+
+    def __init__(self, path, message, line=None, field=None):
+        where = str(path)
+        if line is not None:
+            where += ":%d" % line
+        if field:
+            where += " [%s]" % field
+        super().__init__("%s: %s" % (where, message))
+        self.path = str(path)
+        self.line = line
+        self.field = field
+
+
+@dataclass
+class Trace:
+    """One insole's samples at RATE_HZ.
+
+    meta: metadata dict (REQUIRED_META keys at least).
+    t_ms: int64 array (N,), 0, 10, 20, ...
+    imu: int16 array (N, 6) in IMU_COLUMNS order, or None without an IMU.
+    loads: int16 array (N, Z) in N, Z = len(meta['zones']), or None.
+    """
+
+    meta: dict
+    t_ms: np.ndarray
+    imu: np.ndarray | None = None
+    loads: np.ndarray | None = None
+    path: str | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name") or Path(self.path or "trace").name.replace(".trace.csv", "")
+
+    @property
+    def duration_ms(self) -> int:
+        return int(self.t_ms[-1] - self.t_ms[0] + DT_MS) if len(self.t_ms) else 0
+
+    @property
+    def zones(self) -> list:
+        return self.meta.get("zones") or []
+
+    @property
+    def labels(self) -> dict:
+        return self.meta.get("labels") or {}
+
+    def columns(self) -> list:
+        cols = ["t_ms"]
+        if self.imu is not None:
+            cols += IMU_COLUMNS
+        cols += ["load_%s_n" % z["name"] for z in self.zones]
+        return cols
+
+    def validate(self, where="trace", first_line=None):
+        """Check shapes, ranges and metadata; raise TraceError on the first problem.
+
+        first_line: the file line of sample 0, so errors name file lines;
+        without it they name sample indices.
+        """
+        off = 0 if first_line is None else first_line
+        for key in REQUIRED_META:
+            if key not in self.meta:
+                raise TraceError(where, "metadata lacks %r" % key, field=key)
+        if self.meta["kind"] not in KINDS:
+            raise TraceError(where, "kind must be one of %s" % (KINDS,), field="kind")
+        if self.meta["foot"] not in FEET:
+            raise TraceError(where, "foot must be one of %s" % (FEET,), field="foot")
+        if self.meta["rate_hz"] != RATE_HZ:
+            raise TraceError(where, "rate_hz must be %d" % RATE_HZ, field="rate_hz")
+        n = len(self.t_ms)
+        if n < 2:
+            raise TraceError(where, "a trace needs at least 2 samples")
+        if self.imu is None and not self.zones:
+            raise TraceError(where, "a trace needs IMU columns or load zones")
+        steps = np.diff(self.t_ms)
+        if steps.min() != DT_MS or steps.max() != DT_MS:
+            bad = int(np.argmax(steps != DT_MS))
+            raise TraceError(where, "t_ms must step by %d ms" % DT_MS, line=bad + 1 + off, field="t_ms")
+        if self.imu is not None:
+            if self.imu.shape != (n, 6):
+                raise TraceError(where, "imu must have shape (%d, 6)" % n, field="imu")
+            _check_range(where, self.imu[:, :3], ACC_LIMIT_MG, IMU_COLUMNS[:3], off)
+            _check_range(where, self.imu[:, 3:], GYRO_LIMIT_DDPS, IMU_COLUMNS[3:], off)
+        if self.zones:
+            if len(self.zones) > 8:
+                raise TraceError(where, "at most 8 zones", field="zones")
+            if self.loads is None or self.loads.shape != (n, len(self.zones)):
+                raise TraceError(where, "loads must have shape (%d, %d)" % (n, len(self.zones)), field="loads")
+            names = ["load_%s_n" % z["name"] for z in self.zones]
+            _check_range(where, self.loads, LOAD_LIMIT_N, names, off, lo=0)
+        for fall in self.labels.get("falls", []):
+            for key in ("impact_ms", "start_ms", "end_ms", "impact_derived"):
+                if key not in fall:
+                    raise TraceError(where, "fall label lacks %r" % key, field="labels.falls")
+
+
+def _check_range(where, arr, limit, names, off, lo=None):
+    low = -limit if lo is None else lo
+    bad = (arr < low) | (arr > limit)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise TraceError(
+            where, "value %d outside %d..%d" % (arr[row, col], low, limit),
+            line=int(row) + off, field=names[col],
+        )
+
+
+def write(trace: Trace, path) -> Path:
+    """Validate and write ``trace`` to ``path`` atomically (temp file + rename).
+
+    A failure leaves no file (and no half-written one) at ``path``.
+    """
+    path = Path(path)
+    trace.validate(path)
+    cols = trace.columns()
+    parts = [trace.t_ms.reshape(-1, 1).astype(np.int64)]
+    if trace.imu is not None:
+        parts.append(trace.imu.astype(np.int64))
+    if trace.zones:
+        parts.append(trace.loads.astype(np.int64))
+    data = np.hstack(parts)
+    meta = dict(trace.meta)
+    meta["columns"] = cols
+    meta["units"] = UNITS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".trace.csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(MAGIC + "\n")
+            for line in json.dumps(meta, indent=1, sort_keys=True).splitlines():
+                f.write("# " + line + "\n")
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(cols)
+            w.writerows(data.tolist())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read(path) -> Trace:
+    """Read and validate a trace file; raise TraceError naming file/line/field."""
+    path = Path(path)
+    try:
+        f = open(path, newline="")
+    except OSError as e:
+        raise TraceError(path, "cannot open: %s" % e.strerror) from None
+    with f:
+        first = f.readline().rstrip("\n")
+        if first != MAGIC:
+            raise TraceError(path, "not a soleguard trace (first line must be %r)" % MAGIC, line=1)
+        lineno = 1
+        meta_lines = []
+        pos = f.tell()
+        line = f.readline()
+        while line.startswith("#"):
+            lineno += 1
+            meta_lines.append(line[1:].strip())
+            pos = f.tell()
+            line = f.readline()
+        f.seek(pos)
+        try:
+            meta = json.loads("\n".join(meta_lines))
+        except json.JSONDecodeError as e:
+            raise TraceError(path, "metadata is not valid JSON: %s" % e.msg, line=2 + e.lineno - 1) from None
+        if not isinstance(meta, dict):
+            raise TraceError(path, "metadata must be a JSON object", line=2)
+        reader = csv.reader(f)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise TraceError(path, "no column header", line=lineno + 1) from None
+        lineno += 1
+        zone_cols = ["load_%s_n" % z["name"] for z in meta.get("zones") or []]
+        has_imu = list(header[1:7]) == list(IMU_COLUMNS)
+        expected = ["t_ms"] + (list(IMU_COLUMNS) if has_imu else []) + zone_cols
+        if header != expected:
+            raise TraceError(path, "columns %s, expected %s" % (header, expected), line=lineno, field="header")
+        rows = []
+        for row in reader:
+            lineno += 1
+            if len(row) != len(header):
+                raise TraceError(path, "%d cells, expected %d" % (len(row), len(header)), line=lineno)
+            try:
+                rows.append([int(c) for c in row])
+            except ValueError:
+                for c, name in zip(row, header):
+                    try:
+                        int(c)
+                    except ValueError:
+                        raise TraceError(path, "not an integer: %r" % c, line=lineno, field=name) from None
+    data = np.array(rows, dtype=np.int64).reshape(-1, len(header))
+    imu = data[:, 1:7] if has_imu else None
+    k = 7 if has_imu else 1
+    loads = data[:, k:] if zone_cols else None
+    trace = Trace(meta=meta, t_ms=data[:, 0], imu=imu, loads=loads, path=str(path))
+    trace.validate(path, first_line=lineno - len(rows) + 1)
+    if imu is not None:  # in range now, so int16 is lossless
+        trace.imu = imu.astype(np.int16)
+    if loads is not None:
+        trace.loads = loads.astype(np.int16)
+    return trace
+
+
+def find(paths) -> list:
+    """Expand files and folders into a sorted list of ``*.trace.csv`` paths."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(p.rglob("*.trace.csv")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise TraceError(p, "no such file or folder")
+    return out
