@@ -29,6 +29,9 @@ _TABLE = (
     ("GRAVITY_SHIFT", 5, 2, 8, "log2 samples", "[DEV] gravity EMA, time constant 2^5 samples = 320 ms at 100 Hz"),
     ("ACTIVITY_SHIFT", 7, 3, 9, "log2 samples", "[DEV] activity EMA, time constant 2^7 samples = 1.28 s"),
     ("TILT_EVERY", 5, 1, 50, "samples", "tilt recomputed every 5 samples (20 Hz): tilt changes slowly"),
+    ("CAL_STILL_MS", 1000, 200, 10000, "ms", "standing still this long learns the upright reference (issue 3: orientation in the shoe)"),
+    ("CAL_G_TOLERANCE_MG", 100, 20, 300, "mg", "|gravity| within this of 1 g while learning the reference"),
+    ("CAL_RECAL_DEG", 20, 0, 45, "deg", "re-learn the reference only when standing within this of it"),
     # --- posture ---
     ("TILT_NOT_UPRIGHT_DEG", 55, 30, 80, "deg", "[PNA] tilt alarm angle, practice 45-60 deg"),
     ("TILT_UPRIGHT_DEG", 40, 10, 70, "deg", "hysteresis below the not-upright angle"),
@@ -37,9 +40,10 @@ _TABLE = (
     ("STILL_LOAD_N", 15, 1, 500, "N", "[DEV] mean |load change| below which a pressure-only foot is still"),
     ("LOAD_ON_N", 100, 5, 2000, "N", "[DEV] insole load meaning weight on the foot (about 1/7 of a 75 kg body)"),
     # --- fall ---
-    ("IMPACT_MG", 3000, 1500, 16000, "mg", "[DEV] |a| peak that opens a fall-suspected window"),
+    ("IMPACT_MG", 1800, 1200, 16000, "mg", "[DEV] |a| peak that opens a fall-suspected window (UMAFall ankle falls onto mattresses peak at 1.5-4 g)"),
+    ("FALL_UPRIGHT_BEFORE_MS", 1000, 200, 5000, "ms", "[DEV] a fall starts from upright: upright at most this long before the impact"),
     ("FALL_CONFIRM_MS", 2500, 500, 10000, "ms", "[PNA] fall recognised <= 3 s after impact (target)"),
-    ("FALL_TILT_HOLD_MS", 600, 100, 5000, "ms", "[DEV] not upright this long inside the window confirms a fall"),
+    ("FALL_TILT_HOLD_MS", 1000, 100, 5000, "ms", "[DEV] not upright this long inside the window confirms a fall"),
     # --- man-down ---
     ("MAN_DOWN_STILL_MS", 30000, 5000, 75000, "ms", "[PNA] man-down <= 60 s incl. pre-alarm (norm max 90 s)"),
     # --- alarm lifecycle ---

@@ -11,9 +11,15 @@ Attributes after ``update``:
                +-16 g full scale, so it stays below 2^30 on a 32-bit MCU)
   activity     EMA of |dyn_x|+|dyn_y|+|dyn_z|, mg (time constant 2^ACTIVITY_SHIFT)
   rotation     EMA of |gx|+|gy|+|gz|, 0.1 dps, same time constant
-  tilt         angle between gravity and the sole's +z axis, degrees 0..180;
-               recomputed every TILT_EVERY samples; held when |gravity| < 200 mg
-               (free fall has no direction)
+  tilt         angle between gravity and the upright reference, degrees
+               0..180; recomputed every TILT_EVERY samples; held when
+               |gravity| < 200 mg (free fall has no direction)
+  ref_x/y/z    upright reference (length 1024): the sole's +z until the
+               wearer has stood still for CAL_STILL_MS with |gravity| within
+               CAL_G_TOLERANCE_MG of 1 g, then that gravity direction
+               (per-wearer orientation calibration); re-learned the same way
+               whenever the wearer stands still within CAL_RECAL_DEG of it
+  calibrated   True once the reference was learned
   load         total load over the zones, N (0 without zones)
   load_change  EMA of |load - previous load|, N per sample
   cop_x/cop_y  centre of pressure, mm in the zone coordinates; held while load < 20 N
@@ -36,16 +42,18 @@ _MIN_G2_SHIFTED = const(39)  # (200 mg)^2 >> 10: below this gravity has no direc
 _COP_MIN_LOAD_N = const(20)
 
 
-def tilt_degrees(gx, gy, gz):
-    """Angle in degrees (0..180) between vector (gx, gy, gz) mg and +z.
+def tilt_degrees(gx, gy, gz, rx=0, ry=0, rz=1024):
+    """Angle in degrees (0..180) between vector (gx, gy, gz) mg and reference r.
 
-    Integer only; components must be within +-16000 so squares stay < 2^30.
-    Returns -1 when |g| < 200 mg (no usable direction).
+    r = (rx, ry, rz) must have length 1024 (+-1); the default is the sole's +z.
+    Integer only; components must be within +-16000 so every square and
+    product stays < 2^30. Returns -1 when |g| < 200 mg (no usable direction).
     """
     d = (gx * gx + gy * gy + gz * gz) >> 10
     if d < _MIN_G2_SHIFTED:
         return -1
-    r = (gz * gz) // d
+    c = (gx * rx + gy * ry + gz * rz) >> 10  # |g| cos(tilt), mg
+    r = (c * c) // d
     lo = 0
     hi = 90
     while lo < hi:  # smallest index with _COS2[index] <= r (table descends)
@@ -54,9 +62,21 @@ def tilt_degrees(gx, gy, gz):
             hi = mid
         else:
             lo = mid + 1
-    if gz < 0:
+    if c < 0:
         return 180 - lo
     return lo
+
+
+def isqrt(n):
+    """Integer square root (floor) of n >= 0 by Newton's method; for rare use."""
+    if n < 2:
+        return n
+    x = n
+    y = (x + 1) >> 1
+    while y < x:
+        x = y
+        y = (x + n // x) >> 1
+    return x
 
 
 class Features:
@@ -81,6 +101,9 @@ class Features:
         self._still_act = cfg.STILL_ACTIVITY_MG
         self._still_rot = cfg.STILL_ROTATION_DDPS
         self._still_load = cfg.STILL_LOAD_N
+        self._cal_samples = cfg.CAL_STILL_MS * cfg.RATE_HZ // 1000
+        self._cal_tol = cfg.CAL_G_TOLERANCE_MG
+        self._recal_deg = cfg.CAL_RECAL_DEG
         self.reset()
 
     def reset(self):
@@ -109,6 +132,11 @@ class Features:
         self.cop_x = 0
         self.cop_y = 0
         self.still = False
+        self.ref_x = 0
+        self.ref_y = 0
+        self.ref_z = 1024
+        self.calibrated = False
+        self._cal_count = 0
 
     def update(self, f):
         """Refresh every feature from frame ``f`` (array('h'), see frame.py)."""
@@ -117,6 +145,30 @@ class Features:
         if self.zones:
             self._update_load(f)
         self.still = self._is_still()
+        if self.imu:
+            self._calibrate()
+
+    def _calibrate(self):
+        gx = self.grav_x
+        gy = self.grav_y
+        gz = self.grav_z
+        dev = ((gx * gx + gy * gy + gz * gz) >> 10) - 977  # |g|^2 >> 10 vs (1000 mg)^2 >> 10
+        tol = (2000 * self._cal_tol) >> 10  # d(|g|^2)/d|g| at 1 g, same scale
+        if not self.still or dev > tol or dev < -tol:
+            self._cal_count = 0
+            return
+        if self.calibrated and not (0 <= self.tilt <= self._recal_deg):
+            self._cal_count = 0
+            return
+        self._cal_count += 1
+        if self._cal_count < self._cal_samples:
+            return
+        self._cal_count = 0
+        n = isqrt(gx * gx + gy * gy + gz * gz)
+        self.ref_x = (gx << 10) // n
+        self.ref_y = (gy << 10) // n
+        self.ref_z = (gz << 10) // n
+        self.calibrated = True
 
     def _update_imu(self, f):
         fs = self._acc_fs
@@ -165,7 +217,7 @@ class Features:
         c = self._tilt_count + 1
         if c >= self._tilt_every:
             c = 0
-            t = tilt_degrees(gx, gy, gz)
+            t = tilt_degrees(gx, gy, gz, self.ref_x, self.ref_y, self.ref_z)
             if t >= 0:
                 self.tilt = t
         self._tilt_count = c

@@ -10,8 +10,9 @@ Posture states (``state``):
                   hysteresis between the two angles
   FALL_SUSPECTED  an impact |a| > IMPACT_MG happened less than FALL_CONFIRM_MS ago
 
-Fall: an impact, then not upright for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS
-of the impact. Needs an IMU.
+Fall: an impact |a| > IMPACT_MG while the wearer was upright (tilt below
+TILT_UPRIGHT_DEG) less than FALL_UPRIGHT_BEFORE_MS earlier, then not upright
+for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS of the impact. Needs an IMU.
 Man-down: not upright and still for MAN_DOWN_STILL_MS. Re-armed when the
 wearer is upright or moves. With an IMU "still" is low activity and rotation;
 pressure-only it is an unloaded foot whose load does not change.
@@ -43,6 +44,7 @@ class PostureDetector:
         self._confirm_ms = cfg.FALL_CONFIRM_MS
         self._hold_ms = cfg.FALL_TILT_HOLD_MS
         self._man_down_ms = cfg.MAN_DOWN_STILL_MS
+        self._before_ms = cfg.FALL_UPRIGHT_BEFORE_MS
         self.reset()
 
     def reset(self):
@@ -55,6 +57,7 @@ class PostureDetector:
         self._t_down = _NEVER
         self._t_still = _NEVER
         self._t_impact = _NEVER
+        self._t_was_upright = _NEVER
         self._peak2 = 0
         self._fall_reported = False
         self._man_down_reported = False
@@ -82,6 +85,7 @@ class PostureDetector:
                 self.not_upright = True
             elif 0 <= tilt < self._tilt_up:
                 self.not_upright = False
+                self._t_was_upright = t
             on_feet = not self.not_upright and (feat.zones == 0 or feat.load >= self._load_on)
         else:
             on_feet = feat.load >= self._load_on
@@ -103,6 +107,8 @@ class PostureDetector:
         a2 = feat.amag2
         if a2 > self._impact2:
             if self._t_impact == _NEVER:
+                if self._t_was_upright == _NEVER or t - self._t_was_upright > self._before_ms:
+                    return 0
                 self._t_impact = t
                 self._peak2 = a2
                 self._fall_reported = False
