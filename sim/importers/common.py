@@ -153,3 +153,138 @@ def make_trace(meta: dict, t_ms, imu=None, loads=None) -> Trace:
     tr = Trace(meta=meta, t_ms=np.asarray(t_ms, dtype=np.int64), imu=imu, loads=loads)
     tr.validate(meta.get("source_file", "trace"))
     return tr
+
+
+# ---------------------------------------------------------------------------
+# Helpers shared by the IMU importers (umafall, sisfall, gaitmap). Added, not
+# changed: the functions above keep their signatures.
+
+# A derived fall label spans this much before and after the impact.
+FALL_PRE_MS = 1500
+FALL_POST_MS = 10000
+
+
+def resample_aligned(streams, path, max_gap_ms=MAX_GAP_MS):
+    """Resample several streams with their own timestamps onto one 10 ms grid.
+
+    streams: list of (t_src_ms (N_i,), values (N_i, C_i), lines (N_i,) or None).
+    The grid covers the overlap of all streams: it starts at the latest first
+    time (shifted to 0) and ends at or before the earliest last time.
+    Each stream is checked like ``resample`` (increasing time, duplicates
+    dropped, gaps longer than ``max_gap_ms`` -> ImportProblem naming the line).
+    Returns (t_ms int64 (M,), [values float64 (M, C_i) per stream]).
+    """
+    cleaned = [_clean_stream(t, v, path, lines, max_gap_ms) for t, v, lines in streams]
+    t0 = max(t[0] for t, _ in cleaned)
+    t1 = min(t[-1] for t, _ in cleaned)
+    if t1 - t0 < DT_MS:
+        raise ImportProblem(path, "the streams do not overlap in time", field="time")
+    n = int((t1 - t0) // DT_MS) + 1
+    out_t = np.arange(n, dtype=np.int64) * DT_MS
+    outs = []
+    for t, v in cleaned:
+        outs.append(np.column_stack([np.interp(out_t + t0, t, v[:, c]) for c in range(v.shape[1])]))
+    return out_t, outs
+
+
+def _clean_stream(t_src_ms, values, path, lines, max_gap_ms):
+    """Validate one stream for resampling: (t float64 (N,), values (N, C)) without duplicates."""
+    t = np.asarray(t_src_ms, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64).reshape(len(t), -1)
+    if len(t) < 2:
+        raise ImportProblem(path, "fewer than 2 samples")
+    d = np.diff(t)
+    line_of = (lambda i: None) if lines is None else (lambda i: int(np.asarray(lines)[i]))
+    if (d < 0).any():
+        raise ImportProblem(path, "time goes backwards", line=line_of(int(np.argmax(d < 0)) + 1), field="time")
+    keep = np.concatenate(([True], d > 0))
+    t, v = t[keep], v[keep]
+    kept = np.flatnonzero(keep)
+    gaps = np.diff(t)
+    if gaps.size and gaps.max() > max_gap_ms:
+        i = int(np.argmax(gaps)) + 1
+        raise ImportProblem(
+            path, "gap of %d ms in the timestamps (more than %d ms cannot be bridged)" % (gaps.max(), max_gap_ms),
+            line=line_of(int(kept[i])), field="time",
+        )
+    return t, v
+
+
+def boxcar(t_src_ms, values, width: int):
+    """Anti-alias filter before downsampling: mean of every ``width`` consecutive samples.
+
+    t_src_ms (N,), values (N, C) -> (t (N-width+1,), means (N-width+1, C)); each
+    mean is stamped with the mean time of its window, so no delay is added.
+    width 1 returns the input unchanged. A moving average of the source
+    samples spanning one output period (10 ms) is a simple low-pass whose
+    first zero lies at the output rate (100 Hz): it removes most content
+    above the new Nyquist frequency (50 Hz) before linear resampling.
+    """
+    t = np.asarray(t_src_ms, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64).reshape(len(t), -1)
+    if width <= 1:
+        return t, v
+    k = np.ones(width) / width
+    tm = np.convolve(t, k, mode="valid")
+    vm = np.column_stack([np.convolve(v[:, c], k, mode="valid") for c in range(v.shape[1])])
+    return tm, vm
+
+
+def imu_to_int(acc_mg, gyro_ddps, repairs: Repairs | None = None):
+    """Round float IMU data (N, 3) mg and (N, 3) 0.1 dps to the trace's int16 (N, 6).
+
+    Values beyond the frame's full scale (16000 mg, 20000 = 2000 dps) are
+    clipped, as the insole's own IMU would; the number of clipped samples is
+    logged in ``repairs`` (rules 'acc_clipped_to_16g', 'gyro_clipped_to_2000dps').
+    """
+    from ..trace import ACC_LIMIT_MG, GYRO_LIMIT_DDPS
+
+    acc = np.asarray(acc_mg, dtype=np.float64)
+    gyro = np.asarray(gyro_ddps, dtype=np.float64)
+    if repairs is not None:
+        for rule, arr, lim in (("acc_clipped_to_16g", acc, ACC_LIMIT_MG),
+                               ("gyro_clipped_to_2000dps", gyro, GYRO_LIMIT_DDPS)):
+            for _ in np.flatnonzero((np.abs(arr) > lim).any(axis=1)):
+                repairs.add(rule, None, "output samples beyond the insole IMU full scale, clipped")
+    return np.hstack([to_int(acc, ACC_LIMIT_MG), to_int(gyro, GYRO_LIMIT_DDPS)])
+
+
+def derived_fall_label(t_ms, acc_mg) -> dict:
+    """Fall label from the peak |a| (a stand-in for the impact, not ground truth).
+
+    t_ms (N,) int, acc_mg (N, 3) -> {"impact_ms", "impact_derived": True,
+    "start_ms": impact - FALL_PRE_MS (>= 0), "end_ms": impact + FALL_POST_MS
+    (<= last sample), "rule": ...}.
+    """
+    mag = np.linalg.norm(np.asarray(acc_mg, dtype=np.float64), axis=1)
+    i = int(np.argmax(mag))
+    impact = int(t_ms[i])
+    return {
+        "impact_ms": impact,
+        "impact_derived": True,
+        "start_ms": max(0, impact - FALL_PRE_MS),
+        "end_ms": min(int(t_ms[-1]), impact + FALL_POST_MS),
+        "rule": "impact = time of peak |a| after resampling (derived, not annotated)",
+    }
+
+
+def gravity_alignment(acc) -> np.ndarray:
+    """Smallest rotation R (3, 3) taking the mean of ``acc`` (K, 3) onto +z.
+
+    Apply as ``values @ R.T``. With acc the still (stance) samples, this
+    levels a sensor mounted at an angle so that standing reads (0, 0, +1 g);
+    rotation about the vertical (heading) is left unchanged.
+    Raises ValueError for an empty or zero mean.
+    """
+    g = np.asarray(acc, dtype=np.float64).reshape(-1, 3).mean(axis=0)
+    n = np.linalg.norm(g)
+    if not np.isfinite(n) or n == 0:
+        raise ValueError("no gravity direction")
+    u = g / n
+    z = np.array([0.0, 0.0, 1.0])
+    v = np.cross(u, z)
+    c = float(np.dot(u, z))
+    if c < -0.999999:  # upside down: half turn about x
+        return np.diag([1.0, -1.0, -1.0])
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx / (1.0 + c)
