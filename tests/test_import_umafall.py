@@ -102,7 +102,7 @@ def test_long_gap_rejected_with_line(datasets):
 def test_whole_folder(datasets, tmp_path):
     res = import_batch("umafall", [datasets / FOLDER], tmp_path)
     assert len(res.written) + len(res.failed) == 342
-    assert len(res.written) == 285
+    assert len(res.written) == 339  # 3 files have gaps of 0.7-2.5 s
     assert all("gap of" in msg and "[time]" in msg for _, msg in res.failed)
     assert not list(tmp_path.glob(".tmp-*"))
     tr = trace_mod.read(res.written[0])
@@ -148,13 +148,22 @@ def test_mangled_number_repaired(tmp_path):
     assert rule["count"] == 1 and tr.imu[0, 2] == 1003
 
 
-def test_gap_too_long_rejected(tmp_path):
+def test_gap_bridged_and_logged(tmp_path):
     lines = _rows()
     del lines[20:30]                          # 5 acc + 5 gyro rows: a 300 ms gap
     p = _write(tmp_path, lines)
+    tr = umafall.import_file(p)[0]
+    rule = {r["rule"]: r for r in tr.meta["repairs"]}["long_gap_bridged"]
+    assert rule["count"] == 2 and _line_of(p, "750,acc_g") in rule["lines"]
+
+
+def test_gap_too_long_rejected(tmp_path):
+    lines = _rows()
+    del lines[20:44]                          # 12 acc + 12 gyro rows: a 650 ms gap
+    p = _write(tmp_path, lines)
     with pytest.raises(ImportProblem) as e:
         umafall.import_file(p)
-    assert e.value.line == _line_of(p, "750,acc_g") and e.value.field == "time"
+    assert e.value.line == _line_of(p, "1100,acc_g") and e.value.field == "time"
 
 
 @pytest.mark.parametrize("bad,field", [("100,acc_g,1.0,abc,0.1\n", "y"), ("100,magnet,1,2,3\n", "sensor")])
