@@ -85,10 +85,12 @@ def test_gravity_ema_step_response():
 
 def test_tilt_updates_every_tilt_every_samples():
     feat = _feat()
-    _feed(feat, 4, 1000, 0, 0)  # first sample sets gravity fully lying
-    assert feat.tilt == -1  # not computed yet
-    _feed(feat, 1, 1000, 0, 0)
+    _feed(feat, 1, 1000, 0, 0)  # first sample sets gravity fully lying
+    assert feat.tilt == 89  # computed on the first sample
+    _feed(feat, 4, 0, 0, 1000)  # gravity moves, tilt is held for 4 samples
     assert feat.tilt == 89
+    _feed(feat, 1, 0, 0, 1000)
+    assert feat.tilt < 89
 
 
 def test_tilt_held_in_free_fall():

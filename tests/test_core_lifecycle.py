@@ -139,10 +139,23 @@ CASES = (
         E_FALL_ALARM + ((T_AL + 50, EV_CLEARED, CAUSE_FALL, 0),),
     ),
     (
-        "sos during alarm raises an sos alarm",
+        "sos during alarm raises an sos alarm, detail = fall",
         FALL_ALARM + (("sos", T_AL + 50),),
         ALARM,
-        E_FALL_ALARM + ((T_AL + 50, EV_ALARM, CAUSE_SOS, CAUSE_NONE),),
+        E_FALL_ALARM + ((T_AL + 50, EV_ALARM, CAUSE_SOS, CAUSE_FALL),),
+    ),
+    (
+        "sos during fall alarm: ack alone does not leave it while the wearer is down",
+        FALL_ALARM + (("sos", T_AL + 50), ("ack", T_AL + 60)),
+        ALARM,
+        E_FALL_ALARM + ((T_AL + 50, EV_ALARM, CAUSE_SOS, CAUSE_FALL),),
+    ),
+    (
+        "sos during fall alarm: ack then recovery leaves it",
+        FALL_ALARM + (("sos", T_AL + 50), ("ack", T_AL + 60), ("step", T_AL + 5000, REC)),
+        IDLE,
+        E_FALL_ALARM + ((T_AL + 50, EV_ALARM, CAUSE_SOS, CAUSE_FALL),
+                        (T_AL + 5000, EV_RECOVERED, CAUSE_SOS, 4), (T_AL + 5000, EV_CLEARED, CAUSE_SOS, 0)),
     ),
     # --- ALARM (SOS) ---
     ("sos alarm: ack alone leaves it", SOS_ALARM + (("ack", T0 + 10),), IDLE, E_SOS_ALARM + ((T0 + 10, EV_CLEARED, CAUSE_SOS, 0),)),
@@ -152,10 +165,10 @@ CASES = (
     ("sos again re-raises", SOS_ALARM + (("sos", T0 + 3000),), ALARM, E_SOS_ALARM + ((T0 + 3000, EV_ALARM, CAUSE_SOS, CAUSE_NONE),)),
     ("all-clear ends sos alarm", SOS_ALARM + (("clear", T0 + 10),), IDLE, E_SOS_ALARM + ((T0 + 10, EV_CLEARED, CAUSE_SOS, 0),)),
     (
-        "escalated sos: ack alone leaves it",
+        "escalated sos: ack alone does not leave it while the wearer is down",
         FALL_PRE + (("sos", T0 + 700), ("ack", T0 + 800)),
-        IDLE,
-        E_FALL_PRE + ((T0 + 700, EV_ALARM, CAUSE_SOS, CAUSE_FALL), (T0 + 800, EV_CLEARED, CAUSE_SOS, 0)),
+        ALARM,
+        E_FALL_PRE + ((T0 + 700, EV_ALARM, CAUSE_SOS, CAUSE_FALL),),
     ),
     # --- back to IDLE: a new cycle starts cleanly ---
     (

@@ -62,10 +62,16 @@ def test_gaps_too_short_none():
     assert _sos(_strikes((60, 60, 60, 60))) == []  # one ringing strike
 
 
-def test_bounces_are_skipped_not_restarting():
-    # documented: a bounce is ignored, so strikes 1, 3, 5 of a 120 ms drum
-    # roll are 240 ms apart and complete the gesture (see the report on this)
-    assert len(_sos(_strikes((120, 120, 120, 120)))) == 1
+def test_fast_drum_roll_never_triggers():
+    # strikes 120 ms apart (past the 100 ms ringing, under the 150 ms minimum)
+    # restart the sequence: knocking mud off a boot is not an SOS
+    assert _sos(_strikes((120, 120, 120, 120))) == []
+    assert _sos(_strikes((120,) * 9)) == []
+
+
+def test_too_fast_strike_restarts_then_gesture_counts():
+    # a too-fast strike starts a new sequence from itself: 120 then 300, 300 -> SOS
+    assert len(_sos(_strikes((120, 300, 300)))) == 1
 
 
 def test_gaps_too_long_none():

@@ -31,6 +31,7 @@ _TABLE = (
     ("TILT_EVERY", 5, 1, 50, "samples", "tilt recomputed every 5 samples (20 Hz): tilt changes slowly"),
     ("CAL_STILL_MS", 1000, 200, 10000, "ms", "standing still this long learns the upright reference (issue 3: orientation in the shoe)"),
     ("CAL_G_TOLERANCE_MG", 100, 20, 300, "mg", "|gravity| within this of 1 g while learning the reference"),
+    ("CAL_FIRST_MAX_DEG", 40, 5, 60, "deg", "the first reference is learned only this close to the board's mounting (+z): never from lying"),
     ("CAL_RECAL_DEG", 20, 0, 45, "deg", "re-learn the reference only when standing within this of it"),
     # --- posture ---
     ("TILT_NOT_UPRIGHT_DEG", 55, 30, 80, "deg", "[PNA] tilt alarm angle, practice 45-60 deg"),

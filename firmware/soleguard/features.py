@@ -16,9 +16,10 @@ Attributes after ``update``:
                |gravity| < 200 mg (free fall has no direction)
   ref_x/y/z    upright reference (length 1024): the sole's +z until the
                wearer has stood still for CAL_STILL_MS with |gravity| within
-               CAL_G_TOLERANCE_MG of 1 g, then that gravity direction
-               (per-wearer orientation calibration); re-learned the same way
-               whenever the wearer stands still within CAL_RECAL_DEG of it
+               CAL_G_TOLERANCE_MG of 1 g, within CAL_FIRST_MAX_DEG of +z and
+               (with zones) loaded; then that gravity direction (per-wearer
+               orientation calibration). Re-learned the same way whenever the
+               wearer stands still within CAL_RECAL_DEG of it
   calibrated   True once the reference was learned
   load         total load over the zones, N (0 without zones)
   load_change  EMA of |load - previous load|, N per sample
@@ -104,6 +105,8 @@ class Features:
         self._cal_samples = cfg.CAL_STILL_MS * cfg.RATE_HZ // 1000
         self._cal_tol = cfg.CAL_G_TOLERANCE_MG
         self._recal_deg = cfg.CAL_RECAL_DEG
+        self._first_deg = cfg.CAL_FIRST_MAX_DEG
+        self._load_on = cfg.LOAD_ON_N
         self.reset()
 
     def reset(self):
@@ -115,7 +118,7 @@ class Features:
         self._sr = 0
         self._sl = 0
         self._n = 0
-        self._tilt_count = 0
+        self._tilt_count = self._tilt_every - 1  # tilt from the first sample on
         self._prev_load = 0
         self.grav_x = 0
         self.grav_y = 0
@@ -157,7 +160,10 @@ class Features:
         if not self.still or dev > tol or dev < -tol:
             self._cal_count = 0
             return
-        if self.calibrated and not (0 <= self.tilt <= self._recal_deg):
+        # First learning: only near the board's mounting (+z), and on a loaded
+        # foot when there are zones, so lying still is never learned as upright.
+        limit = self._recal_deg if self.calibrated else self._first_deg
+        if not (0 <= self.tilt <= limit) or (self.zones and self.load < self._load_on):
             self._cal_count = 0
             return
         self._cal_count += 1

@@ -13,8 +13,10 @@ States (``state``):
 
 Rules that never bend:
   - the SOS gesture never cancels anything; from any state it raises an
-    ALARM with cause SOS at once (during a pre-alarm: escalation, detail =
-    the pre-alarm's cause);
+    ALARM with cause SOS at once. During a fall or man-down pre-alarm or
+    alarm it escalates: detail = that cause, and the SOS alarm still needs
+    the wearer's recovery (not only the acknowledgement) to end, unless the
+    wearer had already recovered;
   - a cancel gesture only ends a PRE_ALARM; it cannot touch an ALARM;
   - a new detection during PRE_ALARM or ALARM does not restart or hide it.
 
@@ -68,8 +70,17 @@ class AlarmLifecycle:
 
     def sos(self, t):
         """The SOS gesture at ``t`` ms: an alarm at once, whatever the state."""
-        prior = self.cause if self.state == PRE_ALARM else CAUSE_NONE
+        if self.state == IDLE:
+            prior = CAUSE_NONE
+            down = False
+        elif self.cause == CAUSE_SOS:  # repeated SOS: keep what the first one carried
+            prior = self.detail
+            down = not self.recovered
+        else:  # escalates a fall / man-down pre-alarm or alarm
+            prior = self.cause
+            down = not (self.state == ALARM and self.recovered)
         self._alarm(t, CAUSE_SOS, prior)
+        self.recovered = not down
 
     def cancel_gesture(self, t):
         """The wearer's cancel gesture: ends a PRE_ALARM only."""
@@ -90,6 +101,8 @@ class AlarmLifecycle:
             self._clear(t)
 
     def step(self, t, upright_ms):
+        # An SOS raised from IDLE starts out recovered (sos() sets it): the
+        # acknowledgement alone ends it and no EV_RECOVERED is sent for it.
         """Advance to ``t`` ms; ``upright_ms``: how long the wearer has been up."""
         s = self.state
         if s == PRE_ALARM:
@@ -110,8 +123,7 @@ class AlarmLifecycle:
         self.cause = cause
         self.detail = detail
         self.acked = False
-        # An SOS needs no getting-up: the acknowledgement alone ends it.
-        self.recovered = cause == CAUSE_SOS
+        self.recovered = False
         self._t_start = t
         self._events.push(t, EV_ALARM, cause, detail)
 

@@ -10,8 +10,9 @@ the previous strike (one strike rings for a few samples).
 
 The gesture: three strikes, each STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS after
 the one before, the three within GESTURE_MAX_MS. A strike sooner than
-STRIKE_GAP_MIN_MS is ignored as a bounce; one later than STRIKE_GAP_MAX_MS
-starts a new sequence. The third strike returns True at once (latency is one
+STRIKE_GAP_MIN_MS (but past the refractory time, so not the same strike
+ringing) or later than STRIKE_GAP_MAX_MS starts a new sequence: a fast drum
+roll of strikes never adds up to a gesture. The third strike returns True at once (latency is one
 sample); then strikes are ignored for GESTURE_LOCKOUT_MS, so four or five
 strikes trigger once. Two strikes never trigger.
 
@@ -70,9 +71,7 @@ class TapDetector:
             self._start(t)
             return False
         gap = t - self._t_last
-        if gap < self._gap_min:
-            return False
-        if gap > self._gap_max or t - self._t_first > self._gesture_max:
+        if gap < self._gap_min or gap > self._gap_max or t - self._t_first > self._gesture_max:
             self._start(t)
             return False
         self._n += 1
