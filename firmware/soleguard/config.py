@@ -51,8 +51,8 @@ _TABLE = (
     ("PRE_ALARM_MS", 15000, 5000, 45000, "ms", "[PNA] pre-alarm required, <= 45 s; 15 s default"),
     ("RECOVERY_MS", 3000, 1000, 10000, "ms", "upright (and loaded) this long cancels a pre-alarm"),
     # --- triple tap (silent SOS) ---
-    ("STRIKE_MG", 2500, 500, 16000, "mg", "[DEV] lateral |dynamic acc| of a foot-to-foot strike"),
-    ("STRIKE_LATERAL_RATIO", 2, 1, 8, "ratio", "[DEV] lateral component must dominate the other axes by this factor"),
+    ("STRIKE_MG", 3000, 500, 16000, "mg", "[DEV] lateral |dynamic acc| of a foot-to-foot strike; 2500 gave 3 false SOS in UMAFall jogging and IPOL walking"),
+    ("STRIKE_LATERAL_RATIO", 3, 1, 8, "ratio", "[DEV] lateral component must dominate the other axes by this factor"),
     ("STRIKE_MAX_LOAD_N", 150, 10, 2000, "N", "striking foot unloaded or lightly loaded (issue 4)"),
     ("STRIKE_REFRACTORY_MS", 100, 20, 300, "ms", "one strike rings for <100 ms"),
     ("STRIKE_GAP_MIN_MS", 150, 50, 400, "ms", "[TAP] fastest deliberate strike interval"),
