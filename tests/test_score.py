@@ -1,0 +1,91 @@
+"""Scoring rules (docs/SCORING.md) on hand-made events, and dev-set bounds on real data."""
+import numpy as np
+import pytest
+
+from sim.importers import import_batch
+from sim.replay import Event
+from sim.score import score_trace, summarise
+from sim.trace import Trace, find, read
+from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
+
+
+def _trace(seconds=60, falls=(), sos=(), kind="fall", activity="forwardFall"):
+    n = seconds * 100
+    imu = np.zeros((n, 6), dtype=np.int16)
+    imu[:, 2] = 1000
+    meta = {"dataset": "synthetic", "source_file": "-", "subject": "-", "activity": activity, "kind": kind,
+            "placement": "insole", "foot": "right", "rate_hz": 100, "axes": "native", "zones": [],
+            "labels": {"falls": list(falls), "segments": [], "sos": list(sos)}, "name": "t"}
+    return Trace(meta, np.arange(n, dtype=np.int64) * 10, imu)
+
+
+FALL = {"impact_ms": 10000, "impact_derived": True, "start_ms": 8500, "end_ms": 20000}
+
+
+def test_fall_detected_inside_window_with_latency():
+    s = score_trace(_trace(falls=[FALL]), [Event(11500, EV_PRE_ALARM, CAUSE_FALL, 3)])
+    assert (s.falls, s.falls_detected, s.latencies_ms, s.false_alarms) == (1, 1, [1500], [])
+    assert s.nonfall_ms == 60000 - 11500
+
+
+def test_pre_alarm_outside_window_is_false_and_man_down_in_window_is_neither():
+    ev = [Event(30000, EV_PRE_ALARM, CAUSE_FALL, 3), Event(12000, EV_PRE_ALARM, CAUSE_MAN_DOWN, 30)]
+    s = score_trace(_trace(falls=[FALL]), ev)
+    assert s.falls_detected == 0 and s.false_alarms == [30000]
+
+
+def test_alarm_without_pre_alarm_is_not_a_detection():
+    s = score_trace(_trace(falls=[FALL]), [Event(12000, EV_ALARM, CAUSE_FALL, 3)])
+    assert s.falls_detected == 0 and s.false_alarms == []
+
+
+def test_sos_window_and_false_sos():
+    sos = [{"strikes_ms": [5000, 5400, 5800]}]
+    ev = [Event(5800, EV_ALARM, CAUSE_SOS, 0), Event(40000, EV_ALARM, CAUSE_SOS, 0)]
+    s = score_trace(_trace(sos=sos, kind="adl", activity="standing"), ev)
+    assert (s.sos, s.sos_detected, s.sos_latencies_ms, s.false_sos) == (1, 1, [0], [40000])
+
+
+def test_summary_per_hour_over_nonfall_time():
+    a = score_trace(_trace(seconds=1800, kind="adl", activity="walking"), [Event(1000, EV_PRE_ALARM, CAUSE_MAN_DOWN, 30)])
+    b = score_trace(_trace(falls=[FALL]), [Event(11000, EV_PRE_ALARM, CAUSE_FALL, 2)])
+    r = summarise([a, b])
+    assert r["traces"] == 2
+    assert r["falls"]["sensitivity"] == 1.0 and r["falls"]["latency_ms"]["median"] == 1000
+    assert r["false_alarms"]["count"] == 1
+    nonfall_h = (1800000 + 60000 - 11500) / 3600000
+    assert r["false_alarms"]["per_hour"] == round(1 / nonfall_h, 4)
+    assert r["by_activity"]["walking"]["false_alarms"] == 1
+    assert r["by_activity"]["forwardFall"]["detections"] == 1
+
+
+@pytest.fixture(scope="module")
+def dev_traces(datasets, tmp_path_factory):
+    out = tmp_path_factory.mktemp("dev")
+    for kind, folder in (("umafall", "umafall_ankle"), ("moticon", "moticon_insole"), ("gaitpdb", "gaitpdb_vgrf"),
+                         ("ipol", "ipol_foot"), ("gaitmap", "gaitmap_foot"), ("sisfall", "sisfall_waist")):
+        import_batch(kind, [datasets / folder], out / kind)
+    return [read(p) for p in find([out])]
+
+
+def test_dev_set_scores_within_bounds(dev_traces):
+    """Regression bounds for the current detector on every real recording.
+
+    Measured when written (issue #2, first detectors): UMAFall falls 82/94
+    detected; SisFall falls 15/15; latency median 870 ms, p95 1520 ms; 27
+    false pre-alarms, 24 of them in UMAFall LyingDown_OnABed and 3 in fall
+    recordings outside the fall window; 0 false SOS. The bounds sit just outside
+    those figures so a regression fails; issue #3 raises them to its targets.
+    """
+    r = summarise([score_trace(tr) for tr in dev_traces])
+    assert r["traces"] >= 380  # 385 when written: 3 UMAFall files are rejected for long gaps
+    uma = r["by_dataset"]["UMAFall"]
+    assert uma["falls"] >= 90 and uma["detections"] / uma["falls"] >= 0.85
+    assert r["by_dataset"]["SisFall"]["detections"] >= 14
+    assert r["falls"]["latency_ms"]["p95"] <= 3000
+    assert r["false_alarms"]["count"] <= 30
+    lying = r["by_activity"]["LyingDown_OnABed"]["false_alarms"]
+    assert r["false_alarms"]["count"] - lying <= 3  # outside lying down on a bed
+    for quiet in ("Walking", "Jogging", "Hopping", "GoUpstairs", "GoDownstairs", "Sitting_GettingUpOnAChair"):
+        assert r["by_activity"][quiet]["false_alarms"] == 0, quiet
+    assert r["sos"]["false"] == 0
