@@ -44,7 +44,8 @@ def test_impact_while_upright_is_no_fall():
     rig = Rig()
     rig.hold(1000)
     rig.hold(10, ax=3000, az=4000)
-    assert rig.core.posture.state == FALL_SUSPECTED
+    # an impact alone (a heel strike, a stamp) is not a suspected fall
+    assert rig.core.posture.state == UPRIGHT
     rig.hold(10000)
     assert rig.events == []
     assert rig.core.posture.state == UPRIGHT
@@ -155,3 +156,14 @@ def test_pressure_only_getting_up_cancels_pre_alarm():
     assert len(_pre_alarms(rig)) == 1
     rig.hold(Config().RECOVERY_MS + 100, load=700)
     assert rig.core.lifecycle.state == 0  # IDLE: cancelled by recovery
+
+
+def test_impact_then_lying_is_fall_suspected_until_confirmed():
+    rig = Rig()
+    rig.hold(1000)
+    rig.hold(10, ax=2900, az=2900)
+    rig.hold(500, ax=LYING_AX, az=0)  # not upright, hold time not reached yet
+    assert rig.core.posture.state == FALL_SUSPECTED
+    assert _pre_alarms(rig, CAUSE_FALL) == []
+    rig.hold(1000, ax=LYING_AX, az=0)
+    assert len(_pre_alarms(rig, CAUSE_FALL)) == 1

@@ -8,7 +8,9 @@ Posture states (``state``):
   UPRIGHT         tilt < TILT_UPRIGHT_DEG (with an IMU), or loaded (pressure only)
   NOT_UPRIGHT     tilt > TILT_NOT_UPRIGHT_DEG, or unloaded (pressure only);
                   hysteresis between the two angles
-  FALL_SUSPECTED  an impact |a| > IMPACT_MG happened less than FALL_CONFIRM_MS ago
+  FALL_SUSPECTED  not upright, and an impact |a| > IMPACT_MG from upright
+                  happened less than FALL_CONFIRM_MS ago (a fall awaiting
+                  confirmation)
 
 Fall: an impact |a| > IMPACT_MG while the wearer was upright (tilt below
 TILT_UPRIGHT_DEG) less than FALL_UPRIGHT_BEFORE_MS earlier, then not upright
@@ -70,7 +72,7 @@ class PostureDetector:
             found = self._update_fall(t, feat)
         if not found:
             found = self._update_man_down(t, feat)
-        if self._t_impact != _NEVER:
+        if self.not_upright and self._t_impact != _NEVER:
             self.state = FALL_SUSPECTED
         elif self.not_upright:
             self.state = NOT_UPRIGHT
