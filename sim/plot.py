@@ -57,7 +57,8 @@ def plot_trace(trace, result, output, cfg: Config | None = None) -> Path:
             ax.set_ylabel("load (N)")
         else:
             _state_panel(ax, t, result, cfg, trace.imu is not None)
-        ax.legend(loc="upper right", fontsize=7, ncol=6)
+        if kind != "state":
+            ax.legend(loc="upper right", fontsize=7, ncol=6)
         ax.grid(alpha=0.3)
     for ax in axes:
         _labels(ax, trace)
@@ -94,7 +95,8 @@ def _state_panel(ax, t, result, cfg, has_imu):
         ax.set_yticks([])
         ax.set_ylabel("state")
     handles = [Patch(color=c, label=n) for c, n in zip(STATE_COLOURS, STATE_NAMES)]
-    ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=6)
+    handles += ax.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=7, framealpha=0.9)
 
 
 def _labels(ax, trace):
@@ -111,5 +113,6 @@ def _events(ax, events, top):
         c = EVENT_COLOURS.get(e.type_name, "k")
         ax.axvline(e.t_ms / 1000.0, color=c, lw=1.6)
         if top:
-            ax.annotate("%s %s" % (e.type_name, e.cause_name), (e.t_ms / 1000.0, 1.0), xycoords=("data", "axes fraction"),
-                        rotation=90, va="top", ha="right", fontsize=7, color=c)
+            ax.annotate("%s %s" % (e.type_name, e.cause_name), (e.t_ms / 1000.0, 0.97), xycoords=("data", "axes fraction"),
+                        xytext=(3, 0), textcoords="offset points", rotation=90, va="top", ha="left", fontsize=7,
+                        color=c, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
