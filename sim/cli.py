@@ -145,15 +145,23 @@ def _print_table(r):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file")
 def plot(trace, output):
     """Plot a TRACE's signals, state timeline and events into a PNG."""
-    from .plot import plot_trace
+    from .plot import FORMATS, plot_trace
     from .replay import replay
 
+    if output.suffix.lower().lstrip(".") not in FORMATS:
+        raise click.BadParameter("%s: image type %r unknown (one of %s)"
+                                 % (output, output.suffix, ", ".join(sorted(FORMATS))), param_hint="'-o'")
     try:
         tr = trace_mod.read(trace)
     except trace_mod.TraceError as e:
         raise click.ClickException(str(e))
     res = replay(tr, timeline=True)
-    plot_trace(tr, res, output)
+    try:
+        plot_trace(tr, res, output)
+    except OSError as e:
+        blocker = next((q for q in output.parents if q.exists() and not q.is_dir()), None)
+        why = "%s is a file, not a folder" % blocker if blocker else (e.strerror or e)
+        raise click.ClickException("%s: cannot write: %s" % (output, why))
     click.echo("wrote %s (%d events)" % (output, len(res.events)))
 
 
@@ -164,7 +172,10 @@ def bench(as_json, trace_path):
     """Core us/sample on CPython and MicroPython, bytes/sample, replay speed."""
     from .bench import run_bench
 
-    tr = trace_mod.read(trace_path) if trace_path else None
+    try:
+        tr = trace_mod.read(trace_path) if trace_path else None
+    except trace_mod.TraceError as e:
+        raise click.ClickException(str(e))
     report = run_bench(tr)
     if as_json:
         click.echo(json.dumps(report, indent=1))

@@ -10,6 +10,8 @@ Panels (shared time axis, seconds):
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -17,11 +19,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from soleguard.config import Config  # noqa: E402
 from soleguard.core import STATE_NAMES  # noqa: E402
 
+FORMATS = frozenset(FigureCanvasAgg.get_supported_filetypes())  # file name suffixes plot_trace can write
 STATE_COLOURS = ("#d9f0d3", "#fee08b", "#fdae61", "#f46d43", "#a50026", "#74add1")
 EVENT_COLOURS = {"pre_alarm": "#f46d43", "alarm": "#a50026", "cancelled": "#1a9850",
                  "recovered": "#4575b4", "cleared": "#313695"}
@@ -69,9 +73,18 @@ def plot_trace(trace, result, output, cfg: Config | None = None) -> Path:
                  % (trace.name, m["dataset"], m["activity"], m["placement"], m["foot"], len(result.events)), fontsize=10)
     fig.tight_layout()
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(output, dpi=110)
-    plt.close(fig)
+    try:  # atomic: a failed write leaves no file, or the previous one, at ``output``
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=output.suffix, dir=output.parent)
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=110, format=output.suffix.lstrip(".").lower() or "png")
+            os.replace(tmp, output)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    finally:
+        plt.close(fig)
     return output
 
 

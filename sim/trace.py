@@ -28,6 +28,7 @@ Errors: ``read`` raises TraceError naming the file, line and field.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -114,9 +115,7 @@ class Trace:
         without it they name sample indices.
         """
         off = 0 if first_line is None else first_line
-        for key in REQUIRED_META:
-            if key not in self.meta:
-                raise TraceError(where, "metadata lacks %r" % key, field=key)
+        _check_meta(where, self.meta)
         if self.meta["kind"] not in KINDS:
             raise TraceError(where, "kind must be one of %s" % (KINDS,), field="kind")
         if self.meta["foot"] not in FEET:
@@ -144,10 +143,69 @@ class Trace:
                 raise TraceError(where, "loads must have shape (%d, %d)" % (n, len(self.zones)), field="loads")
             names = ["load_%s_n" % z["name"] for z in self.zones]
             _check_range(where, self.loads, LOAD_LIMIT_N, names, off, lo=0)
-        for fall in self.labels.get("falls", []):
-            for key in ("impact_ms", "start_ms", "end_ms", "impact_derived"):
-                if key not in fall:
-                    raise TraceError(where, "fall label lacks %r" % key, field="labels.falls")
+
+
+# Metadata types that the replay, scoring and plots rely on (docs/TRACE_FORMAT.md).
+TEXT_META = ("dataset", "source_file", "subject", "activity", "placement", "axes")
+LABEL_KEYS = {  # label list -> {key: (type, required)}
+    "falls": {"impact_ms": (int, True), "start_ms": (int, True), "end_ms": (int, True), "impact_derived": (bool, True)},
+    "segments": {"start_ms": (int, True), "end_ms": (int, True)},
+    "sos": {"strikes_ms": (list, True)},
+}
+
+
+def _is(value, typ) -> bool:
+    """isinstance without bool counting as int (JSON true is not a time)."""
+    return isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+
+
+def _check_meta(where, meta):
+    """Raise TraceError naming the metadata field that is missing or of the wrong type or shape."""
+    for key in REQUIRED_META:
+        if key not in meta:
+            raise TraceError(where, "metadata lacks %r" % key, field=key)
+    for key in TEXT_META + ("kind", "foot"):
+        if not isinstance(meta[key], str):
+            raise TraceError(where, "must be text, got %s" % json.dumps(meta[key]), field=key)
+    if "name" in meta and (not isinstance(meta["name"], str) or not meta["name"]):
+        raise TraceError(where, "must be non-empty text", field="name")
+    zones = meta["zones"]
+    if not isinstance(zones, list):
+        raise TraceError(where, "must be a list of {name, x_mm, y_mm}", field="zones")
+    names = set()
+    for i, z in enumerate(zones):
+        f = "zones[%d]" % i
+        if not isinstance(z, dict):
+            raise TraceError(where, "must be an object {name, x_mm, y_mm}", field=f)
+        if not isinstance(z.get("name"), str) or not z["name"]:
+            raise TraceError(where, "lacks a non-empty text 'name'", field=f)
+        if z["name"] in names:
+            raise TraceError(where, "zone name %r repeated" % z["name"], field=f)
+        names.add(z["name"])
+        for key in ("x_mm", "y_mm"):
+            if not _is(z.get(key), int):
+                raise TraceError(where, "%s must be an integer (mm), got %s" % (key, json.dumps(z.get(key))),
+                                 field=f + "." + key)
+    labels = meta["labels"]
+    if not isinstance(labels, dict):
+        raise TraceError(where, "must be an object {falls, segments, sos}", field="labels")
+    for kind, keys in LABEL_KEYS.items():
+        entries = labels.get(kind, [])
+        if not isinstance(entries, list):
+            raise TraceError(where, "must be a list", field="labels.%s" % kind)
+        for i, entry in enumerate(entries):
+            f = "labels.%s[%d]" % (kind, i)
+            if not isinstance(entry, dict):
+                raise TraceError(where, "must be an object", field=f)
+            for key, (typ, required) in keys.items():
+                if key not in entry:
+                    if required:
+                        raise TraceError(where, "%s label lacks %r" % (kind, key), field=f)
+                elif not _is(entry[key], typ):
+                    raise TraceError(where, "%s must be %s, got %s" % (key, typ.__name__, json.dumps(entry[key])),
+                                     field=f + "." + key)
+            if kind == "sos" and not all(_is(t, int) for t in entry["strikes_ms"]):
+                raise TraceError(where, "strikes_ms must be a list of integers (ms)", field=f + ".strikes_ms")
 
 
 def _check_range(where, arr, limit, names, off, lo=None):
@@ -178,8 +236,11 @@ def write(trace: Trace, path) -> Path:
     meta = dict(trace.meta)
     meta["columns"] = cols
     meta["units"] = UNITS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".trace.csv", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".trace.csv", dir=path.parent)
+    except OSError as e:
+        raise TraceError(path, "cannot write: %s" % (e.strerror or e)) from None
     try:
         with os.fdopen(fd, "w", newline="") as f:
             f.write(MAGIC + "\n")
@@ -189,9 +250,11 @@ def write(trace: Trace, path) -> Path:
             w.writerow(cols)
             w.writerows(data.tolist())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError):  # e.g. disk full, or path is a folder
+            raise TraceError(path, "cannot write: %s" % (e.strerror or e)) from None
         raise
     return path
 
@@ -200,11 +263,18 @@ def read(path) -> Trace:
     """Read and validate a trace file; raise TraceError naming file/line/field."""
     path = Path(path)
     try:
-        f = open(path, newline="")
+        raw = path.read_bytes()
     except OSError as e:
         raise TraceError(path, "cannot open: %s" % e.strerror) from None
-    with f:
-        first = f.readline().rstrip("\n")
+    if not raw.strip():
+        raise TraceError(path, "empty file, not a soleguard trace", line=1)
+    try:  # a UTF-8 BOM (spreadsheet "CSV UTF-8" exports) is dropped
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TraceError(path, "not UTF-8 text (byte 0x%02x): not a soleguard trace" % raw[e.start],
+                         line=raw.count(b"\n", 0, e.start) + 1) from None
+    with io.StringIO(text, newline="") as f:  # CRLF line ends (Windows tools) are accepted
+        first = f.readline().rstrip()
         if first != MAGIC:
             raise TraceError(path, "not a soleguard trace (first line must be %r)" % MAGIC, line=1)
         lineno = 1
@@ -223,6 +293,7 @@ def read(path) -> Trace:
             raise TraceError(path, "metadata is not valid JSON: %s" % e.msg, line=2 + e.lineno - 1) from None
         if not isinstance(meta, dict):
             raise TraceError(path, "metadata must be a JSON object", line=2)
+        _check_meta(path, meta)  # before the zones name the columns
         reader = csv.reader(f)
         try:
             header = next(reader)
@@ -233,10 +304,20 @@ def read(path) -> Trace:
         has_imu = list(header[1:7]) == list(IMU_COLUMNS)
         expected = ["t_ms"] + (list(IMU_COLUMNS) if has_imu else []) + zone_cols
         if header != expected:
-            raise TraceError(path, "columns %s, expected %s" % (header, expected), line=lineno, field="header")
+            i = next((k for k, (a, b) in enumerate(zip(header, expected)) if a != b), min(len(header), len(expected)))
+            got = repr(header[i]) if i < len(header) else "nothing"
+            want = ("%r (from zones/IMU)" % expected[i]) if i < len(expected) else "no more columns"
+            raise TraceError(path, "column %d is %s, expected %s" % (i + 1, got, want), line=lineno, field="header")
         rows = []
+        row0 = lineno + 1  # file line of sample 0
+        blank = None
         for row in reader:
             lineno += 1
+            if not row:  # blank lines are allowed at the end only
+                blank = blank or lineno
+                continue
+            if blank:
+                raise TraceError(path, "blank line inside the samples", line=blank)
             if len(row) != len(header):
                 raise TraceError(path, "%d cells, expected %d" % (len(row), len(header)), line=lineno)
             try:
@@ -247,12 +328,17 @@ def read(path) -> Trace:
                         int(c)
                     except ValueError:
                         raise TraceError(path, "not an integer: %r" % c, line=lineno, field=name) from None
-    data = np.array(rows, dtype=np.int64).reshape(-1, len(header))
+    try:
+        data = np.array(rows, dtype=np.int64).reshape(-1, len(header))
+    except OverflowError:  # beyond int64: name the first such cell (ranges are checked below)
+        r, c = next((r, c) for r, row in enumerate(rows) for c, v in enumerate(row) if abs(v) >= 2 ** 63)
+        raise TraceError(path, "value %d out of range" % rows[r][c], line=row0 + r,
+                         field=header[c]) from None
     imu = data[:, 1:7] if has_imu else None
     k = 7 if has_imu else 1
     loads = data[:, k:] if zone_cols else None
     trace = Trace(meta=meta, t_ms=data[:, 0], imu=imu, loads=loads, path=str(path))
-    trace.validate(path, first_line=lineno - len(rows) + 1)
+    trace.validate(path, first_line=row0)
     if imu is not None:  # in range now, so int16 is lossless
         trace.imu = imu.astype(np.int16)
     if loads is not None:

@@ -15,6 +15,7 @@ the batch silently and never leaving a half-written trace (writes are atomic).
 from __future__ import annotations
 
 import importlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +44,28 @@ def sources(kind: str, srcs) -> list:
             out.append(p)
         else:
             raise ImportProblem(p, "no such file or folder")
-    return out
+    seen = set()  # a file named twice (or inside a folder also named) is imported once
+    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]
+
+
+def check_text(path, kind) -> None:
+    """Raise ImportProblem unless the file is UTF-8 text whose last data line ends with a newline.
+
+    All six source formats are UTF-8 (or ASCII) text with newline-terminated
+    rows. A file whose last line holding data lacks its newline is a copy cut
+    mid-row (its last number may be cut short and still parse), so it is
+    rejected rather than imported with a wrong last sample.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ImportProblem(path, "not UTF-8 text (byte 0x%02x): not a %s file" % (raw[e.start], kind),
+                            line=raw.count(b"\n", 0, e.start) + 1) from None
+    body = raw.rstrip(b" \t")
+    if body and not body.endswith((b"\n", b"\r")):
+        raise ImportProblem(path, "last line does not end with a newline: the file looks cut mid-row "
+                            "(incomplete copy?)", line=raw.count(b"\n") + 1)
 
 
 @dataclass
@@ -61,14 +83,26 @@ def import_batch(kind: str, srcs, outdir, progress=None) -> BatchResult:
     """
     mod = module(kind)
     files = sources(kind, srcs)
+    if not files:
+        raise ImportProblem(", ".join(map(str, srcs)), "no %s source files (%s) here" % (kind, mod.SOURCE_GLOB))
     outdir = Path(outdir)
+    try:  # fail before importing anything if no trace could be written
+        outdir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=outdir).close()
+    except OSError as e:
+        raise ImportProblem(outdir, "cannot write traces here: %s" % (e.strerror or e)) from None
     result = BatchResult()
     it = progress(files) if progress else files
     for path in it:
         try:
+            check_text(path, kind)
             traces = mod.import_file(path)
             for tr in traces:
                 result.written.append(trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv")))
-        except (ImportProblem, trace_mod.TraceError, OSError, UnicodeDecodeError) as e:
+        except (ImportProblem, trace_mod.TraceError) as e:
             result.failed.append((str(path), str(e)))
+        except UnicodeDecodeError as e:  # a side file (labels, strides) that is not text
+            result.failed.append((str(path), "%s: a file it needs is not UTF-8 text: %s" % (path, e.reason)))
+        except OSError as e:
+            result.failed.append((str(path), "%s: %s" % (e.filename or path, e.strerror or e)))
     return result
