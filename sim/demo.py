@@ -16,7 +16,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from soleguard.core import STATE_NAMES
+from soleguard.config import Config
+from soleguard.core import STATE_NAMES, STATE_PRE_ALARM
 
 from . import trace as trace_mod
 from .importers import module
@@ -51,7 +52,10 @@ def _show(tr, out, echo):
     if not res.events:
         echo("  events: none")
     for e in res.events:
-        echo("  event %7d ms  %-10s cause=%-9s detail=%d" % (e.t_ms, e.type_name, e.cause_name, e.detail))
+        echo("  event %7d ms  %-10s cause=%-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
+    if res.states[-1] == STATE_PRE_ALARM:
+        echo("  (the recording ends during the %d s pre-alarm; it would escalate to an alarm unless cancelled)"
+             % (Config().PRE_ALARM_MS // 1000))
     png = plot_trace(tr, res, out / (tr.name + ".png"))
     echo("  plot: %s" % png)
 
@@ -65,7 +69,10 @@ def run_demo(recording, outdir, echo=print):
         trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv"))
         _show(tr, outdir, echo)
     fall = sorted((DATASETS / "umafall_ankle").glob(UMAFALL_DEMO + "*.csv")) if DATASETS.is_dir() else []
-    if fall:
+    if not fall:
+        echo("")
+        echo("(no UMAFall recordings at %s: the fall example is skipped)" % (DATASETS / "umafall_ankle"))
+    else:
         echo("")
         echo("a real fall for contrast: %s" % fall[0].name)
         for tr in module("umafall").import_file(fall[0]):

@@ -45,6 +45,23 @@ class Event:
     def cause_name(self) -> str:
         return CAUSE_NAMES[self.cause]
 
+    @property
+    def detail_text(self) -> str:
+        """The detail field in words (see firmware/soleguard/events.py)."""
+        from soleguard.events import CANCEL_BY_GESTURE, CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_CANCELLED, EV_RECOVERED
+
+        if self.type == EV_CANCELLED:
+            return "by gesture" if self.detail == CANCEL_BY_GESTURE else "by getting up"
+        if self.type == EV_RECOVERED:
+            return "%d s after the alarm" % self.detail
+        if self.cause == CAUSE_FALL:
+            return "impact %d g" % self.detail
+        if self.cause == CAUSE_MAN_DOWN:
+            return "still %d s" % self.detail
+        if self.cause == CAUSE_SOS and self.detail:
+            return "escalating %s" % CAUSE_NAMES[self.detail]
+        return ""
+
     def as_dict(self) -> dict:
         return {"t_ms": self.t_ms, "type": self.type_name, "cause": self.cause_name, "detail": self.detail}
 
