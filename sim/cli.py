@@ -93,7 +93,7 @@ def replay(traces, runtime, as_json):
         click.echo("%s (%s, %s, %.1f s, %s): %d events"
                    % (tr.name, tr.meta["dataset"], tr.meta["activity"], tr.duration_ms / 1000, runtime, len(res.events)))
         for e in res.events:
-            click.echo("  %8d ms  %-10s %-9s detail=%d" % (e.t_ms, e.type_name, e.cause_name, e.detail))
+            click.echo("  %8d ms  %-10s %-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
     _report_failures(failed)
     if failed:
         sys.exit(1)

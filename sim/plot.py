@@ -60,17 +60,20 @@ def plot_trace(trace, result, output, cfg: Config | None = None) -> Path:
             ax.axhline(cfg.LOAD_ON_N, color="g", ls="--", lw=0.7, label="loaded")
             ax.set_ylabel("load (N)")
         else:
+            _labels(ax, trace, shade=False)  # shading would darken the state colours
             _state_panel(ax, t, result, cfg, trace.imu is not None)
         if kind != "state":
+            _labels(ax, trace)
             ax.legend(loc="upper right", fontsize=7, ncol=6)
         ax.grid(alpha=0.3)
     for ax in axes:
-        _labels(ax, trace)
         _events(ax, result.events, top=ax is axes[0])
     axes[-1].set_xlabel("time (s)")
     m = trace.meta
-    fig.suptitle("%s  |  %s %s, %s, foot %s  |  %d events"
-                 % (trace.name, m["dataset"], m["activity"], m["placement"], m["foot"], len(result.events)), fontsize=10)
+    n = len(result.events)
+    fig.suptitle("%s  |  %s %s, %s, foot %s  |  %d event%s"
+                 % (trace.name, m["dataset"], m["activity"], m["placement"], m["foot"], n, "" if n == 1 else "s"),
+                 fontsize=10)
     fig.tight_layout()
     output = Path(output)
     try:  # atomic: a failed write leaves no file, or the previous one, at ``output``
@@ -112,10 +115,13 @@ def _state_panel(ax, t, result, cfg, has_imu):
     ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=7, framealpha=0.9)
 
 
-def _labels(ax, trace):
+def _labels(ax, trace, shade=True):
     for f in trace.labels.get("falls", []):
-        ax.axvspan(f["start_ms"] / 1000.0, f["end_ms"] / 1000.0, color="grey", alpha=0.12, lw=0)
-        ax.axvline(f["impact_ms"] / 1000.0, color="grey", ls=":" if f.get("impact_derived") else "-", lw=1.2)
+        if shade:
+            ax.axvspan(f["start_ms"] / 1000.0, f["end_ms"] / 1000.0, color="grey", alpha=0.12, lw=0,
+                       label="fall window (label)")
+        ax.axvline(f["impact_ms"] / 1000.0, color="grey", ls=":" if f.get("impact_derived") else "-", lw=1.2,
+                   label="impact (derived)" if f.get("impact_derived") else "impact")
     for s in trace.labels.get("sos", []):
         for st in s["strikes_ms"]:
             ax.axvline(st / 1000.0, color="purple", ls=":", lw=1.0)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..trace import DT_MS, RATE_HZ, Trace
+from ..trace import DT_MS, RATE_HZ, Trace, TraceError
 
 G_MG = 1000.0
 MS2_PER_G = 9.80665  # standard gravity, m/s^2 per g
@@ -24,19 +24,12 @@ DEG_PER_RAD = 57.29577951308232
 MAX_GAP_MS = 250
 
 
-class ImportProblem(ValueError):
-    """A source file that cannot be imported: names the file and, if known, line/field."""
+class ImportProblem(TraceError):
+    """A source file that cannot be imported: names the file and, if known, line/field.
 
-    def __init__(self, path, message, line=None, field=None):
-        where = str(path)
-        if line is not None:
-            where += ":%d" % line
-        if field:
-            where += " [%s]" % field
-        super().__init__("%s: %s" % (where, message))
-        self.path = str(path)
-        self.line = line
-        self.field = field
+    Same shape as TraceError (path, line, field attributes; message
+    ``file:line [field]: what``), so callers can catch either.
+    """
 
 
 class Repairs:
@@ -95,35 +88,11 @@ def resample(t_src_ms: np.ndarray, values: np.ndarray, path, lines=None, max_gap
     last one. Source times must increase (duplicates are dropped, keeping the
     first); a gap longer than ``max_gap_ms`` raises ImportProblem naming the
     source line after the gap (``lines[i]`` is the file line of sample i).
-    Returns (t_ms int64 (M,), values float64 (M, C)).
+    Returns (t_ms int64 (M,), values float64 (M, C)). One stream of
+    ``resample_aligned``.
     """
-    t = np.asarray(t_src_ms, dtype=np.float64)
-    v = np.asarray(values, dtype=np.float64)
-    if v.ndim == 1:
-        v = v.reshape(-1, 1)
-    if len(t) < 2:
-        raise ImportProblem(path, "fewer than 2 samples")
-    keep = np.concatenate(([True], np.diff(t) > 0))
-    back = np.concatenate(([False], np.diff(t) < 0))
-    if back.any():
-        i = int(np.argmax(back))
-        raise ImportProblem(path, "time goes backwards", line=None if lines is None else int(lines[i]), field="time")
-    t, v = t[keep], v[keep]
-    kept_lines = None if lines is None else np.asarray(lines)[keep]
-    gaps = np.diff(t)
-    if gaps.size and gaps.max() > max_gap_ms:
-        i = int(np.argmax(gaps)) + 1
-        raise ImportProblem(
-            path, "gap of %d ms in the timestamps (more than %d ms cannot be bridged)" % (gaps.max(), max_gap_ms),
-            line=None if kept_lines is None else int(kept_lines[i]), field="time",
-        )
-    t0 = t[0]
-    n = int((t[-1] - t0) // DT_MS) + 1
-    out_t = np.arange(n, dtype=np.int64) * DT_MS
-    out = np.empty((n, v.shape[1]))
-    for c in range(v.shape[1]):
-        out[:, c] = np.interp(out_t + t0, t, v[:, c])
-    return out_t, out
+    t_ms, (out,) = resample_aligned([(t_src_ms, values, lines)], path, max_gap_ms)
+    return t_ms, out
 
 
 def to_int(values: np.ndarray, limit: int, lo=None) -> np.ndarray:
