@@ -167,3 +167,40 @@ def test_impact_then_lying_is_fall_suspected_until_confirmed():
     assert _pre_alarms(rig, CAUSE_FALL) == []
     rig.hold(1000, ax=LYING_AX, az=0)
     assert len(_pre_alarms(rig, CAUSE_FALL)) == 1
+
+
+def test_soft_jolt_then_supine_is_lying_down_not_a_fall():
+    # lying back onto a bed: a 2.5 g jolt, then on the back with the toes up
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(10, ax=1500, az=2000)  # |a| = 2.5 g < SUPINE_IMPACT_MG
+    rig.hold(3000, ax=LYING_AX, az=0)
+    assert _pre_alarms(rig, CAUSE_FALL) == []
+
+
+def test_soft_jolt_then_prone_or_side_is_a_fall():
+    for ax, ay in ((-1000, 0), (0, 1000), (0, -1000)):  # face down, either side
+        rig = Rig()
+        rig.hold(2000)
+        rig.hold(10, ax=1500, az=2000)
+        rig.hold(3000, ax=ax, ay=ay, az=0)
+        assert len(_pre_alarms(rig, CAUSE_FALL)) == 1, (ax, ay, rig.events)
+
+
+def test_hard_impact_then_supine_is_a_fall():
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(10, ax=2400, az=3200)  # |a| = 4.0 g: a backward fall lands hard
+    rig.hold(3000, ax=LYING_AX, az=0)
+    assert [e[3] for e in _pre_alarms(rig, CAUSE_FALL)] == [4]
+
+
+def test_stumble_then_landing_is_one_fall():
+    # the first impact opens the window, the landing 2 s later extends it
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(10, ax=-1500, az=2000)  # stumble, still upright
+    rig.hold(2000, ax=-300, az=950)
+    rig.hold(10, ax=-2500, az=1500)  # landing, face down
+    rig.hold(3000, ax=-1000, az=0)
+    assert len(_pre_alarms(rig, CAUSE_FALL)) == 1, rig.events

@@ -71,19 +71,20 @@ def dev_traces(datasets, tmp_path_factory):
 def test_dev_set_scores_within_bounds(dev_traces):
     """Regression bounds for the current detector on every real recording.
 
-    Measured when written (issue #2, first detectors): UMAFall falls 82/94
-    detected; SisFall falls 15/15; latency median 870 ms, p95 1520 ms; 27
-    false pre-alarms, 24 of them in UMAFall LyingDown_OnABed and 3 in fall
-    recordings outside the fall window; 0 false SOS. The bounds sit just outside
+    Measured (issue #3, supine rule and impact-window extension): UMAFall
+    falls 88/94 detected; SisFall falls 15/15; latency median 900 ms, p95
+    1530 ms; 18 false pre-alarms, 15 of them in UMAFall LyingDown_OnABed and
+    3 in fall recordings before the derived fall window (the derived impact
+    is a movement after the fall there); 0 false SOS. (Issue #2: 82/94, 27.) The bounds sit just outside
     those figures so a regression fails; issue #3 raises them to its targets.
     """
     r = summarise([score_trace(tr) for tr in dev_traces])
     assert r["traces"] >= 380  # 385 when written: 3 UMAFall files are rejected for long gaps
     uma = r["by_dataset"]["UMAFall"]
-    assert uma["falls"] >= 90 and uma["detections"] / uma["falls"] >= 0.85
+    assert uma["falls"] >= 90 and uma["detections"] / uma["falls"] >= 0.92
     assert r["by_dataset"]["SisFall"]["detections"] >= 14
     assert r["falls"]["latency_ms"]["p95"] <= 3000
-    assert r["false_alarms"]["count"] <= 30
+    assert r["false_alarms"]["count"] <= 20
     lying = r["by_activity"]["LyingDown_OnABed"]["false_alarms"]
     assert r["false_alarms"]["count"] - lying <= 3  # outside lying down on a bed
     for quiet in ("Walking", "Jogging", "Hopping", "GoUpstairs", "GoDownstairs", "Sitting_GettingUpOnAChair"):

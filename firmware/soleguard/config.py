@@ -42,9 +42,11 @@ _TABLE = (
     ("LOAD_ON_N", 100, 5, 2000, "N", "[DEV] insole load meaning weight on the foot (about 1/7 of a 75 kg body)"),
     # --- fall ---
     ("IMPACT_MG", 1800, 1200, 16000, "mg", "[DEV] |a| peak that opens a fall-suspected window (UMAFall ankle falls onto mattresses peak at 1.5-4 g)"),
-    ("FALL_UPRIGHT_BEFORE_MS", 1000, 200, 5000, "ms", "[DEV] a fall starts from upright: upright at most this long before the impact"),
+    ("FALL_UPRIGHT_BEFORE_MS", 2000, 200, 5000, "ms", "[DEV] a fall starts from upright: upright at most this long before the impact (slow falls take 1-2 s to land)"),
     ("FALL_CONFIRM_MS", 2500, 500, 10000, "ms", "[PNA] fall recognised <= 3 s after impact (target)"),
     ("FALL_TILT_HOLD_MS", 1000, 100, 5000, "ms", "[DEV] not upright this long inside the window confirms a fall"),
+    ("SUPINE_IMPACT_MG", 3000, 1500, 16000, "mg", "[DEV] ending supine (toes up) needs this impact: lying down on a bed peaks <= 2.8 g, backward falls >= 3.1 g (UMAFall ankle)"),
+    ("SUPINE_MAX_DEG", 30, 5, 60, "deg", "supine = gravity within this angle of the sole's +x (rounded down to a multiple of 5)"),
     # --- man-down ---
     ("MAN_DOWN_STILL_MS", 30000, 5000, 75000, "ms", "[PNA] man-down <= 60 s incl. pre-alarm (norm max 90 s)"),
     # --- alarm lifecycle ---

@@ -14,7 +14,13 @@ Posture states (``state``):
 
 Fall: an impact |a| > IMPACT_MG while the wearer was upright (tilt below
 TILT_UPRIGHT_DEG) less than FALL_UPRIGHT_BEFORE_MS earlier, then not upright
-for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS of the impact. Needs an IMU.
+for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS of the latest impact (further
+impacts, e.g. a stumble then the landing, extend the window). Needs an IMU.
+Lying down on one's back is not a fall: when the wearer ends supine (gravity
+within SUPINE_MAX_DEG of the sole's +x, toes up) the impact must exceed
+SUPINE_IMPACT_MG; a backward fall lands hard, deliberately lying back does not
+(UMAFall ankle: lying down on a bed peaks at 1.8-2.8 g, backward falls at
+3.1 g and more).
 Man-down: not upright and still for MAN_DOWN_STILL_MS. Re-armed when the
 wearer is upright or moves. With an IMU "still" is low activity and rotation;
 pressure-only it is an unloaded foot whose load does not change.
@@ -47,6 +53,8 @@ class PostureDetector:
         self._hold_ms = cfg.FALL_TILT_HOLD_MS
         self._man_down_ms = cfg.MAN_DOWN_STILL_MS
         self._before_ms = cfg.FALL_UPRIGHT_BEFORE_MS
+        self._supine_impact2 = cfg.SUPINE_IMPACT_MG * cfg.SUPINE_IMPACT_MG
+        self._supine_cos2 = _COS2_PERMILLE[cfg.SUPINE_MAX_DEG // 5]
         self.reset()
 
     def reset(self):
@@ -111,11 +119,13 @@ class PostureDetector:
             if self._t_impact == _NEVER:
                 if self._t_was_upright == _NEVER or t - self._t_was_upright > self._before_ms:
                     return 0
-                self._t_impact = t
                 self._peak2 = a2
                 self._fall_reported = False
             elif a2 > self._peak2:
                 self._peak2 = a2
+            # The window runs from the latest impact: a stumble, then the
+            # landing a second later, is one fall.
+            self._t_impact = t
         if self._t_impact == _NEVER:
             return 0
         if t - self._t_impact > self._confirm_ms:
@@ -123,11 +133,13 @@ class PostureDetector:
             return 0
         if self._fall_reported or self._t_down == _NEVER:
             return 0
-        if t - self._t_down >= self._hold_ms:
-            self._fall_reported = True
-            self.detail = _impact_class_g(self._peak2)
-            return CAUSE_FALL
-        return 0
+        if t - self._t_down < self._hold_ms:
+            return 0
+        self._fall_reported = True  # one decision per impact window
+        if self._peak2 < self._supine_impact2 and _supine(feat, self._supine_cos2):
+            return 0  # on the back, toes up, after a soft jolt: lying down, not a fall
+        self.detail = _impact_class_g(self._peak2)
+        return CAUSE_FALL
 
     def _update_man_down(self, t, feat):
         if self.not_upright and feat.still:
@@ -144,6 +156,23 @@ class PostureDetector:
             self.detail = self.still_ms // 1000
             return CAUSE_MAN_DOWN
         return 0
+
+
+# round(cos(d)^2 * 1000) for d = 0, 5, ..., 90 degrees
+_COS2_PERMILLE = (1000, 992, 970, 933, 883, 821, 750, 671, 587, 500, 413, 329, 250, 179, 117, 67, 30, 8, 0)
+
+
+def _supine(feat, cos2_permille):
+    """True when gravity lies within the configured angle of the sole's +x (toes up).
+
+    Integer: grav_x > 0 and grav_x^2 * 1000 >= cos^2 * |g|^2, scaled by >> 10
+    so every product stays below 2^30 (components are within +-16000 mg).
+    """
+    gx = feat.grav_x
+    if gx <= 0:
+        return False
+    g2 = (gx * gx + feat.grav_y * feat.grav_y + feat.grav_z * feat.grav_z) >> 10
+    return ((gx * gx) >> 10) * 1000 >= cos2_permille * g2
 
 
 def _impact_class_g(a2):
