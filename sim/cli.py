@@ -88,10 +88,13 @@ def replay(traces, runtime, as_json):
             failed.append(str(e))
             continue
         if as_json:
-            click.echo(json.dumps({"trace": tr.name, "runtime": runtime, "events": _event_rows(res.events)}))
+            click.echo(json.dumps({"trace": tr.name, "runtime": runtime, "mode": res.mode, "mode_reason": res.mode_reason,
+                                   "events": _event_rows(res.events)}))
             continue
-        click.echo("%s (%s, %s, %.1f s, %s): %d events"
-                   % (tr.name, tr.meta["dataset"], tr.meta["activity"], tr.duration_ms / 1000, runtime, len(res.events)))
+        mode = res.mode + (" (%s)" % res.mode_reason if res.mode_reason else "")
+        click.echo("%s (%s, %s, %.1f s, %s, %s): %d events"
+                   % (tr.name, tr.meta["dataset"], tr.meta["activity"], tr.duration_ms / 1000, mode, runtime,
+                      len(res.events)))
         for e in res.events:
             click.echo("  %8d ms  %-10s %-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
     _report_failures(failed)

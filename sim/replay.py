@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from soleguard.config import Config
-from soleguard.core import STATE_NAMES, Core
+from soleguard.core import MODE_NAMES, REASON_NAMES, STATE_NAMES, Core
 from soleguard.events import CAUSE_NAMES, TYPE_NAMES
 from soleguard.frame import FRAME_LEN, Z0
 
@@ -69,6 +69,8 @@ class Event:
 @dataclass
 class ReplayResult:
     events: list
+    mode: str = ""                          # MODE_NAMES: imu+pressure, imu_only, pressure_only
+    mode_reason: str = ""                   # REASON_NAMES: why a degraded mode
     states: np.ndarray | None = None        # (N,) int8 index into STATE_NAMES
     tilt: np.ndarray | None = None          # (N,) degrees
     activity: np.ndarray | None = None      # (N,) mg
@@ -132,9 +134,10 @@ def replay(trace: Trace, cfg: Config | None = None, timeline: bool = False) -> R
             if tap.strikes != last:
                 last = tap.strikes
                 strikes.append(t)
+    mode, reason = MODE_NAMES[core.mode], REASON_NAMES[core.mode_reason]
     if timeline:
-        return ReplayResult(events, states, tilt, act, strikes)
-    return ReplayResult(events)
+        return ReplayResult(events, mode, reason, states, tilt, act, strikes)
+    return ReplayResult(events, mode, reason)
 
 
 def micropython_path() -> str:
@@ -185,7 +188,8 @@ def replay_micropython(trace: Trace, overrides: dict | None = None, heapsize: st
             done = int(parts[1])
     if done != len(trace.t_ms):
         raise RuntimeError("micropython replay of %s stopped after %s of %d samples" % (trace.name, done, len(trace.t_ms)))
-    return ReplayResult(events)
+    core = make_core(trace)  # the sensing mode follows from the trace's channels
+    return ReplayResult(events, MODE_NAMES[core.mode], REASON_NAMES[core.mode_reason])
 
 
 def replay_with(trace: Trace, runtime: str = "cpython", timeline: bool = False) -> ReplayResult:

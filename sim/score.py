@@ -24,7 +24,9 @@ import numpy as np
 
 from soleguard.events import CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
 
-from .replay import replay
+from soleguard.core import MODE_NAMES
+
+from .replay import make_core, replay
 from .trace import Trace
 
 SOS_GRACE_MS = 1500  # voluntary alarm recognised <= 1.5 s after the third strike (DESIGN.md)
@@ -49,12 +51,14 @@ class TraceScore:
     false_sos: list = field(default_factory=list)
     sos_free_ms: int = 0
     events: list = field(default_factory=list)
+    mode: str = ""
 
 
 def score_trace(trace: Trace, events=None) -> TraceScore:
     """Score one trace; replays it on CPython unless ``events`` are given."""
     if events is None:
         events = replay(trace).events
+    core = make_core(trace)
     labels = trace.labels
     falls = labels.get("falls", [])
     sos = labels.get("sos", [])
@@ -66,6 +70,7 @@ def score_trace(trace: Trace, events=None) -> TraceScore:
         name=trace.name, dataset=trace.meta["dataset"], activity=trace.meta["activity"],
         kind=trace.meta["kind"], duration_ms=dur, nonfall_ms=max(0, dur - fall_ms),
         falls=len(falls), sos=len(sos), sos_free_ms=max(0, dur - sos_ms), events=events,
+        mode=MODE_NAMES[core.mode],
     )
     pre = [e for e in events if e.type == EV_PRE_ALARM]
     for f in falls:
@@ -111,8 +116,9 @@ def summarise(scores: list) -> dict:
     sos_false = sum(len(s.false_sos) for s in scores)
     by_act = defaultdict(lambda: {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0})
     by_ds = defaultdict(lambda: {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0})
+    by_mode = defaultdict(lambda: {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0})
     for s in scores:
-        for key, table in ((s.activity, by_act), (s.dataset, by_ds)):
+        for key, table in ((s.activity, by_act), (s.dataset, by_ds), (s.mode, by_mode)):
             row = table[key]
             row["traces"] += 1
             row["hours"] += s.duration_ms / MS_PER_HOUR
@@ -120,7 +126,7 @@ def summarise(scores: list) -> dict:
             row["detections"] += s.falls_detected
             row["false_alarms"] += len(s.false_alarms)
             row["false_sos"] += len(s.false_sos)
-    for table in (by_act, by_ds):
+    for table in (by_act, by_ds, by_mode):
         for row in table.values():
             row["hours"] = round(row["hours"], 4)
     return {
@@ -151,4 +157,5 @@ def summarise(scores: list) -> dict:
         },
         "by_activity": dict(sorted(by_act.items())),
         "by_dataset": dict(sorted(by_ds.items())),
+        "by_mode": dict(sorted(by_mode.items())),
     }

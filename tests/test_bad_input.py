@@ -180,7 +180,7 @@ def test_crlf_bom_and_trailing_blank_lines_are_accepted(good):
 def test_batch_goes_past_a_bad_trace_and_folder_without_traces(good, tmp_path):
     bad, line = _with_row(good, 4, "40,0,0,1000,0,x,0,300,300")
     res = _fails(["replay", good, bad], "error: %s:%d [gy_ddps]: not an integer" % (bad, line))
-    assert "good (synthetic, walk, 3.0 s, cpython): 0 events" in res.output
+    assert "good (synthetic, walk, 3.0 s, imu+pressure, cpython): 0 events" in res.output
     res = _fails(["score", "--json", good.parent], "error: %s:%d [gy_ddps]" % (bad, line))
     assert '"traces": 1' in res.output
     empty = tmp_path / "none"

@@ -204,3 +204,56 @@ def test_stumble_then_landing_is_one_fall():
     rig.hold(10, ax=-2500, az=1500)  # landing, face down
     rig.hold(3000, ax=-1000, az=0)
     assert len(_pre_alarms(rig, CAUSE_FALL)) == 1, rig.events
+
+
+def test_pressure_only_sitting_with_feet_on_the_floor_is_not_man_down():
+    # each foot carries 10-15 % of body weight when seated: above LOAD_OFF_N
+    rig = Rig(zones=4, imu=False)
+    rig.hold(2000, load=700)
+    rig.hold(STILL_MS + 20000, load=80)
+    assert rig.events == []
+
+
+def test_modes_and_reasons():
+    from soleguard.core import (MODE_FULL, MODE_IMU_ONLY, MODE_PRESSURE_ONLY, REASON_IMU_FAULT, REASON_NO_IMU,
+                                REASON_NO_ZONES, REASON_NONE, REASON_ZONES_FAULT)
+
+    assert (Rig(zones=4).core.mode, Rig(zones=4).core.mode_reason) == (MODE_FULL, REASON_NONE)
+    core = Rig().core
+    assert (core.mode, core.mode_reason) == (MODE_IMU_ONLY, REASON_NO_ZONES)
+    core = Rig(zones=4, imu=False).core
+    assert (core.mode, core.mode_reason) == (MODE_PRESSURE_ONLY, REASON_NO_IMU)
+    core = Rig(zones=4).core
+    core.sensor_fault(False, True)
+    assert (core.mode, core.mode_reason) == (MODE_IMU_ONLY, REASON_ZONES_FAULT)
+    core.sensor_fault(True, False)
+    assert (core.mode, core.mode_reason) == (MODE_PRESSURE_ONLY, REASON_IMU_FAULT)
+    core.sensor_fault(False, False)
+    assert core.mode == MODE_FULL
+    try:
+        Rig().core.sensor_fault(True, False)
+        raise AssertionError("no sensor left must raise")
+    except ValueError:
+        pass
+
+
+def test_faulty_zones_fall_back_to_imu_only_detection():
+    # stuck zones reading full load must not block the fall path or recovery
+    rig = Rig(zones=4)
+    rig.hold(2000, load=700)
+    rig.core.sensor_fault(False, True)
+    rig.hold(10, ax=3000, az=4000, load=700)
+    rig.hold(3000, ax=-1000, az=0, load=700)
+    assert len(_pre_alarms(rig, CAUSE_FALL)) == 1
+    rig.hold(Config().RECOVERY_MS + 500, load=700)  # upright again; zones ignored
+    assert rig.core.lifecycle.state == 0
+
+
+def test_faulty_imu_falls_back_to_pressure_only_man_down():
+    rig = Rig(zones=4)
+    rig.hold(2000, load=700)
+    rig.core.sensor_fault(True, False)
+    t_off = rig.t
+    rig.hold(STILL_MS + 3000, ax=0, az=1000, load=0)  # IMU reads "standing", but it is faulty
+    found = _pre_alarms(rig, CAUSE_MAN_DOWN)
+    assert len(found) == 1 and found[0][0] - t_off >= STILL_MS

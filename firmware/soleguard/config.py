@@ -14,6 +14,8 @@ in degrees, load in N. Origins are cited per value:
           (see docs/SCORING.md for the current scores); retune there, never per file.
   [TAP]   human foot-tapping rates: inter-tap intervals of about 150-800 ms
           (issue 4; finger/foot tapping literature gives 150-200 ms fastest).
+  [TAPS]  the seeded foot-to-foot strike model in sim/tapmodel.py, scored by
+          ``soleguard taps`` (docs/TAPS.md).
 
 Errors: ``from_dict`` raises ValueError naming the field for an unknown name, a
 non-integer value or a value outside its range.
@@ -40,6 +42,7 @@ _TABLE = (
     ("STILL_ROTATION_DDPS", 200, 10, 5000, "0.1 dps", "[DEV] mean |angular rate| below which the foot is still"),
     ("STILL_LOAD_N", 15, 1, 500, "N", "[DEV] mean |load change| below which a pressure-only foot is still"),
     ("LOAD_ON_N", 100, 5, 2000, "N", "[DEV] insole load meaning weight on the foot (about 1/7 of a 75 kg body)"),
+    ("LOAD_OFF_N", 20, 0, 500, "N", "pressure-only mode: below this the foot is off the ground (lying); sitting with feet on the floor loads each foot with 10-15 % of body weight"),
     # --- fall ---
     ("IMPACT_MG", 1800, 1200, 16000, "mg", "[DEV] |a| peak that opens a fall-suspected window (UMAFall ankle falls onto mattresses peak at 1.5-4 g)"),
     ("FALL_UPRIGHT_BEFORE_MS", 2000, 200, 5000, "ms", "[DEV] a fall starts from upright: upright at most this long before the impact (slow falls take 1-2 s to land)"),
@@ -53,8 +56,10 @@ _TABLE = (
     ("PRE_ALARM_MS", 15000, 5000, 45000, "ms", "[PNA] pre-alarm required, <= 45 s; 15 s default"),
     ("RECOVERY_MS", 3000, 1000, 10000, "ms", "upright (and loaded) this long cancels a pre-alarm"),
     # --- triple tap (silent SOS) ---
-    ("STRIKE_MG", 3000, 500, 16000, "mg", "[DEV] lateral |dynamic acc| of a foot-to-foot strike; 2500 gave 3 false SOS in UMAFall jogging and IPOL walking"),
-    ("STRIKE_LATERAL_RATIO", 3, 1, 8, "ratio", "[DEV] lateral component must dominate the other axes by this factor"),
+    ("STRIKE_MG", 2500, 500, 16000, "mg", "[DEV][TAPS] lateral |dynamic acc| of a foot-to-foot strike at its peak sample: tap model recall >= 0.98 from 0.7 m/s impact speed (docs/TAPS.md)"),
+    ("STRIKE_LATERAL_TENTHS", 25, 10, 80, "0.1 ratio", "[DEV][TAPS] lateral peak must dominate |dyn_x| and |dyn_z| over the window by 2.5:1; 2.0 gave 2 false SOS (UMAFall jogging, a forward fall), 3.0 missed rolled feet"),
+    ("STRIKE_LOOKBACK", 6, 0, 20, "samples", "[DEV] dominance window before the peak (60 ms: a heel strike's vertical part)"),
+    ("STRIKE_LOOKAHEAD", 3, 0, 10, "samples", "[DEV] dominance window after the peak (30 ms: the strike is decided this late)"),
     ("STRIKE_MAX_LOAD_N", 150, 10, 2000, "N", "striking foot unloaded or lightly loaded (issue 4)"),
     ("STRIKE_REFRACTORY_MS", 100, 20, 300, "ms", "one strike rings for <100 ms"),
     ("STRIKE_GAP_MIN_MS", 150, 50, 400, "ms", "[TAP] fastest deliberate strike interval"),
@@ -105,6 +110,8 @@ class Config:
             setattr(cfg, name, v)
         if cfg.TILT_UPRIGHT_DEG >= cfg.TILT_NOT_UPRIGHT_DEG:
             raise ValueError("config: TILT_UPRIGHT_DEG must be below TILT_NOT_UPRIGHT_DEG")
+        if cfg.LOAD_OFF_N >= cfg.LOAD_ON_N:
+            raise ValueError("config: LOAD_OFF_N must be below LOAD_ON_N")
         if cfg.STRIKE_GAP_MIN_MS >= cfg.STRIKE_GAP_MAX_MS:
             raise ValueError("config: STRIKE_GAP_MIN_MS must be below STRIKE_GAP_MAX_MS")
         return cfg

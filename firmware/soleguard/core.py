@@ -23,6 +23,21 @@ STATE_ALARM = const(4)
 STATE_RECOVERED = const(5)
 STATE_NAMES = ("upright", "not_upright", "fall_suspected", "pre_alarm", "alarm", "recovered")
 
+# Sensing mode and why (``Core.mode``, ``Core.mode_reason``). Degraded modes
+# keep detecting with what is left: IMU only -> tilt, impact and stillness
+# from the IMU, no load for recovery; pressure only -> upright = loaded,
+# man-down = unloaded and load unchanging, no fall or tap detection.
+MODE_FULL = const(0)
+MODE_IMU_ONLY = const(1)
+MODE_PRESSURE_ONLY = const(2)
+MODE_NAMES = ("imu+pressure", "imu_only", "pressure_only")
+REASON_NONE = const(0)
+REASON_NO_ZONES = const(1)     # the board or recording has no pressure zones
+REASON_NO_IMU = const(2)       # the board or recording has no IMU
+REASON_ZONES_FAULT = const(3)  # zones reported faulty (stuck, saturated, implausible)
+REASON_IMU_FAULT = const(4)    # IMU reported faulty (no answer, stuck, saturated)
+REASON_NAMES = ("", "no pressure zones", "no IMU", "pressure zones faulty", "IMU faulty")
+
 
 class Core:
     """One insole's detection core.
@@ -42,6 +57,35 @@ class Core:
         self.posture = PostureDetector(cfg)
         self.tap = TapDetector(cfg)
         self.lifecycle = AlarmLifecycle(cfg, self.events)
+        self._zones = zones
+        self._imu = imu
+        self.sensor_fault(False, False)
+
+    def sensor_fault(self, imu_fault, zones_fault):
+        """Set which sensors the edges found faulty; switches the sensing mode.
+
+        A faulty sensor is ignored from the next sample on; clearing the fault
+        brings it back. Raises ValueError if no working sensor would remain
+        (the edges then raise a technical alarm instead). Sets ``mode`` and
+        ``mode_reason`` (MODE_*, REASON_*).
+        """
+        imu = self._imu and not imu_fault
+        zones = 0 if zones_fault else self._zones
+        if not imu and not zones:
+            raise ValueError("core: no working sensor left")
+        feat = self.features
+        feat.imu = imu
+        feat.zones = zones
+        if not zones:
+            feat.load = 0
+        if imu and zones:
+            self.mode, self.mode_reason = MODE_FULL, REASON_NONE
+        elif imu:
+            self.mode = MODE_IMU_ONLY
+            self.mode_reason = REASON_ZONES_FAULT if self._zones else REASON_NO_ZONES
+        else:
+            self.mode = MODE_PRESSURE_ONLY
+            self.mode_reason = REASON_IMU_FAULT if self._imu else REASON_NO_IMU
 
     def step(self, t, frame):
         """Process one frame at ``t`` ms; return the number of queued events."""

@@ -5,9 +5,11 @@
 (events.py), with ``detail`` set (impact class in g, or seconds still).
 
 Posture states (``state``):
-  UPRIGHT         tilt < TILT_UPRIGHT_DEG (with an IMU), or loaded (pressure only)
-  NOT_UPRIGHT     tilt > TILT_NOT_UPRIGHT_DEG, or unloaded (pressure only);
-                  hysteresis between the two angles
+  UPRIGHT         tilt < TILT_UPRIGHT_DEG (with an IMU), or load >= LOAD_ON_N
+                  (pressure only)
+  NOT_UPRIGHT     tilt > TILT_NOT_UPRIGHT_DEG, or load < LOAD_OFF_N (pressure
+                  only: a foot off the ground; sitting with the feet on the
+                  floor still loads them); hysteresis in between
   FALL_SUSPECTED  not upright, and an impact |a| > IMPACT_MG from upright
                   happened less than FALL_CONFIRM_MS ago (a fall awaiting
                   confirmation)
@@ -48,6 +50,7 @@ class PostureDetector:
         self._tilt_down = cfg.TILT_NOT_UPRIGHT_DEG
         self._tilt_up = cfg.TILT_UPRIGHT_DEG
         self._load_on = cfg.LOAD_ON_N
+        self._load_off = cfg.LOAD_OFF_N
         self._impact2 = cfg.IMPACT_MG * cfg.IMPACT_MG
         self._confirm_ms = cfg.FALL_CONFIRM_MS
         self._hold_ms = cfg.FALL_TILT_HOLD_MS
@@ -97,9 +100,12 @@ class PostureDetector:
                 self.not_upright = False
                 self._t_was_upright = t
             on_feet = not self.not_upright and (feat.zones == 0 or feat.load >= self._load_on)
-        else:
+        else:  # pressure only: a foot carrying nothing is off the ground
             on_feet = feat.load >= self._load_on
-            self.not_upright = not on_feet
+            if feat.load < self._load_off:
+                self.not_upright = True
+            elif on_feet:
+                self.not_upright = False
         if on_feet:
             if self._t_upright == _NEVER:
                 self._t_upright = t
