@@ -1,0 +1,556 @@
+"""Radio frames: layout, HMAC-SHA256 authentication, replay window, decoder.
+
+One frame format for LoRa, BLE advertising and BLE GATT (docs/PROTOCOL.md has
+the byte tables, docs/PRIVACY.md what each field reveals). Every frame is
+
+    version u8 | team u16 | sender u32 | counter u32 | type u8 | body | mac[5]
+
+big-endian, with a per-type body of at most three unsigned fields (``_TYPES``).
+The MAC is the first 5 bytes of HMAC-SHA256(mac key, every byte before it),
+RFC 2104 built on ``hashlib.sha256`` (MicroPython has no ``hmac`` module).
+
+Provides:
+  Keys          per-team keys derived from the team key; ``device_id`` derives
+                the pseudonymous id of a device from its hardware id.
+  hmac_sha256   RFC 2104 HMAC (checked against RFC 4231 in the tests).
+  TxCounter     the sender's monotonic 32-bit counter, persisted ahead of use.
+  ReplayWindow  the receiver's per-sender highest counter + 24-bit bitmap.
+  Encoder       writes a frame into one preallocated buffer.
+  Decoder       checks a frame and returns a reason code (never raises), counts
+                every reason, exposes the fields of an accepted frame.
+  MemoryStore   RAM implementation of the two persistence interfaces (tests,
+                simulator); the flash journal of the app implements the same.
+
+Persistence interfaces (duck-typed; the app's flash store implements them):
+  counter store:  load_counter() -> int or None; save_counter(n)
+  window store:   load_windows() -> iterable of (sender, hi); save_window(sender, hi)
+
+Allocation: encode/decode write into preallocated buffers and arrays, but the
+SHA-256 objects and digests allocate (about 200 bytes per frame), and counters
+or ids at or above 2**30 are heap integers on 32-bit MCUs. Frames are rare
+(seconds apart), so this is per frame, never per sample.
+
+Wire values of causes are those of events.py (CAUSE_FALL 1, CAUSE_MAN_DOWN 2,
+CAUSE_SOS 3) plus CAUSE_TECHNICAL 4 (technical alarm; defined by the app's
+technical.py, fixed here as wire value 4). Never renumber: only append, and a
+change of layout is a new VERSION.
+"""
+import hashlib
+from array import array
+
+from .compat import const
+
+VERSION = const(1)
+HEADER_LEN = const(12)
+MAC_LEN = const(5)  # 40 bits: docs/PROTOCOL.md, 'MAC length'
+MAX_FRAME = const(32)  # longest frame is 26 bytes (ACK)
+WINDOW_BITS = const(24)  # replay bitmap below the highest counter; < 30 keeps it a small int on MCUs
+COUNTER_MAX = 0xFFFFFFFF
+BROADCAST = 0xFFFFFFFF  # target meaning "every insole of the team"
+
+_O_VERSION = const(0)
+_O_TEAM = const(1)
+_O_SENDER = const(3)
+_O_COUNTER = const(7)
+_O_TYPE = const(11)
+
+DOWNLINK = const(0x80)  # type bit: set on gateway -> insole frames
+
+# uplink: insole -> gateway
+T_ALARM = const(0x01)
+T_CANCELLED = const(0x02)
+T_RECOVERED = const(0x03)
+T_HEARTBEAT = const(0x04)
+T_EVAC_ACK = const(0x05)
+T_ROLL_CALL_ANSWER = const(0x06)
+# downlink: gateway -> insole
+T_ACK = const(0x81)
+T_EVACUATE = const(0x82)
+T_ALL_CLEAR = const(0x83)
+T_ROLL_CALL = const(0x84)
+T_CONFIG = const(0x85)
+
+CAUSE_TECHNICAL = const(4)  # wire value; the app's technical.py defines the same
+
+ACK_BY_GATEWAY = const(0)  # receipt: stop resending
+ACK_BY_SUPERVISOR = const(1)  # a person acknowledged the alarm on the console
+
+HB_ALARM_ACTIVE = const(1)  # heartbeat status bits
+HB_EVACUATING = const(2)
+HB_SELF_TEST_FAILED = const(4)
+
+STATE_OK = const(0)  # roll-call answer states
+STATE_PRE_ALARM = const(1)
+STATE_ALARM = const(2)
+STATE_EVACUATING = const(3)
+
+PARAM_HEARTBEAT_S = const(1)  # configuration parameters (values range-checked by the app)
+PARAM_RX_PERIOD_S = const(2)
+PARAM_PRE_ALARM_S = const(3)
+
+# Frame types: (code, name, ((field, bytes, min, max), ...)). Stable wire values.
+_TYPES = (
+    (T_ALARM, "alarm", (("cause", 1, 1, 4), ("detail", 2, 0, 0xFFFF))),
+    (T_CANCELLED, "cancelled", (("cause", 1, 1, 2), ("cancel_by", 1, 1, 2))),
+    (T_RECOVERED, "recovered", (("cause", 1, 1, 4), ("recovery_s", 2, 0, 0xFFFF))),
+    (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 7))),
+    (T_EVAC_ACK, "evac_ack", (("order", 2, 1, 0xFFFF),)),
+    (T_ROLL_CALL_ANSWER, "roll_call_answer", (("call", 2, 1, 0xFFFF), ("state", 1, 0, 3))),
+    (T_ACK, "ack", (("target", 4, 1, 0xFFFFFFFE), ("acked", 4, 1, COUNTER_MAX), ("by", 1, 0, 1))),
+    (T_EVACUATE, "evacuate", (("order", 2, 1, 0xFFFF), ("point", 1, 0, 255))),
+    (T_ALL_CLEAR, "all_clear", (("order", 2, 0, 0xFFFF),)),
+    (T_ROLL_CALL, "roll_call", (("call", 2, 1, 0xFFFF),)),
+    (T_CONFIG, "config", (("target", 4, 1, BROADCAST), ("param", 1, 1, 3), ("value", 2, 0, 0xFFFF))),
+)
+
+HEADER_FIELDS = (
+    ("version", 1), ("team", 2), ("sender", 4), ("counter", 4), ("type", 1),
+)
+TRAILER_FIELDS = (("mac", MAC_LEN),)
+
+_SPEC = {}
+for _row in _TYPES:
+    _SPEC[_row[0]] = _row[2]
+
+# Decoder reasons: index into Decoder.counts. OK is counted too.
+OK = const(0)
+TRUNCATED = const(1)
+BAD_VERSION = const(2)
+WRONG_TEAM = const(3)
+UNKNOWN_TYPE = const(4)
+WRONG_DIRECTION = const(5)
+BAD_LENGTH = const(6)
+BAD_MAC = const(7)
+BAD_FIELD = const(8)
+REPLAY = const(9)
+UNKNOWN_SENDER = const(10)
+REASONS = (
+    "ok", "truncated", "bad_version", "wrong_team", "unknown_type",
+    "wrong_direction", "bad_length", "bad_mac", "bad_field", "replay",
+    "unknown_sender",
+)
+
+
+def frame_types():
+    """The frame table: tuples (code, name, ((field, bytes, min, max), ...))."""
+    return _TYPES
+
+
+def type_name(code):
+    """Name of frame type ``code`` ('' when unknown)."""
+    for row in _TYPES:
+        if row[0] == code:
+            return row[1]
+    return ""
+
+
+def frame_len(code):
+    """Bytes of a frame of type ``code`` (header + body + MAC); 0 when unknown."""
+    spec = _SPEC.get(code)
+    if spec is None:
+        return 0
+    n = HEADER_LEN + MAC_LEN
+    for f in spec:
+        n += f[1]
+    return n
+
+
+def is_downlink(code):
+    return bool(code & DOWNLINK)
+
+
+# --- HMAC-SHA256 (RFC 2104) -------------------------------------------------
+
+_BLOCK = const(64)  # SHA-256 block size, bytes
+
+
+class Hmac:
+    """HMAC-SHA256 with a fixed key (RFC 2104): the padded keys are computed once.
+
+    ``digest(msg)`` returns the 32-byte tag of ``msg`` (any buffer: bytes,
+    bytearray, memoryview). Keys longer than 64 bytes are hashed first.
+    """
+
+    def __init__(self, key):
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        self._ipad = bytearray(_BLOCK)
+        self._opad = bytearray(_BLOCK)
+        for i in range(_BLOCK):
+            k = key[i] if i < len(key) else 0
+            self._ipad[i] = k ^ 0x36
+            self._opad[i] = k ^ 0x5C
+
+    def digest(self, msg):
+        h = hashlib.sha256(self._ipad)
+        h.update(msg)
+        inner = h.digest()
+        h = hashlib.sha256(self._opad)
+        h.update(inner)
+        return h.digest()
+
+
+def hmac_sha256(key, msg):
+    """HMAC-SHA256(key, msg) as 32 bytes (RFC 2104; RFC 4231 test vectors in tests)."""
+    return Hmac(key).digest(msg)
+
+
+def _be(buf, off, size):
+    v = 0
+    for i in range(off, off + size):
+        v = (v << 8) | buf[i]
+    return v
+
+
+def _put(buf, off, size, v):
+    i = off + size - 1
+    while i >= off:
+        buf[i] = v & 0xFF
+        v >>= 8
+        i -= 1
+
+
+class Keys:
+    """Keys of one team, derived from its team key (16..64 bytes).
+
+    mac key = HMAC-SHA256(team key, b"soleguard/v1/mac") authenticates frames;
+    id key  = HMAC-SHA256(team key, b"soleguard/v1/id") derives device ids.
+    Separate keys so that a published id never says anything about the MAC key.
+    Raises ValueError for a key shorter than 16 bytes (below 128-bit strength).
+    """
+
+    def __init__(self, team_key):
+        if len(team_key) < 16 or len(team_key) > 64:
+            raise ValueError("protocol: team key must be 16..64 bytes")
+        self.mac = Hmac(hmac_sha256(team_key, b"soleguard/v1/mac"))
+        self._id = Hmac(hmac_sha256(team_key, b"soleguard/v1/id"))
+
+    def device_id(self, hardware_id):
+        """Pseudonymous 32-bit id of a device: the first 4 bytes of
+        HMAC-SHA256(id key, hardware id), big-endian; the next 4 if those are
+        0 or 0xFFFFFFFF (reserved). Whoever holds the team key and the roster
+        of hardware ids (the supervisor) maps ids to devices; nobody else can.
+        """
+        d = self._id.digest(hardware_id)
+        for off in (0, 4, 8, 12, 16, 20, 24):
+            v = _be(d, off, 4)
+            if v != 0 and v != BROADCAST:
+                return v
+        raise ValueError("protocol: no usable id")  # p = 2**-223
+
+
+# --- counter (sender) --------------------------------------------------------
+
+
+class TxCounter:
+    """The sender's frame counter: 1, 2, ... up to 2**32 - 1, never reused.
+
+    The store keeps a *reservation*: before handing out value v the counter
+    makes sure the store holds a limit > v, writing ``limit = v + step`` only
+    every ``step`` frames (flash wear). After a reset counting resumes at the
+    stored limit, so at most ``step - 1`` values are skipped, none reused.
+    ``step`` must stay below WINDOW_BITS (docs/PROTOCOL.md, delivery rules).
+    Raises OverflowError when exhausted (a new team key is then required).
+    """
+
+    def __init__(self, store, step=8):
+        if step < 1 or step >= WINDOW_BITS:
+            raise ValueError("protocol: counter step 1..%d" % (WINDOW_BITS - 1))
+        self._store = store
+        self._step = step
+        v = store.load_counter()
+        self.next = v if v else 1
+        self._limit = self.next
+
+    def take(self):
+        """Return the next counter value, persisting a new reservation first."""
+        v = self.next
+        if v > COUNTER_MAX:
+            raise OverflowError("protocol: frame counter exhausted, re-key the team")
+        if v >= self._limit:
+            lim = v + self._step
+            if lim > COUNTER_MAX + 1:
+                lim = COUNTER_MAX + 1
+            self._store.save_counter(lim)
+            self._limit = lim
+        self.next = v + 1
+        return v
+
+
+# --- replay window (receiver) -----------------------------------------------
+
+_WMASK = (1 << WINDOW_BITS) - 1
+
+
+class ReplayWindow:
+    """Per-sender replay protection: highest counter seen + a 24-bit bitmap.
+
+    A counter above the highest is new. One of the 24 below it is new if its
+    bit is clear (frames may arrive out of order over BLE and LoRa). Anything
+    else, and the highest itself, is a replay. ``capacity`` senders are kept in
+    preallocated arrays; a new sender beyond that is refused (UNKNOWN_SENDER).
+
+    Persistence: ``store.save_window(sender, hi)`` when the highest counter of
+    a sender rises (``persist=True``, the gateway), or only when the app calls
+    ``persist(sender)`` before acting on a frame (the insole: saves flash wear;
+    a replay of a frame it never acted on does nothing after a reset). On
+    construction the windows are reloaded with every bit set, so after a reset
+    nothing at or below a stored counter is accepted.
+    """
+
+    def __init__(self, capacity, store=None, persist=True):
+        self.ids = array("I", bytes(4 * capacity))
+        self.hi = array("I", bytes(4 * capacity))
+        self.bits = array("I", bytes(4 * capacity))
+        self.n = 0
+        self._store = store
+        self._persist = persist
+        if store is not None:
+            for sender, hi in store.load_windows():
+                i = self._slot(sender, True)
+                if i >= 0:
+                    self.hi[i] = hi
+                    self.bits[i] = _WMASK
+
+    def _slot(self, sender, add):
+        for i in range(self.n):
+            if self.ids[i] == sender:
+                return i
+        if not add or self.n >= len(self.ids):
+            return -1
+        i = self.n
+        self.ids[i] = sender
+        self.hi[i] = 0
+        self.bits[i] = 0
+        self.n = i + 1
+        return i
+
+    def check(self, sender, counter):
+        """OK, REPLAY or UNKNOWN_SENDER for (sender, counter); changes nothing."""
+        i = self._slot(sender, False)
+        if i < 0:
+            return OK if self.n < len(self.ids) else UNKNOWN_SENDER
+        hi = self.hi[i]
+        if counter > hi:
+            return OK
+        d = hi - counter
+        if d == 0 or d > WINDOW_BITS:
+            return REPLAY
+        return REPLAY if self.bits[i] & (1 << (d - 1)) else OK
+
+    def accept(self, sender, counter):
+        """Record (sender, counter) as seen; call only after ``check`` gave OK."""
+        i = self._slot(sender, True)
+        hi = self.hi[i]
+        if counter > hi:
+            d = counter - hi
+            if d > WINDOW_BITS:
+                self.bits[i] = 0
+            else:
+                self.bits[i] = ((self.bits[i] << d) | (1 << (d - 1))) & _WMASK
+            self.hi[i] = counter
+            if self._persist:
+                self.persist(sender)
+        else:
+            self.bits[i] |= 1 << (hi - counter - 1)
+
+    def persist(self, sender):
+        """Save the highest counter of ``sender`` to the store (if any)."""
+        i = self._slot(sender, False)
+        if i >= 0 and self._store is not None:
+            self._store.save_window(sender, self.hi[i])
+
+
+class MemoryStore:
+    """RAM implementation of both persistence interfaces (tests, simulator).
+
+    Surviving a reset is modelled by handing the same store to new objects.
+    ``writes`` counts save calls (the flash-wear figure).
+    """
+
+    def __init__(self):
+        self.counter = None
+        self.windows = {}
+        self.writes = 0
+
+    def load_counter(self):
+        return self.counter
+
+    def save_counter(self, n):
+        self.counter = n
+        self.writes += 1
+
+    def load_windows(self):
+        return list(self.windows.items())
+
+    def save_window(self, sender, hi):
+        self.windows[sender] = hi
+        self.writes += 1
+
+
+# --- encoder -------------------------------------------------------------------
+
+
+class Encoder:
+    """Writes authenticated frames of one sender into one preallocated buffer.
+
+    ``encode(type_, a, b, c)`` takes the body fields positionally in table
+    order (unused ones 0), draws a counter, and returns the frame length;
+    the frame is ``mv[:n]`` (valid until the next encode; copy it to keep it).
+    ``counter`` is then the counter used. Raises ValueError for an unknown
+    type or a field outside its range (MicroPython's buffers would wrap
+    silently, so every field is range-checked before it is written).
+    """
+
+    def __init__(self, keys, team, sender, tx_counter):
+        _check_range("team", team, 0, 0xFFFF)
+        _check_range("sender", sender, 1, 0xFFFFFFFE)
+        self._mac = keys.mac
+        self._tx = tx_counter
+        self.buf = bytearray(MAX_FRAME)
+        self.mv = memoryview(self.buf)
+        self.counter = 0
+        self.buf[_O_VERSION] = VERSION
+        _put(self.buf, _O_TEAM, 2, team)
+        _put(self.buf, _O_SENDER, 4, sender)
+
+    def encode(self, type_, a=0, b=0, c=0):
+        spec = _SPEC.get(type_)
+        if spec is None:
+            raise ValueError("protocol: unknown frame type %r" % (type_,))
+        values = (a, b, c)
+        for k in range(len(spec)):
+            f = spec[k]
+            _check_range(f[0], values[k], f[2], f[3])
+        counter = self._tx.take()
+        buf = self.buf
+        _put(buf, _O_COUNTER, 4, counter)
+        buf[_O_TYPE] = type_
+        off = HEADER_LEN
+        for k in range(len(spec)):
+            size = spec[k][1]
+            _put(buf, off, size, values[k])
+            off += size
+        tag = self._mac.digest(self.mv[:off])
+        for i in range(MAC_LEN):
+            buf[off + i] = tag[i]
+        self.counter = counter
+        return off + MAC_LEN
+
+
+def _check_range(name, v, lo, hi):
+    if type(v) is not int or v < lo or v > hi:
+        raise ValueError("protocol: %s=%r outside %d..%d" % (name, v, lo, hi))
+
+
+# --- decoder -------------------------------------------------------------------
+
+
+class Decoder:
+    """Checks frames for one team and one direction; never raises on any bytes.
+
+    ``decode(data, n=-1)`` looks at ``data[:n]`` (all of it when n < 0) and
+    returns a reason (OK or one of TRUNCATED, BAD_VERSION, WRONG_TEAM,
+    UNKNOWN_TYPE, WRONG_DIRECTION, BAD_LENGTH, BAD_MAC, BAD_FIELD, REPLAY,
+    UNKNOWN_SENDER; names in REASONS), and adds one to ``counts[reason]``.
+    Checks run cheapest first; the MAC is checked before fields and replay,
+    so BAD_FIELD means an authentic but malformed frame (a sender bug) and a
+    REPLAY carries authentic fields (the gateway re-acknowledges a resent alarm).
+    After OK or REPLAY, ``sender``, ``counter``, ``type`` and the body fields
+    ``a``, ``b``, ``c`` (table order) describe the frame.
+
+    ``downlink=True`` accepts gateway frames (an insole), False insole frames
+    (a gateway). ``window`` is a ReplayWindow.
+    """
+
+    def __init__(self, keys, team, window, downlink):
+        self._mac = keys.mac
+        self.team = team
+        self.window = window
+        self._dir = DOWNLINK if downlink else 0
+        self.counts = array("I", bytes(4 * len(REASONS)))
+        self.sender = 0
+        self.counter = 0
+        self.type = 0
+        self.a = 0
+        self.b = 0
+        self.c = 0
+
+    def decode(self, data, n=-1):
+        if n < 0 or n > len(data):
+            n = len(data)
+        r = self._check(data, n)
+        self.counts[r] += 1
+        return r
+
+    def _check(self, data, n):
+        if n < 1:
+            return TRUNCATED
+        if data[_O_VERSION] != VERSION:
+            return BAD_VERSION
+        if n < HEADER_LEN:
+            return TRUNCATED
+        if _be(data, _O_TEAM, 2) != self.team:
+            return WRONG_TEAM
+        t = data[_O_TYPE]
+        spec = _SPEC.get(t)
+        if spec is None:
+            return UNKNOWN_TYPE
+        if (t & DOWNLINK) != self._dir:
+            return WRONG_DIRECTION
+        body = 0
+        for f in spec:
+            body += f[1]
+        end = HEADER_LEN + body
+        if n < end + MAC_LEN:
+            return TRUNCATED
+        if n > end + MAC_LEN:
+            return BAD_LENGTH
+        tag = self._mac.digest(memoryview(data)[:end])
+        diff = 0
+        for i in range(MAC_LEN):
+            diff |= tag[i] ^ data[end + i]
+        if diff:
+            return BAD_MAC
+        sender = _be(data, _O_SENDER, 4)
+        counter = _be(data, _O_COUNTER, 4)
+        if sender == 0 or sender == BROADCAST or counter == 0:
+            return BAD_FIELD
+        off = HEADER_LEN
+        a = b = c = 0
+        for k in range(len(spec)):
+            f = spec[k]
+            v = _be(data, off, f[1])
+            if v < f[2] or v > f[3]:
+                return BAD_FIELD
+            if k == 0:
+                a = v
+            elif k == 1:
+                b = v
+            else:
+                c = v
+            off += f[1]
+        self.sender = sender
+        self.counter = counter
+        self.type = t
+        self.a = a
+        self.b = b
+        self.c = c
+        r = self.window.check(sender, counter)
+        if r == OK:
+            self.window.accept(sender, counter)
+        return r
+
+    def is_for(self, device_id):
+        """True if the last decoded frame concerns ``device_id``: a frame
+        without a target, or one whose target is the device or BROADCAST."""
+        if self.type != T_ACK and self.type != T_CONFIG:
+            return True
+        return self.a == device_id or self.a == BROADCAST
+
+    def rejected(self):
+        """Number of frames rejected so far (every reason but OK)."""
+        total = 0
+        for i in range(1, len(self.counts)):
+            total += self.counts[i]
+        return total
