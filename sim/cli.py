@@ -49,7 +49,7 @@ def main():
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall"]))
+@click.argument("kind", type=click.Choice(["umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording"]))
 @click.argument("src", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
 @click.option("--quiet", is_flag=True, help="no progress bar")
@@ -141,6 +141,61 @@ def _print_table(r):
         click.echo("false alarms in: " + ", ".join(fa["traces"]))
     if s["false_traces"]:
         click.echo("false SOS in: " + ", ".join(s["false_traces"]))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--seed", default=4, show_default=True, help="random seed of the tap model")
+@click.option("--n", "n", default=400, show_default=True, help="synthetic gestures in the parameter space")
+@click.option("--n-neg", default=40, show_default=True, help="look-alikes per adversarial kind")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def taps(paths, seed, n, n_neg, as_json):
+    """Score the silent-SOS detector: synthetic strikes in real recordings, look-alikes, every real recording.
+
+    PATHS: trace files/folders, or raw folders of ../shared/datasets (imported
+    in memory). Model and rules: docs/TAPS.md.
+    """
+    from .taps import evaluate, load
+
+    traces, failed = load(paths)
+    try:
+        report = evaluate(traces, seed=seed, n=n, n_neg=n_neg)
+    except ValueError as e:
+        raise click.ClickException(str(e))
+    report["unreadable"] = failed
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        _print_taps(report)
+    _report_failures(failed)
+    if failed:
+        sys.exit(1)
+
+
+def _print_taps(r):
+    p, o, a, real = r["positives"], r["outside_space"], r["adversarial"], r["real"]
+
+    def lat(x):
+        m = x["latency_ms"]
+        return "latency after the 3rd strike median %s ms, p95 %s, max %s" % (m["median"], m["p95"], m["max"])
+
+    click.echo("positives (seed %d, %d hosts): %d/%d detected, recall %s; %s"
+               % (r["seed"], r["hosts"]["traces"], p["detected"], p["n"], p["recall"], lat(p)))
+    for name, bands in p["per_band"].items():
+        click.echo("  %-10s " % name + ", ".join("%s: %s (%d)" % (k, v["recall"], v["n"]) for k, v in bands.items()))
+    click.echo("  context    " + ", ".join("%s: %s (%d)" % (k, v["recall"], v["n"]) for k, v in p["per_context"].items()))
+    click.echo("  more than one alarm: %d; struck (left) foot alone detected: %d"
+               % (p["more_than_one_alarm"], p["left_foot_alone_detected"]))
+    click.echo("outside the space (%s): recall %s (%d)" % (o["bands"], o["recall"], o["n"]))
+    click.echo("adversarial look-alikes: %d false SOS in %d (%s)" % (
+        a["false_sos"], a["n"], ", ".join("%s %d/%d" % (k, v["false_sos"], v["n"]) for k, v in a["by_kind"].items())))
+    click.echo("real recordings: %d false SOS in %d traces, %.2f h; %d strikes in %d traces; "
+               "%d traces with two valid strikes in a row"
+               % (real["false_sos"], real["traces"], real["hours"], real["strikes"], real["traces_with_strikes"],
+                  real["traces_with_two_valid_strikes"]))
+    for c in real["closest"]:
+        click.echo("  closest: %s (%s): %d strikes, run of %d at %d ms" % (
+            c["trace"], c["activity"], c["strikes"], c["longest_run"], c["run_t_ms"]))
 
 
 @main.command()

@@ -29,10 +29,10 @@ def test_three_strikes_one_sos():
     assert rig.core.tap.strikes == 3
 
 
-def test_sos_on_the_third_strike_sample():
+def test_sos_30_ms_after_the_third_strike():
     rig = _strikes((250, 400))
     third = 1000 + 250 + 400
-    assert _sos(rig)[0][0] == third  # no added latency
+    assert _sos(rig)[0][0] == third + 30  # STRIKE_LOOKAHEAD samples: the dominance window closes
 
 
 def test_strike_either_direction():
@@ -120,6 +120,7 @@ def test_second_gesture_after_lockout():
         if gap:
             rig.hold(gap - 10)
         rig.hold(10, ay=STRIKE_AY)
+    rig.hold(100)  # the third strike is decided STRIKE_LOOKAHEAD samples later
     assert len(_sos(rig)) == 2
 
 

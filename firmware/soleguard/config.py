@@ -56,7 +56,7 @@ _TABLE = (
     ("PRE_ALARM_MS", 15000, 5000, 45000, "ms", "[PNA] pre-alarm required, <= 45 s; 15 s default"),
     ("RECOVERY_MS", 3000, 1000, 10000, "ms", "upright (and loaded) this long cancels a pre-alarm"),
     # --- triple tap (silent SOS) ---
-    ("STRIKE_MG", 2500, 500, 16000, "mg", "[DEV][TAPS] lateral |dynamic acc| of a foot-to-foot strike at its peak sample: tap model recall >= 0.98 from 0.7 m/s impact speed (docs/TAPS.md)"),
+    ("STRIKE_MG", 2500, 500, 16000, "mg", "[DEV][TAPS] lateral |dynamic acc| of a foot-to-foot strike at its peak sample: tap model recall 0.99 over 0.5-1.2 m/s impact speed, 0 false SOS on every real recording (docs/TAPS.md)"),
     ("STRIKE_LATERAL_TENTHS", 25, 10, 80, "0.1 ratio", "[DEV][TAPS] lateral peak must dominate |dyn_x| and |dyn_z| over the window by 2.5:1; 2.0 gave 2 false SOS (UMAFall jogging, a forward fall), 3.0 missed rolled feet"),
     ("STRIKE_LOOKBACK", 6, 0, 20, "samples", "[DEV] dominance window before the peak (60 ms: a heel strike's vertical part)"),
     ("STRIKE_LOOKAHEAD", 3, 0, 10, "samples", "[DEV] dominance window after the peak (30 ms: the strike is decided this late)"),

@@ -1,27 +1,40 @@
 """Triple foot-to-foot strike detector: the silent SOS gesture.
 
-The right foot striking the left foot three times is a lateral (y-axis)
-impulse on the striking insole while that foot is unloaded or lightly loaded.
+The right foot striking the left foot three times is a short lateral (y-axis)
+impulse on the striking insole while that foot is unloaded or lightly
+loaded. Model, parameter space and figures: docs/TAPS.md.
 
-A strike: |dyn_y| >= STRIKE_MG, |dyn_y| >= STRIKE_LATERAL_RATIO * |dyn_x| and
-* |dyn_z| (heel strikes and landings are vertical/anterior), the insole load
-<= STRIKE_MAX_LOAD_N when it has zones, and at least STRIKE_REFRACTORY_MS after
-the previous strike (one strike rings for a few samples).
+A strike, decided STRIKE_LOOKAHEAD samples after its peak sample p:
+* |dyn_y(p)| >= STRIKE_MG;
+* lateral dominance over a window, not one sample: 10 * |dyn_y(p)| >=
+  STRIKE_LATERAL_TENTHS * max(|dyn_x|, |dyn_z|) over the samples from
+  STRIKE_LOOKBACK before p to STRIKE_LOOKAHEAD after it. A heel strike,
+  landing, stamp or ladder rung is vertical/anterior just before or after
+  its lateral part; a foot-to-foot strike is lateral all through;
+* the insole load <= STRIKE_MAX_LOAD_N when it has zones;
+* at least STRIKE_REFRACTORY_MS after the previous strike (one strike rings
+  for a few samples).
 
 The gesture: three strikes, each STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS after
 the one before, the three within GESTURE_MAX_MS. A strike sooner than
 STRIKE_GAP_MIN_MS (but past the refractory time, so not the same strike
 ringing) or later than STRIKE_GAP_MAX_MS starts a new sequence: a fast drum
-roll of strikes never adds up to a gesture. The third strike returns True at once (latency is one
-sample); then strikes are ignored for GESTURE_LOCKOUT_MS, so four or five
-strikes trigger once. Two strikes never trigger.
+roll of strikes never adds up to a gesture. The third strike returns True
+STRIKE_LOOKAHEAD samples after it (30 ms); then strikes are ignored for
+GESTURE_LOCKOUT_MS, so four or five strikes trigger once. Two strikes never
+trigger.
 
-``update(t, feat)`` returns True on the sample that completes a gesture.
-``strikes`` counts strikes seen (for scoring and plots).
+``update(t, feat)`` returns True on the sample that completes a gesture; it
+allocates nothing (two preallocated rings). ``strikes`` counts strikes seen
+and ``run`` is the length of the current valid sequence (0..2), for scoring
+and plots.
 """
+from array import array
+
 from .compat import const
 
 _NEVER = const(-1)
+_SIDE_CAP = const(32767)  # 'h' ring cells
 
 
 class TapDetector:
@@ -29,18 +42,30 @@ class TapDetector:
 
     def __init__(self, cfg):
         self._strike_mg = cfg.STRIKE_MG
-        self._ratio = cfg.STRIKE_LATERAL_RATIO
+        self._tenths = cfg.STRIKE_LATERAL_TENTHS
         self._max_load = cfg.STRIKE_MAX_LOAD_N
         self._refractory = cfg.STRIKE_REFRACTORY_MS
         self._gap_min = cfg.STRIKE_GAP_MIN_MS
         self._gap_max = cfg.STRIKE_GAP_MAX_MS
         self._gesture_max = cfg.GESTURE_MAX_MS
         self._lockout = cfg.GESTURE_LOCKOUT_MS
+        self._ahead = cfg.STRIKE_LOOKAHEAD
+        self._len = cfg.STRIKE_LOOKBACK + cfg.STRIKE_LOOKAHEAD + 1
+        self._delay_ms = cfg.STRIKE_LOOKAHEAD * 1000 // cfg.RATE_HZ
+        self._side = array("h", bytes(2 * self._len))  # max(|dyn_x|, |dyn_z|), ring
+        self._lat = array("h", bytes(2 * (self._ahead + 1)))  # |dyn_y| (capped), ring
         self.reset()
 
     def reset(self):
+        """Forget all state (as after power-up)."""
         self.strikes = 0
-        self._n = 0
+        self.run = 0
+        self._i = 0
+        self._j = 0
+        for k in range(self._len):
+            self._side[k] = 0
+        for k in range(self._ahead + 1):
+            self._lat[k] = 0
         self._t_first = _NEVER
         self._t_last = _NEVER
         self._t_ring = _NEVER
@@ -50,11 +75,37 @@ class TapDetector:
         """Advance to ``t`` ms with features ``feat``; True when a gesture completes."""
         if not feat.imu:
             return False
-        dy = abs(feat.dyn_y)
-        if dy < self._strike_mg:
+        side = abs(feat.dyn_x)
+        z = abs(feat.dyn_z)
+        if z > side:
+            side = z
+        if side > _SIDE_CAP:
+            side = _SIDE_CAP
+        lat = abs(feat.dyn_y)
+        if lat > _SIDE_CAP:
+            lat = _SIDE_CAP
+        i = self._i
+        self._side[i] = side
+        i += 1
+        self._i = i if i < self._len else 0
+        j = self._j
+        self._lat[j] = lat  # the oldest cell is the candidate peak, _ahead samples ago
+        j += 1
+        if j > self._ahead:
+            j = 0
+        self._j = j
+        peak = self._lat[j]
+        if peak < self._strike_mg:
             return False
-        r = self._ratio
-        if dy < r * abs(feat.dyn_x) or dy < r * abs(feat.dyn_z):
+        return self._candidate(t - self._delay_ms, peak, feat)
+
+    def _candidate(self, t, peak, feat):
+        worst = 0
+        ring = self._side
+        for k in range(self._len):
+            if ring[k] > worst:
+                worst = ring[k]
+        if 10 * peak < self._tenths * worst:
             return False
         if feat.zones and feat.load > self._max_load:
             return False
@@ -67,22 +118,22 @@ class TapDetector:
         return self._sequence(t)
 
     def _sequence(self, t):
-        if self._n == 0:
+        if self.run == 0:
             self._start(t)
             return False
         gap = t - self._t_last
         if gap < self._gap_min or gap > self._gap_max or t - self._t_first > self._gesture_max:
             self._start(t)
             return False
-        self._n += 1
+        self.run += 1
         self._t_last = t
-        if self._n < 3:
+        if self.run < 3:
             return False
-        self._n = 0
+        self.run = 0
         self._t_gesture = t
         return True
 
     def _start(self, t):
-        self._n = 1
+        self.run = 1
         self._t_first = t
         self._t_last = t

@@ -1,0 +1,268 @@
+"""Score the silent-SOS detector: synthetic strikes and look-alikes in real recordings.
+
+``evaluate(traces, seed, n)`` (the ``soleguard taps`` command):
+  1. positives: ``n`` gestures drawn from ``tapmodel.SPACE`` (plus ``n // 4``
+     from the lighter/more-rolled ``tapmodel.OUTSIDE`` bands, reported apart)
+     injected at random positions of real standing/walking recordings
+     (Moticon insoles, IPOL and gaitmap foot IMUs, UMAFall ankle walking;
+     left feet mirrored into right feet), scored with sim/score.py: detected
+     when an SOS alarm starts in [first strike, last strike + 1.5 s], and
+     exactly one alarm for 3-5 strikes. The struck (left) foot's response is
+     replayed too, alone: informational (the detector must not need it).
+  2. adversarial negatives: ``n_neg`` of each ``tapmodel.NEGATIVES`` kind
+     injected the same way: every SOS there is a false SOS.
+  3. every real recording as it is (all sources, all activities): every SOS
+     is a false SOS; hours checked; the closest cases (the longest run of
+     valid strikes seen in a trace, and its time).
+Everything is seeded: the same traces, seed and n give the same report.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from soleguard.events import CAUSE_SOS, EV_ALARM
+
+from . import tapmodel as tm
+from .replay import frames, make_core, replay
+from .score import MS_PER_HOUR, SOS_GRACE_MS, score_trace
+from .trace import Trace
+
+# Recordings that can host a gesture: an IMU on the foot (or ankle) while
+# standing or walking. gaitpdb is pressure-only (no IMU: the tap detector
+# never runs there); SisFall is a waist sensor.
+HOST_DATASETS = ("Moticon", "IPOL", "gaitmap", "UMAFall")
+HOST_ACTIVITIES = ("walking", "walking_slow", "walking_normal", "walking_fast", "Walking")
+STILL_MG = 60.0  # host |a| std below this over the gesture: a standing context
+
+# folder under ../shared/datasets -> importer kind (as tools/import_all.sh)
+FOLDERS = {"umafall_ankle": "umafall", "moticon_insole": "moticon", "gaitpdb_vgrf": "gaitpdb",
+           "ipol_foot": "ipol", "gaitmap_foot": "gaitmap", "sisfall_waist": "sisfall"}
+
+
+def load(paths) -> tuple:
+    """Traces from trace files/folders and/or raw dataset folders; returns (traces, errors).
+
+    A folder named like a shared-datasets folder (``umafall_ankle`` ...) is
+    imported in memory; a folder holding those folders imports each; any
+    other folder or file is read as ``*.trace.csv``.
+    """
+    from . import trace as trace_mod
+    from .importers import import_batch  # noqa: F401  (kinds registry)
+    from .importers import check_text, module, sources
+
+    traces, errors = [], []
+    for p in map(Path, paths):
+        kinds = [(p, FOLDERS[p.name])] if p.is_dir() and p.name in FOLDERS else \
+            [(p / f, k) for f, k in FOLDERS.items() if p.is_dir() and (p / f).is_dir()]
+        if not kinds:
+            for f in trace_mod.find([p]):
+                try:
+                    traces.append(trace_mod.read(f))
+                except trace_mod.TraceError as e:
+                    errors.append(str(e))
+            continue
+        for folder, kind in kinds:
+            mod = module(kind)
+            for src in sources(kind, [folder]):
+                try:
+                    check_text(src, kind)
+                    traces.extend(mod.import_file(src))
+                except (ValueError, OSError) as e:  # ImportProblem/TraceError are ValueErrors
+                    errors.append(str(e))
+    return traces, errors
+
+
+def is_host(tr: Trace) -> bool:
+    return (tr.imu is not None and tr.meta["kind"] == "adl" and tr.meta["dataset"] in HOST_DATASETS
+            and tr.meta["activity"] in HOST_ACTIVITIES)
+
+
+def _positions(host: Trace, dur_ms: float, rng) -> tuple:
+    """(at_ms, context) for a gesture of ``dur_ms`` in ``host``: standing or moving, 50/50 when both exist."""
+    lo = tm.PRE_MS
+    hi = host.duration_ms - dur_ms - tm.POST_MS - 2 * 10
+    if hi <= lo:
+        return None, None
+    cands = np.arange(lo, hi, 100.0)
+    motion = np.array([tm.host_motion_mg(host, a, dur_ms) for a in cands])
+    still = cands[motion < STILL_MG]
+    moving = cands[motion >= STILL_MG]
+    want = "standing" if rng.random() < 0.5 else "moving"
+    pool = still if want == "standing" else moving
+    if not len(pool):
+        want, pool = ("moving", moving) if want == "standing" else ("standing", still)
+    return float(rng.choice(pool)) + float(rng.uniform(0, 10)), want
+
+
+def _sos_events(events):
+    return [e for e in events if e.type == EV_ALARM and e.cause == CAUSE_SOS]
+
+
+def _band(params: tm.TapParams) -> dict:
+    """Band label per BANDS name for one gesture (gap: the median interval)."""
+    vals = {"speed_ms": params.speed_ms, "stop_mm": params.stop_mm, "gap_ms": float(np.median(params.gaps_ms)),
+            "roll_deg": abs(params.roll_deg), "n_strikes": params.n_strikes}
+    out = {}
+    for name, bands in tm.BANDS.items():
+        for label, lo, hi in bands:
+            if lo <= vals[name] <= hi:
+                out[name] = label
+                break
+        else:
+            out[name] = "outside"
+    return out
+
+
+def positives(hosts: list, rng, n: int, space=None, tag="space") -> list:
+    """Inject ``n`` gestures; return one result dict per gesture."""
+    out = []
+    while len(out) < n:
+        p = tm.sample_params(rng, space)
+        host = hosts[int(rng.integers(len(hosts)))]
+        right = tm.as_right_foot(host)
+        g = tm.strike_gesture(p)
+        at, ctx = _positions(right, g.duration_ms, rng)
+        if at is None:
+            continue
+        tr = tm.inject(right, g, at, "%s_tap%d" % (right.name, len(out)), positive=True)
+        ev = replay(tr).events
+        ts = score_trace(tr, ev)
+        strikes = tr.labels["sos"][0]["strikes_ms"]
+        a, b = strikes[0], strikes[-1] + SOS_GRACE_MS
+        inside = [e for e in _sos_events(ev) if a <= e.t_ms <= b]
+        third = strikes[2]  # latency counts from the third strike (issue 4)
+        # the struck foot alone (informational): left gesture on the host as a left foot
+        left = tm.inject(host if host.meta.get("foot") == "left" else right, tm.left_gesture(p), at,
+                         tr.name + "_left", positive=True)
+        left_hit = bool(score_trace(left).sos_detected)
+        out.append({
+            "trace": tr.name, "dataset": host.meta["dataset"], "context": ctx, "set": tag,
+            "zones": bool(host.zones), "params": p.as_dict(), "bands": _band(p),
+            "detected": bool(ts.sos_detected), "alarms": len(inside), "false": len(ts.false_sos),
+            "latency_ms": inside[0].t_ms - third if inside else None, "left_alone": left_hit,
+        })
+    return out
+
+
+def negatives(hosts: list, rng, n_each: int) -> list:
+    """Inject ``n_each`` look-alikes of every kind; return one result dict each."""
+    out = []
+    for kind in tm.NEGATIVES:
+        k = 0
+        while k < n_each:
+            g = tm.negative_gesture(kind, rng)
+            host = tm.as_right_foot(hosts[int(rng.integers(len(hosts)))])
+            at, ctx = _positions(host, g.duration_ms, rng)
+            if at is None:
+                continue
+            tr = tm.inject(host, g, at, "%s_%s%d" % (host.name, kind, k), positive=False)
+            ev = replay(tr).events
+            out.append({"trace": tr.name, "kind": kind, "context": ctx, "false_sos": len(_sos_events(ev)),
+                        "hours": tr.duration_ms / MS_PER_HOUR})
+            k += 1
+    return out
+
+
+def real(traces: list) -> dict:
+    """False SOS on every recording as it is, hours, and the closest cases."""
+    rows = []
+    for tr in traces:
+        core = make_core(tr)
+        tap = core.tap
+        ev = core.events
+        sos = 0
+        best = (0, 0, 0)  # (longest valid run, -t, strikes) so the first is kept
+        for t, row in zip(tr.t_ms.tolist(), frames(tr).tolist()):
+            if core.step(t, row):
+                for k in range(ev.count):
+                    if ev.type[k] == EV_ALARM and ev.cause[k] == CAUSE_SOS:
+                        sos += 1
+                ev.clear()
+            if tap.run > best[0]:
+                best = (tap.run, -t, tap.strikes)
+        rows.append({"trace": tr.name, "dataset": tr.meta["dataset"], "activity": tr.meta["activity"],
+                     "hours": tr.duration_ms / MS_PER_HOUR, "false_sos": sos, "strikes": tap.strikes,
+                     "longest_run": best[0], "run_t_ms": -best[1]})
+    by_ds = defaultdict(lambda: {"traces": 0, "hours": 0.0, "false_sos": 0, "strikes": 0})
+    for r in rows:
+        d = by_ds[r["dataset"]]
+        d["traces"] += 1
+        d["hours"] += r["hours"]
+        d["false_sos"] += r["false_sos"]
+        d["strikes"] += r["strikes"]
+    for d in by_ds.values():
+        d["hours"] = round(d["hours"], 4)
+    close = sorted((r for r in rows if r["longest_run"] >= 2 or r["false_sos"]),
+                   key=lambda r: (-r["false_sos"], -r["longest_run"], -r["strikes"], r["trace"]))
+    return {
+        "traces": len(rows), "hours": round(sum(r["hours"] for r in rows), 4),
+        "false_sos": sum(r["false_sos"] for r in rows),
+        "false_traces": sorted(r["trace"] for r in rows if r["false_sos"]),
+        "strikes": sum(r["strikes"] for r in rows),
+        "traces_with_strikes": sum(1 for r in rows if r["strikes"]),
+        "traces_with_two_valid_strikes": sum(1 for r in rows if r["longest_run"] >= 2),
+        "closest": [{k: r[k] for k in ("trace", "activity", "strikes", "longest_run", "run_t_ms", "false_sos")}
+                    for r in close[:10]],
+        "by_dataset": dict(sorted(by_ds.items())),
+    }
+
+
+def _pct(v, q):
+    return int(np.percentile(v, q, method="nearest")) if v else None
+
+
+def _recall(rows) -> dict:
+    det = sum(r["detected"] for r in rows)
+    lat = [r["latency_ms"] for r in rows if r["latency_ms"] is not None]
+    return {"n": len(rows), "detected": det, "recall": round(det / len(rows), 4) if rows else None,
+            "latency_ms": {"median": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat) if lat else None}}
+
+
+def summarise_positives(rows: list) -> dict:
+    """Recall overall, per band, per context and host dataset; latency; alarm counts."""
+    out = _recall(rows)
+    out["per_band"] = {name: {label: _recall([r for r in rows if r["bands"][name] == label])
+                              for label in sorted({r["bands"][name] for r in rows})}
+                       for name in tm.BANDS}
+    for key in ("context", "dataset"):
+        out["per_" + key] = {v: _recall([r for r in rows if r[key] == v]) for v in sorted({r[key] for r in rows})}
+    out["more_than_one_alarm"] = sum(1 for r in rows if r["alarms"] > 1)
+    out["false_outside_window"] = sum(r["false"] for r in rows)
+    out["left_foot_alone_detected"] = sum(r["left_alone"] for r in rows)
+    out["missed"] = [{"trace": r["trace"], "context": r["context"], **{k: r["params"][k] for k in
+                     ("n_strikes", "speed_ms", "stop_mm", "peak_mg", "pulse_ms", "roll_deg", "yaw_deg", "gaps_ms")}}
+                     for r in rows if not r["detected"]][:20]
+    return out
+
+
+def evaluate(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, real_too: bool = True) -> dict:
+    """The whole report (see module docstring). Raises ValueError without host recordings."""
+    hosts = [t for t in traces if is_host(t)]
+    if not hosts:
+        raise ValueError("no standing/walking foot recordings with an IMU among the traces (hosts: %s)"
+                         % ", ".join(HOST_DATASETS))
+    rng = np.random.default_rng(seed)
+    pos = positives(hosts, rng, n)
+    outside = positives(hosts, rng, max(1, n // 4), tm.OUTSIDE, tag="outside")
+    neg = negatives(hosts, rng, n_neg)
+    by_kind = {k: {"n": sum(1 for r in neg if r["kind"] == k),
+                   "false_sos": sum(r["false_sos"] for r in neg if r["kind"] == k)} for k in tm.NEGATIVES}
+    report = {
+        "seed": seed,
+        "hosts": {"traces": len(hosts), "datasets": sorted({h.meta["dataset"] for h in hosts})},
+        "space": {k: list(v) for k, v in tm.SPACE.items()},
+        "positives": summarise_positives(pos),
+        "outside_space": {"bands": {k: list(v) for k, v in tm.OUTSIDE.items()}, **_recall(outside),
+                          "per_band": {name: {label: _recall([r for r in outside if r["bands"][name] == label])
+                                              for label in sorted({r["bands"][name] for r in outside})}
+                                       for name in ("speed_ms", "roll_deg")}},
+        "adversarial": {"n": len(neg), "false_sos": sum(r["false_sos"] for r in neg),
+                        "hours": round(sum(r["hours"] for r in neg), 4), "by_kind": by_kind,
+                        "false_traces": [r["trace"] for r in neg if r["false_sos"]][:20]},
+    }
+    if real_too:
+        report["real"] = real(traces)
+    return report
