@@ -249,3 +249,28 @@ def test_recalibration_only_near_the_reference():
     ax, az = tilted(10)
     _feed(feat, 400, ax, 0, az)  # standing 10 deg off: re-learned
     assert feat.ref_x > 150 and feat.tilt <= 3
+
+
+def test_load_baseline_learned_standing_still_with_imu():
+    feat = _feat(zones=4)
+    assert feat.load_base == 0
+    _feed(feat, 300, load=700)  # 3 s standing still: orientation and load learned
+    assert feat.calibrated and 650 <= feat.load_base <= 700
+    _feed(feat, 5, load=300)  # 43 % of 700: still standing-level
+    assert feat.loaded
+    _feed(feat, 5, load=200)  # 29 %: sitting-level for this wearer
+    assert not feat.loaded
+
+
+def test_load_baseline_learned_pressure_only():
+    feat = _feat(zones=4, imu=False)
+    _feed(feat, 300, load=500)
+    assert 450 <= feat.load_base <= 500
+    _feed(feat, 5, load=150)  # 30 % of 500
+    assert not feat.loaded
+
+
+def test_loaded_uses_the_absolute_minimum_before_learning():
+    feat = _feat(zones=4, imu=False)
+    _feed(feat, 3, load=Config().LOAD_ON_N)
+    assert feat.loaded and feat.load_base == 0

@@ -257,3 +257,16 @@ def test_faulty_imu_falls_back_to_pressure_only_man_down():
     rig.hold(STILL_MS + 3000, ax=0, az=1000, load=0)  # IMU reads "standing", but it is faulty
     found = _pre_alarms(rig, CAUSE_MAN_DOWN)
     assert len(found) == 1 and found[0][0] - t_off >= STILL_MS
+
+
+def test_sitting_up_after_a_fall_does_not_cancel_the_pre_alarm():
+    # upright sole (sitting on the floor, feet flat) but only sitting-level load
+    rig = Rig(zones=4)
+    rig.hold(3000, load=700)  # learns a standing load of about 700 N
+    rig.hold(10, ax=-3000, az=4000, load=700)
+    rig.hold(3000, ax=-1000, az=0, load=0)
+    assert len(_pre_alarms(rig, CAUSE_FALL)) == 1
+    rig.hold(Config().RECOVERY_MS + 2000, load=150)  # sole flat, 150 N: sitting
+    assert rig.core.lifecycle.state == 1  # still PRE_ALARM
+    rig.hold(Config().RECOVERY_MS + 100, load=650)  # standing again
+    assert rig.core.lifecycle.state == 0

@@ -42,6 +42,7 @@ _TABLE = (
     ("STILL_ROTATION_DDPS", 200, 10, 5000, "0.1 dps", "[DEV] mean |angular rate| below which the foot is still"),
     ("STILL_LOAD_N", 15, 1, 500, "N", "[DEV] mean |load change| below which a pressure-only foot is still"),
     ("LOAD_ON_N", 100, 5, 2000, "N", "[DEV] insole load meaning weight on the foot (about 1/7 of a 75 kg body)"),
+    ("LOAD_ON_PERCENT", 40, 10, 90, "%", "loaded = at least this share of the wearer's learned standing load: sitting puts 10-15 % of body weight on a foot, i.e. 20-30 % of its standing load (50 % of body weight)"),
     ("LOAD_OFF_N", 20, 0, 500, "N", "pressure-only mode: below this the foot is off the ground (lying); sitting with feet on the floor loads each foot with 10-15 % of body weight"),
     # --- fall ---
     ("IMPACT_MG", 1800, 1200, 16000, "mg", "[DEV] |a| peak that opens a fall-suspected window (UMAFall ankle falls onto mattresses peak at 1.5-4 g)"),

@@ -22,6 +22,12 @@ Attributes after ``update``:
                wearer stands still within CAL_RECAL_DEG of it
   calibrated   True once the reference was learned
   load         total load over the zones, N (0 without zones)
+  load_base    the wearer's standing load on this insole, N: learned whenever
+               the orientation reference is (standing still 1 s), or, without
+               an IMU, when the load is >= LOAD_ON_N and steady for
+               CAL_STILL_MS; 0 until learned (per-wearer load baseline)
+  loaded       load >= max(LOAD_ON_N, LOAD_ON_PERCENT % of load_base): weight
+               on the foot as when standing, not sitting
   load_change  EMA of |load - previous load|, N per sample
   cop_x/cop_y  centre of pressure, mm in the zone coordinates; held while load < 20 N
   still        True when the foot is not moving (see ``_is_still``)
@@ -107,6 +113,7 @@ class Features:
         self._recal_deg = cfg.CAL_RECAL_DEG
         self._first_deg = cfg.CAL_FIRST_MAX_DEG
         self._load_on = cfg.LOAD_ON_N
+        self._load_pct = cfg.LOAD_ON_PERCENT
         self.reset()
 
     def reset(self):
@@ -119,7 +126,11 @@ class Features:
         self._sl = 0
         self._n = 0
         self._tilt_count = self._tilt_every - 1  # tilt from the first sample on
-        self._prev_load = 0
+        self._prev_load = -1  # no load sample yet
+        self._sla = 0
+        self.load_base = 0
+        self.loaded = False
+        self._loaded_min = self._load_on
         self.grav_x = 0
         self.grav_y = 0
         self.grav_z = 0
@@ -150,6 +161,24 @@ class Features:
         self.still = self._is_still()
         if self.imu:
             self._calibrate()
+        elif self.zones:
+            self._learn_load_base()
+
+    def _learn_load_base(self):
+        """Pressure only: a steady load >= LOAD_ON_N for CAL_STILL_MS is standing."""
+        if not self.still or self.load < self._load_on:
+            self._cal_count = 0
+            return
+        self._cal_count += 1
+        if self._cal_count >= self._cal_samples:
+            self._cal_count = 0
+            self._set_load_base()
+
+    def _set_load_base(self):
+        base = self._sla >> self._ak
+        self.load_base = base
+        m = base * self._load_pct // 100
+        self._loaded_min = m if m > self._load_on else self._load_on
 
     def _calibrate(self):
         gx = self.grav_x
@@ -175,6 +204,8 @@ class Features:
         self.ref_y = (gy << 10) // n
         self.ref_z = (gz << 10) // n
         self.calibrated = True
+        if self.zones:
+            self._set_load_base()
 
     def _update_imu(self, f):
         fs = self._acc_fs
@@ -244,10 +275,15 @@ class Features:
             self.cop_x = mx // total
             self.cop_y = my // total
         k = self._ak
+        if self._prev_load < 0:  # first sample: start the averages here
+            self._prev_load = total
+            self._sla = total << k
         self._sl += abs(total - self._prev_load) - (self._sl >> k)
         self.load_change = self._sl >> k
         self._prev_load = total
+        self._sla += total - (self._sla >> k)
         self.load = total
+        self.loaded = total >= self._loaded_min
 
     def _is_still(self):
         if self.imu:

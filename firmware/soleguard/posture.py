@@ -5,8 +5,8 @@
 (events.py), with ``detail`` set (impact class in g, or seconds still).
 
 Posture states (``state``):
-  UPRIGHT         tilt < TILT_UPRIGHT_DEG (with an IMU), or load >= LOAD_ON_N
-                  (pressure only)
+  UPRIGHT         tilt < TILT_UPRIGHT_DEG (with an IMU), or loaded (pressure
+                  only; features.loaded: as when standing, per-wearer baseline)
   NOT_UPRIGHT     tilt > TILT_NOT_UPRIGHT_DEG, or load < LOAD_OFF_N (pressure
                   only: a foot off the ground; sitting with the feet on the
                   floor still loads them); hysteresis in between
@@ -49,7 +49,6 @@ class PostureDetector:
     def __init__(self, cfg):
         self._tilt_down = cfg.TILT_NOT_UPRIGHT_DEG
         self._tilt_up = cfg.TILT_UPRIGHT_DEG
-        self._load_on = cfg.LOAD_ON_N
         self._load_off = cfg.LOAD_OFF_N
         self._impact2 = cfg.IMPACT_MG * cfg.IMPACT_MG
         self._confirm_ms = cfg.FALL_CONFIRM_MS
@@ -99,9 +98,9 @@ class PostureDetector:
             elif 0 <= tilt < self._tilt_up:
                 self.not_upright = False
                 self._t_was_upright = t
-            on_feet = not self.not_upright and (feat.zones == 0 or feat.load >= self._load_on)
+            on_feet = not self.not_upright and (feat.zones == 0 or feat.loaded)
         else:  # pressure only: a foot carrying nothing is off the ground
-            on_feet = feat.load >= self._load_on
+            on_feet = feat.loaded
             if feat.load < self._load_off:
                 self.not_upright = True
             elif on_feet:
