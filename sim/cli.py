@@ -256,5 +256,45 @@ def demo(recording, outdir):
         raise click.ClickException(str(e))
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def frames(as_json):
+    """Frame types: fields, bytes, LoRa time on air at SF7/SF9/SF12 (docs/PROTOCOL.md)."""
+    from .frames import frames_report
+
+    r = frames_report()
+    if as_json:
+        click.echo(json.dumps(r, indent=1))
+        return
+    click.echo("version %d, header %d bytes, MAC %d bytes; %s" % (r["version"], r["header_bytes"], r["mac_bytes"], r["radio"]))
+    click.echo("%-17s %-8s %5s %8s %8s %9s  %s" % ("type", "dir", "bytes", "SF7 ms", "SF9 ms", "SF12 ms", "fields"))
+    for f in r["frames"]:
+        t = f["time_on_air_ms"]
+        click.echo("%-17s %-8s %5d %8.1f %8.1f %9.1f  %s" % (f["type"], f["direction"], f["bytes"], t["SF7"], t["SF9"], t["SF12"],
+                                                          ", ".join("%s:%d" % (x["name"], x["bytes"]) for x in f["fields"])))
+
+
+@main.command()
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--cases", default=100_000, show_default=True, type=click.IntRange(0), help="random inputs (plus structured ones)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def fuzz(seed, cases, as_json):
+    """Fuzz the frame decoder: random, truncated, bit-flipped, replayed, wrong-team/version frames."""
+    from .frames import fuzz as run_fuzz
+
+    r = run_fuzz(seed, cases)
+    if as_json:
+        click.echo(json.dumps(r, indent=1))
+    else:
+        for name, c in r["categories"].items():
+            reasons = ", ".join("%s %d" % kv for kv in sorted(c["reasons"].items()))
+            click.echo("%-16s %7d cases, %d accepted, %d exceptions: %s" % (name, c["cases"], c["accepted"], c["exceptions"], reasons))
+        t = r["total"]
+        click.echo("total %d cases, %d invalid accepted, %d valid rejected, %d exceptions"
+                   % (t["cases"], r["invalid_accepted"], r["valid_rejected"], t["exceptions"]))
+    if not r["ok"]:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

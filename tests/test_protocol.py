@@ -291,7 +291,8 @@ def test_counter_persists_ahead_and_never_reuses():
     c2 = p.TxCounter(store, step=8)  # reset
     v = c2.take()
     assert v == 25 and v > max(used)
-    assert _raises(ValueError, p.TxCounter, store, 24)
+    assert _raises(ValueError, p.TxCounter, store, 0)
+    assert _raises(ValueError, p.TxCounter, store, 65)
 
 
 def test_counter_exhaustion():

@@ -249,13 +249,13 @@ class TxCounter:
     makes sure the store holds a limit > v, writing ``limit = v + step`` only
     every ``step`` frames (flash wear). After a reset counting resumes at the
     stored limit, so at most ``step - 1`` values are skipped, none reused.
-    ``step`` must stay below WINDOW_BITS (docs/PROTOCOL.md, delivery rules).
-    Raises OverflowError when exhausted (a new team key is then required).
+    ``step`` is 1..64. Raises OverflowError when exhausted (a new team key
+    is then required; at one frame a minute that is 8000 years).
     """
 
     def __init__(self, store, step=8):
-        if step < 1 or step >= WINDOW_BITS:
-            raise ValueError("protocol: counter step 1..%d" % (WINDOW_BITS - 1))
+        if step < 1 or step > 64:
+            raise ValueError("protocol: counter step 1..64")
         self._store = store
         self._step = step
         v = store.load_counter()
@@ -455,7 +455,7 @@ class Decoder:
     UNKNOWN_SENDER; names in REASONS), and adds one to ``counts[reason]``.
     Checks run cheapest first; the MAC is checked before fields and replay,
     so BAD_FIELD means an authentic but malformed frame (a sender bug) and a
-    REPLAY carries authentic fields (the gateway re-acknowledges a resent alarm).
+    REPLAY carries authentic fields (a duplicate heard over two paths).
     After OK or REPLAY, ``sender``, ``counter``, ``type`` and the body fields
     ``a``, ``b``, ``c`` (table order) describe the frame.
 
