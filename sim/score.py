@@ -14,6 +14,11 @@ Rules:
     ``alarm`` with cause ``sos`` starts in [first strike, last strike +
     SOS_GRACE_MS]; any other SOS alarm is a false SOS, per hour over all time
     outside the SOS windows.
+  - A labelled man-down window (``labels.man_down``: start_ms, end_ms; the
+    wearer still and not upright, synthetic scenarios) is detected when a
+    pre-alarm with cause ``man_down`` starts inside it; latency = that start -
+    start_ms. Such a pre-alarm is not a false alarm. Traces without the label
+    score as before.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from soleguard.events import CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
+from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
 
 from soleguard.core import MODE_NAMES
 
@@ -52,6 +57,9 @@ class TraceScore:
     sos_free_ms: int = 0
     events: list = field(default_factory=list)
     mode: str = ""
+    man_down: int = 0
+    man_down_detected: int = 0
+    man_down_latencies_ms: list = field(default_factory=list)
 
 
 def score_trace(trace: Trace, events=None) -> TraceScore:
@@ -78,8 +86,16 @@ def score_trace(trace: Trace, events=None) -> TraceScore:
         if hits:
             ts.falls_detected += 1
             ts.latencies_ms.append(hits[0].t_ms - f["impact_ms"])
+    md = labels.get("man_down", [])
+    ts.man_down = len(md)
+    for w in md:
+        hits = [e for e in pre if e.cause == CAUSE_MAN_DOWN and w["start_ms"] <= e.t_ms <= w["end_ms"]]
+        if hits:
+            ts.man_down_detected += 1
+            ts.man_down_latencies_ms.append(hits[0].t_ms - w["start_ms"])
     for e in pre:
-        if not any(f["start_ms"] <= e.t_ms <= f["end_ms"] for f in falls):
+        if not any(f["start_ms"] <= e.t_ms <= f["end_ms"] for f in falls) and not (
+                e.cause == CAUSE_MAN_DOWN and any(w["start_ms"] <= e.t_ms <= w["end_ms"] for w in md)):
             ts.false_alarms.append(e.t_ms)
     sos_alarms = [e for e in events if e.type == EV_ALARM and e.cause == CAUSE_SOS]
     for (a, b), s in zip(sos_windows, sos):
@@ -108,6 +124,9 @@ def summarise(scores: list) -> dict:
     sos_free_h = sum(s.sos_free_ms for s in scores) / MS_PER_HOUR
     lat = [x for s in scores for x in s.latencies_ms]
     sos_lat = [x for s in scores for x in s.sos_latencies_ms]
+    md_lat = [x for s in scores for x in s.man_down_latencies_ms]
+    md_total = sum(s.man_down for s in scores)
+    md_det = sum(s.man_down_detected for s in scores)
     falls = sum(s.falls for s in scores)
     det = sum(s.falls_detected for s in scores)
     fa = sum(len(s.false_alarms) for s in scores)
@@ -138,6 +157,13 @@ def summarise(scores: list) -> dict:
             "sensitivity": _ratio(det, falls),
             "latency_ms": {"median": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat) if lat else None},
             "missed": sorted(s.name for s in scores if s.falls_detected < s.falls),
+        },
+        "man_down": {
+            "total": md_total,
+            "detected": md_det,
+            "recall": _ratio(md_det, md_total),
+            "latency_ms": {"median": _pct(md_lat, 50), "p95": _pct(md_lat, 95), "max": max(md_lat) if md_lat else None},
+            "missed": sorted(s.name for s in scores if s.man_down_detected < s.man_down),
         },
         "false_alarms": {
             "count": fa,
