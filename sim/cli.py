@@ -129,6 +129,10 @@ def _print_table(r):
     click.echo("falls: %d/%d detected (sensitivity %s), latency median %s ms, p95 %s ms"
                % (f["detected"], f["total"], f["sensitivity"], f["latency_ms"]["median"], f["latency_ms"]["p95"]))
     click.echo("false alarms: %d over %.2f non-fall h (%s per hour)" % (fa["count"], fa["hours"], fa["per_hour"]))
+    md = r.get("man_down")
+    if md and md["total"]:
+        click.echo("man-down: %d/%d detected, latency from going still median %s ms, max %s ms"
+                   % (md["detected"], md["total"], md["latency_ms"]["median"], md["latency_ms"]["max"]))
     click.echo("SOS: %d/%d detected, %d false (%s per hour)" % (s["detected"], s["total"], s["false"], s["false_per_hour"]))
     click.echo("")
     click.echo("%-28s %6s %8s %6s %6s %6s %6s" % ("activity", "traces", "hours", "falls", "det", "FA", "FSOS"))
@@ -293,6 +297,38 @@ def fuzz(seed, cases, as_json):
         click.echo("total %d cases, %d invalid accepted, %d valid rejected, %d exceptions"
                    % (t["cases"], r["invalid_accepted"], r["valid_rejected"], t["exceptions"]))
     if not r["ok"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scripts", nargs=-1, required=True)
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
+@click.option("--seed", type=int, default=0, show_default=True, help="wearer, timing and noise draw")
+@click.option("--foot", type=click.Choice(["right", "left", "both"]), default="right", show_default=True)
+@click.option("--mass", "mass_kg", type=float, default=75.0, show_default=True, help="body mass, kg")
+def scenario(scripts, outdir, seed, foot, mass_kg):
+    """Generate synthetic traces from scenario SCRIPTS (library names or files; 'all' = the library).
+
+    Script format and model: docs/SCENARIOS.md. Synthetic traces are scored
+    separately from real recordings.
+    """
+    from .scenario import ScenarioError, generate, library, load_script
+
+    names = [n for s in scripts for n in (library() if s == "all" else [s])]
+    feet = ["left", "right"] if foot == "both" else [foot]
+    failed = []
+    for name in names:
+        try:
+            script = load_script(name)
+            for f in feet:
+                tr = generate(script, seed=seed, foot=f, mass_kg=mass_kg)
+                path = trace_mod.write(tr, outdir / (tr.name + ".trace.csv"))
+                click.echo("%s: %.1f s, %s, %d falls, %d man-down windows" % (
+                    path, tr.duration_ms / 1000, tr.meta["kind"], len(tr.labels["falls"]), len(tr.labels["man_down"])))
+        except (ScenarioError, trace_mod.TraceError) as e:
+            failed.append(str(e))
+    _report_failures(failed)
+    if failed:
         sys.exit(1)
 
 
