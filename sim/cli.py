@@ -53,12 +53,17 @@ def main():
 @click.argument("src", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def import_cmd(kind, src, outdir, quiet):
-    """Import public recordings of KIND from SRC files or folders into OUTDIR."""
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="recording only: labels JSON (default <file>.labels.json beside it)")
+def import_cmd(kind, src, outdir, quiet, labels):
+    """Import recordings of KIND (public sets, or our own *.sgr) from SRC files or folders into OUTDIR."""
     from .importers import import_batch
 
+    if labels and kind != "recording":
+        raise click.UsageError("--labels is for 'recording' imports")
     try:
-        res = import_batch(kind, src, outdir, progress=_progress(not quiet))
+        res = import_batch(kind, src, outdir, progress=_progress(not quiet),
+                           options={"labels": labels} if labels else None)
     except ValueError as e:
         raise click.ClickException(str(e))
     click.echo("%s: %d traces written to %s, %d source files failed" % (kind, len(res.written), outdir, len(res.failed)))

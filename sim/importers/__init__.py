@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import trace as trace_mod
 from .common import ImportProblem
 
-KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall")
+KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording")
 
 
 def module(kind: str):
@@ -74,10 +74,12 @@ class BatchResult:
     failed: list = field(default_factory=list)    # (source path, message)
 
 
-def import_batch(kind: str, srcs, outdir, progress=None) -> BatchResult:
+def import_batch(kind: str, srcs, outdir, progress=None, options=None) -> BatchResult:
     """Import every source of ``kind`` under ``srcs`` into ``outdir``.
 
     progress: optional callable(iterable) -> iterable (e.g. a tqdm wrapper).
+    options: keyword arguments for the importer's ``import_file`` (e.g.
+    ``labels`` for ``recording``).
     Output names: <source stem>[_<foot>].trace.csv as the importer names them
     in meta['name'].
     """
@@ -95,8 +97,9 @@ def import_batch(kind: str, srcs, outdir, progress=None) -> BatchResult:
     it = progress(files) if progress else files
     for path in it:
         try:
-            check_text(path, kind)
-            traces = mod.import_file(path)
+            if not getattr(mod, "BINARY", False):
+                check_text(path, kind)
+            traces = mod.import_file(path, **(options or {}))
             for tr in traces:
                 result.written.append(trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv")))
         except (ImportProblem, trace_mod.TraceError) as e:
