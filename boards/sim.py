@@ -1,0 +1,30 @@
+"""The ``sim`` board: the MicroPython unix port with register-level fakes (tests/fakes).
+
+Plays a recording through a fake LSM6DSO (FIFO bytes), fake ADCs and a fake
+NOR flash, so the same drivers and app code run as on a device. Recordings
+are resampled to 100 Hz by the importers, so the sample clock here is 100 Hz
+(the fake chip is programmed for 104 Hz like a real one; only the
+timestamps use ``odr_hz``). Zone positions are replaced by the recording's
+own (``zones`` below is the default 8-zone layout of tests/synth.py).
+Calibration is exact: the fake ADC reads load N << 4, decoded by (0, 1, 4).
+"""
+BOARD = {
+    "name": "sim",
+    "mcu": "unix",
+    "arch": "x64",
+    "i2c": {"id": 0, "scl": 0, "sda": 0, "freq": 400000},
+    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 99, "odr_hz": 100, "watermark": 16,
+            "axes": ((0, 1), (1, 1), (2, 1))},
+    "zones": tuple(
+        {"name": "z%d" % i, "adc": 10 + i, "x_mm": x, "y_mm": y, "cal": (0, 1, 4)}
+        for i, (x, y) in enumerate(((25, -12), (25, 12), (110, -25), (110, 15),
+                                    (180, -30), (185, 0), (180, 30), (235, 10)))
+    ),
+    "motor": {"pin": 30, "pwm_hz": 1000},
+    "battery": {"adc": 31, "num": 2, "den": 1},
+    # The fake flash lives in the heap here (on a device it does not): 4 x 1 KB.
+    "storage": {"partition": "outbox", "blocks": 4, "block_size": 1024},
+    "wdt_ms": 8000,
+    "radios": {"loopback": {}},
+    "power": {"battery_mah": 1000, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},
+}

@@ -1,0 +1,310 @@
+"""The insole app: sampler -> core -> alarm lifecycle -> outbox -> radio, commands -> haptics.
+
+Everything is injected (``hardware.build(board)`` makes the real objects on a
+device; tests/fakes make register-level fakes on the unix port), so the same
+code runs in both places. The work is in plain methods that the asyncio
+tasks of ``run()`` call, and that the simulator calls in simulated time:
+
+  on_batch()       the sampler: one FIFO batch -> frames (+ zone loads from
+                   the ADC ring) -> Core.step each; events -> _emit. The
+                   steady-state path allocates nothing (tests/test_fw_app.py
+                   proves it under heap_lock)
+  every_second()   sensor health, IMU freeze, battery, heartbeat, sleep
+                   decision, watchdog feed
+  radio_service()  send pending outbox records (again every RESEND_S until
+                   acknowledged), apply received commands
+  haptics.tick()   every 20 ms
+
+Time: the core gets the sample clock ``t_ms`` (frame k is at k x 1000 / odr_hz
+ms, from 0, exact integer accumulation, no drift: the timeline a replay uses);
+haptics and the radio get ``clock()`` (time.ticks_ms on a device).
+"""
+from .board import zone_positions
+from .core import Core
+from .events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
+from .frame import new_frame
+from .haptics import EVACUATION, PRE_ALARM, SOS_CONFIRM, TECH, Haptics
+from .lifecycle import IDLE
+from .outbox import OutboxFull
+from .power import IdlePolicy
+from .radio import CMD_ACK, CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
+from . import selftest
+from .store import validate
+from .technical import (
+    CAUSE_TECHNICAL,
+    EV_HEARTBEAT,
+    EV_SELFTEST,
+    TECH_BATTERY_LOW,
+    TECH_IMU_FAULT,
+    TECH_IMU_STUCK,
+    TECH_SELFTEST,
+    TECH_STORAGE,
+    tech_detail,
+)
+from .zones import Health
+
+_IMU_STUCK_S = 60  # six channels frozen for a minute: a live IMU's noise changes LSBs every sample
+_BATTERY_EVERY_S = 60
+
+
+class App:
+    """One insole. See the module docstring; all arguments are injected objects.
+
+    board: validated board dict. fifo: drivers.lsm6dso_fifo.FifoIMU.
+    zones: zones.Zones or None. motor: PWM-like (duty_u16). battery:
+    battery.Battery. outbox: outbox.Outbox. radio: radio port object.
+    values: stored configuration dict (store.validate). clock: ms clock.
+    wdt: machine.WDT or None. on_event(t, type, cause, detail): observer.
+    sleep_ms: blocking short sleep (self-test motor pulse).
+    """
+
+    def __init__(self, board, fifo, zones, motor, battery, outbox, radio, values=None,
+                 clock=None, wdt=None, on_event=None, sleep_ms=None):
+        cfg, edge = validate(values or {})
+        self.cfg = cfg
+        self.edge = edge
+        self.board = board
+        n, xs, ys = zone_positions(board)
+        if zones is not None and zones.n != n:
+            raise ValueError("app: board has %d zones, Zones has %d" % (n, zones.n))
+        self.core = Core(cfg, n, xs, ys, True)
+        self.frame = new_frame()
+        self.fifo = fifo
+        self.zones = zones if n else None
+        self.health = Health(zones) if n else None
+        self.motor = motor
+        self.haptics = Haptics(motor)
+        self.battery = battery
+        self.outbox = outbox
+        self.radio = radio
+        self.clock = clock or (lambda: self.t_ms)
+        self.wdt = wdt
+        self.on_event = on_event
+        self.sleep_ms = sleep_ms or (lambda ms: None)
+        self.idle = IdlePolicy(edge["IDLE_SLEEP_S"], cfg.TILT_UPRIGHT_DEG)
+        odr = board["imu"]["odr_hz"]
+        self._odr = odr
+        self._q = 1000 // odr
+        self._r = 1000 % odr
+        self._frac = 0
+        self.t_ms = 0
+        self.samples = 0
+        self.seconds = 0
+        self._last = bytearray(12)  # previous IMU frame, for the freeze check
+        self._same = 0
+        self._tech = {}  # TECH code -> latched (reported once until healthy)
+        self._sent = {}  # seq -> clock() of the last send
+        self.asleep = False
+        self.counts = [0] * 8  # events by type
+
+    # --- the sample path ---
+
+    def on_batch(self):
+        """Read one FIFO batch and step the core on each frame; return frames processed."""
+        try:
+            n = self.fifo.read()
+        except OSError:
+            self._technical(TECH_IMU_FAULT, 0)
+            return 0
+        frames = self.fifo.frames
+        f = self.frame
+        zones = self.zones
+        health = self.health
+        core = self.core
+        last = self._last
+        for k in range(n):
+            b = 6 * k
+            same = True
+            for a in range(6):
+                v = frames[b + a]
+                f[a] = v
+                lo = v & 0xFF
+                if last[2 * a] != lo:
+                    last[2 * a] = lo
+                    same = False
+            self._same = self._same + 1 if same else 0
+            if zones is not None:
+                zones.take(f)
+                health.observe(f)
+            if core.step(self.t_ms, f):
+                self._drain()
+            self.samples += 1
+            self._frac += self._r
+            if self._frac >= self._odr:
+                self._frac -= self._odr
+                self.t_ms += self._q + 1
+            else:
+                self.t_ms += self._q
+        return n
+
+    # --- slower work ---
+
+    def every_second(self):
+        """Health, battery, heartbeat, sleep decision, watchdog; call once a second."""
+        self.seconds += 1
+        t = self.t_ms
+        feat = self.core.features
+        if self.health is not None:
+            d = self.health.update(feat.activity > self.cfg.STILL_ACTIVITY_MG)
+            if d:
+                self._emit(t, EV_ALARM, CAUSE_TECHNICAL, d)
+        if self._same >= _IMU_STUCK_S * self._odr:
+            self._technical(TECH_IMU_STUCK, 0)
+        if self.seconds % _BATTERY_EVERY_S == 0:
+            self._check_battery()
+        if self.seconds % self.edge["HEARTBEAT_S"] == 0:
+            self._emit(t, EV_HEARTBEAT, 0, self._battery_pct())
+        if self.idle.update(t, feat, self.core.lifecycle.state == IDLE):
+            self.asleep = True
+        if self.wdt is not None:
+            self.wdt.feed()
+
+    def radio_service(self):
+        """Send what is pending (again after RESEND_S) and apply received commands."""
+        now = self.clock()
+        resend = self.edge["RESEND_S"] * 1000
+        sent = self._sent
+        live = {}
+        for rec in self.outbox.pending():
+            seq = rec[0]
+            last = sent.get(seq)
+            if last is None or now - last >= resend:
+                if self.radio.send(seq, rec[1], rec[2], rec[3], rec[4]):
+                    last = now
+            if last is not None:
+                live[seq] = last
+        self._sent = live
+        while True:
+            cmd = self.radio.receive()
+            if cmd is None:
+                break
+            self.command(cmd[0], cmd[1])
+
+    def command(self, cmd, arg):
+        """Apply one supervisor/gateway command (radio.CMD_*)."""
+        life = self.core.lifecycle
+        if cmd == CMD_ACK:
+            self.outbox.ack(arg)
+        elif cmd == CMD_ALARM_ACK:
+            life.ack(self.t_ms)
+        elif cmd == CMD_ALL_CLEAR:
+            life.all_clear(self.t_ms)
+            self.haptics.stop(EVACUATION)
+        elif cmd == CMD_EVACUATE:
+            self.haptics.play(EVACUATION, self.clock())
+        if self.core.events.count:
+            self._drain()
+
+    def start(self):
+        """Self-test every alarm path and report it; return the failed-path mask."""
+        mask = selftest.run(self)
+        self._emit(self.t_ms, EV_SELFTEST, 0, mask)
+        if mask:
+            self._emit(self.t_ms, EV_ALARM, CAUSE_TECHNICAL, tech_detail(TECH_SELFTEST, mask))
+        return mask
+
+    def wake(self, slept_ms):
+        """Back from sleep: restart the FIFO; the sample clock jumps by ``slept_ms``."""
+        self.t_ms += slept_ms
+        self.asleep = False
+        self.idle.woke()
+        self.fifo.start()
+
+    # --- internals ---
+
+    def _drain(self):
+        ev = self.core.events
+        for i in range(ev.count):
+            self._emit(ev.t[i], ev.type[i], ev.cause[i], ev.detail[i])
+        ev.clear()
+
+    def _emit(self, t, type_, cause, detail):
+        """Store an event in the outbox, react on the motor, tell the observer."""
+        if type_ < len(self.counts):
+            self.counts[type_] += 1
+        try:
+            self.outbox.append(t, type_, cause, detail)
+        except (OutboxFull, OSError):
+            if cause != CAUSE_TECHNICAL:
+                self._technical(TECH_STORAGE, 0)
+        h = self.haptics
+        now = self.clock()
+        if type_ == EV_PRE_ALARM:
+            h.play(PRE_ALARM, now)
+        elif type_ == EV_ALARM:
+            h.stop(PRE_ALARM)
+            if cause == CAUSE_SOS:
+                h.play(SOS_CONFIRM, now)
+            elif cause == CAUSE_TECHNICAL:
+                h.play(TECH, now)
+        elif type_ == EV_CANCELLED or type_ == EV_CLEARED:
+            h.stop(PRE_ALARM)
+        if self.on_event is not None:
+            self.on_event(t, type_, cause, detail)
+
+    def _technical(self, code, index):
+        if self._tech.get(code):
+            return
+        self._tech[code] = True
+        self._emit(self.t_ms, EV_ALARM, CAUSE_TECHNICAL, tech_detail(code, index))
+
+    def _battery_pct(self):
+        from .battery import percent
+
+        try:
+            return percent(self.battery.read_mv())
+        except OSError:
+            return 0
+
+    def _check_battery(self):
+        try:
+            mv = self.battery.read_mv()
+        except OSError:
+            return
+        if mv < self.edge["BATTERY_LOW_MV"]:
+            self._technical(TECH_BATTERY_LOW, 0)
+        elif mv > self.edge["BATTERY_LOW_MV"] + 100:
+            self._tech[TECH_BATTERY_LOW] = False  # hysteresis: charged again
+
+    # --- asyncio wiring (device) ---
+
+    async def run(self, int1=None, ticks_ms=None):
+        """Run forever: the four tasks. ``int1``: the IMU INT1 machine.Pin (watermark / wake-up)."""
+        import asyncio
+
+        flag = asyncio.ThreadSafeFlag()
+        if int1 is not None:
+            int1.irq(lambda p: flag.set(), trigger=int1.IRQ_RISING)
+        ticks = ticks_ms or self.clock
+
+        async def sampler():
+            while True:
+                if int1 is None:
+                    await asyncio.sleep_ms(1000 * self.fifo.watermark // self._odr)
+                else:
+                    await flag.wait()
+                if self.asleep:
+                    t0 = ticks()
+                    self.fifo.sleep()
+                    await flag.wait()  # wake-up interrupt: the wearer moves
+                    self.wake(ticks() - t0)
+                    continue
+                while self.on_batch():
+                    pass
+
+        async def supervisor():
+            while True:
+                await asyncio.sleep_ms(1000)
+                self.every_second()
+
+        async def motor():
+            while True:
+                self.haptics.tick(self.clock())
+                await asyncio.sleep_ms(20)
+
+        async def link():
+            while True:
+                self.radio_service()
+                await asyncio.sleep_ms(250)
+
+        await asyncio.gather(sampler(), supervisor(), motor(), link())

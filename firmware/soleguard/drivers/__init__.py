@@ -1,0 +1,1 @@
+"""Device drivers (edges): buses and pins are injected, never built here."""
