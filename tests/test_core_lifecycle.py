@@ -3,12 +3,13 @@
 
 Each case is (name, actions, final state, events). An action is a tuple:
   ("detect", t, cause, detail)  ("sos", t)  ("cancel", t)  ("ack", t)
-  ("clear", t)                  ("step", t, upright_ms)
+  ("clear", t)                  ("step", t, upright_ms[, moving_ms])
 Events are (t, type, cause, detail) in order.
 """
 from soleguard.config import Config
 from soleguard.events import (
     CANCEL_BY_GESTURE,
+    CANCEL_BY_MOTION,
     CANCEL_BY_RECOVERY,
     CAUSE_FALL,
     CAUSE_MAN_DOWN,
@@ -178,6 +179,30 @@ CASES = (
         E_FALL_PRE + ((T0 + 10, EV_CANCELLED, CAUSE_FALL, CANCEL_BY_GESTURE), (T0 + 20, EV_PRE_ALARM, CAUSE_MAN_DOWN, 31)),
     ),
     (
+        "man-down pre-alarm cancelled by moving",
+        MD_PRE + (("step", T0 + 4000, 0, Config().MOTION_CANCEL_MS),),
+        IDLE,
+        ((T0, EV_PRE_ALARM, CAUSE_MAN_DOWN, 30), (T0 + 4000, EV_CANCELLED, CAUSE_MAN_DOWN, CANCEL_BY_MOTION)),
+    ),
+    (
+        "man-down pre-alarm: a short movement does not cancel",
+        MD_PRE + (("step", T0 + 4000, 0, Config().MOTION_CANCEL_MS - 10),),
+        PRE_ALARM,
+        ((T0, EV_PRE_ALARM, CAUSE_MAN_DOWN, 30),),
+    ),
+    (
+        "fall pre-alarm is not cancelled by moving (a fall victim may move in pain)",
+        FALL_PRE + (("step", T0 + 4000, 0, 60000),),
+        PRE_ALARM,
+        E_FALL_PRE,
+    ),
+    (
+        "man-down alarm is not ended by moving",
+        MD_PRE + (("step", T_AL, 0), ("step", T_AL + 5000, 0, 60000)),
+        ALARM,
+        ((T0, EV_PRE_ALARM, CAUSE_MAN_DOWN, 30), (T_AL, EV_ALARM, CAUSE_MAN_DOWN, 30)),
+    ),
+    (
         "new pre-alarm times from its own start",
         SOS_ALARM + (("ack", T0 + 10), ("detect", T0 + 20, CAUSE_FALL, 2), ("step", T0 + 20 + PRE - 1, 0)),
         PRE_ALARM,
@@ -199,7 +224,7 @@ def _apply(life, a):
     elif k == "clear":
         life.all_clear(a[1])
     elif k == "step":
-        life.step(a[1], a[2])
+        life.step(a[1], a[2], a[3] if len(a) > 3 else 0)
     else:
         raise ValueError(k)
 

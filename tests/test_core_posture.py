@@ -5,7 +5,7 @@ A detection shows as the EV_PRE_ALARM event, whose cause and detail are the
 detector's (lifecycle.detect passes them through).
 """
 from soleguard.config import Config
-from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, EV_PRE_ALARM
+from soleguard.events import CANCEL_BY_MOTION, CAUSE_FALL, CAUSE_MAN_DOWN, EV_CANCELLED, EV_PRE_ALARM
 from soleguard.posture import FALL_SUSPECTED, NOT_UPRIGHT, UPRIGHT
 
 from synth import FALL, FIDGET, LYING, STAND, WALK, Rig
@@ -270,3 +270,34 @@ def test_sitting_up_after_a_fall_does_not_cancel_the_pre_alarm():
     assert rig.core.lifecycle.state == 1  # still PRE_ALARM
     rig.hold(Config().RECOVERY_MS + 100, load=650)  # standing again
     assert rig.core.lifecycle.state == 0
+
+
+def test_kneeling_on_tucked_toes_still_is_not_man_down():
+    # sole vertical, toes down (gravity along -x), the toes bear body weight
+    rig = Rig(zones=4)
+    rig.hold(2000, load=700)
+    rig.hold(STILL_MS * 2, ax=-1000, az=0, load=150)
+    assert rig.events == []
+
+
+def test_lying_with_an_unloaded_foot_is_man_down_with_zones():
+    rig = Rig(zones=4)
+    rig.hold(2000, load=700)
+    rig.hold(STILL_MS + 5000, ax=-1000, az=0, load=30)  # prone, toes touching: the shank's weight
+    assert [e[2] for e in _pre_alarms(rig)] == [CAUSE_MAN_DOWN]
+
+
+def test_moving_again_cancels_a_man_down_pre_alarm_but_not_a_fall_one():
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(STILL_MS + 5000, ax=LYING_AX, az=0)
+    assert [e[2] for e in _pre_alarms(rig)] == [CAUSE_MAN_DOWN]
+    rig.pattern(FIDGET, Config().MOTION_CANCEL_MS + 1000)
+    assert rig.events[-1][1:] == (EV_CANCELLED, CAUSE_MAN_DOWN, CANCEL_BY_MOTION)
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(10, ax=2400, az=3200)
+    rig.hold(2000, ax=LYING_AX, az=0)
+    assert [e[2] for e in _pre_alarms(rig)] == [CAUSE_FALL]
+    rig.pattern(FIDGET, Config().PRE_ALARM_MS)
+    assert rig.core.lifecycle.state == 2  # ALARM: moving in pain does not cancel a fall

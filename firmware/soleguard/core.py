@@ -98,7 +98,7 @@ class Core:
             life.detect(t, found, posture.detail)
         if self.tap.update(t, feat):
             life.sos(t)
-        life.step(t, posture.upright_ms)
+        life.step(t, posture.upright_ms, posture.moving_ms)
         return self.events.count
 
     @property

@@ -30,6 +30,7 @@ CAUSE_SOS = const(3)
 
 CANCEL_BY_RECOVERY = const(1)
 CANCEL_BY_GESTURE = const(2)
+CANCEL_BY_MOTION = const(3)
 
 TYPE_NAMES = ("", "pre_alarm", "alarm", "cancelled", "recovered", "cleared")
 CAUSE_NAMES = ("", "fall", "man_down", "sos")

@@ -4,8 +4,10 @@ States (``state``):
   IDLE       no alarm in progress
   PRE_ALARM  an involuntary detection (fall, man-down); the wearer feels a
              discontinuous vibration for PRE_ALARM_MS and can cancel it by
-             getting up (upright and loaded for RECOVERY_MS) or by a cancel
-             gesture. Otherwise it escalates to ALARM. [PNA: pre-alarm required]
+             getting up (upright and loaded for RECOVERY_MS), by a cancel
+             gesture, or - a man-down pre-alarm only - by moving for
+             MOTION_CANCEL_MS. Otherwise it escalates to ALARM.
+             [PNA: pre-alarm required]
   ALARM      sent to the supervisor and resent until acknowledged. Left only
              when acknowledged *and* the wearer has recovered, or on an
              all-clear from the supervisor. [PNA: alarm state left only
@@ -26,7 +28,9 @@ construction (see events.py for the detail field). No method allocates.
 from .compat import const
 from .events import (
     CANCEL_BY_GESTURE,
+    CANCEL_BY_MOTION,
     CANCEL_BY_RECOVERY,
+    CAUSE_MAN_DOWN,
     CAUSE_NONE,
     CAUSE_SOS,
     EV_ALARM,
@@ -48,6 +52,7 @@ class AlarmLifecycle:
         self._events = events
         self._pre_ms = cfg.PRE_ALARM_MS
         self._recovery_ms = cfg.RECOVERY_MS
+        self._motion_ms = cfg.MOTION_CANCEL_MS
         self.reset()
 
     def reset(self):
@@ -100,14 +105,23 @@ class AlarmLifecycle:
         if self.state != IDLE:
             self._clear(t)
 
-    def step(self, t, upright_ms):
-        # An SOS raised from IDLE starts out recovered (sos() sets it): the
-        # acknowledgement alone ends it and no EV_RECOVERED is sent for it.
-        """Advance to ``t`` ms; ``upright_ms``: how long the wearer has been up."""
+    def step(self, t, upright_ms, moving_ms=0):
+        """Advance to ``t`` ms.
+
+        upright_ms: how long the wearer has been up (upright and loaded);
+        moving_ms: how long they have been moving without a pause. A man-down
+        pre-alarm (no motion) is also cancelled by MOTION_CANCEL_MS of motion;
+        a fall pre-alarm is not (a fall victim may move in pain).
+        An SOS raised from IDLE starts out recovered (sos() sets it): the
+        acknowledgement alone ends it and no EV_RECOVERED is sent for it.
+        """
         s = self.state
         if s == PRE_ALARM:
             if upright_ms >= self._recovery_ms:
                 self._events.push(t, EV_CANCELLED, self.cause, CANCEL_BY_RECOVERY)
+                self._idle()
+            elif self.cause == CAUSE_MAN_DOWN and moving_ms >= self._motion_ms:
+                self._events.push(t, EV_CANCELLED, self.cause, CANCEL_BY_MOTION)
                 self._idle()
             elif t - self._t_start >= self._pre_ms:
                 self._alarm(t, self.cause, self.detail)

@@ -23,9 +23,12 @@ within SUPINE_MAX_DEG of the sole's +x, toes up) the impact must exceed
 SUPINE_IMPACT_MG; a backward fall lands hard, deliberately lying back does not
 (UMAFall ankle: lying down on a bed peaks at 1.8-2.8 g, backward falls at
 3.1 g and more).
-Man-down: not upright and still for MAN_DOWN_STILL_MS. Re-armed when the
-wearer is upright or moves. With an IMU "still" is low activity and rotation;
+Man-down: not upright and still for MAN_DOWN_STILL_MS, and, when the insole
+has zones, the foot carrying less than MAN_DOWN_MAX_LOAD_N (kneeling on
+tucked toes loads the foot; lying does not). Re-armed when the wearer is
+upright or moves. With an IMU "still" is low activity and rotation;
 pressure-only it is an unloaded foot whose load does not change.
+``moving_ms``: how long the wearer has been moving without a pause.
 
 ``upright_ms``: how long the wearer has been upright (and loaded, when the
 insole has zones) without a break; the alarm lifecycle uses it for recovery.
@@ -54,6 +57,7 @@ class PostureDetector:
         self._confirm_ms = cfg.FALL_CONFIRM_MS
         self._hold_ms = cfg.FALL_TILT_HOLD_MS
         self._man_down_ms = cfg.MAN_DOWN_STILL_MS
+        self._md_max_load = cfg.MAN_DOWN_MAX_LOAD_N
         self._before_ms = cfg.FALL_UPRIGHT_BEFORE_MS
         self._supine_impact2 = cfg.SUPINE_IMPACT_MG * cfg.SUPINE_IMPACT_MG
         self._supine_cos2 = _COS2_PERMILLE[cfg.SUPINE_MAX_DEG // 5]
@@ -68,6 +72,8 @@ class PostureDetector:
         self._t_upright = _NEVER
         self._t_down = _NEVER
         self._t_still = _NEVER
+        self._t_moving = _NEVER
+        self.moving_ms = 0
         self._t_impact = _NEVER
         self._t_was_upright = _NEVER
         self._peak2 = 0
@@ -77,6 +83,7 @@ class PostureDetector:
     def update(self, t, feat):
         """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
         self._update_posture(t, feat)
+        self._update_motion(t, feat)
         found = 0
         if feat.imu:
             found = self._update_fall(t, feat)
@@ -146,8 +153,19 @@ class PostureDetector:
         self.detail = _impact_class_g(self._peak2)
         return CAUSE_FALL
 
+    def _update_motion(self, t, feat):
+        if feat.still:
+            self._t_moving = _NEVER
+            self.moving_ms = 0
+        else:
+            if self._t_moving == _NEVER:
+                self._t_moving = t
+            self.moving_ms = t - self._t_moving
+
     def _update_man_down(self, t, feat):
-        if self.not_upright and feat.still:
+        # A loaded foot while not upright is kneeling or crouching on the toes,
+        # not lying: lying, a foot carries at most its shank's weight.
+        if self.not_upright and feat.still and (feat.zones == 0 or feat.load < self._md_max_load):
             if self._t_still == _NEVER:
                 self._t_still = t
             self.still_ms = t - self._t_still
