@@ -24,6 +24,7 @@ import os
 import sys
 
 MARKER = "# runtimes: cpython micropython"
+HEAP_LINE = "# heapsize:"
 
 
 def _tests_dir():
@@ -33,13 +34,18 @@ def _tests_dir():
 
 
 def discover(folder):
-    """Names of the dual-runtime test modules in ``folder``, sorted."""
+    """Names of the dual-runtime test modules in ``folder`` on the default heap, sorted.
+
+    A module whose second line is ``# heapsize: N`` is left out: tools/mptest.py
+    runs it in its own process with that heap (named on the command line).
+    """
     names = []
     for fn in os.listdir(folder):
         if fn.startswith("test_") and fn.endswith(".py"):
             with open(folder + "/" + fn) as fh:
                 first = fh.readline().rstrip("\r\n")
-            if first == MARKER:
+                second = fh.readline()
+            if first == MARKER and not second.startswith(HEAP_LINE):
                 names.append(fn[:-3])
     names.sort()
     return names

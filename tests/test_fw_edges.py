@@ -1,0 +1,313 @@
+# runtimes: cpython micropython
+# heapsize: 192K
+"""Edges without hardware: FIFO decode through the register-level fake chip,
+haptics priorities, zone health, configuration validation and persistence,
+board files, the app's zero-allocation sample path (heap_lock on MicroPython).
+
+Heap 192K (second line, read by tools/mptest.py): this module compiles the
+whole app from source on the 64-bit unix port (about 90 KB of bytecode and
+objects once loaded); a device loads precompiled .mpy and the app itself runs
+in 160K (sim/app.py), see docs/FIRMWARE.md."""
+import gc
+import os
+
+from fakes.chips import FakeI2C, FakeLSM6DSO
+from fakes.flash import FakeFlash
+from fakes.lsm6dsox import LSM6DSOX
+
+from soleguard import haptics as H
+from soleguard.board import validate as validate_board
+from soleguard.drivers.lsm6dso_fifo import FifoIMU
+from soleguard.frame import Z0, new_frame
+from soleguard.outbox import Outbox
+from soleguard.radio import CMD_EVACUATE, LoopbackRadio
+from soleguard.store import ConfigStore, validate
+from soleguard.technical import TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
+from soleguard.zones import SAT_WINDOWS, STUCK_WINDOWS, Health, Zones
+
+from synth import FALL, LYING, STAND, WALK, fill_pattern
+
+try:
+    import micropython
+
+    _MP = hasattr(micropython, "heap_lock")
+except ImportError:
+    _MP = False
+
+
+def _chip(watermark=4, axes=((0, 1), (1, 1), (2, 1))):
+    chip = FakeLSM6DSO()
+    bus = FakeI2C({0x6A: chip})
+    return chip, FifoIMU(LSM6DSOX(bus, accel_scale=16, gyro_scale=2000), watermark, axes)
+
+
+def test_fifo_decodes_exact_values_in_batches():
+    chip, fifo = _chip(4)
+    samples = [(0, 0, 1000, 0, 0, 0), (-15990, 15990, -1, 19999, -20000, 7), (488, -489, 3, -1, 1, 0),
+               (1, 2, 3, 4, 5, 6), (100, 200, 300, -400, -500, -600)]
+    for s in samples:
+        chip.push(*s)
+    assert fifo.read() == 4  # one watermark batch; the fifth sample waits
+    for k in range(4):
+        assert tuple(fifo.frames[6 * k: 6 * k + 6]) == samples[k], k
+    assert fifo.read() == 0
+    for s in samples[:3]:
+        chip.push(*s)
+    assert fifo.read() == 4 and tuple(fifo.frames[0:6]) == samples[4]
+
+
+def test_fifo_axis_mapping_and_wrong_chip():
+    chip, fifo = _chip(1, ((1, -1), (0, 1), (2, 1)))
+    chip.push(10, 20, 30, 1, 2, 3)
+    assert fifo.read() == 1 and tuple(fifo.frames) == (-20, 10, 30, -2, 1, 3)
+    chip = FakeLSM6DSO()
+    chip.regs[0x0F] = 0x6A  # another chip
+    try:
+        FifoIMU(type("I", (), {"bus": FakeI2C({0x6A: chip}), "address": 0x6A})())
+        assert False
+    except OSError:
+        pass
+
+
+def test_fifo_overrun_counted_and_sleep_programs_wakeup():
+    chip, fifo = _chip(4)
+    for i in range(300):
+        chip.push(i, 0, 1000, 0, 0, 0)
+    fifo.read()
+    assert fifo.overruns == 1
+    fifo.sleep(500)
+    assert chip.regs[0x5E] & 0x20 and chip.regs[0x5B] == 2 and chip.regs[0x0A] == 0
+
+
+def test_haptics_priorities_and_patterns():
+    class P:
+        v = 0
+
+        def duty_u16(self, v=None):
+            if v is None:
+                return self.v
+            self.v = v
+
+    pwm = P()
+    h = H.Haptics(pwm)
+    assert h.play(H.TECH, 0) and pwm.v == 65535
+    assert h.play(H.PRE_ALARM, 100)  # higher replaces lower
+    assert not h.play(H.SOS_CONFIRM, 150)  # lower refused
+    h.tick(500)
+    assert pwm.v == 0  # 400 ms on, then off
+    h.tick(1100)
+    assert pwm.v == 65535  # repeats
+    assert h.play(H.EVACUATION, 1200) and h.playing == H.EVACUATION
+    h.stop(H.PRE_ALARM)  # not playing: no effect
+    assert h.playing == H.EVACUATION
+    h.stop(H.EVACUATION)
+    assert h.playing == H.NONE and pwm.v == 0
+    h.play(H.SOS_CONFIRM, 0)
+    for t in (120, 270, 390, 400):
+        h.tick(t)
+    assert h.playing == H.NONE and pwm.v == 0  # one-shot ends by itself
+    h.play(H.TECH, (1 << 30) - 100)  # ticks_ms wrap
+    h.tick(50)
+    assert h.on
+    h.tick(800)
+    assert not h.on
+
+
+class _ADC:
+    def __init__(self):
+        self.v = 0
+
+    def read_u16(self):
+        return self.v
+
+
+def test_zones_ring_and_calibration():
+    adcs = [_ADC(), _ADC()]
+    z = Zones(adcs, [(1000, 5, 6), (0, 1, 4)])
+    f = new_frame()
+    adcs[0].v, adcs[1].v = 1000 + 64 * 10, 160
+    z.sample()
+    adcs[0].v, adcs[1].v = 500, 65535
+    z.sample()
+    assert z.take(f) and f[Z0] == 50 and f[Z0 + 1] == 10
+    assert z.take(f) and f[Z0] == 0 and f[Z0 + 1] == 4095
+    assert not z.take(f)
+
+
+def test_zone_health_saturated_and_stuck():
+    adcs = [_ADC(), _ADC()]
+    z = Zones(adcs, [(0, 1, 4), (0, 1, 4)])
+    h = Health(z)
+    f = new_frame()
+    found = []
+    for w in range(STUCK_WINDOWS + 2):
+        for k in range(100):
+            adcs[0].v = 65535  # shorted
+            adcs[1].v = 3000  # frozen while walking
+            z.sample()
+            z.take(f)
+            h.observe(f)
+        d = h.update(True)
+        if d:
+            found.append((w, d))
+    assert found[0] == (SAT_WINDOWS - 1, tech_detail(TECH_ZONE_SATURATED, 0))
+    assert found[1] == (STUCK_WINDOWS - 1, tech_detail(TECH_ZONE_STUCK, 1))
+    assert len(found) == 2  # reported once each
+
+
+def test_config_validation_names_the_field_and_keeps_previous():
+    cfg, edge = validate({"PRE_ALARM_MS": 20000, "LORA_SF": 10})
+    assert cfg.PRE_ALARM_MS == 20000 and edge["LORA_SF"] == 10 and edge["HEARTBEAT_S"] == 300
+    for bad, word in (({"LORA_SF": 13}, "LORA_SF"), ({"HEARTBEAT_S": 600}, "HEARTBEAT_S"),
+                      ({"LORA_BW_KHZ": 200}, "LORA_BW_KHZ"), ({"NOPE": 1}, "NOPE"),
+                      ({"TEAM_KEY_ID": "7"}, "TEAM_KEY_ID"), ({"PRE_ALARM_MS": 1}, "PRE_ALARM_MS")):
+        try:
+            validate(bad)
+            assert False, bad
+        except ValueError as e:
+            assert word in str(e), (bad, e)
+    path = "/tmp/soleguard_test_cfg_%d.json" % os.getpid() if hasattr(os, "getpid") else "/tmp/soleguard_test_cfg.json"
+    for p in (path, path + ".old", path + ".new"):
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+    st = ConfigStore(path)
+    assert st.load() == {} and st.source == "defaults"
+    st.save({"TEAM_KEY_ID": 7})
+    try:
+        st.save({"TEAM_KEY_ID": 70000})
+        assert False
+    except ValueError:
+        pass
+    assert ConfigStore(path).load() == {"TEAM_KEY_ID": 7}
+    st.save({"TEAM_KEY_ID": 8})
+    with open(path, "w") as fh:  # a corrupted file: the previous one is used
+        fh.write('{"crc": 1, "values": {"TEAM_KEY_ID": 9}}')
+    again = ConfigStore(path)
+    assert again.load() == {"TEAM_KEY_ID": 7} and again.source == path + ".old"
+    for p in (path, path + ".old"):
+        os.remove(p)
+
+
+def _load_board(name):
+    import sys
+
+    if "boards" not in sys.path:
+        sys.path.append("boards")
+    mod = __import__(name)
+    b = mod.BOARD
+    del sys.modules[name]
+    return b
+
+
+def test_boards_parse_and_validate():
+    for name, zones in (("t3s3", 6), ("xiao_s3", 3), ("sim", 8)):
+        b = validate_board(_load_board(name))
+        assert len(b["zones"]) == zones
+    b = dict(_load_board("t3s3"))
+    b["imu"] = dict(b["imu"], axes=((0, 1), (0, 1), (2, 1)))
+    try:
+        validate_board(b)
+        assert False
+    except ValueError as e:
+        assert "axes" in str(e)
+
+
+class _PWM:
+    def __init__(self):
+        self.v = 0
+
+    def duty_u16(self, v=None):
+        if v is None:
+            return self.v
+        self.v = v
+
+
+class _Battery:
+    mv = 3900
+
+    def read_mv(self):
+        return self.mv
+
+
+def _app(events):
+    from soleguard.app import App
+
+    board = _load_board("sim")
+    board = dict(board, storage=dict(board["storage"], block_size=256))
+    chip, fifo = _chip(board["imu"]["watermark"])
+    adcs = [_ADC() for _ in range(8)]
+    zones = Zones(adcs, [z["cal"] for z in board["zones"]])
+    app = App(board, fifo, zones, _PWM(), _Battery(), Outbox(FakeFlash(4, 256)), LoopbackRadio(),
+              on_event=lambda t, a, b, c: events.append((t, a, b, c)))
+    return app, chip, adcs
+
+
+def _feed(app, chip, adcs, pattern, n, i0, f):
+    done = 0
+    for i in range(n):
+        fill_pattern(f, pattern, i, 8)
+        chip.push(f[0], f[1], f[2], f[3], f[4], f[5])
+        for z in range(8):
+            adcs[z].v = f[Z0 + z] << 4
+        app.zones.sample()
+        if chip.count >= 2 * app.fifo.watermark:
+            done += app.on_batch()
+    return done
+
+
+def test_app_events_selftest_radio_and_zero_allocation():
+    events = []
+    app, chip, adcs = _app(events)
+    assert app.start() == 0 and events[0][1] == 7
+    f = new_frame()
+    i = 0
+    for pattern, n in ((STAND, 300), (WALK, 2000), (FALL, 1), (LYING, 2000)):
+        _feed(app, chip, adcs, pattern, n, i, f)
+        i += n
+    kinds = [(e[1], e[2]) for e in events]
+    assert (1, 1) in kinds and (2, 1) in kinds, kinds  # fall pre-alarm, then alarm
+    assert app.haptics.playing == H.NONE  # pre-alarm vibration stopped at the alarm
+    assert app.outbox.pending()
+    app.radio_service()
+    assert not app.outbox.pending()  # loopback acknowledged everything
+    app.radio.commands.append((CMD_EVACUATE, 0))
+    app.radio_service()
+    assert app.haptics.playing == H.EVACUATION
+    # steady state: standing, no events; warm up, then measure
+    _feed(app, chip, adcs, STAND, 3000, i, f)
+    i += 3000
+    n = len(events)
+    if _MP:
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+    done = 0
+    for k in range(60):
+        for j in range(16):
+            fill_pattern(f, STAND, i, 8)
+            i += 1
+            chip.push(f[0], f[1], f[2], f[3], f[4], f[5])
+            app.zones.sample()
+        if _MP:
+            micropython.heap_lock()
+        try:
+            done += app.on_batch()
+        finally:
+            if _MP:
+                micropython.heap_unlock()
+    if _MP:
+        used = gc.mem_alloc() - a
+        gc.enable()
+        assert used == 0, used
+    assert done == 960 and len(events) == n
+
+
+def test_app_survives_imu_errors_as_a_technical_alarm():
+    events = []
+    app, chip, adcs = _app(events)
+    chip.fail = True
+    assert app.on_batch() == 0 and app.on_batch() == 0
+    tech = [e for e in events if e[2] == 4]
+    assert len(tech) == 1 and tech[0][3] >> 8 == 4  # TECH_IMU_FAULT, once
