@@ -98,4 +98,35 @@ def run_bench(trace: Trace | None = None) -> dict:
         "mcu_estimate.cpu_percent_at_100hz": {
             board: round(us * f / 10000.0 * 100, 1) for board, f in MCU_FACTORS.items()
         },
+        **app_figures(tr),
+    }
+
+
+# Boards the app targets and their MCU (for the CPU estimate); ODR 104 Hz on both.
+APP_BOARDS = {"t3s3": "esp32s3", "xiao_s3": "esp32s3"}
+APP_ODR_HZ = 104
+
+
+def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
+    """The whole app (FIFO driver, zones, core, outbox, radio) on the unix port with the sim board.
+
+    ``seconds`` of simulated time (the recording looped) so the steady-state
+    allocation window (FIFO batches 400..700) is reached.
+    """
+    from .app import HEAP, run_app
+
+    tr = trace if trace is not None else synthetic_walk()
+    res = run_app(tr, seconds=seconds)
+    f = res.figures
+    us = f["app_ns_per_sample"] / 1000
+    period_us = 1e6 / APP_ODR_HZ
+    return {
+        "app.us_per_sample": round(us, 2),
+        "app.bytes_per_sample": f["bytes_per_sample_x1000"] / 1000 if f["bytes_per_sample_x1000"] >= 0 else None,
+        "app.peak_live_heap_bytes": f["peak_live_heap"],
+        "app.heapsize": HEAP,
+        "app.samples": res.samples,
+        "app.mcu_estimate.cpu_percent_at_104hz": {
+            b: round(us * MCU_FACTORS[m] / period_us * 100, 1) for b, m in APP_BOARDS.items()
+        },
     }

@@ -337,5 +337,44 @@ def scenario(scripts, outdir, seed, foot, mass_kg):
         sys.exit(1)
 
 
+@main.command()
+@click.option("--hours", type=float, default=8.0, show_default=True, help="simulated shift length")
+@click.option("--recording", type=click.Path(exists=True, path_type=Path), default=None,
+              help="a Moticon OpenGo .txt recording to loop (default: one from ../shared/datasets, else a synthetic walk)")
+@click.option("--json", "as_json", is_flag=True)
+def soak(hours, recording, as_json):
+    """The app on the unix port (sim board, 160K heap) for a simulated shift: heap, bytes/sample, events."""
+    import os
+    import time
+
+    from .app import HEAP, run_app
+    from .bench import synthetic_walk
+    from .importers import module
+
+    if recording is None:
+        root = Path(os.environ.get("SOLEGUARD_DATASETS", Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
+        cand = root / "moticon_insole" / "230927_102137.txt"
+        recording = cand if cand.exists() else None
+    tr = module("moticon").import_file(recording)[0] if recording else synthetic_walk()
+    t0 = time.time()
+    try:
+        res = run_app(tr, seconds=int(hours * 3600), timeout=3600)
+    except RuntimeError as e:
+        raise click.ClickException(str(e))
+    f = res.figures
+    report = {"recording": tr.name, "simulated_hours": hours, "samples": res.samples, "heapsize": HEAP,
+              "memory_error": False, "wall_s": round(time.time() - t0, 1),
+              "app.us_per_sample": f["app_ns_per_sample"] / 1000,
+              "app.bytes_per_sample": f["bytes_per_sample_x1000"] / 1000,
+              "peak_live_heap_bytes": f["peak_live_heap"], "heap_free_end": f["heap_free"],
+              "events": f["events"], "outbox_pending_end": f["pending"], "outbox_dropped": f["dropped"],
+              "watchdog_feeds": f["wdt"]}
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        for k, v in report.items():
+            click.echo("%-28s %s" % (k, v))
+
+
 if __name__ == "__main__":
     main()
