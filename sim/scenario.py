@@ -202,6 +202,14 @@ def _kick(col, i0, width, amp):
         col[a:b] += amp * np.sin(np.pi * k / width)
 
 
+def _soft(mask, width=25):
+    """A 0/1 mask with its edges smoothed over ``width`` samples (no steps in poses)."""
+    k = np.hanning(width + 2)[1:-1]
+    k /= k.sum()
+    pad = np.concatenate([np.full(width, float(mask[0])), mask.astype(float), np.full(width, float(mask[-1]))])
+    return np.convolve(pad, k, mode="same")[width:-width]
+
+
 def _smooth_noise(rng, n, sigma, tau_s):
     """Low-pass Gaussian noise (moving average of white noise over tau_s), RMS about sigma."""
     w = max(1, int(tau_s * RATE_HZ))
@@ -373,8 +381,7 @@ def _gait(ctx, n, phase, moving, T, st, amp_k, hs_gain, p, stride_m, lift_m, cli
     pitch = _periodic_cos(phase, [(0.96, hs_pitch), (0.10, 0.0), (st * 0.66, 0.0), (st + 0.04, to_pitch)])
     roll = _periodic_cos(phase, [(0.0, 6.0), (0.15, -8.0), (st * 0.7, 0.0), (st, 10.0), (0.8, -3.0)]) * amp_k
     yaw = _periodic_cos(phase, [(0.0, 0.0), (0.4, 2.0), (0.8, -3.0)])
-    ang = np.stack([yaw, pitch, roll], axis=1)
-    ang[~moving] = 0.0
+    ang = np.stack([yaw, pitch, roll], axis=1) * _soft(moving)[:, None]
     # swing: from heel-off (0.42) to heel strike (1.0): min-jerk forward, sin^2 lift
     a0 = st * 0.75
     tm = (1.0 - a0) * T
@@ -449,8 +456,7 @@ def _ladder(ctx, n, p):
     acc[:, 2] = np.where(in_sw, rise * mjacc, 0.0) * MG_PER_MS2
     acc[:, 0] = np.where(in_sw, 0.12 * np.sin(2 * np.pi * u) * (2 * np.pi / tm) ** 2 / 4, 0.0) * MG_PER_MS2
     pitch = np.where(in_sw, (22 if up else 12) * np.sin(np.pi * u), 0.0) + 3.0 * np.sin(2 * np.pi * phase)
-    ang = np.stack([np.zeros(n), pitch, 2.0 * np.sin(2 * np.pi * phase)], axis=1)
-    ang[~moving] = 0.0
+    ang = np.stack([np.zeros(n), pitch, 2.0 * np.sin(2 * np.pi * phase)], axis=1) * _soft(moving)[:, None]
     # foot placed on the rung: a small impact at the start of stance
     land = np.where(moving[1:] & (phase[1:] < phase[:-1]))[0] + 1
     for i in land:
