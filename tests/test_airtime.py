@@ -1,4 +1,5 @@
 # runtimes: cpython micropython
+# heapsize: 96K
 """airtime.py: time on air against Semtech's calculator, EU868 duty-cycle accountant."""
 from soleguard import airtime as a
 from soleguard import protocol as p
