@@ -195,7 +195,8 @@ def _print_taps(r):
     click.echo("  context    " + ", ".join("%s: %s (%d)" % (k, v["recall"], v["n"]) for k, v in p["per_context"].items()))
     click.echo("  more than one alarm: %d; struck (left) foot alone detected: %d"
                % (p["more_than_one_alarm"], p["left_foot_alone_detected"]))
-    click.echo("outside the space (%s): recall %s (%d)" % (o["bands"], o["recall"], o["n"]))
+    click.echo("outside the space (one at a time): " + ", ".join(
+        "%s %s: %s (%d)" % (k, v["band"], v["recall"], v["n"]) for k, v in o.items()))
     click.echo("adversarial look-alikes: %d false SOS in %d (%s)" % (
         a["false_sos"], a["n"], ", ".join("%s %d/%d" % (k, v["false_sos"], v["n"]) for k, v in a["by_kind"].items())))
     click.echo("real recordings: %d false SOS in %d traces, %.2f h; %d strikes in %d traces; "
