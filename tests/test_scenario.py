@@ -280,3 +280,32 @@ def test_score_man_down_windows():
     r = summarise([score_trace(tr)])
     assert r["man_down"]["total"] == 1 and r["man_down"]["detected"] == 1
     assert r["man_down"]["latency_ms"]["max"] <= 60000
+
+
+def test_cli_scenario_writes_traces_and_scores(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    script = tmp_path / "mine.txt"
+    script.write_text("stand 3\nwalk 10\nlie 70\n")
+    r = CliRunner().invoke(main, ["scenario", "fall_forward", str(script), "-o", str(tmp_path / "out"),
+                                  "--seed", "4", "--foot", "both"])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.trace.csv"))
+    assert names == ["fall_forward_s4_left.trace.csv", "fall_forward_s4_right.trace.csv",
+                     "mine_s4_left.trace.csv", "mine_s4_right.trace.csv"]
+    tr = read(tmp_path / "out" / "mine_s4_right.trace.csv")
+    assert tr.meta["source_file"] == "mine.txt" and tr.meta["generator"]["seed"] == 4
+    r = CliRunner().invoke(main, ["score", str(tmp_path / "out"), "--json"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output)
+    assert rep["falls"]["total"] == 2 and rep["man_down"]["total"] == 2
+    r = CliRunner().invoke(main, ["scenario", "no_such", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 1 and "no such scenario" in r.output
+    bad = tmp_path / "bad.txt"
+    bad.write_text("stand 3\nfly 2\n")
+    r = CliRunner().invoke(main, ["scenario", str(bad), "-o", str(tmp_path / "x")])
+    assert r.exit_code == 1 and "bad.txt:2" in r.output and "unknown activity" in r.output
