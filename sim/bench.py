@@ -7,14 +7,14 @@ of times real time).
 """
 from __future__ import annotations
 
-import os
 import platform
 import subprocess
 import time
 
 import numpy as np
 
-from .replay import FIRMWARE, core_args, frames, make_core, micropython_path, protocol_lines, replay
+from .mpbuild import micropython_env
+from .replay import core_args, frames, make_core, micropython_path, protocol_lines, replay
 from .trace import Trace
 
 # Host-to-MCU slowdown factors for MicroPython (MICROPYTHON.md: pystone and
@@ -60,7 +60,7 @@ def cpython_us_per_sample(trace: Trace, repeat: int = 3) -> float:
 
 def micropython_figures(trace: Trace, heapsize: str = "256K") -> dict:
     """us/step and bytes/step of the core under the MicroPython unix port."""
-    env = dict(os.environ, MICROPYPATH="%s:.frozen" % FIRMWARE)
+    env = micropython_env()
     proc = subprocess.run([micropython_path(), "-X", "heapsize=" + heapsize, "-m", "soleguard.bench"],
                           input="".join(protocol_lines(trace)), capture_output=True, text=True, env=env)
     if proc.returncode != 0:

@@ -22,6 +22,7 @@ from soleguard.core import MODE_NAMES, REASON_NAMES, STATE_NAMES, Core
 from soleguard.events import CAUSE_NAMES, TYPE_NAMES
 from soleguard.frame import FRAME_LEN, Z0
 
+from .mpbuild import micropython_env
 from .trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,12 +169,14 @@ def protocol_lines(trace: Trace, overrides: dict | None = None):
 def replay_micropython(trace: Trace, overrides: dict | None = None, heapsize: str = "64K") -> ReplayResult:
     """Run ``trace`` through the same core under the MicroPython unix port.
 
+    The core runs as a device runs it, from .mpy (sim/mpbuild.py), on a
+    ``heapsize`` heap (64K: the core and the driver fit; see docs).
+
     Raises RuntimeError with MicroPython's message if the run fails.
     """
-    env = dict(os.environ, MICROPYPATH="%s:.frozen" % FIRMWARE)
     proc = subprocess.run(
         [micropython_path(), "-X", "heapsize=" + heapsize, "-m", "soleguard.replay"],
-        input="".join(protocol_lines(trace, overrides)), capture_output=True, text=True, env=env,
+        input="".join(protocol_lines(trace, overrides)), capture_output=True, text=True, env=micropython_env(),
     )
     if proc.returncode != 0:
         raise RuntimeError("micropython replay of %s failed: %s" % (trace.name, proc.stderr.strip() or proc.stdout[-500:]))

