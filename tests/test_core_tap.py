@@ -131,3 +131,58 @@ def test_pressure_only_never_taps():
         rig.hold(10, ay=STRIKE_AY)
         rig.hold(290)
     assert _sos(rig) == []
+
+
+def _stamps(rig, n, gap=300, az=4000, load=0):
+    """n stamps (sole-normal strikes of az mg), ``gap`` ms apart."""
+    for k in range(n):
+        if k:
+            rig.hold(gap - 10, ax=-1000, az=0, load=load)
+        rig.hold(10, ax=-1000, az=az, load=load)
+    rig.hold(500, ax=-1000, az=0, load=load)
+
+
+def _fall_pre_alarm():
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(10, ax=-2400, az=3200)  # 4 g, then face down
+    rig.hold(2000, ax=-1000, az=0)
+    assert rig.core.lifecycle.state == 1  # PRE_ALARM
+    return rig
+
+
+def test_two_stamps_cancel_a_pre_alarm():
+    from soleguard.events import CANCEL_BY_GESTURE, EV_CANCELLED
+
+    rig = _fall_pre_alarm()
+    _stamps(rig, 2)
+    assert rig.events[-1][1:] == (EV_CANCELLED, 1, CANCEL_BY_GESTURE), rig.events
+    assert rig.core.lifecycle.state == 0
+
+
+def test_one_stamp_or_slow_stamps_do_not_cancel():
+    rig = _fall_pre_alarm()
+    _stamps(rig, 1)
+    rig.hold(1000, ax=-1000, az=0)
+    _stamps(rig, 2, gap=1200)  # 1.5 s after the single one, then 1.2 s apart
+    assert rig.core.lifecycle.state == 1
+
+
+def test_the_sos_gesture_never_cancels_it_escalates():
+    rig = _fall_pre_alarm()
+    for _ in range(3):
+        rig.hold(290, ax=-1000, az=0)
+        rig.hold(10, ax=-1000, ay=STRIKE_AY, az=0)
+    rig.hold(500, ax=-1000, az=0)
+    assert rig.core.lifecycle.state == 2 and rig.core.lifecycle.cause == CAUSE_SOS
+
+
+def test_stamps_cannot_end_an_alarm_and_do_nothing_when_idle():
+    rig = Rig()
+    rig.hold(1000)
+    _stamps(rig, 2, az=5000)
+    assert rig.events == []
+    rig = _fall_pre_alarm()
+    rig.hold(20000, ax=-1000, az=0)  # escalated
+    _stamps(rig, 2)
+    assert rig.core.lifecycle.state == 2

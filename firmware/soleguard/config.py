@@ -68,6 +68,7 @@ _TABLE = (
     ("STRIKE_GAP_MIN_MS", 150, 50, 400, "ms", "[TAP] fastest deliberate strike interval"),
     ("STRIKE_GAP_MAX_MS", 800, 400, 2000, "ms", "[TAP] slowest strike interval"),
     ("GESTURE_MAX_MS", 2500, 1000, 5000, "ms", "[TAP] whole three-strike gesture"),
+    ("CANCEL_STAMPS", 2, 2, 4, "strikes", "cancel gesture: this many stamps (strikes along the sole's normal), same timing as the SOS strikes"),
     ("GESTURE_LOCKOUT_MS", 2500, 500, 10000, "ms", "after an SOS, strikes are ignored: 4-5 strikes trigger once"),
 )
 

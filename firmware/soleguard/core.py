@@ -1,4 +1,7 @@
-"""The per-sample core: features -> posture + tap -> alarm lifecycle -> events.
+"""The per-sample core: features -> posture + gestures -> alarm lifecycle -> events.
+
+Gestures: ``tap`` (three lateral strikes: SOS) and ``cancel`` (two stamps:
+cancels a pre-alarm, nothing else).
 
     core = Core(Config(), zones=8, zone_x=xs, zone_y=ys, imu=True)
     frame = new_frame()
@@ -16,7 +19,7 @@ from .events import EventQueue
 from .features import Features
 from .lifecycle import ALARM, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
-from .tap import TapDetector
+from .tap import AXIS_NORMAL, TapDetector
 
 STATE_PRE_ALARM = const(3)
 STATE_ALARM = const(4)
@@ -56,6 +59,7 @@ class Core:
         self.features = Features(cfg, zones, zone_x, zone_y, imu)
         self.posture = PostureDetector(cfg)
         self.tap = TapDetector(cfg)
+        self.cancel = TapDetector(cfg, AXIS_NORMAL, cfg.CANCEL_STAMPS, 0)
         self.lifecycle = AlarmLifecycle(cfg, self.events)
         self._zones = zones
         self._imu = imu
@@ -98,6 +102,8 @@ class Core:
             life.detect(t, found, posture.detail)
         if self.tap.update(t, feat):
             life.sos(t)
+        if self.cancel.update(t, feat):
+            life.cancel_gesture(t)
         life.step(t, posture.upright_ms, posture.moving_ms)
         return self.events.count
 

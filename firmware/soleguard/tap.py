@@ -37,13 +37,27 @@ _NEVER = const(-1)
 _SIDE_CAP = const(32767)  # 'h' ring cells
 
 
-class TapDetector:
-    """Triple-strike (SOS) detector on one insole. cfg: config.Config."""
+AXIS_LATERAL = const(0)  # y: a foot-to-foot strike (the SOS gesture)
+AXIS_NORMAL = const(1)  # z, the sole's normal: a stamp (the cancel gesture)
 
-    def __init__(self, cfg):
+
+class TapDetector:
+    """Strike-sequence detector on one insole. cfg: config.Config.
+
+    Defaults: the SOS gesture (three lateral strikes on an unloaded foot).
+    ``TapDetector(cfg, AXIS_NORMAL, 2, 0)`` is the cancel gesture: two stamps
+    (strikes along the sole's normal, dominating x and y the same way), on a
+    loaded foot or not (max_load 0: no load condition), with the same timing
+    rules. The two gestures cannot be mistaken for each other: each strike
+    must dominate the other axes 2.5:1.
+    """
+
+    def __init__(self, cfg, axis=AXIS_LATERAL, count=3, max_load=-1):
+        self._axis = axis
+        self._count = count
         self._strike_mg = cfg.STRIKE_MG
         self._tenths = cfg.STRIKE_LATERAL_TENTHS
-        self._max_load = cfg.STRIKE_MAX_LOAD_N
+        self._max_load = cfg.STRIKE_MAX_LOAD_N if max_load < 0 else max_load
         self._refractory = cfg.STRIKE_REFRACTORY_MS
         self._gap_min = cfg.STRIKE_GAP_MIN_MS
         self._gap_max = cfg.STRIKE_GAP_MAX_MS
@@ -76,12 +90,16 @@ class TapDetector:
         if not feat.imu:
             return False
         side = abs(feat.dyn_x)
-        z = abs(feat.dyn_z)
-        if z > side:
-            side = z
+        if self._axis == AXIS_LATERAL:
+            other = abs(feat.dyn_z)
+            lat = abs(feat.dyn_y)
+        else:
+            other = abs(feat.dyn_y)
+            lat = abs(feat.dyn_z)
+        if other > side:
+            side = other
         if side > _SIDE_CAP:
             side = _SIDE_CAP
-        lat = abs(feat.dyn_y)
         if lat > _SIDE_CAP:
             lat = _SIDE_CAP
         i = self._i
@@ -107,7 +125,7 @@ class TapDetector:
                 worst = ring[k]
         if 10 * peak < self._tenths * worst:
             return False
-        if feat.zones and feat.load > self._max_load:
+        if self._max_load and feat.zones and feat.load > self._max_load:
             return False
         if self._t_ring != _NEVER and t - self._t_ring < self._refractory:
             return False
@@ -127,7 +145,7 @@ class TapDetector:
             return False
         self.run += 1
         self._t_last = t
-        if self.run < 3:
+        if self.run < self._count:
             return False
         self.run = 0
         self._t_gesture = t
