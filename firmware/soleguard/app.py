@@ -60,7 +60,10 @@ class App:
 
     def __init__(self, board, fifo, zones, motor, battery, outbox, radio, values=None,
                  clock=None, wdt=None, on_event=None, sleep_ms=None):
-        cfg, edge = validate(values or {})
+        values = dict(values or {})
+        if "RATE_HZ" not in values:  # the core's sample-count windows follow the board's ODR (104 Hz on devices)
+            values["RATE_HZ"] = board["imu"]["odr_hz"]
+        cfg, edge = validate(values)
         self.cfg = cfg
         self.edge = edge
         self.board = board
