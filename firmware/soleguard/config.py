@@ -52,7 +52,8 @@ _TABLE = (
     ("SUPINE_IMPACT_MG", 3000, 1500, 16000, "mg", "[DEV] ending supine (toes up) needs this impact: lying down on a bed peaks <= 2.8 g, backward falls >= 3.1 g (UMAFall ankle)"),
     ("SUPINE_MAX_DEG", 30, 5, 60, "deg", "supine = gravity within this angle of the sole's +x (rounded down to a multiple of 5)"),
     # --- man-down ---
-    ("MAN_DOWN_MAX_LOAD_N", 80, 20, 500, "N", "man-down needs a foot carrying less: lying, a foot bears at most its shank (shank+foot ~6 % of body mass, Winter 2009: ~45 N at 75 kg); kneeling on tucked toes bears more"),
+    ("MAN_DOWN_MAX_LOAD_PERCENT", 14, 5, 40, "%", "man-down needs a foot bearing less than this share of its standing load (50 % of body weight): lying, a foot bears at most its shank and foot, 6.1 % of body mass (Winter 2009) = 12 %; kneeling on tucked toes puts 8-20 % of body weight (16-40 %) on it"),
+    ("MAN_DOWN_MAX_LOAD_N", 50, 20, 500, "N", "the same before the standing load is learned: 6.1 % of a 75 kg body = 45 N"),
     ("MOTION_CANCEL_MS", 2000, 500, 10000, "ms", "[PNA] a no-motion (man-down) pre-alarm is cancelled by moving this long"),
     ("MAN_DOWN_STILL_MS", 30000, 5000, 75000, "ms", "[PNA] man-down <= 60 s incl. pre-alarm (norm max 90 s)"),
     # --- alarm lifecycle ---

@@ -24,8 +24,8 @@ SUPINE_IMPACT_MG; a backward fall lands hard, deliberately lying back does not
 (UMAFall ankle: lying down on a bed peaks at 1.8-2.8 g, backward falls at
 3.1 g and more).
 Man-down: not upright and still for MAN_DOWN_STILL_MS, and, when the insole
-has zones, the foot carrying less than MAN_DOWN_MAX_LOAD_N (kneeling on
-tucked toes loads the foot; lying does not). Re-armed when the wearer is
+has zones, the foot carrying less than a lying foot can (MAN_DOWN_MAX_LOAD_
+PERCENT of the learned standing load; kneeling on tucked toes loads it more). Re-armed when the wearer is
 upright or moves. With an IMU "still" is low activity and rotation;
 pressure-only it is an unloaded foot whose load does not change.
 ``moving_ms``: how long the wearer has been moving without a pause.
@@ -58,6 +58,7 @@ class PostureDetector:
         self._hold_ms = cfg.FALL_TILT_HOLD_MS
         self._man_down_ms = cfg.MAN_DOWN_STILL_MS
         self._md_max_load = cfg.MAN_DOWN_MAX_LOAD_N
+        self._md_load_pct = cfg.MAN_DOWN_MAX_LOAD_PERCENT
         self._before_ms = cfg.FALL_UPRIGHT_BEFORE_MS
         self._supine_impact2 = cfg.SUPINE_IMPACT_MG * cfg.SUPINE_IMPACT_MG
         self._supine_cos2 = _COS2_PERMILLE[cfg.SUPINE_MAX_DEG // 5]
@@ -162,10 +163,18 @@ class PostureDetector:
                 self._t_moving = t
             self.moving_ms = t - self._t_moving
 
+    def _lying_load(self, feat):
+        """Most a lying wearer's foot bears, N: MAN_DOWN_MAX_LOAD_PERCENT of the
+        learned standing load, or MAN_DOWN_MAX_LOAD_N before it is learned."""
+        base = feat.load_base
+        if base:
+            return base * self._md_load_pct // 100
+        return self._md_max_load
+
     def _update_man_down(self, t, feat):
         # A loaded foot while not upright is kneeling or crouching on the toes,
         # not lying: lying, a foot carries at most its shank's weight.
-        if self.not_upright and feat.still and (feat.zones == 0 or feat.load < self._md_max_load):
+        if self.not_upright and feat.still and (feat.zones == 0 or feat.load < self._lying_load(feat)):
             if self._t_still == _NEVER:
                 self._t_still = t
             self.still_ms = t - self._t_still
