@@ -49,12 +49,22 @@ class Event:
     @property
     def detail_text(self) -> str:
         """The detail field in words (see firmware/soleguard/events.py)."""
-        from soleguard.events import CANCEL_BY_GESTURE, CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_CANCELLED, EV_RECOVERED
+        from soleguard.events import (CANCEL_BY_GESTURE, CANCEL_BY_MOTION, CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS,
+                                      CAUSE_TECHNICAL, EV_CANCELLED, EV_HEARTBEAT, EV_RECOVERED, EV_SELFTEST)
+        from soleguard.technical import TECH_NAMES
 
         if self.type == EV_CANCELLED:
-            return "by gesture" if self.detail == CANCEL_BY_GESTURE else "by getting up"
+            return {CANCEL_BY_GESTURE: "by gesture", CANCEL_BY_MOTION: "by moving"}.get(self.detail, "by getting up")
         if self.type == EV_RECOVERED:
             return "%d s after the alarm" % self.detail
+        if self.type == EV_HEARTBEAT:
+            return "battery %d %%" % self.detail
+        if self.type == EV_SELFTEST:
+            return "all paths passed" if self.detail == 0 else "failed paths 0x%02x" % self.detail
+        if self.cause == CAUSE_TECHNICAL:
+            code = self.detail >> 8
+            name = TECH_NAMES[code] if code < len(TECH_NAMES) else "code %d" % code
+            return "%s %d" % (name, self.detail & 0xFF)
         if self.cause == CAUSE_FALL:
             return "impact %d g" % self.detail
         if self.cause == CAUSE_MAN_DOWN:

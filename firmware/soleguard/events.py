@@ -12,6 +12,9 @@ detail by type:
   EV_ALARM, cause SOS:                      cause of the pre-alarm it escalated, or 0
   EV_CANCELLED:                             CANCEL_BY_* (how the pre-alarm ended)
   EV_RECOVERED:                             seconds from alarm to recovery (max 65535)
+  EV_ALARM, cause TECHNICAL:                (technical.TECH_* << 8) | zone index
+  EV_HEARTBEAT:                             battery percent
+  EV_SELFTEST:                              bit mask of failed paths, 0 = all passed
 """
 from array import array
 
@@ -22,18 +25,21 @@ EV_ALARM = const(2)
 EV_CANCELLED = const(3)
 EV_RECOVERED = const(4)
 EV_CLEARED = const(5)
+EV_HEARTBEAT = const(6)   # edges: periodic "alive", detail = battery percent
+EV_SELFTEST = const(7)    # edges: start-up self-test, detail = failed paths (technical.SELFTEST_* bits)
 
 CAUSE_NONE = const(0)
 CAUSE_FALL = const(1)
 CAUSE_MAN_DOWN = const(2)
 CAUSE_SOS = const(3)
+CAUSE_TECHNICAL = const(4)  # EV_ALARM from the edges: sensor, battery, storage (technical.TECH_*)
 
 CANCEL_BY_RECOVERY = const(1)
 CANCEL_BY_GESTURE = const(2)
 CANCEL_BY_MOTION = const(3)
 
-TYPE_NAMES = ("", "pre_alarm", "alarm", "cancelled", "recovered", "cleared")
-CAUSE_NAMES = ("", "fall", "man_down", "sos")
+TYPE_NAMES = ("", "pre_alarm", "alarm", "cancelled", "recovered", "cleared", "heartbeat", "selftest")
+CAUSE_NAMES = ("", "fall", "man_down", "sos", "technical")
 
 _CAPACITY = const(8)
 

@@ -39,6 +39,7 @@ import hashlib
 from array import array
 
 from .compat import const
+from .events import CAUSE_TECHNICAL  # noqa: F401 (wire value 4; used by the cause field's range)
 
 VERSION = const(1)
 HEADER_LEN = const(12)
@@ -69,8 +70,6 @@ T_EVACUATE = const(0x82)
 T_ALL_CLEAR = const(0x83)
 T_ROLL_CALL = const(0x84)
 T_CONFIG = const(0x85)
-
-CAUSE_TECHNICAL = const(4)  # wire value; the app's technical.py defines the same
 
 ACK_BY_GATEWAY = const(0)  # receipt: stop resending
 ACK_BY_SUPERVISOR = const(1)  # a person acknowledged the alarm on the console

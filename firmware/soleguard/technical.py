@@ -1,8 +1,7 @@
 """Technical alarms, heartbeat and self-test events (edge-side event codes).
 
-Proposal for events.py (the lead merges): the core's event tuple
-(t, type, cause, detail) is reused unchanged; these values are appended to the
-core's wire values and never renumbered:
+The core's event tuple (t, type, cause, detail) is reused unchanged; these
+wire values live in events.py with the others (never renumbered):
 
   CAUSE_TECHNICAL = 4   EV_ALARM with this cause is a technical alarm
                         [PNA: technical alarm <= 30 min; our target <= 15 min]
@@ -17,11 +16,7 @@ for zone faults, 0 otherwise.
 journal is full, the lowest rank goes first (heartbeats before alarms).
 """
 from .compat import const
-from .events import EV_ALARM, EV_PRE_ALARM
-
-CAUSE_TECHNICAL = const(4)
-EV_HEARTBEAT = const(6)
-EV_SELFTEST = const(7)
+from .events import CAUSE_TECHNICAL, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_SELFTEST  # noqa: F401 (re-exported)
 
 TECH_ZONE_STUCK = const(1)      # zone reading flat while the wearer walks
 TECH_ZONE_SATURATED = const(2)  # zone at the ADC rail (shorted FSR / wiring)
