@@ -15,6 +15,8 @@ detail by type:
   EV_ALARM, cause TECHNICAL:                (technical.TECH_* << 8) | zone index
   EV_HEARTBEAT:                             battery percent
   EV_SELFTEST:                              bit mask of failed paths, 0 = all passed
+  EV_EVAC_ACK:                              evacuation order id (1..65535)
+  EV_ROLL_CALL_ANSWER:                      roll-call id; cause = the insole's state (0 OK .. 3 evacuating)
 """
 from array import array
 
@@ -27,6 +29,8 @@ EV_RECOVERED = const(4)
 EV_CLEARED = const(5)
 EV_HEARTBEAT = const(6)   # edges: periodic "alive", detail = battery percent
 EV_SELFTEST = const(7)    # edges: start-up self-test, detail = failed paths (technical.SELFTEST_* bits)
+EV_EVAC_ACK = const(8)    # delivery: evacuation order received and rendered, detail = order id
+EV_ROLL_CALL_ANSWER = const(9)  # delivery: answer to a roll call, cause = state (protocol STATE_*), detail = call id
 
 CAUSE_NONE = const(0)
 CAUSE_FALL = const(1)
@@ -38,7 +42,8 @@ CANCEL_BY_RECOVERY = const(1)
 CANCEL_BY_GESTURE = const(2)
 CANCEL_BY_MOTION = const(3)
 
-TYPE_NAMES = ("", "pre_alarm", "alarm", "cancelled", "recovered", "cleared", "heartbeat", "selftest")
+TYPE_NAMES = ("", "pre_alarm", "alarm", "cancelled", "recovered", "cleared", "heartbeat", "selftest",
+              "evac_ack", "roll_call_answer")
 CAUSE_NAMES = ("", "fall", "man_down", "sos", "technical")
 
 _CAPACITY = const(8)

@@ -1,0 +1,263 @@
+# runtimes: cpython micropython
+# heapsize: 160K
+"""Delivery layer (firmware/soleguard/delivery.py) on both runtimes: resend
+timing and jitter bounds, counter -> seq ack mapping, alarm priority under a
+tight duty cycle, recovery after a reset (journal + counter + replay windows),
+evacuation once per order id, forged and replayed orders never vibrate.
+
+A hand-made gateway/console (protocol.Encoder with the team key) builds the
+downlinks; insole frames are checked with an uplink Decoder.
+"""
+from fakes.flash import FakeFlash
+
+from soleguard import protocol as P
+from soleguard.airtime import DutyCycle, PRIO_ALARM, sub_band
+from soleguard.delivery import (
+    EVAC_SPREAD_MS, JITTER_MS, RESEND_MS, UPLINK_KHZ, Delivery, Prng, frame_of,
+)
+from soleguard.events import (
+    CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
+)
+from soleguard.haptics import EVACUATION, NONE, Haptics
+from soleguard.outbox import Outbox
+from soleguard.radio import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
+
+KEY = b"0123456789abcdef-team-key"
+TEAM = 7
+ME = 0x11223344
+GW = 0x0A0B0C0D
+CONSOLE = 0x0C0C0C0C
+
+
+class Pwm:
+    def __init__(self):
+        self.v = 0
+
+    def duty_u16(self, v=None):
+        if v is not None:
+            self.v = v
+        return self.v
+
+
+class Node:
+    """A downlink sender (gateway or console) with its own counter."""
+
+    def __init__(self, sender, keys=None):
+        self.enc = P.Encoder(keys or P.Keys(KEY), TEAM, sender, P.TxCounter(P.MemoryStore()))
+
+    def frame(self, t, a=0, b=0, c=0):
+        n = self.enc.encode(t, a, b, c)
+        return bytes(self.enc.mv[:n])
+
+
+def _insole(flash=None, store=None, seed=1, duty=None):
+    flash = flash or FakeFlash(blocks=4, block_size=256)
+    store = store if store is not None else P.MemoryStore()
+    box = Outbox(flash)
+    h = Haptics(Pwm())
+    d = Delivery(box, P.Keys(KEY), TEAM, ME, store, Prng(seed), h, duty=duty)
+    return d, box, h, flash, store
+
+
+def _up():
+    return P.Decoder(P.Keys(KEY), TEAM, P.ReplayWindow(8), False)
+
+
+def _drain(d, now):
+    """Frames service() hands out at ``now``: list of bytes."""
+    out = []
+    while True:
+        n = d.service(now)
+        if not n:
+            return out
+        out.append(bytes(d.frame[:n]))
+
+
+def test_prng_is_the_same_on_every_runtime():
+    r = Prng(12345)
+    assert [r.below(1000) for _ in range(5)] == [Prng(12345).below(1000)] + [r2 for r2 in _tail(12345)]
+
+
+def _tail(seed):
+    r = Prng(seed)
+    r.below(1000)
+    return [r.below(1000) for _ in range(4)]
+
+
+def test_alarm_goes_at_once_and_resends_every_20_to_30_s_until_acked():
+    d, box, h, _, _ = _insole()
+    up = _up()
+    seq = box.append(0, EV_ALARM, CAUSE_SOS, 0)
+    d.notify()
+    f = _drain(d, 100)
+    assert len(f) == 1 and up.decode(f[0]) == P.OK and up.type == P.T_ALARM and up.a == CAUSE_SOS
+    times = [100]
+    now = 100
+    counters = [up.counter]
+    while len(times) < 30:
+        now += 100
+        got = _drain(d, now)
+        if got:
+            assert len(got) == 1 and up.decode(got[0]) == P.OK
+            counters.append(up.counter)
+            times.append(now)
+    gaps = [times[i + 1] - times[i] for i in range(len(times) - 1)]
+    assert min(gaps) >= RESEND_MS and max(gaps) <= RESEND_MS + JITTER_MS + 100, gaps
+    assert max(gaps) - min(gaps) > 3000, gaps  # jittered, not a fixed period
+    assert counters == sorted(counters) and len(set(counters)) == len(counters)  # new counter per frame
+    # ack of an older transmission (3rd last) still maps back; older than RING ones do not
+    gw = Node(GW)
+    d.on_frame(gw.frame(P.T_ACK, ME, counters[2], 0), 26, now)
+    assert len(box.pending()) == 1
+    assert d.on_frame(gw.frame(P.T_ACK, ME, counters[-3], 0), 26, now) is None
+    assert box.pending() == []
+    assert _drain(d, now + 60000) == []
+    assert seq >= 0
+
+
+def test_ack_for_another_insole_or_unknown_counter_changes_nothing():
+    d, box, _, _, _ = _insole()
+    box.append(0, EV_ALARM, CAUSE_FALL, 4)
+    d.notify()
+    up = _up()
+    up.decode(_drain(d, 0)[0])
+    gw = Node(GW)
+    d.on_frame(gw.frame(P.T_ACK, ME + 1, up.counter, 0), 26, 10)
+    d.on_frame(gw.frame(P.T_ACK, ME, up.counter + 1000, 0), 26, 10)
+    assert len(box.pending()) == 1
+    assert d.on_frame(gw.frame(P.T_ACK, ME, up.counter, 1), 26, 20) == CMD_ALARM_ACK
+    assert box.pending() == []
+
+
+def test_alarm_preempts_and_records_go_in_order():
+    d, box, _, _, _ = _insole()
+    up = _up()
+    gw = Node(GW)
+    r1 = box.append(0, EV_RECOVERED, CAUSE_FALL, 30)
+    box.append(0, EV_PRE_ALARM, CAUSE_FALL, 4)  # stays on the insole
+    d.notify()
+    up.decode(_drain(d, 0)[0])
+    assert up.type == P.T_RECOVERED
+    box.append(5, EV_ALARM, CAUSE_SOS, 0)
+    d.notify()
+    f = _drain(d, 10)
+    up.decode(f[0])
+    assert up.type == P.T_ALARM  # the alarm pre-empts the record in flight
+    d.on_frame(gw.frame(P.T_ACK, ME, up.counter, 0), 26, 20)
+    up.decode(_drain(d, 30)[0])
+    assert up.type == P.T_RECOVERED  # then the older record again, at once
+    d.on_frame(gw.frame(P.T_ACK, ME, up.counter, 0), 26, 40)
+    assert box.pending() == [] and r1 >= 0
+
+
+def test_heartbeat_goes_once_and_alarm_keeps_priority_when_budget_is_tight():
+    duty = DutyCycle()
+    band = sub_band(UPLINK_KHZ)
+    d, box, _, _, _ = _insole(duty=duty)
+    up = _up()
+    # fill the band to just under half its budget (the heartbeat share is 50 %)
+    duty.record(band, duty.budget_ms(band) // 2 - 100, 0)
+    box.append(0, EV_HEARTBEAT, 0, 80)
+    d.notify()
+    assert _drain(d, 1000) == []  # a heartbeat may not take the rest
+    assert d.deferred == 1
+    box.append(1000, EV_ALARM, CAUSE_SOS, 0)
+    d.notify()
+    f = _drain(d, 1100)
+    assert len(f) == 1 and up.decode(f[0]) == P.OK and up.type == P.T_ALARM
+    # unconfirmed heartbeat: once admitted it is sent once and leaves the journal
+    d2, box2, _, _, _ = _insole()
+    box2.append(0, EV_HEARTBEAT, 0, 80)
+    d2.notify()
+    f = _drain(d2, 0)
+    assert len(f) == 1 and up.decode(f[0]) == P.OK and up.type == P.T_HEARTBEAT and up.a == 80
+    assert box2.pending() == [] and _drain(d2, 100000) == []
+    assert duty.admit(band, 200, 2000, PRIO_ALARM)
+
+
+def test_reset_mid_alarm_resumes_from_the_journal_with_fresh_counters():
+    d, box, _, flash, store = _insole()
+    up = _up()
+    box.append(0, EV_ALARM, CAUSE_FALL, 6)
+    d.notify()
+    up.decode(_drain(d, 0)[0])
+    first = up.counter
+    # power cut; a new insole object over the same flash and stores
+    d2, box2, _, _, _ = _insole(flash=flash.power_on(), store=store, seed=2)
+    assert [r[2] for r in box2.pending()] == [EV_ALARM]
+    f = _drain(d2, 5)
+    assert len(f) == 1 and up.decode(f[0]) == P.OK and up.counter > first  # never a reused counter
+    d2.on_frame(Node(GW).frame(P.T_ACK, ME, up.counter, 0), 26, 10)
+    assert box2.pending() == []
+
+
+def test_evacuation_vibrates_once_per_order_and_acks_it():
+    d, box, h, _, _ = _insole()
+    console = Node(CONSOLE)
+    up = _up()
+    f = console.frame(P.T_EVACUATE, 3, 1)
+    assert d.on_frame(f, len(f), 1000) == CMD_EVACUATE
+    assert h.playing == EVACUATION and d.evacuating == 3
+    assert [r[2] for r in box.pending()] == [EV_EVAC_ACK]
+    # repeats of the same order (new counters) do nothing more
+    for k in range(3):
+        f = console.frame(P.T_EVACUATE, 3, 1)
+        assert d.on_frame(f, len(f), 2000 + k) is None
+    assert len(box.pending()) == 1
+    # the ack goes within the spread window, then resends until acked
+    sent = []
+    for now in range(1000, 1000 + EVAC_SPREAD_MS + 200, 50):
+        sent += _drain(d, now)
+    assert len(sent) == 1 and up.decode(sent[0]) == P.OK and up.type == P.T_EVAC_ACK and up.a == 3
+    f = console.frame(P.T_ALL_CLEAR, 3)
+    assert d.on_frame(f, len(f), 30000) == CMD_ALL_CLEAR
+    assert h.playing == NONE and d.evacuating == 0
+    # an old order id after its all-clear never vibrates again
+    f = console.frame(P.T_EVACUATE, 2, 1)
+    assert d.on_frame(f, len(f), 31000) is None and h.playing == NONE
+
+
+def test_forged_and_replayed_orders_never_vibrate_even_after_reset():
+    d, box, h, flash, store = _insole()
+    console = Node(CONSOLE)
+    real = console.frame(P.T_EVACUATE, 9, 0)
+    forged = Node(CONSOLE, P.Keys(b"attacker-key-16-bytes!")).frame(P.T_EVACUATE, 10, 0)
+    assert d.on_frame(forged, len(forged), 0) is None and h.playing == NONE
+    flipped = bytearray(real)
+    flipped[13] ^= 1  # order id changed, MAC kept
+    assert d.on_frame(flipped, len(flipped), 0) is None and h.playing == NONE
+    assert d.on_frame(real, len(real), 10) == CMD_EVACUATE
+    clear = console.frame(P.T_ALL_CLEAR, 0)
+    assert d.on_frame(clear, len(clear), 20) == CMD_ALL_CLEAR and h.playing == NONE
+    assert d.on_frame(real, len(real), 30) is None and h.playing == NONE  # replay
+    assert d.dec.counts[P.BAD_MAC] == 2 and d.dec.counts[P.REPLAY] == 1
+    # after a reset the window comes back from the store: the replay is still refused
+    d2, _, h2, _, _ = _insole(flash=flash.power_on(), store=store)
+    assert d2.on_frame(real, len(real), 40) is None and h2.playing == NONE
+    assert d2.dec.counts[P.REPLAY] == 1
+
+
+def test_roll_call_answer_and_config():
+    got = []
+    d, box, _, _, _ = _insole()
+    d.on_config = lambda p, v: got.append((p, v))
+    console = Node(CONSOLE)
+    f = console.frame(P.T_ROLL_CALL, 5)
+    d.on_frame(f, len(f), 0)
+    f = console.frame(P.T_ROLL_CALL, 5)
+    d.on_frame(f, len(f), 1)  # repeated call: one answer
+    up = _up()
+    sent = _drain(d, 2)
+    assert len(sent) == 1 and up.decode(sent[0]) == P.OK and up.type == P.T_ROLL_CALL_ANSWER and up.a == 5
+    f = console.frame(P.T_CONFIG, ME, P.PARAM_HEARTBEAT_S, 120)
+    d.on_frame(f, len(f), 3)
+    f = console.frame(P.T_CONFIG, ME + 1, P.PARAM_HEARTBEAT_S, 60)  # someone else's
+    d.on_frame(f, len(f), 4)
+    assert got == [(P.PARAM_HEARTBEAT_S, 120)]
+
+
+def test_frame_mapping_clamps_into_the_wire_ranges():
+    assert frame_of(EV_ALARM, CAUSE_FALL, 70000)[2] == 70000 & 0xFFFF
+    assert frame_of(EV_PRE_ALARM, CAUSE_FALL, 3) == (0, 0, 0)
+    assert frame_of(3, 1, 3) == (P.T_CANCELLED, 1, 1)  # cancelled by motion -> recovery
+    assert frame_of(EV_HEARTBEAT, 0, 250, 1) == (P.T_HEARTBEAT, 100, 1)
