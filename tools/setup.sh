@@ -21,6 +21,20 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+# Debian packages for the console's end-to-end tests: an MQTT broker and a
+# headless browser (tests/test_console_*.py start them on loopback themselves).
+need=""
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need="$need mosquitto"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  else
+    echo "setup: Debian packages missing:$need (apt-get install them as root; their tests skip outside CI)" >&2
+  fi
+fi
 datasets=${SOLEGUARD_DATASETS:-../shared/datasets}
 if [ ! -d "$datasets/moticon_insole" ] && ! ls .cache/moticon*/*/testdata/*.txt >/dev/null 2>&1; then
   mkdir -p .cache
