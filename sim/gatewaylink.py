@@ -1,0 +1,149 @@
+"""Host side of the gateway's serial line protocol (docs/PROTOCOL.md section 10).
+
+    link = GatewayLink(serial.Serial("/dev/ttyACM0", 115200, timeout=0.1))   # pyserial
+    link = GatewayLink(subprocess.Popen(..., stdin=PIPE, stdout=PIPE))         # the unix port
+    link = GatewayLink(socket.create_connection(("127.0.0.1", 7000)))         # a socket
+    link.send_downlink(frame_bytes)      # 'D <hex>'
+    link.query()                         # 'V' -> 'H' and 'R' lines follow
+    msg = link.read()                    # Message(kind, args, kv) or None (timeout / EOF)
+
+``SimGateway`` runs the firmware gateway role over the team simulation's
+medium (sim/team.py) in-process, with the scenario's insoles but no scripted
+supervisor, and exposes the gateway's serial port as a socket: a console
+(issue #7) attaches with ``GatewayLink(sim_gateway.host_socket)`` and drives
+it as a real gateway. ``SimGateway.run(speed)`` advances simulated time with
+the wall clock (speed x real time); ``step(ms)`` advances it at once (tests).
+"""
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+
+MAX_LINE = 160
+
+
+@dataclass
+class Message:
+    kind: str
+    args: list = field(default_factory=list)
+    kv: dict = field(default_factory=dict)
+
+    @property
+    def frame(self) -> bytes | None:
+        """The frame bytes of a 'U' or 'A' line."""
+        if self.kind in ("U", "A") and self.args:
+            return bytes.fromhex(self.args[0])
+        return None
+
+
+def parse_line(line: str):
+    """(kind, positional tokens, key=value dict) of one line; unknown keys are kept, never an error."""
+    toks = line.strip().split(" ")
+    kind = toks[0] if toks and toks[0] else ""
+    args, kv = [], {}
+    for t in toks[1:]:
+        if "=" in t:
+            k, v = t.split("=", 1)
+            kv[k] = v
+        elif t:
+            args.append(t)
+    return kind, args, kv
+
+
+class GatewayLink:
+    """The line protocol over any byte stream.
+
+    ``stream``: an object with ``write(bytes)`` and ``readline()`` (pyserial,
+    a file from ``socket.makefile``), a ``socket.socket`` (wrapped here), or a
+    ``subprocess.Popen`` with pipes. ``read()`` returns None when the stream's
+    own timeout expires or at EOF; lines longer than MAX_LINE are skipped.
+    """
+
+    def __init__(self, stream):
+        if isinstance(stream, socket.socket):
+            self._sock = stream
+            stream = stream.makefile("rwb", buffering=0)
+        if hasattr(stream, "stdin") and hasattr(stream, "stdout"):  # Popen
+            self._w, self._r = stream.stdin, stream.stdout
+        else:
+            self._w = self._r = stream
+
+    def write_line(self, line: str) -> None:
+        self._w.write(line.encode("ascii") + b"\n")
+        if hasattr(self._w, "flush"):
+            self._w.flush()
+
+    def send_downlink(self, frame: bytes) -> None:
+        self.write_line("D " + bytes(frame).hex())
+
+    def query(self) -> None:
+        self.write_line("V")
+
+    def read(self) -> Message | None:
+        while True:
+            raw = self._r.readline()
+            if not raw:
+                return None
+            if len(raw) > MAX_LINE + 2:
+                continue
+            line = raw.decode("ascii", "replace").rstrip("\r\n")
+            if not line:
+                continue
+            kind, args, kv = parse_line(line)
+            return Message(kind, args, kv)
+
+
+class SimGateway:
+    """The gateway role on the simulated medium, its serial port on a socket pair."""
+
+    def __init__(self, insoles=10, loss=0.0, seed=1, scenario="all", duration_s=3600):
+        from .team import TeamConfig, TeamSim
+
+        self.host_socket, self._gw_socket = socket.socketpair()
+        self._gw_socket.setblocking(False)
+        self._buf = b""
+        self.sim = TeamSim(TeamConfig(insoles, loss, seed, scenario, duration_s), host=self._out)
+        self.sim.script()
+        self.now = 0
+
+    def _out(self, line, now):
+        self._gw_socket.sendall(line.encode("ascii") + b"\n")
+
+    def _pump_host(self):
+        try:
+            while True:
+                chunk = self._gw_socket.recv(4096)
+                if not chunk:
+                    break
+                self._buf += chunk
+        except BlockingIOError:
+            pass
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            if len(line) <= MAX_LINE:
+                self.sim.host_line(line.decode("ascii", "replace").rstrip("\r"), self.now)
+
+    def step(self, ms: int) -> None:
+        """Advance simulated time by ``ms``, feeding host lines in first."""
+        self._pump_host()
+        end = self.now + ms
+        q = self.sim.q
+        import heapq
+
+        while q and q[0][0] <= end:
+            t, _, fn = heapq.heappop(q)
+            self.now = self.sim.now = t
+            fn(t)
+            self._pump_host()
+        self.now = self.sim.now = end
+
+    def run(self, speed: float = 1.0, seconds: float | None = None) -> None:
+        """Advance with the wall clock (``speed`` x real time) for ``seconds`` (None: the scenario)."""
+        t0 = time.monotonic()
+        limit = seconds if seconds is not None else self.sim.cfg.duration_s / speed
+        while time.monotonic() - t0 < limit:
+            target = int((time.monotonic() - t0) * speed * 1000)
+            if target > self.now:
+                self.step(target - self.now)
+            time.sleep(0.01)

@@ -1,0 +1,548 @@
+"""Team simulation: N insoles, a gateway and a supervisor over a simulated LoRa medium.
+
+    res = run(TeamConfig(insoles=50, loss=0.3, seed=1))
+    res.report()        # the dict `soleguard team --json` prints
+
+Seeded discrete-event simulation in simulated milliseconds (nothing waits on
+a real clock: 50 insoles x 1 h runs in seconds). What runs is firmware code,
+unchanged: each insole is an ``Outbox`` journal on a fake NOR flash, a
+``Delivery`` and a ``Haptics`` player; the gateway is ``gateway.Gateway``,
+spoken to through its serial line protocol (PROTOCOL.md section 10) by a
+scripted supervisor that signs downlinks with the team key. The detection
+core is not run: its output events (alarm, recovered, heartbeats) are
+scripted per scenario, because delivery does not depend on how an alarm was
+recognised (sim/replay.py and sim/app.py cover that path).
+
+Medium (docs/PROTOCOL.md 8.3, 9):
+- one uplink channel (868.1 MHz, g1) and one downlink channel (869.525 MHz,
+  g3); SF9/125 kHz; time on air from airtime.py;
+- each reception is lost independently with probability ``loss``;
+- two frames on one channel that overlap in time are both lost at a receiver
+  that hears both (no capture effect: pessimistic);
+- the gateway is half duplex: it hears nothing while it transmits;
+- latency (propagation + processing) ``latency_ms`` per delivery;
+- duty cycle: every transmitter has its own airtime.DutyCycle;
+- receipt acks reach an insole only in its receive window 1 s after its
+  uplink; long-preamble downlinks (host frames) reach every listening insole
+  (their periodic listen period is shorter than the preamble); a rebooting
+  insole hears nothing.
+
+Scenarios (``SCENARIOS``): ``all`` (default: every item below in one hour),
+``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``. Every
+scenario has heartbeats every 5 min, an evacuation order, a forged
+evacuation order (wrong key) and replays of the captured real orders after
+the all-clear.
+"""
+from __future__ import annotations
+
+import heapq
+import random
+import statistics
+from dataclasses import dataclass, field
+
+from soleguard import protocol as P
+from soleguard.airtime import DutyCycle, time_on_air_us
+from soleguard.delivery import Delivery, Prng
+from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_RECOVERED
+from soleguard.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
+from soleguard.haptics import EVACUATION, Haptics
+from soleguard.outbox import Outbox
+from soleguard.radio import CMD_EVACUATE
+
+from .gatewaylink import parse_line
+
+TEAM = 7
+TEAM_KEY = b"soleguard-simulated-team-key-0001"
+SF = 9
+BW = 125000
+UP, DOWN = 0, 1
+HEARTBEAT_MS = 300_000
+RX_WINDOW_MS = 33  # 8 symbols at SF9: preamble detection (PROTOCOL.md 8.3)
+BOOT_MS = 5000  # reset -> running again
+EVAC_REPEAT_MS = 2500  # host repeats the order this often at first (8.3) ...
+EVAC_FAST_REPEATS = 4  # ... this many times,
+EVAC_SLOW_MS = 15000  # then this often until every insole acknowledged
+SUPERVISOR_ACK_MS = 10_000  # a person acknowledges an alarm on the console
+SCENARIOS = ("all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage")
+
+
+class _Pwm:
+    def duty_u16(self, v=None):
+        return 0
+
+
+class _Flash:
+    """RAM NOR flash with the extended block protocol (tests/fakes/flash.py, faster)."""
+
+    def __init__(self, blocks=4, block_size=1024):
+        self.blocks, self.block_size = blocks, block_size
+        self.mem = bytearray(b"\xff" * (blocks * block_size))
+
+    def readblocks(self, n, buf, off=0):
+        b = n * self.block_size + off
+        buf[:] = self.mem[b:b + len(buf)]
+
+    def writeblocks(self, n, buf, off=0):
+        b = n * self.block_size + off
+        for i in range(len(buf)):
+            self.mem[b + i] &= buf[i]
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return self.blocks
+        if op == 5:
+            return self.block_size
+        if op == 6:
+            b = arg * self.block_size
+            self.mem[b:b + self.block_size] = b"\xff" * self.block_size
+            return 0
+        return None
+
+
+@dataclass
+class TeamConfig:
+    insoles: int = 10
+    loss: float = 0.0
+    seed: int = 1
+    scenario: str = "all"
+    duration_s: int = 3600
+    latency_ms: int = 10
+
+
+@dataclass
+class Tx:
+    start: int
+    end: int
+    channel: int
+    sender: object
+    data: bytes
+    long: bool = False
+    hit: bool = False  # overlapped by another frame on the channel
+
+
+def _ms(n, preamble=8):
+    return (time_on_air_us(n, SF, BW, preamble=preamble) + 999) // 1000
+
+
+class Insole:
+    def __init__(self, sim, index):
+        self.sim = sim
+        self.index = index
+        self.hw_id = b"insole-%d" % index
+        self.id = sim.keys.device_id(self.hw_id)
+        self.flash = _Flash()
+        self.store = P.MemoryStore()
+        self.duty = DutyCycle()
+        self.gen = 0
+        self.airtime_ms = 0
+        self.vibrated = {}  # order -> ms
+        self.rx1 = []  # start times of open receive windows
+        self.boot(0)
+
+    def boot(self, now):
+        self.gen += 1
+        self.up = True
+        self.box = Outbox(self.flash)
+        self.haptics = Haptics(_Pwm())
+        self.d = Delivery(self.box, self.sim.keys, TEAM, self.id, self.store,
+                          Prng(self.sim.rng.getrandbits(32)), self.haptics, duty=self.duty)
+        self.wake_at = None
+        self.kick(now)
+
+    def reset(self, now):
+        """Power cut: objects gone; the flash and stores stay; running again after BOOT_MS."""
+        self.up = False
+        self.gen += 1
+        self.rx1 = []
+        self.sim.at(now + BOOT_MS, self.boot)
+
+    def event(self, now, type_, cause, detail):
+        if not self.up:
+            return None
+        seq = self.box.append(now, type_, cause, detail)
+        self.d.notify()
+        self.kick(now)
+        return seq
+
+    def kick(self, now):
+        if not self.up:
+            return
+        due = now + self.d.next_due(now)
+        if due >= now + 0x3FFFFFFF:
+            return
+        if self.wake_at is None or due < self.wake_at or self.wake_at < now:
+            self.wake_at = due
+            gen = self.gen
+            self.sim.at(due, lambda t: self._wake(t, gen))
+
+    def _wake(self, now, gen):
+        if gen != self.gen or not self.up:
+            return
+        if self.wake_at is not None and now < self.wake_at:
+            return
+        self.wake_at = None
+        n = self.d.service(now)
+        if n:
+            data = bytes(self.d.frame[:n])
+            self.sim.uplink_log[(self.id, self.d.counter)] = (self.index, self.d.seq, self.d.seq_type)
+            air = self.d.airtime_ms
+            self.airtime_ms += air
+            self.sim.transmit(Tx(now, now + air, UP, self, data))
+            self.rx1.append(now + air + RX1_DELAY_MS)
+            self.sim.at(now + 1, self.kick)  # more may be due at once
+        self.kick(now)
+
+    def hear(self, tx, now):
+        if not self.up:
+            return
+        if not tx.long:  # a receipt ack: only inside a receive window
+            ok = [w for w in self.rx1 if w - 5 <= tx.start <= w + RX_WINDOW_MS]
+            self.rx1 = [w for w in self.rx1 if w + RX_WINDOW_MS >= now - 2000]
+            if not ok:
+                return
+        before = self.haptics.playing
+        cmd = self.d.on_frame(tx.data, len(tx.data), now)
+        if cmd == CMD_EVACUATE:
+            order = self.d.evacuating
+            self.vibrated.setdefault(order, now)
+            if tx.sender is self.sim.attacker:
+                self.sim.forged_vibrated.add(self.index)
+        elif tx.sender is self.sim.attacker and self.haptics.playing == EVACUATION and before != EVACUATION:
+            self.sim.forged_vibrated.add(self.index)
+        self.kick(now)
+
+
+class Attacker:
+    """Transmits a forged order (wrong key) and replays captured real ones."""
+
+
+class Supervisor:
+    """The scripted console: speaks the line protocol to the gateway."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.keys = sim.keys
+        self.id = sim.keys.device_id(b"console")
+        self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(P.MemoryStore()))
+        self.dec = P.Decoder(sim.keys, TEAM, P.ReplayWindow(256), False)
+        self.alarms_acked = set()
+        self.order = 0
+        self.order_t = None
+        self.evac_acks = {}  # sender -> ms
+        self.cleared = False
+        self.captured = []  # real evacuation frames (the attacker records them off the air too)
+        self.lines = []
+
+    def frame(self, t, a=0, b=0, c=0):
+        n = self.enc.encode(t, a, b, c)
+        return bytes(self.enc.mv[:n])
+
+    def send(self, frame, now):
+        self.sim.host_line("D " + frame.hex(), now)
+
+    def on_line(self, line, now):
+        self.lines.append(line)
+        kind, args, kv = parse_line(line)
+        if kind != "U":
+            return
+        data = bytes.fromhex(args[0])
+        if self.dec.decode(data) != P.OK:
+            return
+        d = self.dec
+        self.sim.on_host_uplink(d.sender, d.counter, d.type, now)
+        if d.type == P.T_ALARM and (d.sender, d.a) not in self.alarms_acked:
+            self.alarms_acked.add((d.sender, d.a))
+            sender, counter = d.sender, d.counter
+            self.sim.at(now + SUPERVISOR_ACK_MS,
+                        lambda t: self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t))
+        elif d.type == P.T_EVAC_ACK and d.a == self.order:
+            self.evac_acks.setdefault(d.sender, now)
+            if len(self.evac_acks) == len(self.sim.insoles) and not self.cleared:
+                self.cleared = True
+                self.sim.evac_all_acked_ms = now
+                for k in range(3):
+                    self.sim.at(now + 30_000 + k * EVAC_REPEAT_MS,
+                                lambda t: self.send(self.frame(P.T_ALL_CLEAR, self.order), t))
+
+    def evacuate(self, now, order=1):
+        self.order = order
+        self.order_t = now
+        self._repeat(now, 0)
+
+    def _repeat(self, now, k):
+        if self.cleared or len(self.evac_acks) == len(self.sim.insoles):
+            return
+        f = self.frame(P.T_EVACUATE, self.order, 1)
+        self.captured.append(f)
+        self.send(f, now)
+        nxt = EVAC_REPEAT_MS if k + 1 < EVAC_FAST_REPEATS else EVAC_SLOW_MS
+        self.sim.at(now + nxt, lambda t: self._repeat(t, k + 1))
+
+
+class TeamSim:
+    def __init__(self, cfg: TeamConfig, host=None):
+        """``host(line, now)`` receives the gateway's lines; None = the scripted supervisor."""
+        if cfg.scenario not in SCENARIOS:
+            raise ValueError("unknown scenario %r (one of %s)" % (cfg.scenario, ", ".join(SCENARIOS)))
+        if not 0 <= cfg.loss < 1:
+            raise ValueError("loss must be in [0, 1)")
+        if cfg.insoles < 1:
+            raise ValueError("insoles must be >= 1")
+        self.cfg = cfg
+        self.host = host
+        self.rng = random.Random(cfg.seed)
+        self.keys = P.Keys(TEAM_KEY)
+        self.q = []
+        self.n = 0
+        self.now = 0
+        self.air = {UP: [], DOWN: []}  # transmissions in progress or recent, per channel
+        self.uplink_log = {}
+        self.alarms = {}  # (insole, seq) -> {"t", "delivered"}
+        self.forged_vibrated = set()
+        self.evac_all_acked_ms = None
+        self.attacker = Attacker()
+        self.stats = {"lost": 0, "collided": 0, "half_duplex": 0, "gateway_down": 0}
+        self.gw_tx_until = -1
+        self.gw_down = []  # (start, end)
+        self.gw_airtime_ms = 0
+        self.insoles = [Insole(self, i) for i in range(cfg.insoles)]
+        self.supervisor = Supervisor(self)
+        gid = self.keys.device_id(b"gateway")
+        self.gw_lines = []
+        self.gateway = Gateway(self.keys, TEAM, gid, P.TxCounter(P.MemoryStore()), P.MemoryStore(),
+                               self._gateway_line, capacity=max(64, cfg.insoles + 8), sf=SF, bw_hz=BW)
+        self.gateway.hello()
+        self._gw_wake = None
+
+    # --- event queue ---
+
+    def at(self, t, fn):
+        self.n += 1
+        heapq.heappush(self.q, (t, self.n, fn))
+
+    def run(self):
+        end = self.cfg.duration_s * 1000
+        while self.q:
+            t, _, fn = heapq.heappop(self.q)
+            if t > end:
+                break
+            self.now = t
+            fn(t)
+        return self
+
+    # --- medium ---
+
+    def transmit(self, tx: Tx):
+        lst = self.air[tx.channel]
+        lst[:] = [o for o in lst if o.end > tx.start - 5000]
+        for o in lst:
+            if o.start < tx.end and tx.start < o.end:
+                o.hit = tx.hit = True
+        lst.append(tx)
+        self.at(tx.end + self.cfg.latency_ms, lambda t: self._arrive(tx, t))
+
+    def _lost(self):
+        return self.rng.random() < self.cfg.loss
+
+    def _gw_down(self, t):
+        return any(a <= t < b for a, b in self.gw_down)
+
+    def _arrive(self, tx, now):
+        if tx.channel == UP:
+            if self._gw_down(tx.start) or self._gw_down(tx.end):
+                self.stats["gateway_down"] += 1
+                return
+            if self.gw_tx_until > tx.start and self._gw_tx_start < tx.end:
+                self.stats["half_duplex"] += 1
+                return
+            if tx.hit:
+                self.stats["collided"] += 1
+                return
+            if self._lost():
+                self.stats["lost"] += 1
+                return
+            self.gateway.on_uplink(tx.data, len(tx.data), tx.end, "lora")
+            self._gw_kick(now)
+            return
+        for ins in self.insoles:
+            if tx.hit or self._lost():
+                continue
+            ins.hear(tx, now)
+
+    # --- gateway ---
+
+    def _gateway_line(self, line):
+        self.gw_lines.append(line)
+        if self.host is not None:
+            self.host(line, self.now)
+        else:
+            self.at(self.now + 1, lambda t: self.supervisor.on_line(line, t))
+
+    def host_line(self, line, now):
+        self.gateway.on_line(line, now)
+        self._gw_kick(now)
+
+    def _gw_kick(self, now):
+        due = now + self.gateway.next_due(now)
+        if self._gw_wake is None or due < self._gw_wake or self._gw_wake < now:
+            self._gw_wake = due
+            self.at(due, self._gw_service)
+
+    _gw_tx_start = -1
+
+    def _gw_service(self, now):
+        if self._gw_wake is not None and now < self._gw_wake:
+            return
+        self._gw_wake = None
+        if self._gw_down(now):  # nothing goes out; host frames wait in the gateway's queue
+            self.at(min(b for a, b in self.gw_down if a <= now < b), self._gw_kick)
+            return
+        if now < self.gw_tx_until:
+            self.at(self.gw_tx_until, self._gw_kick)
+            return
+        out = self.gateway.service(now)
+        if out:
+            frame, long, ms = out
+            self._gw_tx_start = now
+            self.gw_tx_until = now + ms
+            self.gw_airtime_ms += ms
+            self.transmit(Tx(now, now + ms, DOWN, self.gateway, frame, long))
+            self.at(now + ms, self._gw_kick)
+            return
+        if self.gateway.queue or self.gateway.acks:
+            nxt = self.gateway.acks[0][0] if self.gateway.acks else now + 1000
+            self.at(max(now + 10, min(nxt, now + 1000)), self._gw_kick)
+
+    def on_host_uplink(self, sender, counter, type_, now):
+        rec = self.uplink_log.get((sender, counter))
+        if rec and type_ == P.T_ALARM:
+            a = self.alarms.get((rec[0], rec[1]))
+            if a is not None and a["delivered"] is None:
+                a["delivered"] = now
+
+    # --- scenario ---
+
+    def alarm(self, t, index, cause, detail=0, recover_s=None):
+        def go(now):
+            ins = self.insoles[index]
+            seq = ins.event(now, EV_ALARM, cause, detail)
+            if seq is not None:
+                self.alarms[(index, seq)] = {"t": now, "delivered": None, "insole": index}
+            if recover_s:
+                self.at(now + recover_s * 1000, lambda t2: ins.event(t2, EV_RECOVERED, cause, recover_s))
+        self.at(t, go)
+
+    def script(self):
+        cfg, rng = self.cfg, self.rng
+        n = cfg.insoles
+        dur = cfg.duration_s * 1000
+        for ins in self.insoles:
+            first = rng.randrange(HEARTBEAT_MS)
+            for t in range(first, dur, HEARTBEAT_MS):
+                self.at(t, lambda now, ins=ins: ins.event(now, EV_HEARTBEAT, 0, 80 + rng.randrange(20)))
+        sc = cfg.scenario
+        scale = dur / 3600_000
+        evac_t = int(dur * 0.5) if sc == "all" else int(dur * 0.3)
+        picks = rng.sample(range(n), min(n, 3))
+        while len(picks) < 3:
+            picks.append(picks[-1])
+        if sc == "all":
+            k = max(3, n // 5)
+            for _ in range(k):
+                t = rng.randrange(int(120_000 * scale), int(3000_000 * scale))
+                cause = rng.choice((CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS))
+                self.alarm(t, rng.randrange(n), cause, 4 if cause == CAUSE_FALL else 0,
+                           rng.randrange(60, 300) if cause != CAUSE_SOS else None)
+        if sc in ("all", "gateway-outage"):
+            start = int(dur * (0.17 if sc == "all" else 0.3))
+            self.gw_down.append((start, start + 120_000))
+            self.alarm(start + 30_000, picks[0], CAUSE_SOS)
+            self.alarm(start + 60_000, picks[1], CAUSE_FALL, 5, 200)
+        if sc in ("all", "reset-mid-alarm"):
+            t = int(dur * (0.25 if sc == "all" else 0.2))
+            self.alarm(t, picks[2], CAUSE_MAN_DOWN, 30)
+            self.at(t + 500, lambda now: self.insoles[picks[2]].reset(now))  # before the receipt ack
+        if sc in ("all", "fall-during-evacuation"):
+            self.alarm(evac_t + 1000, picks[0], CAUSE_FALL, 6, 120)
+        if self.host is None:  # an attached console orders its own evacuations
+            self.at(evac_t, lambda now: self.supervisor.evacuate(now, 1))
+        forge_t = int(dur * 0.1)
+        self.at(forge_t, self._forge)
+        self.at(evac_t + 1, self._watch_clear)
+        return self
+
+    def _forge(self, now):
+        bad = P.Encoder(P.Keys(b"not-the-team-key-at-all!"), TEAM, self.supervisor.id, P.TxCounter(P.MemoryStore()))
+        for order in (1, 2):
+            k = bad.encode(P.T_EVACUATE, order, 0)
+            f = bytes(bad.mv[:k])
+            ms = _ms(len(f), LONG_PREAMBLE)
+            self.transmit(Tx(now + order * 3000, now + order * 3000 + ms, DOWN, self.attacker, f, True))
+
+    def _watch_clear(self, now):
+        """After the all-clear the attacker replays every captured real order."""
+        if not self.supervisor.cleared:
+            self.at(now + 5000, self._watch_clear)
+            return
+        t = now + 60_000
+        for f in self.supervisor.captured[:1] + self.supervisor.captured[-1:]:
+            ms = _ms(len(f), LONG_PREAMBLE)
+            self.transmit(Tx(t, t + ms, DOWN, self.attacker, f, True))
+            t += 3000
+
+    # --- results ---
+
+    def report(self) -> dict:
+        cfg = self.cfg
+        lat = [a["delivered"] - a["t"] for a in self.alarms.values() if a["delivered"] is not None]
+        acked = 0
+        for (i, seq), a in self.alarms.items():
+            ins = self.insoles[i]
+            if ins.up and all(r[0] != seq for r in ins.box.pending()):
+                acked += 1
+        order_t = self.supervisor.order_t
+        ttv = [ins.vibrated[1] - order_t for ins in self.insoles if 1 in ins.vibrated]
+        hours = cfg.duration_s / 3600
+        return {
+            "insoles": cfg.insoles,
+            "loss": cfg.loss,
+            "seed": cfg.seed,
+            "scenario": cfg.scenario,
+            "duration_s": cfg.duration_s,
+            "alarms": {
+                "sent": len(self.alarms),
+                "delivered": len(lat),
+                "acknowledged": acked,
+                "latency_ms": _stats(lat),
+            },
+            "evacuation": {
+                "insoles_vibrated": len(ttv),
+                "acks": len(self.supervisor.evac_acks),
+                "time_to_vibrate_ms": _stats(ttv),
+                "all_acked_after_ms": (self.evac_all_acked_ms - order_t) if self.evac_all_acked_ms else None,
+            },
+            "forged": {"insoles_vibrated": len(self.forged_vibrated),
+                       "frames_rejected": sum(int(ins.d.dec.rejected()) for ins in self.insoles)},
+            "airtime_ms_per_insole_hour": round(sum(i.airtime_ms for i in self.insoles) / cfg.insoles / hours, 1),
+            "gateway": {
+                "airtime_ms_per_hour": round(self.gw_airtime_ms / hours, 1),
+                "uplinks_accepted": self.gateway.uplinks,
+                "receipt_acks_sent": self.gateway.acks_sent,
+                "receipt_acks_missed": self.gateway.acks_missed,
+            },
+            "medium": dict(self.stats),
+            "uplinks": sum(i.d.sent for i in self.insoles),
+        }
+
+
+def _stats(xs):
+    if not xs:
+        return {"median": None, "p95": None, "max": None}
+    s = sorted(xs)
+    p95 = s[min(len(s) - 1, int(0.95 * len(s) + 0.999999) - 1)]
+    return {"median": int(statistics.median(s)), "p95": int(p95), "max": int(s[-1])}
+
+
+def run(cfg: TeamConfig) -> TeamSim:
+    """Build, script and run one simulation; ``.report()`` gives the figures."""
+    return TeamSim(cfg).script().run()
