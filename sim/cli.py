@@ -377,5 +377,36 @@ def soak(hours, recording, as_json):
             click.echo("%-28s %s" % (k, v))
 
 
+@main.command()
+@click.option("--insoles", "-n", default=10, show_default=True, type=click.IntRange(1, 500), help="insoles in the team")
+@click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.95), help="per-frame loss probability")
+@click.option("--seed", default=1, show_default=True, type=int, help="random seed (a run is reproducible)")
+@click.option("--scenario", default="all", show_default=True,
+              type=click.Choice(["all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage"]))
+@click.option("--duration", "duration_s", default=3600, show_default=True, type=click.IntRange(600, 86400),
+              help="simulated seconds")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable report")
+def team(insoles, loss, seed, scenario, duration_s, as_json):
+    """Simulate a team: N insoles (firmware delivery, outbox, haptics) and the gateway role over a lossy LoRa medium."""
+    from .team import TeamConfig, run
+
+    sim = run(TeamConfig(insoles=insoles, loss=loss, seed=seed, scenario=scenario, duration_s=duration_s))
+    if as_json:
+        click.echo(json.dumps(sim.report(), indent=1))
+        return
+    rep = sim.figures()
+    a, e = rep["alarms"], rep["evacuation"]
+    click.echo("team of %d insoles, loss %.0f %%, scenario %s, seed %d, %d s simulated"
+               % (insoles, 100 * loss, scenario, seed, duration_s))
+    click.echo("alarms: %d sent, %d delivered, %d acknowledged; latency median %s ms, p95 %s ms"
+               % (a["sent"], a["delivered"], a["acknowledged"], a["latency_ms"]["median"], a["latency_ms"]["p95"]))
+    click.echo("evacuation: %d/%d insoles vibrated, %d acks; time to vibrate median %s ms, p95 %s ms"
+               % (e["insoles_vibrated"], insoles, e["acks"], e["time_to_vibrate_ms"]["median"],
+                  e["time_to_vibrate_ms"]["p95"]))
+    click.echo("forged/replayed orders: %d insoles vibrated" % rep["forged"]["insoles_vibrated"])
+    click.echo("airtime: %.0f ms per insole-hour (uplink); gateway %.0f ms per hour"
+               % (rep["airtime_ms_per_insole_hour"], rep["gateway"]["airtime_ms_per_hour"]))
+
+
 if __name__ == "__main__":
     main()

@@ -493,6 +493,10 @@ class TeamSim:
     # --- results ---
 
     def report(self) -> dict:
+        """Figures with flat dotted keys ('alarms.sent', 'alarms.latency_ms.p95', ...), as bench --json."""
+        return flatten(self.figures())
+
+    def figures(self) -> dict:
         cfg = self.cfg
         lat = [a["delivered"] - a["t"] for a in self.alarms.values() if a["delivered"] is not None]
         acked = 0
@@ -533,6 +537,16 @@ class TeamSim:
             "medium": dict(self.stats),
             "uplinks": sum(i.d.sent for i in self.insoles),
         }
+
+
+def flatten(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, prefix + k + "."))
+        else:
+            out[prefix + k] = v
+    return out
 
 
 def _stats(xs):
