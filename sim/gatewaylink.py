@@ -61,18 +61,36 @@ class GatewayLink:
     """
 
     def __init__(self, stream):
-        if isinstance(stream, socket.socket):
-            self._sock = stream
-            stream = stream.makefile("rwb", buffering=0)
+        self._sock = stream if isinstance(stream, socket.socket) else None
+        self._buf = b""
         if hasattr(stream, "stdin") and hasattr(stream, "stdout"):  # Popen
             self._w, self._r = stream.stdin, stream.stdout
         else:
             self._w = self._r = stream
 
     def write_line(self, line: str) -> None:
-        self._w.write(line.encode("ascii") + b"\n")
+        data = line.encode("ascii") + b"\n"
+        if self._sock is not None:
+            self._sock.sendall(data)
+            return
+        self._w.write(data)
         if hasattr(self._w, "flush"):
             self._w.flush()
+
+    def _readline(self) -> bytes:
+        if self._sock is None:
+            return self._r.readline()
+        while b"\n" not in self._buf:  # the socket's own timeout bounds the wait
+            try:
+                chunk = self._sock.recv(4096)
+            except (socket.timeout, BlockingIOError):
+                return b""
+            if not chunk:
+                line, self._buf = self._buf, b""
+                return line
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line + b"\n"
 
     def send_downlink(self, frame: bytes) -> None:
         self.write_line("D " + bytes(frame).hex())
@@ -82,7 +100,7 @@ class GatewayLink:
 
     def read(self) -> Message | None:
         while True:
-            raw = self._r.readline()
+            raw = self._readline()
             if not raw:
                 return None
             if len(raw) > MAX_LINE + 2:

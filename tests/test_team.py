@@ -1,0 +1,189 @@
+"""Team simulation targets (issue #6) with fixed seeds, the gateway role and its line protocol.
+
+Targets: every alarm delivered and acknowledged at 0/10/30 % loss; the
+evacuation reaches and is acknowledged by every insole, p95 time to vibrate
+<= 10 s, for 50 insoles; forged or replayed orders vibrate no insole. The
+bounds below are the targets themselves plus checks that the runs did what
+the scenario says (the outage delayed an alarm, the reset insole resent).
+"""
+import json
+import socket
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.gatewaylink import GatewayLink, SimGateway, parse_line
+from sim.team import TEAM, TEAM_KEY, TeamConfig, run
+from soleguard import protocol as P
+from soleguard.gateway import QUEUE, RX1_DELAY_MS, Gateway
+
+_RUNS = {}
+
+
+def _run(n, loss, seed=1, scenario="all"):
+    key = (n, loss, seed, scenario)
+    if key not in _RUNS:
+        _RUNS[key] = run(TeamConfig(insoles=n, loss=loss, seed=seed, scenario=scenario))
+    return _RUNS[key]
+
+
+@pytest.mark.parametrize("n", [10, 50])
+@pytest.mark.parametrize("loss", [0.0, 0.1, 0.3])
+def test_targets(n, loss):
+    sim = _run(n, loss)
+    r = sim.report()
+    assert r["alarms.sent"] >= 3 + 3  # random alarms + outage, reset and fall-during-evacuation ones
+    assert r["alarms.delivered"] == r["alarms.sent"]
+    assert r["alarms.acknowledged"] == r["alarms.sent"]
+    assert r["evacuation.insoles_vibrated"] == n
+    assert r["evacuation.acks"] == n
+    assert r["evacuation.time_to_vibrate_ms.p95"] <= 10_000
+    assert r["forged.insoles_vibrated"] == 0
+    assert r["forged.frames_rejected"] >= n  # the forged orders were heard and refused
+    # one alarm waited out the 2-minute gateway outage (raised 30 s into it)
+    assert r["alarms.latency_ms.max"] >= 85_000
+    if loss == 0:
+        assert r["alarms.latency_ms.median"] < 1000  # on air at once, no resend needed
+        assert r["evacuation.time_to_vibrate_ms.p95"] < 1500  # the first broadcast
+    # heartbeats every 5 min at SF9 are 12 x 185 ms = 2.2 s per hour; alarms, evacuation acks add
+    assert 2000 <= r["airtime_ms_per_insole_hour"] <= 6000
+
+
+def test_reproducible_with_a_seed_and_different_with_another():
+    a = run(TeamConfig(insoles=10, loss=0.3, seed=5, duration_s=1200)).report()
+    b = run(TeamConfig(insoles=10, loss=0.3, seed=5, duration_s=1200)).report()
+    c = run(TeamConfig(insoles=10, loss=0.3, seed=6, duration_s=1200)).report()
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("scenario", ["fall-during-evacuation", "reset-mid-alarm", "gateway-outage"])
+def test_scenarios_alone(scenario):
+    sim = run(TeamConfig(insoles=10, loss=0.3, seed=3, scenario=scenario, duration_s=1800))
+    r = sim.report()
+    assert r["alarms.delivered"] == r["alarms.sent"] == r["alarms.acknowledged"] >= 1
+    assert r["evacuation.insoles_vibrated"] == 10 and r["forged.insoles_vibrated"] == 0
+    if scenario == "reset-mid-alarm":
+        reset = [i for i in sim.insoles if i.gen > 1]
+        assert len(reset) == 1  # rebooted, resent from its journal with new counters, acknowledged
+
+
+def test_cli_team_json_keys():
+    res = CliRunner().invoke(main, ["team", "--insoles", "5", "--loss", "0.1", "--duration", "900", "--json"])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output)
+    for k in ("insoles", "loss", "alarms.sent", "alarms.delivered", "alarms.acknowledged",
+              "alarms.latency_ms.median", "alarms.latency_ms.p95", "evacuation.insoles_vibrated",
+              "evacuation.acks", "evacuation.time_to_vibrate_ms.median", "evacuation.time_to_vibrate_ms.p95",
+              "forged.insoles_vibrated", "airtime_ms_per_insole_hour"):
+        assert k in r, k
+    res = CliRunner().invoke(main, ["team", "-n", "3", "--duration", "600"])
+    assert res.exit_code == 0 and "insoles vibrated" in res.output
+
+
+# --- gateway role and line protocol ------------------------------------------------
+
+
+def _gateway():
+    lines = []
+    keys = P.Keys(TEAM_KEY)
+    gw = Gateway(keys, TEAM, 0x1A2B3C4D, P.TxCounter(P.MemoryStore()), P.MemoryStore(), lines.append)
+    return gw, lines, keys
+
+
+def _enc(keys, sender):
+    return P.Encoder(keys, TEAM, sender, P.TxCounter(P.MemoryStore()))
+
+
+def test_gateway_forwards_acks_and_counts_rejections():
+    gw, lines, keys = _gateway()
+    gw.hello()
+    assert lines[-1] == "H soleguard-gateway 1 team=7 id=1a2b3c4d band=g3"
+    ins = _enc(keys, 0x12345678)
+    n = ins.encode(P.T_ALARM, 3, 0)
+    f = bytes(ins.mv[:n])
+    assert gw.on_uplink(f, n, 1000, "lora") == P.OK
+    assert lines[-1] == "U " + f.hex() + " via=lora"
+    assert gw.on_uplink(f, n, 1100) == P.REPLAY and lines[-1] == "R replay 1"
+    bad = bytearray(f)
+    bad[-1] ^= 1
+    gw.on_uplink(bytes(bad), n, 1200)
+    assert lines[-1] == "R bad_mac 1"
+    assert gw.service(1000 + RX1_DELAY_MS - 1) is None
+    frame, long, ms = gw.service(1000 + RX1_DELAY_MS)
+    assert not long and 150 < ms < 300 and lines[-1] == "A " + frame.hex()
+    d = P.Decoder(keys, TEAM, P.ReplayWindow(4), True)
+    assert d.decode(frame) == P.OK and d.type == P.T_ACK and (d.a, d.b, d.c) == (0x12345678, ins.counter, 0)
+    # heartbeats are not acknowledged; a late ack is dropped, not sent outside the window
+    n = ins.encode(P.T_ALARM, 1, 2)
+    gw.on_uplink(bytes(ins.mv[:n]), n, 5000)
+    assert gw.service(9000) is None and gw.acks_missed == 1
+
+
+def test_gateway_host_downlinks_sent_deferred_and_refused():
+    gw, lines, keys = _gateway()
+    console = _enc(keys, 0x0C0C0C0C)
+    n = console.encode(P.T_EVACUATE, 1, 2)
+    gw.on_line("D " + bytes(console.mv[:n]).hex(), 0)
+    frame, long, ms = gw.service(0)
+    assert long and 1100 < ms < 1200 and lines[-1] == "T %d sent %d" % (console.counter, ms)
+    gw.on_line("D 00zz", 0)
+    assert lines[-1] == "E bad_line"
+    other = _enc(P.Keys(b"another-key-of-16+bytes"), 0x0C0C0C0C)
+    n = other.encode(P.T_EVACUATE, 1, 2)
+    gw.on_line("D " + bytes(other.mv[:n]).hex(), 0)
+    assert lines[-1] == "E bad_frame bad_mac"
+    ins = _enc(keys, 5)
+    n = ins.encode(P.T_HEARTBEAT, 50, 0)
+    gw.on_line("D " + bytes(ins.mv[:n]).hex(), 0)
+    assert lines[-1] == "E bad_frame wrong_direction"
+    gw.on_line("X", 0)
+    assert lines[-1] == "E unknown X"
+    # fill the g3 budget: the next frame is deferred, then sent when the hour has room
+    gw.duty.record(gw.band, gw.duty.budget_ms(gw.band) - 500, 0)
+    for _ in range(QUEUE + 1):
+        n = console.encode(P.T_ALL_CLEAR, 1)
+        gw.on_line("D " + bytes(console.mv[:n]).hex(), 1000)
+    assert lines[-1].startswith("E queue_full ")
+    assert gw.service(1000) is None
+    kind, args, kv = parse_line(lines[-1])
+    assert kind == "T" and args[1] == "deferred" and int(args[2]) > 3_000_000
+    assert gw.service(3_700_000) is not None
+    gw.on_line("V", 3_700_000)
+    assert any(l.startswith("H ") for l in lines[-3:])
+
+
+def test_gatewaylink_over_a_socket_drives_the_simulated_gateway():
+    sg = SimGateway(insoles=4, loss=0.0, seed=2, duration_s=1200)
+    link = GatewayLink(sg.host_socket)
+    sg.host_socket.settimeout(0.5)
+    keys = P.Keys(TEAM_KEY)
+    console = _enc(keys, 0x0C0C0C0C)
+    sg.step(400_000)  # heartbeats and alarms flow; the gateway's lines arrive on the socket
+    seen = []
+    try:
+        while True:
+            m = link.read()
+            if m is None:
+                break
+            seen.append(m)
+    except socket.timeout:
+        pass
+    assert seen[0].kind == "H" and any(m.kind == "U" for m in seen)
+    n = console.encode(P.T_EVACUATE, 7, 1)
+    link.send_downlink(bytes(console.mv[:n]))
+    sg.step(60_000)
+    got = []
+    try:
+        while True:
+            m = link.read()
+            if m is None:
+                break
+            got.append(m)
+    except socket.timeout:
+        pass
+    assert any(m.kind == "T" and m.args[1] == "sent" for m in got)
+    dec = P.Decoder(keys, TEAM, P.ReplayWindow(16), False)
+    acks = [m for m in got if m.kind == "U" and dec.decode(m.frame) == P.OK and dec.type == P.T_EVAC_ACK]
+    assert len(acks) == 4
+    assert all(7 in i.vibrated for i in sg.sim.insoles)
