@@ -408,5 +408,9 @@ def team(insoles, loss, seed, scenario, duration_s, as_json):
                % (rep["airtime_ms_per_insole_hour"], rep["gateway"]["airtime_ms_per_hour"]))
 
 
+from .console.cli import gateway as _gateway  # noqa: E402 (the supervisor console, docs/CONSOLE.md)
+
+main.add_command(_gateway)
+
 if __name__ == "__main__":
     main()

@@ -18,7 +18,9 @@ from . import link as link_mod
 from .orders import Audit, Signer
 from .state import Picture
 
-REPEAT_S = 2.5  # evacuation repeat period (docs/PROTOCOL.md 8.3, 10.4)
+REPEAT_S = 2.5  # evacuation repeat period at first (docs/PROTOCOL.md 8.3, 10.4) ...
+FAST_REPEATS = 4  # ... this many times,
+SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
 ALL_CLEAR_SENDS = 3
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
@@ -36,6 +38,7 @@ class Console:
                  heartbeat_window_ms=None, clock=time.time, repeat_s=REPEAT_S):
         self.site = team_key.site
         self.team = team_key.team
+        self.team_key = team_key.key
         self.roster = roster
         self.operator = operator
         self.clock = clock
@@ -222,7 +225,7 @@ class Console:
             for e in ev:
                 e["source"] = source
             self._repeat.pop("all_clear", None)
-            self._repeat["evacuation"] = [time.monotonic() + self.repeat_s, None, None]
+            self._repeat["evacuation"] = [time.monotonic() + self.repeat_s, FAST_REPEATS, None]
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
@@ -296,6 +299,9 @@ class Console:
             frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0))
             self._send(frame, counter, "evacuate")
             ev.extra["counters"].append(counter)
+            rep[1] -= 1
+            if rep[1] <= 0:
+                rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
         elif kind == "roll_call":
             rc = self.state.roll_call
             if rc is None or not rc.missing() or now >= rep[2]:

@@ -1,0 +1,142 @@
+// soleguard supervisor console: renders the server's picture (Server-Sent
+// Events), asks for confirmation before every order. No dependencies.
+"use strict";
+const token = new URLSearchParams(location.search).get("token") || "";
+const q = token ? "?token=" + encodeURIComponent(token) : "";
+const CAUSE = { fall: "Fall", man_down: "Man down", sos: "SOS (silent alarm)", technical: "Technical alarm" };
+let snap = null, offset = 0;
+
+const $ = (id) => document.getElementById(id);
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;  // textContent only: names never become HTML
+  return e;
+}
+function clock(ms) { return ms ? new Date(ms).toLocaleTimeString() : "never"; }
+function age(ms) {
+  if (!ms) return "";
+  const s = Math.max(0, Math.round((Date.now() - offset - ms) / 1000));
+  return s < 60 ? s + " s ago" : Math.floor(s / 60) + " min " + (s % 60) + " s ago";
+}
+
+function message(text, kind) {
+  const m = $("message");
+  m.textContent = text; m.className = "message " + (kind || "info"); m.hidden = !text;
+  if (kind !== "error" && text) setTimeout(() => { if (m.textContent === text) m.hidden = true; }, 6000);
+}
+
+async function post(path, body) {
+  try {
+    const r = await fetch("/api/" + path + q, { method: "POST", headers: { "Content-Type": "application/json", "X-Soleguard-Token": token }, body: JSON.stringify(body || {}) });
+    const d = await r.json();
+    if (!d.ok) { message("Not sent: " + d.error, "error"); return null; }
+    return d;
+  } catch (e) { message("Not sent: console unreachable (" + e + ")", "error"); return null; }
+}
+
+function confirmDialog(text, yesLabel, yesClass, extra) {
+  return new Promise((resolve) => {
+    $("confirm-text").textContent = text;
+    const x = $("confirm-extra"); x.replaceChildren(); if (extra) x.appendChild(extra);
+    const yes = $("confirm-yes"); yes.textContent = yesLabel; yes.className = "big " + yesClass;
+    $("confirm").hidden = false; yes.focus();
+    const done = (v) => { $("confirm").hidden = true; yes.onclick = null; $("confirm-no").onclick = null; resolve(v); };
+    yes.onclick = () => done(true); $("confirm-no").onclick = () => done(false);
+  });
+}
+
+$("btn-evacuate").onclick = async () => {
+  const box = el("div");
+  const l1 = el("label", null, "Assembly point "); const pt = el("input"); pt.type = "number"; pt.min = 0; pt.max = 255; pt.value = 1; pt.id = "evac-point"; l1.appendChild(pt);
+  const l2 = el("label", null, "Who "); const sc = el("select"); sc.id = "evac-scope";
+  for (const [v, t] of [["team", "this team"], ["site", "the whole site"]]) { const o = el("option", null, t); o.value = v; sc.appendChild(o); }
+  l2.appendChild(sc); box.append(l1, l2);
+  if (!await confirmDialog("Evacuate now? Every insole will vibrate until all clear.", "YES, EVACUATE", "evacuate", box)) return;
+  const d = await post("evacuate", { confirm: true, point: parseInt(pt.value || "0", 10), scope: sc.value });
+  if (d) message("Evacuation order " + d.order + " sent. Waiting for every insole to confirm.");
+};
+$("btn-all-clear").onclick = async () => {
+  if (!await confirmDialog("All clear? The evacuation ends on every insole.", "YES, ALL CLEAR", "clear")) return;
+  if (await post("all_clear", { confirm: true })) message("All clear sent.");
+};
+$("btn-roll-call").onclick = async () => {
+  const d = await post("roll_call", {});
+  if (d) message("Roll call " + d.call + " sent.");
+};
+async function acknowledge(a) {
+  if (!await confirmDialog("Acknowledge the alarm of " + a.name + "? Their insole is told help is on the way.", "YES, ACKNOWLEDGE", "ack")) return;
+  if (await post("acknowledge", { insole: a.insole })) message("Acknowledgement sent to " + a.name + ".");
+}
+
+function renderBroadcast(b, kind) {
+  const list = $(kind === "evac" ? "evac-list" : "rc-list");
+  const rows = b.insoles.map((r) => {
+    const li = el("li", r.confirmed_ms ? "confirmed" : "waiting", r.name);
+    li.dataset.insole = r.insole;
+    let sub = r.confirmed_ms ? "✓ confirmed " + clock(r.confirmed_ms) + " (+" + ((r.confirmed_ms - b.t_ms) / 1000).toFixed(1) + " s)" : "waiting…";
+    if (kind === "rc" && r.state) sub += " — " + r.state.replace("_", " ");
+    li.appendChild(el("span", "sub", sub));
+    return li;
+  });
+  list.replaceChildren(...rows);
+  const s = $(kind === "evac" ? "evac-summary" : "rc-summary");
+  const done = b.confirmed >= b.expected;
+  s.className = "summary " + (done ? "done" : "pending");
+  s.textContent = (kind === "evac" ? b.confirmed + " of " + b.expected + " confirmed" : b.confirmed + " of " + b.expected + " answered")
+    + (done ? " — everyone" : " — " + (b.expected - b.confirmed) + " not yet");
+}
+
+function render() {
+  const s = snap;
+  $("where").textContent = "site " + s.site + " · team " + s.team;
+  $("operator").textContent = s.operator;
+  const lk = $("link");
+  lk.className = "pill " + (s.link.connected && !s.link.error ? "ok" : "bad");
+  lk.textContent = s.link.connected ? (s.link.error ? "Gateway: " + s.link.error : "Gateway connected") : "Gateway disconnected — reconnecting" + (s.link.error ? " (" + s.link.error + ")" : "");
+
+  const ev = s.evacuation;
+  $("evacuation").hidden = !ev || !!ev.ended_ms;
+  if (ev && !ev.ended_ms) {
+    $("evac-title").textContent = "EVACUATION #" + ev.id + (ev.point ? " — assembly point " + ev.point : "") + (ev.scope === "site" ? " — whole site" : "");
+    renderBroadcast(ev, "evac");
+  }
+  const rc = s.roll_call;
+  $("rollcall").hidden = !rc;
+  if (rc) { $("rc-title").textContent = "Roll call #" + rc.id + " — " + clock(rc.t_ms) + " by " + rc.operator; renderBroadcast(rc, "rc"); }
+
+  const box = $("alarms");
+  if (!s.alarms.length) box.replaceChildren(el("p", "none", "No alarm."));
+  else box.replaceChildren(...s.alarms.map((a) => {
+    const d = el("div", "alarm" + (a.ack ? " acked" : "")); d.dataset.insole = a.insole;
+    const info = el("div");
+    info.append(el("div", "name", a.name), el("div", "cause", CAUSE[a.cause] || a.cause));
+    let meta = "since " + clock(a.since_ms) + " (" + age(a.since_ms) + ")";
+    if (a.ended) meta += " — " + (a.ended === "recovered" ? "wearer got up" : "all clear");
+    info.appendChild(el("div", "meta", meta));
+    d.appendChild(info);
+    if (a.ack) d.appendChild(el("div", "meta", "Acknowledged by " + a.ack.operator + " at " + clock(a.ack.t_ms) + (a.ack.sent_ms ? " — sent to the insole ✓" : " — sending…")));
+    else { const b = el("button", "ack", "ACKNOWLEDGE"); b.onclick = () => acknowledge(a); d.appendChild(b); }
+    return d;
+  }));
+
+  const tech = [];
+  for (const t of s.technical) tech.push(el("li", null, t.name + ": " + (t.cause === "self_test_failed" ? "self-test failed" : "technical alarm, fault " + t.detail)));
+  for (const n of s.not_heard_from) tech.push(el("li", null, n.name + ": not heard from since " + clock(n.last_ms)));
+  for (const [r, c] of Object.entries(s.rejected)) if (r === "bad_mac" || r === "wrong_team") tech.push(el("li", null, c + " frames rejected (" + r + "): a neighbour team, or a forgery attempt"));
+  $("technical").replaceChildren(...(tech.length ? tech : [el("li", "none", "Nothing.")]));
+
+  $("team").replaceChildren(...s.insoles.map((i) => {
+    const li = el("li", i.silent ? "silent" : "", i.name);
+    li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery " + i.battery_pct + " %" : "")));
+    return li;
+  }));
+  $("log").replaceChildren(...s.log.map((r) => el("li", null, (r.t || clock(r.t_ms)) + " " + (r.operator ? r.operator + ": " : "") + r.action + " — " + r.result)));
+}
+
+function connect() {
+  const es = new EventSource("/api/events" + q);
+  es.addEventListener("state", (m) => { snap = JSON.parse(m.data); offset = Date.now() - snap.t_ms; render(); });
+  es.onerror = () => { $("link").className = "pill bad"; $("link").textContent = "Console unreachable — retrying"; };
+}
+connect();
