@@ -160,6 +160,7 @@ class Delivery:
         self.state = state
         self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
         self.airtime_ms = 0
+        self.last_n = 0  # length of the last frame handed out (still in ``frame`` until the next)
         self.counter = 0  # counter of the last frame handed out
         self.seq = -1  # the record in flight (-1: none)
         self.seq_type = 0
@@ -218,6 +219,7 @@ class Delivery:
         n = self.enc.encode(t, a, b)
         self.duty.record(self.band, toa, now)
         self.airtime_ms = toa
+        self.last_n = n
         self.counter = self.enc.counter
         self.sent += 1
         i = self._ring_i
@@ -229,6 +231,10 @@ class Delivery:
         else:
             self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
         return n
+
+    def alarm_in_flight(self):
+        """True while an alarm record is being resent (BLE advertises it meanwhile)."""
+        return self.seq >= 0 and self.seq_type == EV_ALARM and self.last_n > 0
 
     def _status(self):
         s = P.HB_EVACUATING if self.evacuating else 0
