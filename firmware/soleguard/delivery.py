@@ -141,10 +141,12 @@ class Delivery:
     duty: airtime.DutyCycle (one is made if None). sf / bw_hz: LoRa settings
     for time on air. on_config(param, value): configuration sink or None.
     state(): the insole's protocol STATE_* for roll calls (default OK/evacuating).
+    evac_spread_ms: the evacuation ack's random first delay (tests shorten it).
     """
 
     def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
-                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, senders=4):
+                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, senders=4,
+                 evac_spread_ms=EVAC_SPREAD_MS):
         self.outbox = outbox
         self.id = device_id
         self.enc = P.Encoder(keys, team, device_id, OutboxCounter(outbox))
@@ -158,6 +160,7 @@ class Delivery:
         self.bw_hz = bw_hz
         self.on_config = on_config
         self.state = state
+        self.evac_spread_ms = evac_spread_ms
         self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
         self.airtime_ms = 0
         self.last_n = 0  # length of the last frame handed out (still in ``frame`` until the next)
@@ -278,7 +281,7 @@ class Delivery:
         if best[0] != self.seq:  # a new record in flight: it goes at once
             self.seq = best[0]
             self.seq_type = best[2]
-            self._due = now + (self.rng.below(EVAC_SPREAD_MS + 1) if best[2] == EV_EVAC_ACK else 0)
+            self._due = now + (self.rng.below(self.evac_spread_ms + 1) if best[2] == EV_EVAC_ACK else 0)
         self._rec = best
 
     # --- downlink ---
