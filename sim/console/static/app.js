@@ -71,7 +71,9 @@ async function acknowledge(a) {
 
 function renderBroadcast(b, kind) {
   const list = $(kind === "evac" ? "evac-list" : "rc-list");
-  const rows = b.insoles.map((r) => {
+  const order = (r) => (r.confirmed_ms ? 1 : 0);  // the unconfirmed first: they are what matters
+  const sorted = b.insoles.slice().sort((x, y) => order(x) - order(y) || x.name.localeCompare(y.name));
+  const rows = sorted.map((r) => {
     const li = el("li", r.confirmed_ms ? "confirmed" : "waiting", r.name);
     li.dataset.insole = r.insole;
     let sub = r.confirmed_ms ? "✓ confirmed " + clock(r.confirmed_ms) + " (+" + ((r.confirmed_ms - b.t_ms) / 1000).toFixed(1) + " s)" : "waiting…";
@@ -131,7 +133,7 @@ function render() {
     li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery " + i.battery_pct + " %" : "")));
     return li;
   }));
-  $("log").replaceChildren(...s.log.map((r) => el("li", null, (r.t || clock(r.t_ms)) + " " + (r.operator ? r.operator + ": " : "") + r.action + " — " + r.result)));
+  $("log").replaceChildren(...s.log.map((r) => el("li", null, clock(r.t ? Date.parse(r.t) : r.t_ms) + " " + (r.operator ? r.operator + ": " : "") + r.action + " — " + r.result)));
 }
 
 function connect() {

@@ -1,0 +1,160 @@
+"""Console actions against a gateway speaking the line protocol (in-process
+fake gateway with simulated insoles): authenticated downlinks reach the
+insoles, every action is audited, and bad input sends nothing and loses nothing."""
+import json
+import time
+
+import pytest
+
+from sim.console.console import ActionError, Console
+from sim.console.fakegw import FakeGateway
+from sim.console.keyfile import TeamKey
+from sim.console.roster import Person, Roster
+
+KEY = bytes(range(32))
+
+
+def wait(cond, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return cond()
+
+
+@pytest.fixture
+def team(tmp_path):
+    gw = FakeGateway(KEY, 7, n=4, answer_ms=(10, 60))
+    roster = Roster([Person(s.id, "Worker %d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path / "state"), "alice", gw.connect, repeat_s=0.3)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    assert wait(lambda: con.link.connected)
+    yield gw, con, events, tmp_path
+    con.stop()
+    gw.close()
+
+
+def audit(tmp_path):
+    return [json.loads(x) for x in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
+
+
+def test_alarm_acknowledged_on_the_console_reaches_the_insole(team):
+    gw, con, events, tmp = team
+    counter = gw.alarm(1, cause=1, detail=4)
+    assert wait(lambda: con.state.active_alarms(gw.insoles[1].id))
+    con.acknowledge("Worker 1")
+    assert wait(lambda: gw.insoles[1].supervisor_acks)
+    assert gw.insoles[1].supervisor_acks[0][1] == counter  # acked = the alarm's counter, by = supervisor
+    assert wait(lambda: con.snapshot()["alarms"][0]["ack"]["sent_ms"])  # the gateway said 'T ... sent'
+    (row,) = audit(tmp)
+    assert row["operator"] == "alice" and row["action"] == "acknowledge" and row["result"] == "sent" and row["t"].endswith("Z")
+
+
+def test_evacuation_repeats_until_every_insole_confirms(team):
+    gw, con, events, _ = team
+    gw.insoles[3].hold = True
+    con.evacuate(point=2)
+    assert wait(lambda: len(con.state.evacuation.answers) == 3)
+    assert con.state.evacuation.missing() == [gw.insoles[3].id]
+    n = len(gw.downlinks)
+    assert wait(lambda: len(gw.downlinks) > n)  # still repeating for the silent one
+    gw.insoles[3].hold = False
+    assert wait(lambda: any(e["event"] == "evacuation_complete" for e in events))
+    orders = {gw.insoles[i].evacuations.get(con.state.evacuation.id) is not None for i in range(4)}
+    assert orders == {True}
+    time.sleep(0.7)
+    n = len(gw.downlinks)
+    time.sleep(0.7)
+    assert len(gw.downlinks) == n  # complete: repeats stop
+    con.all_clear()
+    assert wait(lambda: all(s.all_clears >= 1 and not s.evacuating for s in gw.insoles))
+
+
+def test_roll_call_lists_who_answered_and_who_did_not(team):
+    gw, con, events, _ = team
+    gw.insoles[0].hold = True
+    con.roll_call()
+    assert wait(lambda: len(con.state.roll_call.answers) == 3)
+    rc = con.snapshot()["roll_call"]
+    assert rc["missing"] == ["%08x" % gw.insoles[0].id]
+    assert {r["name"]: r["state"] for r in rc["insoles"]}["Worker 1"] == "ok"
+
+
+def test_unknown_insole_or_no_alarm_is_refused_and_nothing_is_sent(team):
+    gw, con, events, tmp = team
+    with pytest.raises(ActionError, match="unknown insole 'Zoe'"):
+        con.acknowledge("Zoe")
+    with pytest.raises(ActionError, match="no unacknowledged alarm from Worker 2"):
+        con.acknowledge("Worker 2")
+    time.sleep(0.1)
+    assert gw.downlinks == []
+    assert [r["result"][:8] for r in audit(tmp)] == ["refused:", "refused:"]
+    assert [e["event"] for e in events if e["event"] == "action_refused"] == ["action_refused"] * 2
+
+
+def test_serial_port_gone_refuses_orders_keeps_alarms_and_reconnects(team):
+    gw, con, events, _ = team
+    gw.unplug()
+    assert wait(lambda: not con.link.connected)
+    with pytest.raises(ActionError, match="nothing sent"):
+        con.evacuate()
+    assert con.state.evacuation is None
+    gw.alarm(2, cause=3)  # heard by the gateway while the host is away: waits in its buffer
+    gw.replug()
+    assert wait(lambda: con.link.connected, 10)  # reconnects by itself
+    assert wait(lambda: con.state.active_alarms(gw.insoles[2].id))
+    links = [e["event"] for e in events if e["event"].startswith("link_")]
+    assert links[0] == "link_up" and "link_down" in links and links[-1] == "link_up"
+    assert any("unplugged" in (e.get("error") or "") for e in events)  # the reason is shown
+    assert gw.downlinks == []
+
+
+def test_wrong_key_is_reported_clearly_and_the_gateway_refuses_the_orders(tmp_path):
+    gw = FakeGateway(KEY, 7, n=2)
+    con = Console(TeamKey("plant", 7, bytes(32)), Roster([Person(s.id, "W%d" % s.index) for s in gw.insoles]),
+                  str(tmp_path), "alice", gw.connect)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        gw.alarm(0)
+        con.evacuate()
+        assert wait(lambda: sum(e["event"] == "console_error" for e in events) >= 2)
+        errors = " | ".join(e["error"] for e in events if e["event"] == "console_error")
+        assert "bad_mac" in errors and "wrong key? check --key-file" in errors
+        assert "bad_frame bad_mac" in errors
+        assert gw.downlinks == [] and not any(s.evacuations for s in gw.insoles)
+    finally:
+        con.stop()
+        gw.close()
+
+
+def test_the_console_counter_survives_a_restart(tmp_path):
+    gw = FakeGateway(KEY, 7, n=1, answer_ms=(1, 5))
+    roster = Roster([Person(gw.insoles[0].id, "Ana")])
+    ids = []
+    for _ in range(2):  # two console runs with one state folder: the insole accepts both orders
+        con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "alice", gw.connect).start()
+        try:
+            assert wait(lambda: con.link.connected)
+            ids.append(con.evacuate()["order"])
+            assert wait(lambda: not con.state.evacuation.missing())
+        finally:
+            con.stop()
+    assert ids[1] > ids[0] and sorted(gw.insoles[0].evacuations) == ids
+    gw.close()
+
+
+def test_malformed_gateway_lines_and_forged_uplinks_are_reported_not_fatal(team):
+    gw, con, events, _ = team
+    gw._line("U nothex")
+    gw._line("Z future kind")  # unknown kinds are ignored (10.1)
+    gw.inject(bytes(20))  # garbage heard on air: the gateway counts it
+    assert wait(lambda: any(e["event"] == "gateway_error" for e in events))
+    assert wait(lambda: con.state.rejected)
+    gw.alarm(0)
+    assert wait(lambda: con.state.active_alarms(gw.insoles[0].id))

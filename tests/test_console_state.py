@@ -1,0 +1,98 @@
+"""The console's live picture (sim/console/state.py): pure, time passed in."""
+from sim.console.state import Picture
+from soleguard import protocol as P
+
+A, B, C = 0x11111111, 0x22222222, 0x33333333
+
+
+def names(evs):
+    return [e["event"] for e in evs]
+
+
+def test_alarm_resends_merge_and_the_ack_names_the_latest_counter():
+    p = Picture([A, B])
+    assert names(p.uplink(1000, A, 5, P.T_ALARM, 1, 4)) == ["alarm"]
+    assert p.uplink(21000, A, 6, P.T_ALARM, 1, 4) == []  # resend, new counter: merged
+    (al,) = p.active_alarms(A)
+    assert al.counter == 6 and al.since_ms == 1000
+    ev = p.acknowledged(22000, A, "alice", counter=40)
+    assert ev[0]["event"] == "alarm_acknowledged" and ev[0]["operator"] == "alice" and ev[0]["acked"] == 6
+    assert p.active_alarms(A) == []
+    p.downlink_sent(23000, 40)
+    assert al.ack["sent_ms"] == 23000
+    snap = p.snapshot(30000, label=lambda i: "Ana")
+    assert snap["alarms"][0]["name"] == "Ana" and snap["alarms"][0]["age_s"] == 29
+    p.uplink(40000, A, 7, P.T_RECOVERED, 1, 39)  # acknowledged and ended: leaves the screen
+    assert p.snapshot(41000)["alarms"] == []
+
+
+def test_a_recovered_alarm_nobody_acknowledged_stays_on_screen():
+    p = Picture([A])
+    p.uplink(0, A, 1, P.T_ALARM, 2, 30)
+    ev = p.uplink(5000, A, 2, P.T_RECOVERED, 2, 5)
+    assert names(ev) == ["recovered"]
+    (a,) = p.snapshot(6000)["alarms"]
+    assert a["ended"] == "recovered" and a["ack"] is None and a["cause"] == "man_down"
+    p.acknowledged(7000, A, "bob", 3)
+    assert p.snapshot(8000)["alarms"] == []
+
+
+def test_an_insole_not_on_the_roster_is_still_shown():
+    p = Picture([A])
+    ev = p.uplink(0, C, 1, P.T_ALARM, 3, 0)
+    assert ev[0]["on_roster"] is False and ev[0]["cause"] == "sos"
+    assert p.snapshot(1, label=lambda i: "unknown insole %08x" % i)["alarms"][0]["name"] == "unknown insole 33333333"
+
+
+def test_not_heard_from_fires_once_per_silence_and_heard_again_when_back():
+    p = Picture([A, B], heartbeat_window_ms=600_000)
+    assert p.tick(0) == []
+    p.uplink(100_000, A, 1, P.T_HEARTBEAT, 80, 0)
+    ev = p.tick(600_000)
+    assert [(e["event"], e["insole"]) for e in ev] == [("not_heard_from", "22222222")]
+    assert p.tick(650_000) == []
+    assert [e["insole"] for e in p.tick(700_000)] == ["11111111"]
+    assert names(p.uplink(710_000, B, 1, P.T_HEARTBEAT, 50, 0))[:1] == ["heard_again"]
+    assert [s["insole"] for s in p.snapshot(710_000)["not_heard_from"]] == ["11111111"]
+
+
+def test_technical_alarms_and_self_test_failures_are_apart():
+    p = Picture([A, B])
+    p.uplink(0, A, 1, P.T_ALARM, 4, 3)
+    ev = p.uplink(0, B, 1, P.T_HEARTBEAT, 20, P.HB_SELF_TEST_FAILED)
+    assert names(ev) == ["heartbeat", "technical"]
+    s = p.snapshot(1)
+    assert s["alarms"] == [] and [t["cause"] for t in s["technical"]] == ["technical", "self_test_failed"]
+
+
+def test_evacuation_tracks_who_confirmed_once_and_completes():
+    p = Picture([A, B, C])
+    p.evacuation_started(0, 9, 2, "alice")
+    p.evacuation.extra["counters"].append(70)
+    p.downlink_sent(100, 70)
+    assert p.uplink(1000, A, 1, P.T_EVAC_ACK, 9)[0]["current"] is True
+    assert p.uplink(1500, A, 2, P.T_EVAC_ACK, 9) == []  # counted once per order
+    assert p.uplink(1600, B, 1, P.T_EVAC_ACK, 8)[0]["current"] is False  # an old order
+    d = p.snapshot(2000, label=str)["evacuation"]
+    assert (d["confirmed"], d["expected"], d["missing"], d["point"], d["sent"]) == (1, 3, ["22222222", "33333333"], 2, 1)
+    p.uplink(2100, B, 2, P.T_EVAC_ACK, 9)
+    ev = p.uplink(2200, C, 1, P.T_EVAC_ACK, 9)
+    assert names(ev) == ["evac_ack", "evacuation_complete"] and ev[1]["after_ms"] == 2200
+    assert names(p.all_clear(3000, "alice")) == ["all_clear"] and p.evacuation.ended_ms == 3000
+
+
+def test_roll_call_records_states_and_who_did_not_answer():
+    p = Picture([A, B])
+    p.roll_call_started(0, 4, "bob")
+    p.uplink(500, A, 1, P.T_ROLL_CALL_ANSWER, 4, P.STATE_EVACUATING)
+    rc = p.snapshot(600, label=str)["roll_call"]
+    assert rc["missing"] == ["22222222"]
+    assert [r["state"] for r in rc["insoles"]] == ["evacuating", None]
+
+
+def test_link_and_rejection_counts():
+    p = Picture([A])
+    assert names(p.link_state(0, True)) == ["link_up"]
+    assert p.link_state(1, True) == []
+    assert names(p.rejected_count(2, "bad_mac", 1)) == ["rejected"]
+    assert p.rejected_count(3, "bad_mac", 1) == []
