@@ -28,6 +28,12 @@ from . import keyfile, roster as roster_mod
 from .console import ActionError, Console
 
 
+class InputError(click.ClickException):
+    """A roster or key file that cannot be used: one line, exit 2, nothing sent."""
+
+    exit_code = 2
+
+
 def _hostport(text, default_host="127.0.0.1", default_port=None, what="--web"):
     host, _, port = text.rpartition(":") if ":" in text else ("", "", text)
     host = host or default_host
@@ -136,7 +142,7 @@ def _load(o):
         ros = roster_mod.load(o["roster_path"], Keys(tk.key)) if o["roster_path"] else team.roster()
         extra = [keyfile.load(p) for p in o["site_key_file"]]
     except (keyfile.KeyFileError, roster_mod.RosterError) as e:
-        raise click.ClickException(str(e))
+        raise InputError(str(e))
     return tk, ros, factory, team, extra
 
 
