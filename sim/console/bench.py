@@ -14,9 +14,13 @@ signed orders. Measured, per insole:
                               (the broker hop alone)
   ack_order_to_insole_ms      signed 'acknowledge' order published -> the
                               insole's delivery layer accepts the supervisor
-                              ack (broker + console + gateway queue + LoRa);
-                              orders are paced 1.5 s apart, as one downlink
-                              takes ~1.2 s on air
+                              ack (broker + console + gateway queue + LoRa)
+  alarms and acknowledge orders are paced 1.5 s apart: an uplink, its receipt
+  ack (1 s later, half duplex) and a long-preamble downlink take ~1.4 s of air
+  evac_ack_to_subscriber_ms   signed 'evacuate' published -> each insole's
+                              evac_ack reaches the subscriber (50 insoles
+                              answering one order: ALOHA on one channel,
+                              0-10 s spread, resends after collisions)
   evacuation_order_to_insole_ms  signed 'evacuate' published -> each insole
                               vibrates
   evacuation_all_confirmed_ms one figure: published -> the subscriber sees
@@ -46,7 +50,7 @@ def _stats(xs):
     return {"n": len(xs), "median": round(statistics.median(xs), 1), "p95": round(p95, 1), "max": round(xs[-1], 1)}
 
 
-def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, ack_pace_s=1.5):
+def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, pace_s=1.5, evac_wait_s=180):
     own = None
     if broker is None:
         own = Mosquitto().start()
@@ -98,19 +102,19 @@ def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, ack_pace_s=1.5):
         raised = {}
         for i in range(n):
             raised[ids[i]] = team.wall(team.alarm(i, 3, 0))
-            time.sleep(0.4)
+            time.sleep(pace_s)
         _wait(lambda: all((i, "alarm") in got for i in ids), 60)
         log("bench: %d acknowledge orders over MQTT" % n)
         published = {}
         for i in ids:
             published[i] = time.monotonic()
             sub.publish(prefix + "/orders", sign_order(con.team_key, con.team, "acknowledge", {"insole": i}, "bench"), qos=1)
-            time.sleep(ack_pace_s)
+            time.sleep(pace_s)
         _wait(lambda: len(acked_at) >= n, 30)
         log("bench: evacuation over MQTT")
         t_evac = time.monotonic()
         sub.publish(prefix + "/orders", sign_order(con.team_key, con.team, "evacuate", {"point": 1}, "bench"), qos=1)
-        _wait(lambda: (None, "evacuation_complete") in got, 120)
+        _wait(lambda: (None, "evacuation_complete") in got, evac_wait_s)
         vib = []
         for s in team.insoles:
             if s.vibrated:
@@ -123,11 +127,14 @@ def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, ack_pace_s=1.5):
                                                 for i in ids if (i, "alarm") in got and (i, "alarm") in emitted]),
             "ack_order_to_insole_ms": _stats([(acked_at[by_id[i]] - published[i]) * 1000 for i in ids if by_id[i] in acked_at]),
             "evacuation_order_to_insole_ms": _stats(vib),
+            "evac_ack_to_subscriber_ms": _stats([(got[(i, "evac_ack")] - t_evac) * 1000 for i in ids if (i, "evac_ack") in got]),
             "evacuation_all_confirmed_ms": round((got[(None, "evacuation_complete")] - t_evac) * 1000, 1)
             if (None, "evacuation_complete") in got else None,
             "alarms_delivered": sum((i, "alarm") in got for i in ids),
             "acks_delivered": len(acked_at),
             "insoles_vibrated": len(vib),
+            "evac_acks_delivered": sum((i, "evac_ack") in got for i in ids),
+            "evacuation_downlinks": con.state.evacuation.sent if con.state.evacuation else 0,
         }
     finally:
         bridge.stop()
