@@ -158,3 +158,28 @@ def test_malformed_gateway_lines_and_forged_uplinks_are_reported_not_fatal(team)
     assert wait(lambda: con.state.rejected)
     gw.alarm(0)
     assert wait(lambda: con.state.active_alarms(gw.insoles[0].id))
+
+
+def test_open_alarms_survive_a_console_restart(tmp_path):
+    gw = FakeGateway(KEY, 7, n=2)
+    roster = Roster([Person(s.id, "W%d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "alice", gw.connect).start()
+    try:
+        assert wait(lambda: con.link.connected)
+        counter = gw.alarm(1, cause=2, detail=50)  # the gateway gives receipt: the insole stops resending
+        assert wait(lambda: con.state.active_alarms(gw.insoles[1].id))
+    finally:
+        con.stop()
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect).start()
+    try:
+        (al,) = con.snapshot()["alarms"]
+        assert (al["name"], al["cause"], al["detail"], al["ack"]) == ("W1", "man_down", 50, None)
+        assert wait(lambda: con.link.connected)
+        con.acknowledge("W1")
+        assert wait(lambda: gw.insoles[1].supervisor_acks) and gw.insoles[1].supervisor_acks[0][1] == counter
+    finally:
+        con.stop()
+        gw.close()
+    (tmp_path / "alarms.json").write_text("[{")
+    with pytest.raises(ValueError, match="alarms.json: unreadable alarm state"):
+        Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect)

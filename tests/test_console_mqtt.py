@@ -135,3 +135,23 @@ def test_a_broker_restart_loses_no_alarm(rig):
         assert late.find("%s/%s/alarm" % (P, b), retained=True)[-1]["alarms"][0]["cause"] == "man_down"
     finally:
         late.stop()
+
+
+def test_site_wide_evacuation_reaches_another_teams_insoles_through_its_console(rig, tmp_path):
+    broker, gw, con, bridge, sub = rig
+    key8 = bytes(range(100, 132))
+    gw8 = FakeGateway(key8, 8, n=3, answer_ms=(10, 50), seed=8)
+    con8 = Console(TeamKey("plant", 8, key8), Roster([Person(s.id, "T8 %d" % s.index) for s in gw8.insoles]),
+                   str(tmp_path / "c8"), "carol", gw8.connect, repeat_s=0.3).start()
+    bridge8 = MqttBridge(con8, "127.0.0.1", broker.port).start()
+    bridge.extra_keys.append(TeamKey("plant", 8, key8))  # this console holds team 8's key too
+    try:
+        assert wait(lambda: con8.link.connected and bridge8.connected.is_set(), 10)
+        con.evacuate(point=4, scope="site")
+        assert wait(lambda: all(s.evacuations for s in gw.insoles) and all(s.evacuations for s in gw8.insoles))
+        assert wait(lambda: sub.find("soleguard/plant/8/event", "evacuation_complete"))
+        assert con8.state.evacuation.operator == "alice" and con8.state.evacuation.extra["point"] == 4
+    finally:
+        bridge8.stop()
+        con8.stop()
+        gw8.close()

@@ -153,9 +153,12 @@ def _run(o):
     one_shot = [k for k in ("ack_id", "evacuate", "all_clear", "roll_call") if o[k]]
     if len(one_shot) > 1:
         raise click.UsageError("one one-shot command at a time")
-    con = Console(tk, ros, state_dir, operator, factory, console_hw=socket.gethostname().encode(),
-                  heartbeat_window_ms=o["heartbeat_window"] * 1000,
-                  repeat_s=2.5 / (team.speed if team else 1.0))
+    try:
+        con = Console(tk, ros, state_dir, operator, factory, console_hw=socket.gethostname().encode(),
+                      heartbeat_window_ms=o["heartbeat_window"] * 1000,
+                      repeat_s=2.5 / (team.speed if team else 1.0))
+    except (ValueError, OSError) as e:  # corrupted counter or alarm file, unwritable state folder
+        raise InputError(str(e))
     out_lock = threading.Lock()
 
     def emit(e):

@@ -9,6 +9,8 @@ nothing sent -- for an unknown insole, no alarm to acknowledge, or a gateway
 that is not connected.
 """
 import collections
+import json
+import os
 import threading
 import time
 
@@ -23,6 +25,7 @@ FAST_REPEATS = 4  # ... this many times,
 SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
 ALL_CLEAR_SENDS = 3
+_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear")
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
 
 
@@ -47,6 +50,8 @@ class Console:
         self.audit = Audit(state_dir.rstrip("/") + "/audit.jsonl", clock)
         kw = {"heartbeat_window_ms": heartbeat_window_ms} if heartbeat_window_ms else {}
         self.state = Picture(roster.ids(), **kw)
+        self._alarms_path = os.path.join(state_dir, "alarms.json")
+        self._load_alarms()
         self._up = P.Decoder(self.signer.keys, self.team, P.ReplayWindow(len(roster) + 1024), downlink=False)
         self._lock = threading.RLock()
         self._listeners = []
@@ -74,7 +79,28 @@ class Console:
         must not block)."""
         self._listeners.append(fn)
 
+    def _load_alarms(self):
+        try:
+            with open(self._alarms_path, encoding="utf-8") as f:
+                self.state.load_alarms(json.load(f))
+        except FileNotFoundError:
+            pass
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError("%s: unreadable alarm state (%s); move it away to start afresh" % (self._alarms_path, e))
+
+    def _save_alarms(self):
+        """Open alarms survive a console restart (the insole stopped resending
+        once the gateway gave receipt): atomic replace, fsync."""
+        tmp = self._alarms_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.state.save_alarms(), f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._alarms_path)
+
     def _emit(self, events):
+        if any(e["event"] in _ALARM_EVENTS for e in events):
+            self._save_alarms()
         for e in events:
             e.setdefault("site", self.site)
             e.setdefault("team", self.team)

@@ -167,6 +167,18 @@ class Picture:
 
     # --- the console's own orders -------------------------------------------
 
+    def save_alarms(self):
+        """The current alarms as plain data (the console keeps them on disk)."""
+        return [al.as_dict() for al in self.alarms.values()]
+
+    def load_alarms(self, rows):
+        """Restore alarms saved by ``save_alarms`` (a console restart)."""
+        causes = {v: k for k, v in CAUSES.items()}
+        for r in rows:
+            al = Alarm(int(r["insole"], 16), causes[r["cause"]], r["detail"], r["counter"], r["since_ms"])
+            al.last_ms, al.ended, al.recovery_s, al.ack = r["last_ms"], r["ended"], r["recovery_s"], r["ack"]
+            self.alarms[(al.insole, al.cause)] = al
+
     def active_alarms(self, insole):
         """Alarms of ``insole`` not yet acknowledged by a supervisor."""
         return [al for (i, _), al in self.alarms.items() if i == insole and al.ack is None]
