@@ -7,6 +7,9 @@ are resampled to 100 Hz by the importers, so the sample clock here is 100 Hz
 timestamps use ``odr_hz``). Zone positions are replaced by the recording's
 own (``zones`` below is the default 8-zone layout of tests/synth.py).
 Calibration is exact: the fake ADC reads load N << 4, decoded by (0, 1, 4).
+Radios as on the T3-S3 (SX1262 LoRa + BLE): on the unix port they are the
+fakes of micropython-lib ``lora`` (tests/fakes/lora.py, a shared fake air)
+and ``aioble``; the pins are placeholders the fakes ignore.
 """
 BOARD = {
     "name": "sim",
@@ -25,6 +28,10 @@ BOARD = {
     # The fake flash lives in the heap here (on a device it does not): 4 x 1 KB.
     "storage": {"partition": "outbox", "blocks": 4, "block_size": 1024},
     "wdt_ms": 8000,
-    "radios": {"loopback": {}},
+    "radios": {
+        "lora": {"chip": "sx1262", "spi": 1, "sck": 40, "mosi": 41, "miso": 42, "cs": 43, "busy": 44,
+                 "dio1": 45, "reset": 46, "freq_khz": 868100, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
+        "ble": {"name": "soleguard"},
+    },
     "power": {"battery_mah": 1000, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},
 }

@@ -11,8 +11,11 @@ tasks of ``run()`` call, and that the simulator calls in simulated time:
                    proves it under heap_lock)
   every_second()   sensor health, IMU freeze, battery, heartbeat, sleep
                    decision, watchdog feed
-  radio_service()  send pending outbox records (again every RESEND_S until
-                   acknowledged), apply received commands
+  radio_service()  a port that owns the schedule (link.Link: delivery + LoRa
+                   + BLE on a board) is told ``notify()`` when a record was
+                   appended; another port (LoopbackRadio) is handed each
+                   pending record (again every RESEND_S until acknowledged);
+                   then received commands are applied
   haptics.tick()   every 20 ms
 
 Time: the core gets the sample clock ``t_ms`` (frame k is at k x 1000 / odr_hz
@@ -55,12 +58,17 @@ class App:
     battery.Battery. outbox: outbox.Outbox. radio: radio port object.
     values: stored configuration dict (store.validate). clock: ms clock.
     wdt: machine.WDT or None. on_event(t, type, cause, detail): observer.
-    sleep_ms: blocking short sleep (self-test motor pulse).
+    sleep_ms: blocking short sleep (self-test motor pulse). config_store:
+    store.ConfigStore that keeps configuration received over the radio, or None.
+    A radio with ``attach(app)`` (link.Link: roll-call state, config frames)
+    is attached here.
     """
 
     def __init__(self, board, fifo, zones, motor, battery, outbox, radio, values=None,
-                 clock=None, wdt=None, on_event=None, sleep_ms=None):
+                 clock=None, wdt=None, on_event=None, sleep_ms=None, config_store=None):
         values = dict(values or {})
+        self.values = dict(values)  # as stored (config frames update and save these)
+        self.config_store = config_store
         if "RATE_HZ" not in values:  # the core's sample-count windows follow the board's ODR (104 Hz on devices)
             values["RATE_HZ"] = board["imu"]["odr_hz"]
         cfg, edge = validate(values)
@@ -98,7 +106,11 @@ class App:
         self._tech = {}  # TECH code -> latched (reported once until healthy)
         self._sent = {}  # seq -> clock() of the last send
         self.asleep = False
-        self.counts = [0] * 8  # events by type
+        self.counts = [0] * 10  # events by type
+        self._fresh = False  # a record was appended since the radio was last told
+        attach = getattr(radio, "attach", None)
+        if attach is not None:
+            attach(self)
 
     # --- the sample path ---
 
@@ -164,6 +176,19 @@ class App:
 
     def radio_service(self):
         """Send what is pending (again after RESEND_S) and apply received commands."""
+        if getattr(self.radio, "owns_schedule", False):
+            if self._fresh:
+                self._fresh = False
+                self.radio.notify()
+        else:
+            self._send_pending()
+        while True:
+            cmd = self.radio.receive()
+            if cmd is None:
+                break
+            self.command(cmd[0], cmd[1])
+
+    def _send_pending(self):
         now = self.clock()
         resend = self.edge["RESEND_S"] * 1000
         sent = self._sent
@@ -177,11 +202,6 @@ class App:
             if last is not None:
                 live[seq] = last
         self._sent = live
-        while True:
-            cmd = self.radio.receive()
-            if cmd is None:
-                break
-            self.command(cmd[0], cmd[1])
 
     def command(self, cmd, arg):
         """Apply one supervisor/gateway command (radio.CMD_*)."""
@@ -227,6 +247,7 @@ class App:
             self.counts[type_] += 1
         try:
             self.outbox.append(t, type_, cause, detail)
+            self._fresh = True
         except (OutboxFull, OSError):
             if cause != CAUSE_TECHNICAL:
                 self._technical(TECH_STORAGE, 0)
@@ -310,4 +331,8 @@ class App:
                 self.radio_service()
                 await asyncio.sleep_ms(250)
 
-        await asyncio.gather(sampler(), supervisor(), motor(), link())
+        tasks = [sampler(), supervisor(), motor(), link()]
+        more = getattr(self.radio, "tasks", None)
+        if more is not None:
+            tasks += more()  # link.Link: the LoRa and BLE adapters' loops
+        await asyncio.gather(*tasks)

@@ -1,13 +1,22 @@
 """Build the app's edges from a board definition (the only module that imports ``machine``).
 
-    hw = build(board)                  # on a device
-    hw = build(board, flash=fake)      # on the unix port (tests/fakes/machine.py)
-    app = App(board, hw.fifo, hw.zones, hw.motor, hw.battery, hw.outbox, hw.radio, ...)
+    hw = build(board, values, key_path="/team.key")            # on a device
+    hw = build(board, values, flash=fake, key=k, modem=m, aioble=a, bluetooth=b,
+               windows=w)                                          # on the unix port (tests/fakes)
+    app = App(board, hw.fifo, hw.zones, hw.motor, hw.battery, hw.outbox, hw.radio, values, ...)
 
 Storage: the board's ``storage.partition`` data partition (esp32.Partition)
-unless ``flash`` is given. Radio: ``radio`` if given (the #6 adapters), else
-the loopback stand-in. The ADC ring is sampled by a ``machine.Timer`` at the
-IMU rate (``start_zone_timer``).
+unless ``flash`` is given. Radio: ``radio`` if given; else, when the board
+lists ``lora`` and/or ``ble`` radios, link.make_link (delivery.Delivery with
+lora_radio.LoRaRadio on the board's SX1262 and ble_radio.BleRadio) with the
+team id from ``values`` (TEAM_ID), the key from ``key`` or the key file
+``key_path`` (link.load_key), the device id from ``machine.unique_id()`` and the replay
+windows in ``windows`` (link.WindowFile("/windows.json") by default); a board
+with neither gets the loopback stand-in. Without a readable key the radio is
+a LoopbackRadio that is down: the self-test reports the radio path failed
+(a technical alarm on the motor), nothing is sent unauthenticated.
+``hw.link_error`` says why. The ADC ring is sampled by a ``machine.Timer`` at
+the IMU rate (``start_zone_timer``).
 """
 import machine
 
@@ -32,7 +41,8 @@ def _flash(board):
     return found[0]
 
 
-def build(board, flash=None, radio=None):
+def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.key", modem=None,
+          aioble=None, bluetooth=None, windows=None, clock=None, **link_kw):
     from lsm6dsox import LSM6DSOX  # micropython-lib (package.json)
 
     hw = Hardware()
@@ -50,8 +60,32 @@ def build(board, flash=None, radio=None):
     bat = board["battery"]
     hw.battery = Battery(machine.ADC(machine.Pin(bat["adc"]), atten=machine.ADC.ATTN_11DB), bat["num"], bat["den"])
     hw.outbox = Outbox(flash if flash is not None else _flash(board))
-    hw.radio = radio if radio is not None else LoopbackRadio()
+    hw.link_error = None
+    hw.radio = radio if radio is not None else _radio(board, hw, values, key, key_path, modem, aioble,
+                                                      bluetooth, windows, clock, link_kw)
     return hw
+
+
+def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, clock, link_kw):
+    radios = board["radios"]
+    if "lora" not in radios and "ble" not in radios:
+        return LoopbackRadio()
+    from .link import WindowFile, load_key, make_link
+    from .store import validate
+
+    try:
+        edge = validate(values or {})[1]
+        if key is None:
+            key = load_key(key_path, edge["TEAM_ID"] if values and "TEAM_ID" in values else None)
+        if windows is None:
+            windows = WindowFile("/windows.json")
+        return make_link(board, hw.outbox, edge, key, machine.unique_id(), clock=clock, modem=modem,
+                         aioble=aioble, bluetooth=bluetooth, windows=windows, **link_kw)
+    except (ValueError, OSError) as e:
+        hw.link_error = str(e)
+        r = LoopbackRadio()
+        r.down = True
+        return r
 
 
 def start_zone_timer(hw, odr_hz):

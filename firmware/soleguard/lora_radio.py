@@ -88,8 +88,10 @@ class LoRaRadio:
     ``receive`` returns the commands delivery derived from downlinks.
     """
 
-    def __init__(self, modem, delivery, lora, clock=None, rx_period_ms=RX_PERIOD_MS, rx_window_ms=RX_WINDOW_MS):
+    def __init__(self, modem, delivery, lora, clock=None, rx_period_ms=RX_PERIOD_MS, rx_window_ms=RX_WINDOW_MS,
+                 rx1_delay_ms=RX1_DELAY_MS):
         self.modem = modem
+        self.rx1_delay_ms = rx1_delay_ms  # tests on a fake air shorten the real-time wait
         self.d = delivery
         self.lora = lora
         self.clock = clock or Clock()
@@ -135,7 +137,7 @@ class LoRaRadio:
         if n:
             self.modem.configure(self._up)
             await self.modem.send(self.d.frame[:n])
-            await _sleep_ms(RX1_DELAY_MS)
+            await _sleep_ms(self.rx1_delay_ms)
             await self._listen(self.rx_window_ms)
         else:
             await self._listen(self.rx_window_ms)

@@ -23,6 +23,7 @@ from .crc import crc16
 # name: (default, min, max, unit, origin)
 EDGE_FIELDS = {
     "TEAM_KEY_ID": (0, 0, 65535, "id", "which per-team key authenticates frames (the key itself is not here)"),
+    "TEAM_ID": (0, 0, 65535, "id", "the team id of every frame (protocol header); the console's key file names it"),
     "LORA_FREQ_KHZ": (868100, 863000, 870000, "kHz", "EU868 band (ETSI EN 300 220)"),
     "LORA_SF": (9, 7, 12, "spreading factor", "SF9: ~200 ms for 20 B at 125 kHz (DESIGN)"),
     "LORA_BW_KHZ": (125, 125, 500, "kHz", "125, 250 or 500"),
@@ -97,3 +98,4 @@ class ConfigStore:
         except OSError:
             pass  # first save
         os.rename(new, self.path)
+

@@ -11,7 +11,8 @@ with ``ticks_ms``, ``snr`` (dB x 4), ``rssi`` (dBm), ``crc_error``.
 
 ``Air``: every modem on one Air hears every packet sent by another on the
 frequency it is configured for at the time of sending (nothing is lost);
-``drop`` > 0 drops that many next packets (link loss in tests).
+``drop`` > 0 drops that many next packets (link loss in tests). ``AIR`` is
+the air of modems built without one (``lora_radio.make_modem`` on the sim board).
 """
 import asyncio
 
@@ -38,6 +39,9 @@ class Air:
         self.modems = []
         self.log = []  # (sender modem, freq_khz, preamble_len, bytes)
         self.drop = 0
+
+
+AIR = Air()
 
 
 class AsyncModem:
@@ -115,7 +119,7 @@ class AsyncSX1262(AsyncModem):
 
     def __init__(self, spi, cs, busy, dio1=None, dio2_rf_sw=True, dio3_tcxo_millivolts=None,
                  dio3_tcxo_start_time_us=1000, reset=None, lora_cfg=None, ant_sw=None, air=None):
-        AsyncModem.__init__(self, air or Air(), lora_cfg)
+        AsyncModem.__init__(self, air or AIR, lora_cfg)
         self.commands = []
 
     def _cmd(self, fmt, *args, n_read=0):

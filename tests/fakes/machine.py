@@ -1,6 +1,6 @@
 """Fake ``machine`` for the unix port (earlier on MICROPYPATH than the built-in).
 
-Pin, I2C, ADC, PWM, WDT, Timer, lightsleep with the device API subset the
+Pin, I2C, ADC, PWM, WDT, Timer, unique_id, lightsleep with the device API subset the
 app uses. Simulated hardware is reached through module registries the
 simulator fills: ``I2C_BUSES[id]`` (a fakes.chips.FakeI2C), ``ADC_VALUES[pin]``
 (raw 0..65535 that ``ADC(Pin(pin)).read_u16()`` returns). ``WDT.fed`` counts
@@ -89,6 +89,13 @@ class Timer:
 
     def deinit(self):
         self.callback = None
+
+
+UNIQUE_ID = b"\x24\x0a\xc4\x00\x00\x01"  # tests may replace it (one per simulated insole)
+
+
+def unique_id():
+    return UNIQUE_ID
 
 
 def lightsleep(ms=None):

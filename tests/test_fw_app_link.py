@@ -1,0 +1,339 @@
+# runtimes: cpython micropython
+# heapsize: 256K
+"""The app wired to its radios (issue #6): core -> lifecycle -> outbox ->
+delivery -> LoRa (fake micropython-lib ``lora`` modem on a fake air) and BLE
+(fake ``aioble``), with the gateway role (firmware gateway.Gateway) and a
+console signing orders with the team key.
+
+The app replays a synthetic walk, fall and lying still (tests/synth.py; the
+unix-port run of a sim/scenario.py recording from .mpy is
+tests/test_app_link_mp.py): the modem sees the authenticated alarm frame, the
+alarm is resent until a gateway-signed receipt ack stops it, BLE advertises
+it meanwhile; an evacuation order plays the evacuation pattern and an evac_ack
+goes out; a roll call is answered with the app's state, a config frame is
+applied; across a reset mid-alarm (the app rebuilt from the same fake flash)
+the alarm is resent with a new counter and delivered. The sample path stays
+allocation-free with the link attached (heap_lock on MicroPython).
+
+Heap 256K (second line): this module compiles the app, the delivery layer,
+the adapters and the fakes on the 64-bit unix port; the app itself from .mpy
+runs in 160K (tests/test_app_link_mp.py).
+"""
+import asyncio
+import gc
+
+from fakes import aioble, bluetooth
+from fakes.chips import FakeI2C, FakeLSM6DSO
+from fakes.flash import FakeFlash
+from fakes.lora import Air, AsyncModem
+from fakes.lsm6dsox import LSM6DSOX
+
+from soleguard import haptics as H
+from soleguard import protocol as P
+from soleguard.app import App
+from soleguard.delivery import DOWNLINK_KHZ, UPLINK_KHZ
+from soleguard.drivers.lsm6dso_fifo import FifoIMU
+from soleguard.events import CAUSE_FALL, EV_ALARM
+from soleguard.frame import Z0, new_frame
+from soleguard.gateway import LONG_PREAMBLE, Gateway
+from soleguard.link import Link, WindowFile, link_state, load_key, make_link
+from soleguard.lora_radio import Clock, lora_cfg
+from soleguard.outbox import Outbox
+from soleguard.zones import Zones
+
+from synth import FALL, LYING, STAND, WALK, fill_pattern
+
+try:
+    import micropython
+
+    _MP = hasattr(micropython, "heap_lock")
+except ImportError:
+    _MP = False
+
+KEY = b"app-link-test-team-key-0123456"
+TEAM = 12
+_ROOT = __file__[: __file__.rfind("tests/")] if "tests/" in __file__ else ""
+
+
+_BOARD = []
+
+
+def _board():
+    if not _BOARD:
+        ns = {}
+        with open(_ROOT + "boards/sim.py") as fh:
+            exec(fh.read(), ns)
+        b = ns["BOARD"]
+        _BOARD.append(dict(b, storage=dict(b["storage"], block_size=256)))
+    return _BOARD[0]
+
+
+class _ADC:
+    v = 0
+
+    def read_u16(self):
+        return self.v
+
+
+class _PWM:
+    v = 0
+
+    def duty_u16(self, v=None):
+        if v is None:
+            return self.v
+        self.v = v
+
+
+class _Battery:
+    def read_mv(self):
+        return 3900
+
+
+class Ticks:
+    t = 0
+
+    def __call__(self):
+        return self.t
+
+
+class World:
+    """One insole app with its link, a gateway modem on the same air, a console."""
+
+    def __init__(self, flash=None, windows=None, air=None, ticks=None):
+        self.air = air or Air()
+        self.ticks = ticks or Ticks()
+        self.flash = flash or FakeFlash(4, 256)
+        self.windows = windows if windows is not None else P.MemoryStore()
+        board = _board()
+        chip = FakeLSM6DSO()
+        self.chip = chip
+        self.fifo = FifoIMU(LSM6DSOX(FakeI2C({0x6A: chip}), accel_scale=16, gyro_scale=2000),
+                            board["imu"]["watermark"], board["imu"]["axes"])
+        self.adcs = [_ADC() for _ in range(8)]
+        zones = Zones(self.adcs, [z["cal"] for z in board["zones"]])
+        box = Outbox(self.flash)
+        self.modem = AsyncModem(self.air)
+        values = {"TEAM_ID": TEAM}
+        from soleguard.store import validate
+
+        self.link = make_link(board, box, validate(values)[1], KEY, b"insole-hw-1", clock=Clock(self.ticks),
+                              modem=self.modem, aioble=aioble, bluetooth=bluetooth, windows=self.windows,
+                              evac_spread_ms=0, rx1_delay_ms=0)
+        self.link.lora.rx_window_ms = 2
+        self.events = []
+        self.app = App(board, self.fifo, zones, _PWM(), _Battery(), box, self.link, values,
+                       clock=self.ticks, on_event=lambda t, a, b, c: self.events.append((t, a, b, c)))
+        keys = P.Keys(KEY)
+        self.keys = keys
+        self.gm = AsyncModem(self.air)
+        self.gw = Gateway(keys, TEAM, keys.device_id(b"gw"), P.TxCounter(P.MemoryStore()), P.MemoryStore(),
+                          lambda line: None)
+        self.console = P.Encoder(keys, TEAM, keys.device_id(b"console"), P.TxCounter(P.MemoryStore()))
+        self.up = P.Decoder(keys, TEAM, P.ReplayWindow(4), False)
+        self.seen = 0  # air.log entries looked at
+
+    def feed(self, pattern, n):
+        f = new_frame()
+        app = self.app
+        for k in range(n):
+            fill_pattern(f, pattern, k, 8)  # each pattern from its start, as test_fw_edges
+            self.chip.push(f[0], f[1], f[2], f[3], f[4], f[5])
+            for z in range(8):
+                self.adcs[z].v = f[Z0 + z] << 4
+            app.zones.sample()
+            if self.chip.count >= 2 * app.fifo.watermark:
+                app.on_batch()
+                self.ticks.t += 160
+
+    def step(self):
+        """The app's radio task once, then one LoRa round (send what is due, else listen)."""
+        self.app.radio_service()
+        asyncio.run(self.link.lora.step())
+        self.app.radio_service()
+
+    def uplinks(self):
+        """New frames the insole's modem transmitted: list of (type, a, b, counter, bytes)."""
+        out = []
+        log = self.air.log
+        while self.seen < len(log):
+            m, freq, pre, data = log[self.seen]
+            self.seen += 1
+            if m is self.modem:
+                assert freq == UPLINK_KHZ and pre == 8
+                assert self.up.decode(data) == P.OK  # authenticated with the team key
+                out.append((self.up.type, self.up.a, self.up.b, self.up.counter, data))
+        return out
+
+    def gateway_hears(self, data):
+        """The gateway receives ``data``; its receipt ack goes on the air (downlink channel)."""
+        now = self.ticks.t
+        assert self.gw.on_uplink(data, len(data), now, "lora") == P.OK
+        out = self.gw.service(now + 1000)
+        assert out is not None
+        self.transmit(out[0], False)
+
+    def transmit(self, frame, long):
+        self.gm.configure(lora_cfg(_board()["radios"]["lora"], DOWNLINK_KHZ, LONG_PREAMBLE if long else 8))
+        asyncio.run(self.gm.send(frame))
+
+    def order(self, t, a=0, b=0, c=0):
+        """A console frame through the gateway's line protocol, sent with the long preamble."""
+        n = self.console.encode(t, a, b, c)
+        self.gw.on_line("D " + "".join("%02x" % x for x in self.console.mv[:n]), self.ticks.t)
+        frame, long, ms = self.gw.service(self.ticks.t)
+        assert long
+        self.transmit(frame, True)
+
+
+def _alarm(w):
+    w.feed(STAND, 300)
+    w.feed(WALK, 2000)
+    w.feed(FALL, 1)
+    w.feed(LYING, 2000)
+    assert (EV_ALARM, CAUSE_FALL) in [(e[1], e[2]) for e in w.events], w.events
+
+
+def _alarm_frames(w, rounds=6):
+    got = []
+    for _ in range(rounds):
+        w.step()
+        got += [u for u in w.uplinks() if u[0] == P.T_ALARM]
+        if got:
+            break
+    return got
+
+
+def test_app_alarm_ack_evacuation_over_lora_and_ble():
+    w = World()
+    assert isinstance(w.app.radio, Link) and w.app.start() == 0  # the radio path passes the self-test
+    _alarm(w)
+    first = _alarm_frames(w)
+    assert len(first) == 1 and first[0][1] == CAUSE_FALL
+    # BLE advertises the frame in flight as manufacturer data
+    assert asyncio.run(w.link.ble.advertise_once(timeout_ms=1))
+    assert aioble.advertisements[-1][1][7:] == first[0][4]
+    # no ack: resent after 20-30 s with a new counter
+    w.ticks.t += 31000
+    again = _alarm_frames(w, 1)
+    assert len(again) == 1 and again[0][3] > first[0][3]
+    # the gateway's receipt ack (signed with its own id) stops the resends
+    w.gateway_hears(again[0][4])
+    w.step()
+    assert all(r[2] != EV_ALARM for r in w.app.outbox.pending())
+    assert not w.link.d.alarm_in_flight()
+    for _ in range(3):
+        w.ticks.t += 31000
+        w.step()
+    assert [u for u in w.uplinks() if u[0] == P.T_ALARM] == []
+    # the supervisor's ack reaches the lifecycle
+    n = w.console.encode(P.T_ACK, w.link.device_id, again[0][3], P.ACK_BY_SUPERVISOR)
+    w.transmit(bytes(w.console.mv[:n]), False)
+    w.step()
+    assert w.app.core.lifecycle.acked
+    # evacuation: long vibration, then an evac_ack for the order
+    w.order(P.T_EVACUATE, 5, 1)
+    w.step()
+    assert w.app.haptics.playing == H.EVACUATION
+    assert link_state(w.app) == P.STATE_ALARM  # still lying: the alarm state ranks above evacuating
+    ups = []
+    for _ in range(3):
+        w.step()
+        ups += w.uplinks()
+    evac = [u for u in ups if u[0] == P.T_EVAC_ACK]
+    assert len(evac) == 1 and evac[0][1] == 5
+    w.gateway_hears(evac[0][4])  # acknowledged: the next record may go (stop-and-wait)
+    w.step()
+    # roll call answered with the app's state; config frame applied
+    w.order(P.T_ROLL_CALL, 9)
+    for _ in range(3):
+        w.step()
+        ups += w.uplinks()
+    ans = [u for u in ups if u[0] == P.T_ROLL_CALL_ANSWER]
+    assert len(ans) == 1 and ans[0][1] == 9 and ans[0][2] == P.STATE_ALARM
+    w.order(P.T_CONFIG, P.BROADCAST, P.PARAM_HEARTBEAT_S, 120)
+    w.step()
+    assert w.app.edge["HEARTBEAT_S"] == 120
+    # all clear ends the vibration
+    w.order(P.T_ALL_CLEAR, 5)
+    w.step()
+    assert w.app.haptics.playing == H.NONE
+
+
+def test_reset_mid_alarm_resends_from_the_journal_and_delivers():
+    w = World()
+    w.app.start()
+    _alarm(w)
+    first = _alarm_frames(w)
+    assert len(first) == 1
+    # power cut before any ack: the app is rebuilt from the same flash and window store
+    w2 = World(flash=w.flash.power_on(), windows=w.windows, air=w.air, ticks=w.ticks)
+    w2.seen = len(w.air.log)
+    w2.ticks.t += 5000
+    assert w2.app.start() == 0
+    assert [r for r in w2.app.outbox.pending() if r[2] == EV_ALARM]
+    again = _alarm_frames(w2)
+    assert len(again) == 1 and again[0][1] == CAUSE_FALL and again[0][3] > first[0][3]
+    w2.gateway_hears(again[0][4])
+    w2.step()
+    assert all(r[2] != EV_ALARM for r in w2.app.outbox.pending())
+
+
+def test_sample_path_allocates_nothing_with_the_link_attached():
+    w = World()
+    w.app.start()
+    w.step()
+    w.feed(STAND, 3000)
+    done = 0
+    f = new_frame()
+    app = w.app
+    i = 0
+    if _MP:
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+    for _ in range(40):
+        for _ in range(16):
+            fill_pattern(f, STAND, i, 8)
+            i += 1
+            w.chip.push(f[0], f[1], f[2], f[3], f[4], f[5])
+            app.zones.sample()
+        if _MP:
+            micropython.heap_lock()
+        try:
+            done += app.on_batch()
+        finally:
+            if _MP:
+                micropython.heap_unlock()
+    if _MP:
+        used = gc.mem_alloc() - a
+        gc.enable()
+        assert used == 0, used
+    assert done == 640
+
+
+def test_key_file_and_window_file():
+    path = "/tmp/soleguard-test-%d" % id(KEY)
+    with open(path + ".key", "w") as f:
+        f.write('{"site": "s", "team": 12, "key": "%s"}' % ("ab" * 20))
+    assert load_key(path + ".key", 12) == b"\xab" * 20
+    for text, team, word in (('{"team": 3, "key": "%s"}' % ("ab" * 20), 12, "TEAM_ID"), ("abcd", None, "hex")):
+        with open(path + ".key", "w") as f:
+            f.write(text)
+        try:
+            load_key(path + ".key", team)
+            assert False
+        except ValueError as e:
+            assert word in str(e), e
+    try:
+        load_key(path + ".missing")
+        assert False
+    except ValueError as e:
+        assert "enrol" in str(e)
+    ws = WindowFile(path + ".win")
+    ws.save_window(0x12345678, 77)
+    ws.save_window(5, 9)
+    assert sorted(WindowFile(path + ".win").load_windows()) == [(5, 9), (0x12345678, 77)]
+    import os
+
+    for p in (path + ".key", path + ".win"):
+        os.remove(p)
