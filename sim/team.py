@@ -8,10 +8,25 @@ a real clock: 50 insoles x 1 h runs in seconds). What runs is firmware code,
 unchanged: each insole is an ``Outbox`` journal on a fake NOR flash, a
 ``Delivery`` and a ``Haptics`` player; the gateway is ``gateway.Gateway``,
 spoken to through its serial line protocol (PROTOCOL.md section 10) by a
-scripted supervisor that signs downlinks with the team key. The detection
-core is not run: its output events (alarm, recovered, heartbeats) are
-scripted per scenario, because delivery does not depend on how an alarm was
-recognised (sim/replay.py and sim/app.py cover that path).
+scripted supervisor that signs downlinks with the team key.
+
+Which insoles run what (``core`` below, docs/PROTOCOL.md section 9):
+- every person alarm of a scenario (fall, man-down, SOS) is raised by the
+  firmware app and detection core on the insole it happens to: from the
+  alarm's time less its detection delay, the insole runs ``app.App`` (core,
+  lifecycle, haptics; its outbox and delivery are the insole's) over a seeded
+  generated trace (sim/scenario.py: walk + fall_forward + lying, walk + lying
+  still on the back, with ``get_up`` when the scenario recovers; SOS = the
+  tap model's three strikes (sim/tapmodel.py) injected into standing), one
+  16-sample FIFO batch every 160 ms of simulated time, and the alarm, the
+  recovery and the pre-alarm/cleared records are whatever the core emits.
+  Downlinks reach that app as on a board (supervisor ack -> lifecycle.ack,
+  evacuate / all clear -> haptics). When the trace ends the app stays for
+  commands; a reset drops it (the rebooted insole is event-level, its journal
+  resends the alarm);
+- an alarm whose insole is still playing an earlier trace, and heartbeats,
+  stay scripted (event-level: records appended to the outbox);
+- every other insole is event-level only (outbox, delivery, haptics).
 
 Medium (docs/PROTOCOL.md 8.3, 9):
 - one uplink channel (868.1 MHz, g1) and one downlink channel (869.525 MHz,
@@ -43,13 +58,126 @@ from dataclasses import dataclass, field
 from soleguard import protocol as P
 from soleguard.airtime import DutyCycle, time_on_air_us
 from soleguard.delivery import Delivery, Prng
-from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_RECOVERED
+from soleguard.events import (
+    CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
+)
 from soleguard.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
 from soleguard.haptics import EVACUATION, Haptics
 from soleguard.outbox import Outbox
 from soleguard.radio import CMD_EVACUATE
 
 from .gatewaylink import parse_line
+
+CORE_SCRIPTS = {  # sim/scenario.py scripts the core-running insoles replay
+    "fall": "stand 5\nwalk 15\nfall_forward 3\nlie 25\n",
+    "fall_up": "stand 5\nwalk 15\nfall_forward 3\nlie 25\nget_up 3\nstand 10\nwalk 10\n",
+    "man_down": "stand 5\nwalk 15\nstand 5\nlie 70 pose=back\n",
+    "man_down_up": "stand 5\nwalk 15\nstand 5\nlie 70 pose=back\nget_up 3\nstand 10\nwalk 10\n",
+    "sos": "stand 5\nwalk 15\nstand 20\n",
+}
+BATCH = 16  # FIFO watermark of the boards: one on_batch every 160 ms at 100 Hz
+_TRACES = {}
+
+
+def core_trace(kind, seed):
+    """(flat IMU ints, loads rows, zones meta, alarm offset ms or None, samples) for a scripted trace; cached."""
+    key = (kind, seed)
+    if key not in _TRACES:
+        import numpy as np
+
+        from .replay import frames, replay
+        from .scenario import generate, parse_script
+
+        tr = generate(parse_script(CORE_SCRIPTS[kind], kind), seed=seed)
+        if kind == "sos":
+            from . import tapmodel as tm
+
+            g = tm.strike_gesture(tm.sample_params(np.random.default_rng(seed)))
+            tr = tm.inject(tr, g, 28000, "sos_%d" % seed, True)
+        fr = frames(tr)
+        alarm = [e.t_ms for e in replay(tr).events if e.type == EV_ALARM]
+        _TRACES[key] = (fr[:, 0:6].reshape(-1).tolist(), tr.loads.tolist(), tr.zones,
+                        alarm[0] if alarm else None, len(tr.t_ms))
+    return _TRACES[key]
+
+
+def _sim_board():
+    from pathlib import Path
+
+    ns = {}
+    exec((Path(__file__).resolve().parent.parent / "boards" / "sim.py").read_text(), ns)
+    return ns["BOARD"]
+
+
+class TraceFifo:
+    """FifoIMU stand-in: hands out the trace's IMU frames one batch at a time."""
+
+    watermark = BATCH
+
+    def __init__(self, flat):
+        self.flat = flat
+        self.pos = 0
+        self.frames = []
+
+    def read(self):
+        n = min(BATCH, len(self.flat) // 6 - self.pos)
+        self.frames = self.flat[6 * self.pos:6 * (self.pos + n)]
+        self.pos += n
+        return n
+
+    def start(self):
+        pass
+
+    def sleep(self, *a):
+        pass
+
+
+class TraceZones:
+    """zones.Zones stand-in: the trace's loads, raw = load << 4 as the sim board's calibration."""
+
+    def __init__(self, loads, fifo):
+        self.loads = loads
+        self.n = len(loads[0]) if loads else 0
+        self.raw = [0] * self.n
+        self.fifo = fifo
+        self.k = 0
+
+    def take(self, f):
+        row = self.loads[self.k]
+        self.k += 1
+        for i in range(self.n):
+            v = row[i]
+            f[6 + i] = v  # frame.Z0
+            self.raw[i] = v << 4
+        return True
+
+
+class _Battery:
+    def read_mv(self):
+        return 3900
+
+
+class SimPort:
+    """The app's radio port on a simulated insole: the insole's delivery owns the schedule."""
+
+    owns_schedule = True
+
+    def __init__(self, insole):
+        self.ins = insole
+
+    def notify(self):
+        self.ins.d.notify()
+        self.ins.kick(self.ins.sim.now)
+
+    def send(self, *a):
+        self.notify()
+        return True
+
+    def receive(self):
+        return None  # hear() applies commands at once
+
+    def selftest(self):
+        return True
 
 TEAM = 7
 TEAM_KEY = b"soleguard-simulated-team-key-0001"
@@ -107,6 +235,7 @@ class TeamConfig:
     scenario: str = "all"
     duration_s: int = 3600
     latency_ms: int = 10
+    core: bool = True  # person alarms raised by the app + core over generated traces (False: scripted)
 
 
 @dataclass
@@ -137,6 +266,9 @@ class Insole:
         self.airtime_ms = 0
         self.vibrated = {}  # order -> ms
         self.rx1 = []  # start times of open receive windows
+        self.app = None  # app.App while the insole replays a trace through the core
+        self.busy_until = -1  # end of the trace being replayed (ms)
+        self.samples = 0  # samples the core processed on this insole
         self.boot(0)
 
     def boot(self, now):
@@ -152,6 +284,7 @@ class Insole:
     def reset(self, now):
         """Power cut: objects gone; the flash and stores stay; running again after BOOT_MS."""
         self.up = False
+        self.app = None
         self.gen += 1
         self.rx1 = []
         self.sim.at(now + BOOT_MS, self.boot)
@@ -163,6 +296,56 @@ class Insole:
         self.d.notify()
         self.kick(now)
         return seq
+
+    # --- the firmware app over a trace ---
+
+    def start_app(self, now, kind, seed):
+        """Run app.App (core, lifecycle) over the trace ``kind``/``seed`` from ``now``."""
+        from soleguard.app import App
+
+        if not self.up:
+            return
+        flat, loads, zones, _, n = core_trace(kind, seed)
+        board = dict(self.sim.board)
+        proto = board["zones"]
+        board["zones"] = tuple(dict(proto[i], x_mm=int(z["x_mm"]), y_mm=int(z["y_mm"])) for i, z in enumerate(zones))
+        fifo = TraceFifo(flat)
+        tz = TraceZones(loads, fifo)
+        sim = self.sim
+        box = self.box
+
+        pre = [None]
+
+        def on_event(t, type_, cause, detail):
+            if type_ == EV_PRE_ALARM:
+                pre[0] = sim.now  # the detector recognised the fall / man-down
+            elif type_ == EV_ALARM and cause != 4 and box._pending and box._pending[-1][2] == EV_ALARM:
+                seq = box._pending[-1][0]
+                sim.alarms[(self.index, seq)] = {"t": sim.now, "delivered": None, "insole": self.index,
+                                                 "core": True, "first_tx": None,
+                                                 "detected": pre[0] if pre[0] is not None and cause != CAUSE_SOS
+                                                 else sim.now}
+                pre[0] = None
+
+        app = App(board, fifo, tz, _Pwm(), _Battery(), box, SimPort(self), {}, clock=lambda: sim.now,
+                  on_event=on_event)
+        app.haptics = self.haptics  # one motor: the app's patterns and delivery's evacuation
+        self.app = app
+        self.busy_until = now + n * 10
+        gen = self.gen
+        sim.at(now, lambda t: self._batch(t, app, gen))
+
+    def _batch(self, now, app, gen):
+        if gen != self.gen or app is not self.app or not self.up:
+            return
+        before = app.samples
+        if not app.on_batch():
+            return  # end of the trace: the app stays for commands
+        self.samples += app.samples - before
+        if app.samples // 100 != before // 100:
+            app.every_second()
+        app.radio_service()
+        self.sim.at(now + 10 * BATCH, lambda t: self._batch(t, app, gen))
 
     def kick(self, now):
         if not self.up:
@@ -185,6 +368,9 @@ class Insole:
         if n:
             data = bytes(self.d.frame[:n])
             self.sim.uplink_log[(self.id, self.d.counter)] = (self.index, self.d.seq, self.d.seq_type)
+            a = self.sim.alarms.get((self.index, self.d.seq))
+            if a is not None and a["first_tx"] is None:
+                a["first_tx"] = now
             air = self.d.airtime_ms
             self.airtime_ms += air
             self.sim.transmit(Tx(now, now + air, UP, self, data))
@@ -202,6 +388,9 @@ class Insole:
                 return
         before = self.haptics.playing
         cmd = self.d.on_frame(tx.data, len(tx.data), now)
+        if cmd is not None and self.app is not None:
+            self.app.command(cmd, self.d.evacuating)  # as App.radio_service does with radio.receive()
+            self.app.radio_service()
         if cmd == CMD_EVACUATE:
             order = self.d.evacuating
             self.vibrated.setdefault(order, now)
@@ -305,6 +494,7 @@ class TeamSim:
         self.gw_tx_until = -1
         self.gw_down = []  # (start, end)
         self.gw_airtime_ms = 0
+        self.board = _sim_board()
         self.insoles = [Insole(self, i) for i in range(cfg.insoles)]
         self.supervisor = Supervisor(self)
         gid = self.keys.device_id(b"gateway")
@@ -313,6 +503,7 @@ class TeamSim:
                                self._gateway_line, capacity=max(64, cfg.insoles + 8), sf=SF, bw_hz=BW)
         self.gateway.hello()
         self._gw_wake = None
+        self._planned = {}  # insole -> end of its planned trace (ms)
 
     # --- event queue ---
 
@@ -423,11 +614,26 @@ class TeamSim:
     # --- scenario ---
 
     def alarm(self, t, index, cause, detail=0, recover_s=None):
+        """A person alarm on insole ``index`` at about ``t``: raised by the core over a generated
+        trace (module docstring), or scripted when that insole is still replaying one."""
+        kind = {CAUSE_FALL: "fall", CAUSE_MAN_DOWN: "man_down", CAUSE_SOS: "sos"}[cause]
+        if recover_s and cause != CAUSE_SOS:
+            kind += "_up"
+        seed = self.rng.randrange(1 << 16)
+        ins = self.insoles[index]
+        off = core_trace(kind, seed)[3]
+        n = core_trace(kind, seed)[4]
+        start = t - (off if off is not None else 0)
+        if self.cfg.core and off is not None and start >= 0 and start > self._planned.get(index, -1):
+            self._planned[index] = start + n * 10
+            self.at(start, lambda now: ins.start_app(now, kind, seed))
+            return
+
         def go(now):
-            ins = self.insoles[index]
             seq = ins.event(now, EV_ALARM, cause, detail)
             if seq is not None:
-                self.alarms[(index, seq)] = {"t": now, "delivered": None, "insole": index}
+                self.alarms[(index, seq)] = {"t": now, "delivered": None, "insole": index, "core": False,
+                                             "first_tx": None, "detected": now}
             if recover_s:
                 self.at(now + recover_s * 1000, lambda t2: ins.event(t2, EV_RECOVERED, cause, recover_s))
         self.at(t, go)
@@ -498,7 +704,9 @@ class TeamSim:
 
     def figures(self) -> dict:
         cfg = self.cfg
-        lat = [a["delivered"] - a["t"] for a in self.alarms.values() if a["delivered"] is not None]
+        done = [a for a in self.alarms.values() if a["delivered"] is not None]
+        lat = [a["delivered"] - a["first_tx"] for a in done if a["first_tx"] is not None]
+        lat_det = [a["delivered"] - a["detected"] for a in done]
         acked = 0
         for (i, seq), a in self.alarms.items():
             ins = self.insoles[i]
@@ -515,9 +723,17 @@ class TeamSim:
             "duration_s": cfg.duration_s,
             "alarms": {
                 "sent": len(self.alarms),
-                "delivered": len(lat),
+                "detected_by_core": sum(1 for a in self.alarms.values() if a.get("core")),
+                "delivered": len(done),
                 "acknowledged": acked,
-                "latency_ms": _stats(lat),
+                "latency_ms": _stats(lat),  # first transmission -> the console has it
+                # the detector's event (fall / man-down recognised = pre-alarm start, SOS gesture
+                # recognised; a scripted alarm's time) -> the console has it; includes the pre-alarm
+                "latency_from_detection_ms": _stats(lat_det),
+            },
+            "core": {
+                "insoles": sum(1 for i in self.insoles if i.samples),
+                "samples": sum(i.samples for i in self.insoles),
             },
             "evacuation": {
                 "insoles_vibrated": len(ttv),

@@ -34,6 +34,13 @@ def test_targets(n, loss):
     sim = _run(n, loss)
     r = sim.report()
     assert r["alarms.sent"] >= 3 + 3  # random alarms + outage, reset and fall-during-evacuation ones
+    # the alarms come from the detection core over generated traces (one may stay scripted when its
+    # insole is still replaying an earlier trace)
+    assert r["alarms.detected_by_core"] >= r["alarms.sent"] - 1 and r["core.insoles"] >= 5
+    assert r["core.samples"] > 20_000
+    # from the detector's event: the 15 s pre-alarm of falls / man-down comes first
+    assert r["alarms.latency_from_detection_ms.median"] >= r["alarms.latency_ms.median"]
+    assert r["alarms.latency_from_detection_ms.max"] >= r["alarms.latency_ms.max"]
     assert r["alarms.delivered"] == r["alarms.sent"]
     assert r["alarms.acknowledged"] == r["alarms.sent"]
     assert r["evacuation.insoles_vibrated"] == n
@@ -45,9 +52,23 @@ def test_targets(n, loss):
     assert r["alarms.latency_ms.max"] >= 85_000
     if loss == 0:
         assert r["alarms.latency_ms.median"] < 1000  # on air at once, no resend needed
+        assert 15_000 <= r["alarms.latency_from_detection_ms.median"] < 16_000  # pre-alarm + one frame
         assert r["evacuation.time_to_vibrate_ms.p95"] < 1500  # the first broadcast
     # heartbeats every 5 min at SF9 are 12 x 185 ms = 2.2 s per hour; alarms, evacuation acks add
     assert 2000 <= r["airtime_ms_per_insole_hour"] <= 6000
+
+
+def test_core_insoles_run_the_app_and_scripted_mode_still_works():
+    sim = _run(10, 0.0)
+    core = [i for i in sim.insoles if i.samples]
+    assert core and all(i.app is not None or i.gen > 1 for i in core)
+    kinds = {a["core"] for a in sim.alarms.values()}
+    assert True in kinds
+    # every core alarm has its detection before its first transmission
+    assert all(a["detected"] <= a["first_tx"] for a in sim.alarms.values() if a["first_tx"] is not None)
+    r = run(TeamConfig(insoles=10, loss=0.1, seed=2, duration_s=1200, core=False)).report()
+    assert r["alarms.detected_by_core"] == 0 and r["core.samples"] == 0
+    assert r["alarms.delivered"] == r["alarms.sent"] == r["alarms.acknowledged"] >= 3
 
 
 def test_reproducible_with_a_seed_and_different_with_another():
@@ -72,7 +93,8 @@ def test_cli_team_json_keys():
     res = CliRunner().invoke(main, ["team", "--insoles", "5", "--loss", "0.1", "--duration", "900", "--json"])
     assert res.exit_code == 0, res.output
     r = json.loads(res.output)
-    for k in ("insoles", "loss", "alarms.sent", "alarms.delivered", "alarms.acknowledged",
+    for k in ("insoles", "loss", "alarms.sent", "alarms.detected_by_core", "alarms.delivered", "alarms.acknowledged",
+              "alarms.latency_from_detection_ms.median", "alarms.latency_from_detection_ms.p95", "core.insoles",
               "alarms.latency_ms.median", "alarms.latency_ms.p95", "evacuation.insoles_vibrated",
               "evacuation.acks", "evacuation.time_to_vibrate_ms.median", "evacuation.time_to_vibrate_ms.p95",
               "forged.insoles_vibrated", "airtime_ms_per_insole_hour"):

@@ -211,7 +211,10 @@ class App:
         elif cmd == CMD_ALARM_ACK:
             life.ack(self.t_ms)
         elif cmd == CMD_ALL_CLEAR:
-            life.all_clear(self.t_ms)
+            # The end of an evacuation order (its frame names the order), not of a
+            # person's alarm: a man-down pre-alarm running when the team's all-clear
+            # arrives must still escalate (the team simulation found this). Alarms end
+            # by the wearer (cancel, recovery) and the supervisor's ack.
             self.haptics.stop(EVACUATION)
         elif cmd == CMD_EVACUATE:
             self.haptics.play(EVACUATION, self.clock())

@@ -10,7 +10,8 @@ A radio adapter is an object with:
 Commands (values are the app's, #6 maps its frames onto them):
   CMD_ACK         arg = seq: the gateway stored that record (outbox.ack)
   CMD_ALARM_ACK   the supervisor acknowledged the alarm (lifecycle.ack)
-  CMD_ALL_CLEAR   ends any pre-alarm or alarm (lifecycle.all_clear)
+  CMD_ALL_CLEAR   the evacuation is over: its vibration stops (a person's
+                  pre-alarm or alarm is not ended by it: ack + recovery do)
   CMD_EVACUATE    evacuation order: long vibration until CMD_ALL_CLEAR
 The app calls these from its radio task only; adapters may be async inside.
 
