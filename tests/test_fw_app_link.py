@@ -337,3 +337,21 @@ def test_key_file_and_window_file():
 
     for p in (path + ".key", path + ".win"):
         os.remove(p)
+
+
+def test_evacuation_all_clear_does_not_end_a_pre_alarm():
+    from soleguard.lifecycle import PRE_ALARM
+    from soleguard.radio import CMD_ALL_CLEAR, CMD_EVACUATE
+
+    w = World()
+    w.app.start()
+    w.feed(STAND, 300)
+    w.feed(WALK, 2000)
+    w.feed(FALL, 1)
+    w.feed(LYING, 300)
+    assert w.app.core.lifecycle.state == PRE_ALARM
+    w.app.command(CMD_EVACUATE, 1)
+    w.app.command(CMD_ALL_CLEAR, 1)  # the team's evacuation is over; this wearer is still down
+    assert w.app.haptics.playing != H.EVACUATION
+    w.feed(LYING, 1700)
+    assert (EV_ALARM, CAUSE_FALL) in [(e[1], e[2]) for e in w.events]
