@@ -190,7 +190,10 @@ def _run(o):
 
             h, p = _hostport(o["web_addr"] or "127.0.0.1:8080", default_port=8080)
             token = None if h in ("127.0.0.1", "localhost", "::1") else os.urandom(12).hex()
-            web = WebServer(con, h, p, token).start()
+            try:
+                web = WebServer(con, h, p, token).start()
+            except (RuntimeError, OSError) as e:
+                raise click.ClickException("%s (another console on that port? use --web HOST:PORT)" % e)
             click.echo("web console: %s" % web.url, err=True)
         if one_shot:
             return _one_shot(con, o, one_shot[0])
