@@ -78,7 +78,9 @@ def test_evacuation_tracks_who_confirmed_once_and_completes():
     p.uplink(2100, B, 2, P.T_EVAC_ACK, 9)
     ev = p.uplink(2200, C, 1, P.T_EVAC_ACK, 9)
     assert names(ev) == ["evac_ack", "evacuation_complete"] and ev[1]["after_ms"] == 2200
+    p.uplink(2500, A, 2, P.T_ALARM, 1, 4)
     assert names(p.all_clear(3000, "alice")) == ["all_clear"] and p.evacuation.ended_ms == 3000
+    assert p.active_alarms(A)  # an all clear ends the evacuation, not a person's alarm
 
 
 def test_roll_call_records_states_and_who_did_not_answer():

@@ -11,7 +11,8 @@ Rules (docs/PROTOCOL.md 8.2, DESIGN.md):
   alarm merges into it; ``counter`` keeps the latest, which the supervisor's
   acknowledgement names.
 - An alarm leaves the screen only when acknowledged by a supervisor *and*
-  ended (recovered, or all clear); a recovered alarm nobody acknowledged stays.
+  ended (recovered); a recovered alarm nobody acknowledged stays. An all
+  clear ends the evacuation only (the insoles keep a person's alarm too).
 - An insole is "not heard from" when nothing came from it for
   ``heartbeat_window_ms`` (default 11 min: two 5-min heartbeats missed plus
   margin); the event fires once, and ``heard_again`` when it comes back.
@@ -40,7 +41,7 @@ class Alarm:
         self.counter = counter
         self.since_ms = t_ms
         self.last_ms = t_ms
-        self.ended = None  # None, "recovered", "all_clear"
+        self.ended = None  # None or "recovered"
         self.recovery_s = None
         self.ack = None  # {"operator", "t_ms", "counter", "sent_ms"}
 
@@ -226,12 +227,7 @@ class Picture:
                "id": self.evacuation.id if self.evacuation else 0}]
         if self.evacuation and self.evacuation.ended_ms is None:
             self.evacuation.ended_ms = t_ms
-        for key, al in list(self.alarms.items()):
-            if al.ended is None:
-                al.ended = "all_clear"
-            if al.ack:
-                del self.alarms[key]
-        return ev
+        return ev  # alarms stay: an all clear ends the evacuation, not a person's alarm (firmware, #6)
 
     def link_state(self, t_ms, connected, error=None, hello=None):
         changed = connected != self.link["connected"] or error != self.link["error"]

@@ -114,7 +114,7 @@ function render() {
     const info = el("div");
     info.append(el("div", "name", a.name), el("div", "cause", CAUSE[a.cause] || a.cause));
     let meta = "since " + clock(a.since_ms) + " (" + age(a.since_ms) + ")";
-    if (a.ended) meta += " — " + (a.ended === "recovered" ? "wearer got up" : "all clear");
+    if (a.ended) meta += " — wearer got up";
     info.appendChild(el("div", "meta", meta));
     d.appendChild(info);
     if (a.ack) d.appendChild(el("div", "meta", "Acknowledged by " + a.ack.operator + " at " + clock(a.ack.t_ms) + (a.ack.sent_ms ? " — sent to the insole ✓" : " — sending…")));
