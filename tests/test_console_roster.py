@@ -25,6 +25,11 @@ def test_csv_roster_maps_ids_to_people(tmp_path):
         r.resolve("Zoe")
 
 
+def test_csv_roster_saved_by_a_spreadsheet_with_a_bom(tmp_path):
+    r = roster.load(write(tmp_path, "r.csv", "\ufeffid,name\n1a2b3c4d,Ana Lopez\n"))
+    assert r.name(0x1A2B3C4D) == "Ana Lopez"
+
+
 def test_json_roster_and_hardware_ids_derive_the_insoles_id(tmp_path):
     p = write(tmp_path, "r.json", json.dumps({"insoles": [{"hardware_id": "a0b1c2d3e4f5", "name": "Chloé"},
                                                          {"id": "00000007", "name": "Dmitri"}]}))

@@ -38,3 +38,15 @@ def test_bad_config_is_refused_before_any_step(tmp_path):
     cfg.write_text('{"LORA_SF": 13}')
     p = _dry("t3s3", "--config", str(cfg))
     assert p.returncode == 2 and "LORA_SF" in p.stderr and "$ " not in p.stdout
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    p = _dry("t3s3", "--config", str(tmp_path / "nope.json"))
+    assert p.returncode == 2 and "nope.json" in p.stderr and "Traceback" not in p.stderr
+    assert "$ " not in p.stdout
+
+
+def test_lib_folder_is_made_only_if_missing():
+    lines = _dry("t3s3").stdout.splitlines()
+    assert not any(line.endswith("mkdir :/lib") for line in lines)  # would fail on a re-deploy
+    assert any('os.mkdir("/lib")' in line for line in lines)

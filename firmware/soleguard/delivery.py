@@ -15,10 +15,13 @@ docs/PROTOCOL.md section 8 is the design; summary:
   overtakes its ``alarm``). Records that never leave the insole (pre-alarm,
   cleared) are acknowledged locally; heartbeats and self-test results go once,
   unconfirmed, as a ``heartbeat`` frame, and are then acknowledged locally.
-- Schedule: first transmission at once (an evacuation ack after a random
-  0..EVAC_SPREAD_MS, so that a team does not answer in one burst), then again
-  every RESEND_MS + uniform 0..JITTER_MS (20 s + 0..10 s: <= 30 s, DESIGN)
-  until a gateway ``ack`` names the counter of one of its transmissions.
+- Schedule: first transmission at once (an evacuation ack or a roll-call
+  answer after a random 0..EVAC_SPREAD_MS, so that a team does not answer in
+  one burst), then again every RESEND_MS + uniform 0..JITTER_MS (20 s +
+  0..10 s: <= 30 s, DESIGN) until a gateway ``ack`` names the counter of one
+  of its transmissions. An alarm's first FAST_TRIES resends come sooner,
+  after FAST_RESEND_MS + 0..FAST_JITTER_MS (3-8 s): one collision with a
+  team's evacuation acks should not cost an alarm half a minute.
 - Every transmission is a new frame with a new counter (protocol.Encoder over
   the outbox's persisted counter); the last RING transmissions map
   counter -> outbox seq, so an ack finds its record.
@@ -63,6 +66,9 @@ from .radio import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
 RESEND_MS = const(20000)  # PROTOCOL.md 8.2: base period
 JITTER_MS = const(10000)  # + uniform 0..10 s: cycle <= 30 s (DESIGN: resend <= 30 s)
+FAST_TRIES = const(2)  # an alarm's first resends: 3 s + 0..5 s (team simulation: alarms colliding
+FAST_RESEND_MS = const(3000)  # with 50 evacuation acks took 20-30 s per lost frame)
+FAST_JITTER_MS = const(5000)
 EVAC_SPREAD_MS = const(20000)  # first evac_ack after 0..20 s: 50 insoles x 185 ms spread thin (8.3)
 RING = const(8)  # counter -> seq pairs kept for acks
 UPLINK_KHZ = 868100  # g1; one channel: a single-radio (SX1262) gateway listens on one
@@ -167,6 +173,7 @@ class Delivery:
         self.counter = 0  # counter of the last frame handed out
         self.seq = -1  # the record in flight (-1: none)
         self.seq_type = 0
+        self._tries = 0
         self._due = 0
         self._dirty = True
         self._pending = []
@@ -231,6 +238,9 @@ class Delivery:
         self._ring_i = (i + 1) % RING
         if routine:  # unconfirmed: the next heartbeat replaces it
             self._done(now)
+        elif self.seq_type == EV_ALARM and self._tries < FAST_TRIES:
+            self._tries += 1
+            self._due = now + FAST_RESEND_MS + self.rng.below(FAST_JITTER_MS + 1)
         else:
             self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
         return n
@@ -281,7 +291,9 @@ class Delivery:
         if best[0] != self.seq:  # a new record in flight: it goes at once
             self.seq = best[0]
             self.seq_type = best[2]
-            self._due = now + (self.rng.below(self.evac_spread_ms + 1) if best[2] == EV_EVAC_ACK else 0)
+            self._tries = 0
+            spread = best[2] == EV_EVAC_ACK or best[2] == EV_ROLL_CALL_ANSWER
+            self._due = now + (self.rng.below(self.evac_spread_ms + 1) if spread else 0)
         self._rec = best
 
     # --- downlink ---

@@ -74,7 +74,7 @@ def _default_state_dir():
 @click.option("--site-wide", is_flag=True, help="--evacuate: every team of the site (--site-key-file)")
 @click.option("--all-clear", is_flag=True, help="one-shot: all clear")
 @click.option("--roll-call", is_flag=True, help="one-shot: roll call")
-@click.option("--wait", "wait_s", default=30.0, show_default=True, type=float, help="one-shot: seconds to wait for confirmations")
+@click.option("--wait", "wait_s", default=90.0, show_default=True, type=float, help="one-shot: seconds to wait for confirmations (answers are spread over 20 s; a lost one is resent 20-30 s later)")
 @click.option("--duration", default=None, type=float, help="stop after this many seconds")
 @click.option("--state-dir", default=None, help="counter and audit log folder [~/.local/state/soleguard-console]")
 @click.option("--heartbeat-window", default=660, show_default=True, type=click.IntRange(1),

@@ -94,7 +94,7 @@ def load(path, keys=None):
     hardware_id rows. Raises RosterError naming file and line."""
     path = str(path)
     try:
-        with open(path, encoding="utf-8", newline="") as f:
+        with open(path, encoding="utf-8-sig", newline="") as f:  # -sig: spreadsheets' "CSV UTF-8" starts with a BOM
             text = f.read()
     except OSError as e:
         raise RosterError("%s: cannot read roster: %s" % (path, e.strerror or e))
