@@ -110,7 +110,9 @@ def replay(traces, runtime, as_json):
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def score(paths, as_json):
+@click.option("--plots", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="write a plot of every missed fall, false alarm and false SOS into this folder")
+def score(paths, as_json, plots):
     """Score detection over labelled traces (files or folders); rules in docs/SCORING.md."""
     from .score import score_trace, summarise
 
@@ -119,6 +121,8 @@ def score(paths, as_json):
     scores = [score_trace(tr) for tr in (wrap(loaded) if wrap else loaded)]
     report = summarise(scores)
     report["unreadable"] = failed
+    if plots:
+        report["plots"] = _plot_errors(loaded, scores, plots)
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
@@ -126,6 +130,18 @@ def score(paths, as_json):
     _report_failures(failed)
     if failed:
         sys.exit(1)
+
+
+def _plot_errors(traces, scores, outdir):
+    """Plot every trace with a missed fall, a false alarm or a false SOS; return the PNG paths."""
+    from .plot import plot_trace
+    from .replay import replay
+
+    out = []
+    for tr, s in zip(traces, scores):
+        if s.falls_detected < s.falls or s.false_alarms or s.false_sos:
+            out.append(str(plot_trace(tr, replay(tr, timeline=True), Path(outdir) / (tr.name + ".png"))))
+    return out
 
 
 def _print_table(r):
@@ -150,6 +166,8 @@ def _print_table(r):
         click.echo("false alarms in: " + ", ".join(fa["traces"]))
     if s["false_traces"]:
         click.echo("false SOS in: " + ", ".join(s["false_traces"]))
+    if r.get("plots"):
+        click.echo("plots of each: %d PNG files in %s" % (len(r["plots"]), Path(r["plots"][0]).parent))
 
 
 @main.command()

@@ -88,3 +88,23 @@ def test_demo_runs(datasets, tmp_path):
     assert r.exit_code == 0, r.output
     assert "230927_102114_left" in r.output and "pre_alarm  cause=fall" in r.output
     assert len(list(tmp_path.glob("*.png"))) == 3
+
+
+def test_score_plots_every_missed_fall(tmp_path):
+    import numpy as np
+
+    from sim.trace import Trace, write
+
+    n = 2000  # 20 s standing still, labelled as a fall: a miss to look at
+    imu = np.zeros((n, 6), dtype=np.int16)
+    imu[:, 2] = 1000
+    meta = {"dataset": "synthetic", "source_file": "-", "subject": "-", "activity": "standing", "kind": "fall",
+            "placement": "insole", "foot": "right", "rate_hz": 100, "axes": "native", "zones": [], "name": "miss",
+            "labels": {"falls": [{"impact_ms": 5000, "impact_derived": False, "start_ms": 3500, "end_ms": 15000}],
+                       "segments": [], "sos": []}}
+    write(Trace(meta, np.arange(n, dtype=np.int64) * 10, imu), tmp_path / "t" / "miss.trace.csv")
+    r = CliRunner().invoke(main, ["score", str(tmp_path / "t"), "--plots", str(tmp_path / "p"), "--json"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output[r.output.index("{"):])
+    assert rep["falls"]["missed"] == ["miss"] and rep["plots"] == [str(tmp_path / "p" / "miss.png")]
+    assert (tmp_path / "p" / "miss.png").read_bytes()[:4] == b"\x89PNG"
