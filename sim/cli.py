@@ -38,6 +38,15 @@ def _read_all(paths, progress=True):
     return traces, failed
 
 
+def _echo_report(report, as_json, width):
+    """A flat report dict as indented JSON, or as aligned ``key value`` lines."""
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        for k, v in report.items():
+            click.echo("%-*s %s" % (width, k, v))
+
+
 def _report_failures(failed):
     for msg in failed:
         click.echo("error: " + msg, err=True)
@@ -262,12 +271,7 @@ def bench(as_json, trace_path):
         tr = trace_mod.read(trace_path) if trace_path else None
     except trace_mod.TraceError as e:
         raise click.ClickException(str(e))
-    report = run_bench(tr)
-    if as_json:
-        click.echo(json.dumps(report, indent=1))
-    else:
-        for k, v in report.items():
-            click.echo("%-40s %s" % (k, v))
+    _echo_report(run_bench(tr), as_json, 40)
 
 
 @main.command()
@@ -388,11 +392,7 @@ def soak(hours, recording, as_json):
               "peak_live_heap_bytes": f["peak_live_heap"], "heap_free_end": f["heap_free"],
               "events": f["events"], "outbox_pending_end": f["pending"], "outbox_dropped": f["dropped"],
               "watchdog_feeds": f["wdt"]}
-    if as_json:
-        click.echo(json.dumps(report, indent=1))
-    else:
-        for k, v in report.items():
-            click.echo("%-28s %s" % (k, v))
+    _echo_report(report, as_json, 28)
 
 
 @main.command()

@@ -113,6 +113,16 @@ def _pct(values, q):
     return int(np.percentile(values, q, method="nearest")) if values else None
 
 
+def _latency(values):
+    """{"median", "p95", "max"} of latencies in ms (None without any)."""
+    return {"median": _pct(values, 50), "p95": _pct(values, 95), "max": max(values) if values else None}
+
+
+def _row():
+    """One by_activity / by_dataset / by_mode row, zeroed."""
+    return {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0}
+
+
 def _ratio(a, b):
     return round(a / b, 4) if b else None
 
@@ -133,9 +143,7 @@ def summarise(scores: list) -> dict:
     sos_total = sum(s.sos for s in scores)
     sos_det = sum(s.sos_detected for s in scores)
     sos_false = sum(len(s.false_sos) for s in scores)
-    by_act = defaultdict(lambda: {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0})
-    by_ds = defaultdict(lambda: {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0})
-    by_mode = defaultdict(lambda: {"traces": 0, "hours": 0.0, "falls": 0, "detections": 0, "false_alarms": 0, "false_sos": 0})
+    by_act, by_ds, by_mode = defaultdict(_row), defaultdict(_row), defaultdict(_row)
     for s in scores:
         for key, table in ((s.activity, by_act), (s.dataset, by_ds), (s.mode, by_mode)):
             row = table[key]
@@ -155,14 +163,14 @@ def summarise(scores: list) -> dict:
             "total": falls,
             "detected": det,
             "sensitivity": _ratio(det, falls),
-            "latency_ms": {"median": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat) if lat else None},
+            "latency_ms": _latency(lat),
             "missed": sorted(s.name for s in scores if s.falls_detected < s.falls),
         },
         "man_down": {
             "total": md_total,
             "detected": md_det,
             "recall": _ratio(md_det, md_total),
-            "latency_ms": {"median": _pct(md_lat, 50), "p95": _pct(md_lat, 95), "max": max(md_lat) if md_lat else None},
+            "latency_ms": _latency(md_lat),
             "missed": sorted(s.name for s in scores if s.man_down_detected < s.man_down),
         },
         "false_alarms": {
@@ -175,7 +183,7 @@ def summarise(scores: list) -> dict:
             "total": sos_total,
             "detected": sos_det,
             "recall": _ratio(sos_det, sos_total),
-            "latency_ms": {"median": _pct(sos_lat, 50), "p95": _pct(sos_lat, 95)},
+            "latency_ms": _latency(sos_lat),
             "false": sos_false,
             "false_hours": round(sos_free_h, 4),
             "false_per_hour": _ratio(sos_false, sos_free_h),

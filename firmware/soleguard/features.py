@@ -181,12 +181,15 @@ class Features:
         self._loaded_min = m if m > self._load_on else self._load_on
 
     def _calibrate(self):
+        if not self.still:  # the common case while moving: no arithmetic
+            self._cal_count = 0
+            return
         gx = self.grav_x
         gy = self.grav_y
         gz = self.grav_z
         dev = ((gx * gx + gy * gy + gz * gz) >> 10) - 977  # |g|^2 >> 10 vs (1000 mg)^2 >> 10
         tol = (2000 * self._cal_tol) >> 10  # d(|g|^2)/d|g| at 1 g, same scale
-        if not self.still or dev > tol or dev < -tol:
+        if dev > tol or dev < -tol:
             self._cal_count = 0
             return
         # First learning: only near the board's mounting (+z), and on a loaded
