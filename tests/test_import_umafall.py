@@ -14,6 +14,7 @@ ZERO_GYRO = "UMAFall_Subject_01_ADL_MakingACall_1_2017-04-14_23-30-27_ankle.csv"
 ZERO_ACC = "UMAFall_Subject_07_ADL_Aplausing_1_2016-12-03_17-13-37_ankle.csv"
 UPSIDE_DOWN = "UMAFall_Subject_18_ADL_GoUpstairs_1_2016-06-06_15-31-14_ankle.csv"
 GAP = "UMAFall_Subject_04_Fall_forwardFall_3_2016-06-13_13-15-30_ankle.csv"
+LATE_KICK = "UMAFall_Subject_11_Fall_forwardFall_3_2016-06-10_17-51-32_ankle.csv"  # 2.7 g leg movement 8 s after the fall
 
 HEADER = (
     "#% ID: Subject_05_ADL_Walking_1\n"
@@ -72,6 +73,19 @@ def test_fall_label_and_posture(datasets):
     assert fall["end_ms"] == min(tr.t_ms[-1], fall["impact_ms"] + 10000)
     assert "DERIVED" in tr.meta["notes"]
     assert np.median(tr.imu[-100:, 0]) < -700                # prone after a forward fall: x down
+
+
+def test_fall_label_is_the_descent_not_a_later_kick(datasets):
+    """Subject 11 falls at ~2-3 s and moves a leg at ~10 s with a larger |a|: the label is the fall."""
+    tr = umafall.import_file(datasets / FOLDER / LATE_KICK)[0]
+    (fall,) = tr.labels["falls"]
+    mag = np.linalg.norm(tr.imu[:, :3].astype(float), axis=1)
+    whole_peak = int(tr.t_ms[int(np.argmax(mag))])
+    assert whole_peak > 9000                                  # the kick, while lying
+    assert 1500 <= fall["impact_ms"] <= 3500                  # the descent's peak
+    i = int(np.searchsorted(tr.t_ms, fall["impact_ms"]))
+    assert mag[i] > 1800                                      # a real impact, not a quiet sample
+    assert "descent" in fall["rule"] and fall["start_ms"] == max(0, fall["impact_ms"] - 1500)
 
 
 def test_real_repairs_logged(datasets):
@@ -193,3 +207,26 @@ def test_deterministic(tmp_path):
     p = _write(tmp_path, _rows(spike_at=(20,)))
     a, b = umafall.import_file(p)[0], umafall.import_file(p)[0]
     assert a.meta == b.meta and np.array_equal(a.imu, b.imu)
+
+
+def test_derived_fall_label_rule_synthetic():
+    """Stand 3 s, fall (3 g) onto the side, lie; a 5 g kick while lying is not the impact.
+
+    Without a descent (the trace ends upright) the whole-trial peak is used.
+    """
+    from sim.importers.common import derived_fall_label
+    n = 1000
+    t = np.arange(n) * 10
+    acc = np.zeros((n, 3))
+    acc[:300, 2] = 1000.0                                     # upright: gravity on +z
+    acc[300:, 0] = 1000.0                                     # lying: gravity on +x
+    acc[320] = (2000.0, 0.0, 2236.0)                          # 3 g landing, 3.2 s
+    acc[800] = (5000.0, 0.0, 0.0)                             # 5 g kick, 8 s
+    fall = derived_fall_label(t, acc)
+    assert fall["impact_ms"] == 3200 and "descent" in fall["rule"]
+    assert (fall["start_ms"], fall["end_ms"]) == (1700, 9990)
+    up = np.zeros((n, 3))
+    up[:, 2] = 1000.0
+    up[500] = (0.0, 3000.0, 1000.0)                           # stumble, stays upright
+    fall = derived_fall_label(t, up)
+    assert fall["impact_ms"] == 5000 and "no descent" in fall["rule"]

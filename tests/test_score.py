@@ -71,22 +71,23 @@ def dev_traces(datasets, tmp_path_factory):
 def test_dev_set_scores_within_bounds(dev_traces):
     """Regression bounds for the current detector on every real recording.
 
-    Measured (issue #3, supine rule and impact-window extension): UMAFall
-    falls 88/94 detected; SisFall falls 15/15; latency median 900 ms, p95
-    1530 ms; 18 false pre-alarms, 15 of them in UMAFall LyingDown_OnABed and
-    3 in fall recordings before the derived fall window (the derived impact
-    is a movement after the fall there); 0 false SOS. (Issue #2: 82/94, 27.) The bounds sit just outside
-    those figures so a regression fails; issue #3 raises them to its targets.
+    Measured (issue #3, fall impact = peak |a| of the descent): UMAFall falls
+    91/94 detected (0.968); SisFall falls 15/15; latency median 870 ms, p95
+    1530 ms, max 2120 ms; 15 false pre-alarms, all in UMAFall
+    LyingDown_OnABed; 0 elsewhere; 0 false SOS. (Issue #2: 82/94, 27.) The
+    bounds are the issue's targets where met (sensitivity >= 0.95, latency
+    <= 3 s, median <= 2 s, zero false alarms outside lying down on a bed) and
+    just outside the measured figure where not (lying down on a bed).
     """
     r = summarise([score_trace(tr) for tr in dev_traces])
     assert r["traces"] >= 380  # 385 when written: 3 UMAFall files are rejected for long gaps
     uma = r["by_dataset"]["UMAFall"]
-    assert uma["falls"] >= 90 and uma["detections"] / uma["falls"] >= 0.92
-    assert r["by_dataset"]["SisFall"]["detections"] >= 14
-    assert r["falls"]["latency_ms"]["p95"] <= 3000
-    assert r["false_alarms"]["count"] <= 20
+    assert uma["falls"] >= 90 and uma["detections"] / uma["falls"] >= 0.95
+    assert r["by_dataset"]["SisFall"]["detections"] == r["by_dataset"]["SisFall"]["falls"] >= 14
+    assert r["falls"]["latency_ms"]["max"] <= 3000 and r["falls"]["latency_ms"]["median"] <= 2000
     lying = r["by_activity"]["LyingDown_OnABed"]["false_alarms"]
-    assert r["false_alarms"]["count"] - lying <= 3  # outside lying down on a bed
+    assert lying <= 16
+    assert r["false_alarms"]["count"] == lying  # zero outside lying down on a bed
     for quiet in ("Walking", "Jogging", "Hopping", "GoUpstairs", "GoDownstairs", "Sitting_GettingUpOnAChair"):
         assert r["by_activity"][quiet]["false_alarms"] == 0, quiet
     assert r["sos"]["false"] == 0

@@ -140,7 +140,7 @@ def _meta(path, code, subject, repairs) -> dict:
         "Activity %s: %s (SisFall code table, Sucerquia et al. 2017)." % (code, ACTIVITIES[code])
     )
     if kind == "fall":
-        notes += " Fall impact is DERIVED (peak |a| after resampling), not annotated in the source."
+        notes += " Fall impact is DERIVED (peak |a| of the descent, see labels.falls[].rule), not annotated in the source."
     meta = base_meta(
         DATASET, path, name="sisfall_" + path.stem, citation=CITATION, subject=subject, kind=kind,
         activity=ACTIVITIES[code], activity_code=code, placement="waist", foot="unknown",

@@ -259,7 +259,7 @@ def _meta(path, header, labels, repairs, inverted, orient_note) -> dict:
         "~20 Hz source, so content above 10 Hz is absent.",
     ]
     if labels["kind"] == "fall":
-        notes.append("Fall impact is DERIVED (peak |a| after resampling), not annotated in the source.")
+        notes.append("Fall impact is DERIVED (peak |a| of the descent, see labels.falls[].rule), not annotated in the source.")
     if orient_note:
         notes.append(orient_note)
     meta = base_meta(
