@@ -175,6 +175,19 @@ def test_gateway_host_downlinks_sent_deferred_and_refused():
     assert any(l.startswith("H ") for l in lines[-3:])
 
 
+def _drain(link):
+    """Every line the gateway link has for us until it goes quiet (None or socket timeout)."""
+    out = []
+    try:
+        while True:
+            m = link.read()
+            if m is None:
+                return out
+            out.append(m)
+    except socket.timeout:
+        return out
+
+
 def test_gatewaylink_over_a_socket_drives_the_simulated_gateway():
     sg = SimGateway(insoles=4, loss=0.0, seed=2, duration_s=1200)
     link = GatewayLink(sg.host_socket)
@@ -182,28 +195,12 @@ def test_gatewaylink_over_a_socket_drives_the_simulated_gateway():
     keys = P.Keys(TEAM_KEY)
     console = _enc(keys, 0x0C0C0C0C)
     sg.step(400_000)  # heartbeats and alarms flow; the gateway's lines arrive on the socket
-    seen = []
-    try:
-        while True:
-            m = link.read()
-            if m is None:
-                break
-            seen.append(m)
-    except socket.timeout:
-        pass
+    seen = _drain(link)
     assert seen[0].kind == "H" and any(m.kind == "U" for m in seen)
     n = console.encode(P.T_EVACUATE, 7, 1)
     link.send_downlink(bytes(console.mv[:n]))
     sg.step(60_000)
-    got = []
-    try:
-        while True:
-            m = link.read()
-            if m is None:
-                break
-            got.append(m)
-    except socket.timeout:
-        pass
+    got = _drain(link)
     assert any(m.kind == "T" and m.args[1] == "sent" for m in got)
     dec = P.Decoder(keys, TEAM, P.ReplayWindow(16), False)
     acks = [m for m in got if m.kind == "U" and dec.decode(m.frame) == P.OK and dec.type == P.T_EVAC_ACK]
