@@ -35,5 +35,9 @@ BOARD = {
         "ble": {"name": "soleguard"},
     },
     # Current draw for the battery budget (docs/FIRMWARE.md gives the sources).
+    # MicroPython heap on this board's firmware (v1.28.0 ESP32_GENERIC_S3, SPIRAM variant): 64 KB at boot in
+    # internal RAM (ports/esp32/mpconfigport.h MICROPY_GC_INITIAL_HEAP_SIZE), grown on demand from the
+    # ESP-IDF heap, which includes the PSRAM (MICROPY_GC_SPLIT_HEAP_AUTO, gccollect.c gc_get_max_new_split).
+    "heap": {"initial_kb": 64, "max_kb": 2048},
     "power": {"battery_mah": 1000, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},
 }

@@ -32,5 +32,9 @@ BOARD = {
                  "dio1": 39, "reset": 42, "freq_khz": 868100, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
         "ble": {"name": "soleguard"},
     },
+    # MicroPython heap on this board's firmware (v1.28.0 ESP32_GENERIC_S3, SPIRAM_OCT variant): 64 KB at boot in
+    # internal RAM (ports/esp32/mpconfigport.h MICROPY_GC_INITIAL_HEAP_SIZE), grown on demand from the
+    # ESP-IDF heap, which includes the PSRAM (MICROPY_GC_SPLIT_HEAP_AUTO, gccollect.c gc_get_max_new_split).
+    "heap": {"initial_kb": 64, "max_kb": 8192},
     "power": {"battery_mah": 400, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},
 }

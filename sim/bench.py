@@ -8,13 +8,12 @@ of times real time).
 from __future__ import annotations
 
 import platform
-import subprocess
 import time
 
 import numpy as np
 
-from .mpbuild import micropython_env
-from .replay import core_args, frames, make_core, micropython_path, protocol_lines, replay
+from .mpbuild import run_micropython
+from .replay import core_args, frames, make_core, protocol_lines, replay
 from .trace import Trace
 
 # Host-to-MCU slowdown factors for MicroPython (MICROPYTHON.md: pystone and
@@ -60,9 +59,8 @@ def cpython_us_per_sample(trace: Trace, repeat: int = 3) -> float:
 
 def micropython_figures(trace: Trace, heapsize: str = "256K") -> dict:
     """us/step and bytes/step of the core under the MicroPython unix port."""
-    env = micropython_env()
-    proc = subprocess.run([micropython_path(), "-X", "heapsize=" + heapsize, "-m", "soleguard.bench"],
-                          input="".join(protocol_lines(trace)), capture_output=True, text=True, env=env)
+    proc = run_micropython(["-m", "soleguard_unix.bench"], heapsize, input="".join(protocol_lines(trace)),
+                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError("micropython bench failed: " + proc.stderr.strip())
     line = [x for x in proc.stdout.splitlines() if x.startswith("B,")][-1]
@@ -113,7 +111,7 @@ def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
     ``seconds`` of simulated time (the recording looped) so the steady-state
     allocation window (FIFO batches 400..700) is reached.
     """
-    from .app import HEAP, run_app
+    from .app import HEAP, heap_headroom, load_board, run_app
 
     tr = trace if trace is not None else synthetic_walk()
     res = run_app(tr, seconds=seconds)
@@ -125,6 +123,8 @@ def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
         "app.bytes_per_sample": f["bytes_per_sample_x1000"] / 1000 if f["bytes_per_sample_x1000"] >= 0 else None,
         "app.peak_live_heap_bytes": f["peak_live_heap"],
         "app.heapsize": HEAP,
+        "app.heap_free_at_peak": round(heap_headroom(f["peak_live_heap"], HEAP), 3),
+        "boards.heap_kb": {b: load_board(b)["heap"] for b in APP_BOARDS},
         "app.samples": res.samples,
         "app.mcu_estimate.cpu_percent_at_104hz": {
             b: round(us * MCU_FACTORS[m] / period_us * 100, 1) for b, m in APP_BOARDS.items()

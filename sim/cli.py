@@ -366,7 +366,7 @@ def scenario(scripts, outdir, seed, foot, mass_kg):
               help="a Moticon OpenGo .txt recording to loop (default: one from ../shared/datasets, else a synthetic walk)")
 @click.option("--json", "as_json", is_flag=True)
 def soak(hours, recording, as_json):
-    """The app on the unix port (sim board, 160K heap) for a simulated shift: heap, bytes/sample, events."""
+    """The app on the unix port (sim board, its test heap) for a simulated shift: heap, bytes/sample, events."""
     import os
     import time
 
@@ -430,7 +430,7 @@ def team(insoles, loss, seed, scenario, duration_s, as_json):
                % (rep["airtime_ms_per_insole_hour"], rep["gateway"]["airtime_ms_per_hour"]))
 
 
-from .console.cli import gateway as _gateway  # noqa: E402 (the supervisor console, docs/CONSOLE.md)
+from soleguard_console.cli import gateway as _gateway  # noqa: E402 (the supervisor console, docs/CONSOLE.md)
 
 main.add_command(_gateway)
 

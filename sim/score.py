@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
+from soleguard.core.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
 
-from soleguard.core import MODE_NAMES
+from soleguard.core.pipeline import MODE_NAMES
 
 from .replay import make_core, replay
 from .trace import Trace

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soleguard.events import CAUSE_SOS, EV_ALARM
+from soleguard.core.events import CAUSE_SOS, EV_ALARM
 
 from . import tapmodel as tm
 from .replay import frames, make_core, replay

@@ -55,17 +55,18 @@ import random
 import statistics
 from dataclasses import dataclass, field
 
-from soleguard import protocol as P
-from soleguard.airtime import DutyCycle, time_on_air_us
-from soleguard.delivery import Delivery, Prng
-from soleguard.events import (
+from soleguard.core import protocol as P
+from soleguard.core.airtime import DutyCycle, time_on_air_us
+from soleguard.core.delivery import Delivery, Prng
+from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
-from soleguard.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
-from soleguard.haptics import EVACUATION, Haptics
-from soleguard.outbox import Outbox
-from soleguard.radio import CMD_EVACUATE
+from soleguard.edges.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
+from soleguard.edges.haptics import EVACUATION, Haptics
+from soleguard.edges.outbox import Outbox
+from soleguard.core.radioport import CMD_EVACUATE
 
+from .app import load_board
 from .gatewaylink import parse_line
 
 CORE_SCRIPTS = {  # sim/scenario.py scripts the core-running insoles replay
@@ -99,14 +100,6 @@ def core_trace(kind, seed):
         _TRACES[key] = (fr[:, 0:6].reshape(-1).tolist(), tr.loads.tolist(), tr.zones,
                         alarm[0] if alarm else None, len(tr.t_ms))
     return _TRACES[key]
-
-
-def _sim_board():
-    from pathlib import Path
-
-    ns = {}
-    exec((Path(__file__).resolve().parent.parent / "boards" / "sim.py").read_text(), ns)
-    return ns["BOARD"]
 
 
 class TraceFifo:
@@ -494,7 +487,7 @@ class TeamSim:
         self.gw_tx_until = -1
         self.gw_down = []  # (start, end)
         self.gw_airtime_ms = 0
-        self.board = _sim_board()
+        self.board = load_board("sim")
         self.insoles = [Insole(self, i) for i in range(cfg.insoles)]
         self.supervisor = Supervisor(self)
         gid = self.keys.device_id(b"gateway")

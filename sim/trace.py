@@ -14,7 +14,7 @@ Columns: ``t_ms`` (0, 10, 20 ... at 100 Hz), then the IMU columns if the
 source has an IMU (acceleration in mg, angular rate in 0.1 dps, insole axes:
 x toward the toes, y toward the wearer's left, z up out of the sole), then one
 ``load_<zone>_n`` column per pressure zone (N). All cells are integers; the
-core's frame takes them as they are (see firmware/soleguard/frame.py).
+core's frame takes them as they are (see firmware/soleguard/core/frame.py).
 Dropping the comment lines leaves a plain CSV file.
 
 Metadata keys (see docs/TRACE_FORMAT.md for the full description):
@@ -42,7 +42,7 @@ RATE_HZ = 100
 DT_MS = 1000 // RATE_HZ
 IMU_COLUMNS = ("ax_mg", "ay_mg", "az_mg", "gx_ddps", "gy_ddps", "gz_ddps")
 UNITS = {"t": "ms", "acc": "mg", "gyro": "0.1 dps", "load": "N"}
-# Frame limits (firmware/soleguard/frame.py): int16, IMU full scale.
+# Frame limits (firmware/soleguard/core/frame.py): int16, IMU full scale.
 ACC_LIMIT_MG = 16000
 GYRO_LIMIT_DDPS = 20000
 LOAD_LIMIT_N = 5000

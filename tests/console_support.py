@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from sim.console.broker import Mosquitto, find_binary
+from soleguard_console.broker import Mosquitto, find_binary
 
 
 def need(binary_ok, what):

@@ -13,9 +13,9 @@ lying on the back with the toes up reads (1000, 0, 0) mg (tilt 90 deg).
 """
 import math
 
-from soleguard.config import Config
-from soleguard.core import Core
-from soleguard.frame import AX, AY, AZ, GX, GY, GZ, MAX_ZONES, Z0, new_frame
+from soleguard.core.config import Config
+from soleguard.core.pipeline import Core
+from soleguard.core.frame import AX, AY, AZ, GX, GY, GZ, MAX_ZONES, Z0, new_frame
 
 DT_MS = 10  # 100 Hz, Config.RATE_HZ
 

@@ -1,8 +1,8 @@
 # runtimes: cpython micropython
 # heapsize: 96K
 """airtime.py: time on air against Semtech's calculator, EU868 duty-cycle accountant."""
-from soleguard import airtime as a
-from soleguard import protocol as p
+from soleguard.core import airtime as a
+from soleguard.core import protocol as p
 
 # Values from Semtech's "SX1261 LoRa Calculator", as published in micropython-lib
 # micropython/lora/tests/test_time_on_air.py (same formula as the SX1276 datasheet

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sim.cli import main
-from sim.trace import Trace, TraceError, read, write
+from soleguard_sim.cli import main
+from soleguard_sim.trace import Trace, TraceError, read, write
 
 N = 300
 HEADER_LINE = None  # file line of the CSV header in the good trace (set by _good)

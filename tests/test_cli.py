@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from sim.cli import main
+from soleguard_sim.cli import main
 
 FALL = "UMAFall_Subject_02_Fall_forwardFall_1_2016-06-13_20-43-52_ankle"
 
@@ -93,7 +93,7 @@ def test_demo_runs(datasets, tmp_path):
 def test_score_plots_every_missed_fall(tmp_path):
     import numpy as np
 
-    from sim.trace import Trace, write
+    from soleguard_sim.trace import Trace, write
 
     n = 2000  # 20 s standing still, labelled as a fall: a miss to look at
     imu = np.zeros((n, 6), dtype=np.int16)

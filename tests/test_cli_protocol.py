@@ -3,7 +3,7 @@ import json
 
 from click.testing import CliRunner
 
-from sim.cli import main
+from soleguard_sim.cli import main
 
 
 def test_frames_json_lists_every_type_with_time_on_air():

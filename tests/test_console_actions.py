@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from sim.console.console import ActionError, Console
-from sim.console.fakegw import FakeGateway
-from sim.console.keyfile import TeamKey
-from sim.console.roster import Person, Roster
+from soleguard_console.console import ActionError, Console
+from soleguard_console.fakegw import FakeGateway
+from soleguard_console.keyfile import TeamKey
+from soleguard_console.roster import Person, Roster
 
 KEY = bytes(range(32))
 

@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from sim.cli import main
+from soleguard_sim.cli import main
 
 
 def run(*args):

@@ -9,11 +9,11 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from console_support import start_broker, wait
-from sim.console.console import Console
-from sim.console.fakegw import FakeGateway
-from sim.console.keyfile import TeamKey
-from sim.console.mqtt import MqttBridge, OrderChecker, OrderError, sign_order
-from sim.console.roster import Person, Roster
+from soleguard_console.console import Console
+from soleguard_console.fakegw import FakeGateway
+from soleguard_console.keyfile import TeamKey
+from soleguard_console.mqtt import MqttBridge, OrderChecker, OrderError, sign_order
+from soleguard_console.roster import Person, Roster
 
 KEY = bytes(range(32))
 P = "soleguard/plant/7"

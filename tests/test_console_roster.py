@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from sim.console import keyfile, roster
-from soleguard.protocol import Keys
+from soleguard_console import keyfile, roster
+from soleguard.core.protocol import Keys
 
 KEY = bytes(range(32))
 

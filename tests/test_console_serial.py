@@ -9,11 +9,11 @@ import time
 import pytest
 
 from console_support import wait
-from sim.console.console import ActionError, Console
-from sim.console.fakegw import FakeGateway
-from sim.console.keyfile import TeamKey
-from sim.console.link import serial_factory
-from sim.console.roster import Person, Roster
+from soleguard_console.console import ActionError, Console
+from soleguard_console.fakegw import FakeGateway
+from soleguard_console.keyfile import TeamKey
+from soleguard_console.link import serial_factory
+from soleguard_console.roster import Person, Roster
 
 KEY = bytes(range(32))
 

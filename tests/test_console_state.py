@@ -1,6 +1,6 @@
-"""The console's live picture (sim/console/state.py): pure, time passed in."""
-from sim.console.state import Picture
-from soleguard import protocol as P
+"""The console's live picture (console/state.py): pure, time passed in."""
+from soleguard_console.state import Picture
+from soleguard.core import protocol as P
 
 A, B, C = 0x11111111, 0x22222222, 0x33333333
 

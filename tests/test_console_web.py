@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from console_support import need, wait
-from sim.console.broker import free_port
-from sim.console.console import Console
-from sim.console.fakegw import FakeGateway
-from sim.console.keyfile import TeamKey
-from sim.console.roster import Person, Roster
-from sim.console.simlink import SimTeam
-from sim.console.web import WebServer
-from soleguard.radio import CMD_ALARM_ACK
+from soleguard_console.broker import free_port
+from soleguard_console.console import Console
+from soleguard_console.fakegw import FakeGateway
+from soleguard_console.keyfile import TeamKey
+from soleguard_console.roster import Person, Roster
+from soleguard_console.simlink import SimTeam
+from soleguard_console.web import WebServer
+from soleguard.core.radioport import CMD_ALARM_ACK
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = bytes(range(32))

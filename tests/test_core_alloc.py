@@ -20,9 +20,9 @@ checks are skipped.
 import gc
 from array import array
 
-from soleguard.config import Config
-from soleguard.core import Core
-from soleguard.events import (
+from soleguard.core.config import Config
+from soleguard.core.pipeline import Core
+from soleguard.core.events import (
     CAUSE_FALL,
     CAUSE_MAN_DOWN,
     CAUSE_SOS,
@@ -33,7 +33,7 @@ from soleguard.events import (
     EV_RECOVERED,
     EventQueue,
 )
-from soleguard.frame import new_frame
+from soleguard.core.frame import new_frame
 
 from synth import DT_MS, FALL, LYING, STAMP, STAND, STRIKES, WALK, ZONE_X, ZONE_Y, fill_pattern
 

@@ -1,8 +1,8 @@
 # runtimes: cpython micropython
 """features.py: tilt, gravity and activity EMAs, load and centre of pressure, clamping."""
-from soleguard.config import Config
-from soleguard.features import Features, tilt_degrees
-from soleguard.frame import AX, new_frame
+from soleguard.core.config import Config
+from soleguard.core.features import Features, tilt_degrees
+from soleguard.core.frame import AX, new_frame
 
 from synth import ZONE_X, ZONE_Y, fill, tilted
 

@@ -6,8 +6,8 @@ Each case is (name, actions, final state, events). An action is a tuple:
   ("clear", t)                  ("step", t, upright_ms[, moving_ms])
 Events are (t, type, cause, detail) in order.
 """
-from soleguard.config import Config
-from soleguard.events import (
+from soleguard.core.config import Config
+from soleguard.core.events import (
     CANCEL_BY_GESTURE,
     CANCEL_BY_MOTION,
     CANCEL_BY_RECOVERY,
@@ -22,7 +22,7 @@ from soleguard.events import (
     EV_RECOVERED,
     EventQueue,
 )
-from soleguard.lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
+from soleguard.core.lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 
 PRE = Config().PRE_ALARM_MS  # 15000
 REC = Config().RECOVERY_MS  # 3000

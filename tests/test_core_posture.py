@@ -4,9 +4,9 @@
 A detection shows as the EV_PRE_ALARM event, whose cause and detail are the
 detector's (lifecycle.detect passes them through).
 """
-from soleguard.config import Config
-from soleguard.events import CANCEL_BY_MOTION, CAUSE_FALL, CAUSE_MAN_DOWN, EV_CANCELLED, EV_PRE_ALARM
-from soleguard.posture import FALL_SUSPECTED, NOT_UPRIGHT, UPRIGHT
+from soleguard.core.config import Config
+from soleguard.core.events import CANCEL_BY_MOTION, CAUSE_FALL, CAUSE_MAN_DOWN, EV_CANCELLED, EV_PRE_ALARM
+from soleguard.core.posture import FALL_SUSPECTED, NOT_UPRIGHT, UPRIGHT
 
 from synth import FALL, FIDGET, LYING, STAND, WALK, Rig
 
@@ -215,7 +215,7 @@ def test_pressure_only_sitting_with_feet_on_the_floor_is_not_man_down():
 
 
 def test_modes_and_reasons():
-    from soleguard.core import (MODE_FULL, MODE_IMU_ONLY, MODE_PRESSURE_ONLY, REASON_IMU_FAULT, REASON_NO_IMU,
+    from soleguard.core.pipeline import (MODE_FULL, MODE_IMU_ONLY, MODE_PRESSURE_ONLY, REASON_IMU_FAULT, REASON_NO_IMU,
                                 REASON_NO_ZONES, REASON_NONE, REASON_ZONES_FAULT)
 
     assert (Rig(zones=4).core.mode, Rig(zones=4).core.mode_reason) == (MODE_FULL, REASON_NONE)

@@ -1,6 +1,6 @@
 # runtimes: cpython micropython
 """tap.py through the whole core: the triple foot-to-foot strike (silent SOS)."""
-from soleguard.events import CAUSE_SOS, EV_ALARM
+from soleguard.core.events import CAUSE_SOS, EV_ALARM
 
 from synth import Rig
 
@@ -152,7 +152,7 @@ def _fall_pre_alarm():
 
 
 def test_two_stamps_cancel_a_pre_alarm():
-    from soleguard.events import CANCEL_BY_GESTURE, EV_CANCELLED
+    from soleguard.core.events import CANCEL_BY_GESTURE, EV_CANCELLED
 
     rig = _fall_pre_alarm()
     _stamps(rig, 2)

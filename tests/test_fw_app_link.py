@@ -28,18 +28,18 @@ from fakes.flash import FakeFlash
 from fakes.lora import Air, AsyncModem
 from fakes.lsm6dsox import LSM6DSOX
 
-from soleguard import haptics as H
-from soleguard import protocol as P
+from soleguard.edges import haptics as H
+from soleguard.core import protocol as P
 from soleguard.app import App
-from soleguard.delivery import DOWNLINK_KHZ, UPLINK_KHZ
-from soleguard.drivers.lsm6dso_fifo import FifoIMU
-from soleguard.events import CAUSE_FALL, EV_ALARM
-from soleguard.frame import Z0, new_frame
-from soleguard.gateway import LONG_PREAMBLE, Gateway
-from soleguard.link import Link, WindowFile, link_state, load_key, make_link
-from soleguard.lora_radio import Clock, lora_cfg
-from soleguard.outbox import Outbox
-from soleguard.zones import Zones
+from soleguard.core.delivery import DOWNLINK_KHZ, UPLINK_KHZ
+from soleguard.edges.drivers.lsm6dso_fifo import FifoIMU
+from soleguard.core.events import CAUSE_FALL, EV_ALARM
+from soleguard.core.frame import Z0, new_frame
+from soleguard.edges.gateway import LONG_PREAMBLE, Gateway
+from soleguard.edges.link import Link, WindowFile, link_state, load_key, make_link
+from soleguard.edges.lora_radio import Clock, lora_cfg
+from soleguard.edges.outbox import Outbox
+from soleguard.edges.zones import Zones
 
 from synth import FALL, LYING, STAND, WALK, fill_pattern
 
@@ -114,7 +114,7 @@ class World:
         box = Outbox(self.flash)
         self.modem = AsyncModem(self.air)
         values = {"TEAM_ID": TEAM}
-        from soleguard.store import validate
+        from soleguard.edges.store import validate
 
         self.link = make_link(board, box, validate(values)[1], KEY, b"insole-hw-1", clock=Clock(self.ticks),
                               modem=self.modem, aioble=aioble, bluetooth=bluetooth, windows=self.windows,
@@ -340,8 +340,8 @@ def test_key_file_and_window_file():
 
 
 def test_evacuation_all_clear_does_not_end_a_pre_alarm():
-    from soleguard.lifecycle import PRE_ALARM
-    from soleguard.radio import CMD_ALL_CLEAR, CMD_EVACUATE
+    from soleguard.core.lifecycle import PRE_ALARM
+    from soleguard.core.radioport import CMD_ALL_CLEAR, CMD_EVACUATE
 
     w = World()
     w.app.start()

@@ -1,12 +1,12 @@
 """The app on the MicroPython unix port (sim board, register-level fakes,
 160K heap, .mpy as deployed) emits the same detection events as
-``sim.replay.replay`` for real recordings; a 10-minute simulated soak allocates
+``soleguard_sim.replay.replay`` for real recordings; a 10-minute simulated soak allocates
 nothing per sample in steady state. The 8-hour soak is ``soleguard soak``."""
 import pytest
 
-from sim.app import run_app
-from sim.importers import module
-from sim.replay import replay
+from soleguard_sim.app import HEAP, MIN_FREE_AT_PEAK, heap_headroom, run_app
+from soleguard_sim.importers import module
+from soleguard_sim.replay import replay
 
 CASES = [
     ("umafall", "umafall_ankle/UMAFall_Subject_02_Fall_forwardFall_1_2016-06-13_20-43-52_ankle.csv", True),
@@ -36,3 +36,5 @@ def test_ten_minute_soak_zero_bytes_per_sample(datasets):
     assert f["bytes_per_sample_x1000"] == 0, f
     assert f["wdt"] == 600 and f["pending"] == 0
     assert [e.type for e in res.events].count(6) == 2  # heartbeats every 5 min
+    # heap headroom at the test heap (boards/sim.py): at least 25 % free at the peak of live heap
+    assert heap_headroom(f["peak_live_heap"], HEAP) >= MIN_FREE_AT_PEAK, f

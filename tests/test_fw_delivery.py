@@ -1,6 +1,6 @@
 # runtimes: cpython micropython
 # heapsize: 160K
-"""Delivery layer (firmware/soleguard/delivery.py) on both runtimes: resend
+"""Delivery layer (firmware/soleguard/core/delivery.py) on both runtimes: resend
 timing and jitter bounds, counter -> seq ack mapping, alarm priority under a
 tight duty cycle, recovery after a reset (journal + counter + replay windows),
 evacuation once per order id, forged and replayed orders never vibrate.
@@ -10,17 +10,17 @@ downlinks; insole frames are checked with an uplink Decoder.
 """
 from fakes.flash import FakeFlash
 
-from soleguard import protocol as P
-from soleguard.airtime import DutyCycle, PRIO_ALARM, sub_band
-from soleguard.delivery import (
+from soleguard.core import protocol as P
+from soleguard.core.airtime import DutyCycle, PRIO_ALARM, sub_band
+from soleguard.core.delivery import (
     EVAC_SPREAD_MS, FAST_JITTER_MS, FAST_RESEND_MS, FAST_TRIES, JITTER_MS, RESEND_MS, UPLINK_KHZ, Delivery, Prng, frame_of,
 )
-from soleguard.events import (
+from soleguard.core.events import (
     CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
-from soleguard.haptics import EVACUATION, NONE, Haptics
-from soleguard.outbox import Outbox
-from soleguard.radio import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
+from soleguard.edges.haptics import EVACUATION, NONE, Haptics
+from soleguard.edges.outbox import Outbox
+from soleguard.core.radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
 KEY = b"0123456789abcdef-team-key"
 TEAM = 7

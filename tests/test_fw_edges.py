@@ -15,15 +15,15 @@ from fakes.chips import FakeI2C, FakeLSM6DSO
 from fakes.flash import FakeFlash
 from fakes.lsm6dsox import LSM6DSOX
 
-from soleguard import haptics as H
-from soleguard.board import validate as validate_board
-from soleguard.drivers.lsm6dso_fifo import FifoIMU
-from soleguard.frame import Z0, new_frame
-from soleguard.outbox import Outbox
-from soleguard.radio import CMD_EVACUATE, LoopbackRadio
-from soleguard.store import ConfigStore, validate
-from soleguard.technical import TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
-from soleguard.zones import SAT_WINDOWS, STUCK_WINDOWS, Health, Zones
+from soleguard.edges import haptics as H
+from soleguard.edges.board import validate as validate_board
+from soleguard.edges.drivers.lsm6dso_fifo import FifoIMU
+from soleguard.core.frame import Z0, new_frame
+from soleguard.edges.outbox import Outbox
+from soleguard.core.radioport import CMD_EVACUATE, LoopbackRadio
+from soleguard.edges.store import ConfigStore, validate
+from soleguard.core.technical import TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
+from soleguard.edges.zones import SAT_WINDOWS, STUCK_WINDOWS, Health, Zones
 
 from synth import FALL, LYING, STAND, WALK, fill_pattern
 

@@ -12,9 +12,9 @@ counter is above every value handed out; the journal keeps working.
 """
 from fakes.flash import FakeFlash, PowerCut
 
-from soleguard.events import CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_PRE_ALARM
-from soleguard.outbox import Outbox, OutboxFull
-from soleguard.technical import CAUSE_TECHNICAL, EV_HEARTBEAT
+from soleguard.core.events import CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_PRE_ALARM
+from soleguard.edges.outbox import Outbox, OutboxFull
+from soleguard.core.technical import CAUSE_TECHNICAL, EV_HEARTBEAT
 
 
 def test_append_pending_ack_roundtrip():

@@ -15,15 +15,15 @@ from fakes import aioble, bluetooth
 from fakes.flash import FakeFlash
 from fakes.lora import Air, AsyncModem, AsyncSX1262
 
-from soleguard import protocol as P
-from soleguard.ble_radio import MANUFACTURER_ID, BleRadio, adv_payload
-from soleguard.delivery import DOWNLINK_KHZ, UPLINK_KHZ, Delivery, Prng
-from soleguard.events import CAUSE_SOS, EV_ALARM
-from soleguard.gateway import LONG_PREAMBLE, Gateway
-from soleguard.haptics import EVACUATION, Haptics
-from soleguard.lora_radio import Clock, GatewayRadio, LoRaRadio, lora_cfg
-from soleguard.outbox import Outbox
-from soleguard.radio import CMD_EVACUATE
+from soleguard.core import protocol as P
+from soleguard.edges.ble_radio import MANUFACTURER_ID, BleRadio, adv_payload
+from soleguard.core.delivery import DOWNLINK_KHZ, UPLINK_KHZ, Delivery, Prng
+from soleguard.core.events import CAUSE_SOS, EV_ALARM
+from soleguard.edges.gateway import LONG_PREAMBLE, Gateway
+from soleguard.edges.haptics import EVACUATION, Haptics
+from soleguard.edges.lora_radio import Clock, GatewayRadio, LoRaRadio, lora_cfg
+from soleguard.edges.outbox import Outbox
+from soleguard.core.radioport import CMD_EVACUATE
 
 KEY = b"adapter-test-team-key-0123"
 TEAM = 3

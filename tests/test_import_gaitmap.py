@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from sim.importers import ImportProblem, gaitmap, import_batch, sources
+from soleguard_sim.importers import ImportProblem, gaitmap, import_batch, sources
 
 FOLDER = "gaitmap_foot"
 SENSORS = ["left_sensor"] * 6 + ["right_sensor"] * 6

@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import importers
-from sim.importers import gaitpdb
-from sim.importers.common import ImportProblem
+from soleguard_sim import importers
+from soleguard_sim.importers import gaitpdb
+from soleguard_sim.importers.common import ImportProblem
 
 REAL = "gaitpdb_vgrf/GaCo02_01.txt"
 

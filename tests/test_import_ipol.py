@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import importers
-from sim.importers import ipol
-from sim.importers.common import ImportProblem
+from soleguard_sim import importers
+from soleguard_sim.importers import ipol
+from soleguard_sim.importers.common import ImportProblem
 
 HEADER = "PacketCounter\tAcc_X\tAcc_Y\tAcc_Z\tGyr_X\tGyr_Y\tGyr_Z\tMag_X\tMag_Y\tMag_Z"
 EVENTS = [[120, 140], [200, 220]]

@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import importers
-from sim.importers import moticon
-from sim.importers.common import ImportProblem
+from soleguard_sim import importers
+from soleguard_sim.importers import moticon
+from soleguard_sim.importers.common import ImportProblem
 
 REAL = "moticon_insole/230927_102231.txt"  # the shortest recording (10 s, fast walking)
 

@@ -1,21 +1,21 @@
 """A recording written by recorder.py under MicroPython decodes into a labelled trace that raises the SOS."""
 import json
-import subprocess
 
 import pytest
 from click.testing import CliRunner
 
-from sim.cli import main
-from sim.importers.recording import decode, import_file
-from sim.replay import FIRMWARE, ROOT, micropython_path, replay
-from soleguard.events import CAUSE_SOS, EV_ALARM
+from soleguard_sim.cli import main
+from soleguard_sim.importers.recording import decode, import_file
+from soleguard_sim.mpbuild import ROOT, run_micropython
+from soleguard_sim.replay import replay
+from soleguard.core.events import CAUSE_SOS, EV_ALARM
 
 # On the unix port: 1 s standing, then the synth STRIKES pattern (three lateral
 # strikes 300 ms apart on a lifted foot, at 1000, 1300, 1600 ms), then 2 s standing.
 SCRIPT = """
 import sys
-from soleguard.frame import new_frame
-from soleguard.recorder import Recorder
+from soleguard.core.frame import new_frame
+from soleguard.edges.recorder import Recorder
 from synth import STAND, STRIKES, ZONE_X, ZONE_Y, fill_pattern
 out = open(sys.argv[1], "wb")
 rec = Recorder(out, b"unix", 100, zones=8, zone_x=ZONE_X, zone_y=ZONE_Y)
@@ -38,9 +38,8 @@ def sgr(tmp_path_factory):
     script = d / "make.py"
     script.write_text(SCRIPT)
     path = d / "taps.sgr"
-    env = {"MICROPYPATH": "%s:%s:.frozen" % (FIRMWARE, ROOT / "tests")}
-    proc = subprocess.run([micropython_path(), "-X", "heapsize=96K", str(script), str(path)],
-                          capture_output=True, text=True, env=env)
+    proc = run_micropython(["make.py", "taps.sgr"], "96K", extras=((ROOT / "tests" / "synth.py", "synth.py", True),),
+                           workdir=d, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     (d / "labels.json").write_text(json.dumps({"subject": "w01", "activity": "sos_taps", "foot": "right",
                                                "sos": [{"strikes_ms": [1000, 1300, 1600]}]}))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from sim.importers import ImportProblem, import_batch, sisfall, sources
+from soleguard_sim.importers import ImportProblem, import_batch, sisfall, sources
 
 FOLDER = "sisfall_waist"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import trace as trace_mod
-from sim.importers import ImportProblem, import_batch, umafall
+from soleguard_sim import trace as trace_mod
+from soleguard_sim.importers import ImportProblem, import_batch, umafall
 
 FOLDER = "umafall_ankle"
 WALK = "UMAFall_Subject_02_ADL_Walking_1_2016-06-13_20-27-49_ankle.csv"
@@ -214,7 +214,7 @@ def test_derived_fall_label_rule_synthetic():
 
     Without a descent (the trace ends upright) the whole-trial peak is used.
     """
-    from sim.importers.common import derived_fall_label
+    from soleguard_sim.importers.common import derived_fall_label
     n = 1000
     t = np.arange(n) * 10
     acc = np.zeros((n, 3))

@@ -18,9 +18,9 @@ few events per step.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soleguard.config import Config
-from soleguard.core import Core
-from soleguard.events import (
+from soleguard.core.config import Config
+from soleguard.core.pipeline import Core
+from soleguard.core.events import (
     CAUSE_FALL,
     CAUSE_MAN_DOWN,
     CAUSE_SOS,
@@ -31,8 +31,8 @@ from soleguard.events import (
     EV_RECOVERED,
     EventQueue,
 )
-from soleguard.frame import FRAME_LEN, new_frame
-from soleguard.lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
+from soleguard.core.frame import FRAME_LEN, new_frame
+from soleguard.core.lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 
 from synth import ZONE_X, ZONE_Y
 

@@ -14,28 +14,25 @@ import select
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from sim.mpbuild import firmware_mpy
-from sim.replay import micropython_path
-from soleguard import protocol as P
-from soleguard.gateway import Gateway
+from soleguard_sim.app import APP_EXTRAS
+from soleguard_sim.mpbuild import micropython_command, micropython_path
+from soleguard.core import protocol as P
+from soleguard.edges.gateway import Gateway
 
-ROOT = Path(__file__).resolve().parent.parent
 KEY = b"loopback-team-key-0123456789"
 TEAM = 9
 N = 3
 
 
-def test_three_micropython_insoles_over_udp_loopback():
+def test_three_micropython_insoles_over_udp_loopback(tmp_path):
     try:
-        mp = micropython_path()
+        micropython_path()
     except RuntimeError as e:
         pytest.skip(str(e))
-    lib = firmware_mpy()
-    env = {"MICROPYPATH": ":".join([str(lib), str(ROOT / "tests"), ".frozen"]), "PATH": "/usr/bin:/bin"}
+    wd = tmp_path
     med = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     med.bind(("127.0.0.1", 0))
     port = med.getsockname()[1]
@@ -44,10 +41,10 @@ def test_three_micropython_insoles_over_udp_loopback():
     gw = Gateway(keys, TEAM, keys.device_id(b"gw"), P.TxCounter(P.MemoryStore()), P.MemoryStore(), lines.append)
     console = P.Encoder(keys, TEAM, keys.device_id(b"console"), P.TxCounter(P.MemoryStore()))
     up = P.Decoder(keys, TEAM, P.ReplayWindow(8), False)
-    procs = [subprocess.Popen([mp, "-X", "heapsize=160K", str(ROOT / "tests" / "fakes" / "mpinsole.py"),
-                               str(port), str(i), "15", "1" if i == 0 else "0"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(N)]
+    cmds = [micropython_command(["-m", "mpinsole", str(port), str(i), "15", "1" if i == 0 else "0"], "160K", wd,
+                                APP_EXTRAS) for i in range(N)]
+    procs = [subprocess.Popen(argv, env=env, cwd=str(wd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for argv, env in cmds]
     peers = {}
     evac_acks = set()
     alarm_seen = ordered = False

@@ -6,7 +6,7 @@ a new field in code without a line in the sheet fails, and so does a stale line.
 """
 from pathlib import Path
 
-from soleguard import protocol as p
+from soleguard.core import protocol as p
 
 SHEET = Path(__file__).resolve().parent.parent / "docs" / "PRIVACY.md"
 

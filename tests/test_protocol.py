@@ -7,7 +7,7 @@ resident (~17 KB, also from .mpy) and would crowd the core tests sharing a proce
 """
 from binascii import hexlify, unhexlify
 
-from soleguard import protocol as p
+from soleguard.core import protocol as p
 
 TEAM = 0x0102
 KEY = b"soleguard-test-team-key!"

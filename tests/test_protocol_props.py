@@ -7,8 +7,8 @@ import hmac
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.frames import fuzz
-from soleguard import protocol as p
+from soleguard_sim.frames import fuzz
+from soleguard.core import protocol as p
 
 TEAM = 0x0A0B
 KEYS = p.Keys(b"hypothesis-team-key-0123456789")

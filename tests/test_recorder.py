@@ -2,8 +2,8 @@
 """recorder.py: nothing written unless enabled; header and blocks with CRCs."""
 import struct
 
-from soleguard.frame import FRAME_LEN, new_frame
-from soleguard.recorder import BLOCK_MARK, MAGIC, Recorder, crc16
+from soleguard.core.frame import FRAME_LEN, new_frame
+from soleguard.edges.recorder import BLOCK_MARK, MAGIC, Recorder, crc16
 
 
 class Sink:

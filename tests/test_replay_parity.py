@@ -2,12 +2,12 @@
 
 Real recordings from several sources (IMU-only ankle falls, a waist fall,
 pressure-only walking, insole walking), imported from ../shared/datasets,
-are replayed in-process and through `micropython -m soleguard.replay`.
+are replayed in-process and through `micropython -m soleguard_unix.replay`.
 """
 import pytest
 
-from sim.importers import module
-from sim.replay import protocol_lines, replay, replay_micropython
+from soleguard_sim.importers import module
+from soleguard_sim.replay import protocol_lines, replay, replay_micropython
 
 # (kind, file under ../shared/datasets, must the CPython replay have events?)
 CASES = [
@@ -36,7 +36,7 @@ def test_identical_events_on_both_runtimes(datasets, kind, rel, has_events):
 def test_parity_with_config_overrides(datasets):
     # A config override travels to MicroPython too: a lower tilt angle changes
     # the events identically on both runtimes.
-    from soleguard.config import Config
+    from soleguard.core.config import Config
 
     tr = module("umafall").import_file(datasets / CASES[0][1])[0]
     over = {"TILT_NOT_UPRIGHT_DEG": 45, "TILT_UPRIGHT_DEG": 30, "PRE_ALARM_MS": 5000}
@@ -46,16 +46,13 @@ def test_parity_with_config_overrides(datasets):
 
 
 def test_micropython_replay_reports_bad_input(datasets):
-    import subprocess
-
-    from sim.mpbuild import micropython_env
-    from sim.replay import micropython_path
+    from soleguard_sim.mpbuild import run_micropython
 
     tr = module("umafall").import_file(datasets / CASES[0][1])[0]
     lines = list(protocol_lines(tr))
     lines[5] = "S,50,1,2,oops,4,5,6,0,0,0,0,0,0,0,0\n"
-    proc = subprocess.run([micropython_path(), "-m", "soleguard.replay"], input="".join(lines),
-                          capture_output=True, text=True, env=micropython_env())
+    proc = run_micropython(["-m", "soleguard_unix.replay"], "64K", input="".join(lines), capture_output=True,
+                           text=True)
     assert proc.returncode != 0
     assert "line 6" in proc.stderr and "not an integer" in proc.stderr
 
@@ -63,7 +60,7 @@ def test_micropython_replay_reports_bad_input(datasets):
 def test_parity_on_synthetic_man_down_and_recovery():
     # the paths public recordings are too short for: man-down after 30 s still
     # with escalation, and a fall pre-alarm cancelled by getting up
-    from sim.scenario import generate, load_script
+    from soleguard_sim.scenario import generate, load_script
 
     for name in ("lying_still_5min", "walk_then_fall_then_get_up"):
         tr = generate(load_script(name), seed=1)

@@ -8,12 +8,12 @@ and what the current core reliably does. The rest is printed (pytest -s).
 import numpy as np
 import pytest
 
-from sim.replay import replay
-from sim.scenario import ACTIVITIES, ScenarioError, generate, library, load_script, parse_script
-from sim.score import score_trace, summarise
-from sim.trace import Trace, read, write
-from soleguard.config import Config
-from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, EV_ALARM, EV_CANCELLED, EV_PRE_ALARM
+from soleguard_sim.replay import replay
+from soleguard_sim.scenario import ACTIVITIES, ScenarioError, generate, library, load_script, parse_script
+from soleguard_sim.score import score_trace, summarise
+from soleguard_sim.trace import Trace, read, write
+from soleguard.core.config import Config
+from soleguard.core.events import CAUSE_FALL, CAUSE_MAN_DOWN, EV_ALARM, EV_CANCELLED, EV_PRE_ALARM
 
 G = 9.80665
 MASS = 75.0
@@ -269,7 +269,7 @@ def test_synthetic_report_current_core():
 
 
 def test_score_man_down_windows():
-    from sim.replay import Event
+    from soleguard_sim.replay import Event
 
     tr = _gen("walk 10\nlie 90")
     (w,) = tr.labels["man_down"]
@@ -287,7 +287,7 @@ def test_cli_scenario_writes_traces_and_scores(tmp_path):
 
     from click.testing import CliRunner
 
-    from sim.cli import main
+    from soleguard_sim.cli import main
 
     script = tmp_path / "mine.txt"
     script.write_text("stand 3\nwalk 10\nlie 70\n")

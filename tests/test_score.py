@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from sim.importers import import_batch
-from sim.replay import Event
-from sim.score import score_trace, summarise
-from sim.trace import Trace, find, read
-from soleguard.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
+from soleguard_sim.importers import import_batch
+from soleguard_sim.replay import Event
+from soleguard_sim.score import score_trace, summarise
+from soleguard_sim.trace import Trace, find, read
+from soleguard.core.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
 
 
 def _trace(seconds=60, falls=(), sos=(), kind="fall", activity="forwardFall"):

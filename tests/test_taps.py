@@ -11,10 +11,10 @@ look-alikes. Rules and figures: docs/TAPS.md.
 import numpy as np
 import pytest
 
-from sim import tapmodel as tm
-from sim.replay import replay
-from sim.taps import is_host, load, negatives, positives, real, summarise_positives
-from soleguard.events import CAUSE_SOS, EV_ALARM
+from soleguard_sim import tapmodel as tm
+from soleguard_sim.replay import replay
+from soleguard_sim.taps import is_host, load, negatives, positives, real, summarise_positives
+from soleguard.core.events import CAUSE_SOS, EV_ALARM
 
 SEED = 4
 
@@ -95,7 +95,7 @@ def test_model_is_seeded_and_labels_strike_times(hosts):
 
 
 def test_mirroring_a_left_foot():
-    from sim.trace import Trace
+    from soleguard_sim.trace import Trace
 
     imu = np.array([[1, 2, 3, 4, 5, 6]] * 3, dtype=np.int16)
     tr = Trace(meta={"foot": "left", "name": "x", "zones": [{"name": "a", "x_mm": 1, "y_mm": 7}]},

@@ -12,11 +12,12 @@ import socket
 import pytest
 from click.testing import CliRunner
 
-from sim.cli import main
-from sim.gatewaylink import GatewayLink, SimGateway, parse_line
-from sim.team import TEAM, TEAM_KEY, TeamConfig, run
-from soleguard import protocol as P
-from soleguard.gateway import QUEUE, RX1_DELAY_MS, Gateway
+from soleguard_sim.cli import main
+from soleguard_sim.gatewaylink import GatewayLink, parse_line
+from soleguard_sim.simgateway import SimGateway
+from soleguard_sim.team import TEAM, TEAM_KEY, TeamConfig, run
+from soleguard.core import protocol as P
+from soleguard.edges.gateway import QUEUE, RX1_DELAY_MS, Gateway
 
 _RUNS = {}
 

@@ -87,7 +87,7 @@ def main(argv=None):
         ap.error("the sim board runs on the unix port: soleguard soak / sim/app.py")
     if a.config:  # a plain {name: int} file, checked on the host before it reaches a board
         sys.path.insert(0, str(FIRMWARE))
-        from soleguard.store import validate
+        from soleguard.edges.store import validate
 
         try:
             validate(json.loads(a.config.read_text()))

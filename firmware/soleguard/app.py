@@ -22,18 +22,18 @@ Time: the core gets the sample clock ``t_ms`` (frame k is at k x 1000 / odr_hz
 ms, from 0, exact integer accumulation, no drift: the timeline a replay uses);
 haptics and the radio get ``clock()`` (time.ticks_ms on a device).
 """
-from .board import zone_positions
-from .core import Core
-from .events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
-from .frame import new_frame
-from .haptics import EVACUATION, PRE_ALARM, SOS_CONFIRM, TECH, Haptics
-from .lifecycle import IDLE
-from .outbox import OutboxFull
-from .power import IdlePolicy
-from .radio import CMD_ACK, CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
-from . import selftest
-from .store import validate
-from .technical import (
+from .edges.board import zone_positions
+from .core.pipeline import Core
+from .core.events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
+from .core.frame import new_frame
+from .edges.haptics import EVACUATION, PRE_ALARM, SOS_CONFIRM, TECH, Haptics
+from .core.lifecycle import IDLE
+from .edges.outbox import OutboxFull
+from .edges.power import IdlePolicy
+from .core.radioport import CMD_ACK, CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
+from .edges import selftest
+from .edges.store import validate
+from .core.technical import (
     CAUSE_TECHNICAL,
     EV_HEARTBEAT,
     EV_SELFTEST,
@@ -44,7 +44,7 @@ from .technical import (
     TECH_STORAGE,
     tech_detail,
 )
-from .zones import Health
+from .edges.zones import Health
 
 _IMU_STUCK_S = 60  # six channels frozen for a minute: a live IMU's noise changes LSBs every sample
 _BATTERY_EVERY_S = 60
@@ -276,7 +276,7 @@ class App:
         self._emit(self.t_ms, EV_ALARM, CAUSE_TECHNICAL, tech_detail(code, index))
 
     def _battery_pct(self):
-        from .battery import percent
+        from .edges.battery import percent
 
         try:
             return percent(self.battery.read_mv())

@@ -12,10 +12,10 @@ def run(config_path="/config.json", key_path="/team.key"):
     import asyncio
     import time
 
-    from . import board as board_mod
-    from . import hardware
+    from .edges import board as board_mod
+    from .edges import hardware
     from .app import App
-    from .store import ConfigStore
+    from .edges.store import ConfigStore
 
     board = board_mod.load()
     store = ConfigStore(config_path)

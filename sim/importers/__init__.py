@@ -29,7 +29,7 @@ def module(kind: str):
     """Return the importer module for ``kind``; ValueError for an unknown kind."""
     if kind not in KINDS:
         raise ValueError("unknown import kind %r (one of %s)" % (kind, ", ".join(KINDS)))
-    return importlib.import_module("sim.importers." + kind)
+    return importlib.import_module("soleguard_sim.importers." + kind)
 
 
 def sources(kind: str, srcs) -> list:

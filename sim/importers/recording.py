@@ -1,6 +1,6 @@
-"""soleguard's own recordings (firmware/soleguard/recorder.py, ``*.sgr``) -> one trace.
+"""soleguard's own recordings (firmware/soleguard/edges/recorder.py, ``*.sgr``) -> one trace.
 
-The binary format is documented in firmware/soleguard/recorder.py. Blocks
+The binary format is documented in firmware/soleguard/edges/recorder.py. Blocks
 whose CRC fails are dropped and logged as a repair (the gap they leave is
 bridged when at most MAX_GAP_MS, otherwise the import is rejected); a file
 cut inside a block keeps the blocks before it.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from soleguard.frame import FRAME_LEN, Z0
-from soleguard.recorder import BLOCK_MARK, MAGIC, crc16
+from soleguard.core.frame import FRAME_LEN, Z0
+from soleguard.edges.recorder import BLOCK_MARK, MAGIC, crc16
 
 from ..trace import DT_MS, RATE_HZ
 from .common import MAX_GAP_MS, ImportProblem, Repairs, base_meta, make_trace

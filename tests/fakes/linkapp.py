@@ -1,6 +1,6 @@
 """The wired app on the unix port: sim board, LoRa + BLE link over the ``lora`` / ``aioble`` fakes.
 
-    MICROPYPATH=<lib from sim/app.build_mpy> micropython -X heapsize=160K tests/fakes/linkapp.py FEED
+    micropython -X heapsize=288K -m linkapp FEED   (in the device tree of soleguard_sim.app.APP_EXTRAS)
 
 FEED as tests/fakes/simapp.py (a recording or a sim/scenario.py trace). The
 app is built by ``hardware.build`` from the sim board (its ``radios`` list
@@ -33,16 +33,16 @@ from chips import FakeI2C, FakeLSM6DSO
 from flash import FakeFlash
 from lora import AIR, AsyncModem
 
-import sim as sim_board
-from soleguard import hardware
-from soleguard import protocol as P
+import board as sim_board  # boards/sim.py, deployed as board.py
+from soleguard.edges import hardware
+from soleguard.core import protocol as P
 from soleguard.app import App
-from soleguard.board import validate
-from soleguard.delivery import DOWNLINK_KHZ
-from soleguard.frame import FRAME_LEN
-from soleguard.gateway import LONG_PREAMBLE, Gateway
-from soleguard.haptics import EVACUATION
-from soleguard.lora_radio import Clock, lora_cfg
+from soleguard.edges.board import validate
+from soleguard.core.delivery import DOWNLINK_KHZ
+from soleguard.core.frame import FRAME_LEN
+from soleguard.edges.gateway import LONG_PREAMBLE, Gateway
+from soleguard.edges.haptics import EVACUATION
+from soleguard.edges.lora_radio import Clock, lora_cfg
 
 KEY = b"unix-port-link-team-key-01234"
 TEAM = 7

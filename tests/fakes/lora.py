@@ -66,7 +66,7 @@ class AsyncModem:
             self.cfg[k] = lora_cfg[k]
 
     def get_time_on_air_us(self, payload_len):
-        from soleguard.airtime import time_on_air_us
+        from soleguard.core.airtime import time_on_air_us
 
         return time_on_air_us(payload_len, self.cfg["sf"], int(float(self.cfg["bw"]) * 1000),
                               self.cfg["coding_rate"], self.cfg["preamble_len"])

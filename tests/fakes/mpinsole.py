@@ -1,6 +1,6 @@
 """One insole on the MicroPython unix port, talking to a host medium over UDP loopback.
 
-    MICROPYPATH=<firmware .mpy>:tests:.frozen micropython tests/fakes/mpinsole.py PORT INDEX SECONDS [ALARM]
+    micropython -m mpinsole PORT INDEX SECONDS [ALARM]     (in a device tree: soleguard_sim.mpbuild, app.APP_EXTRAS)
 
 Runs the firmware delivery layer (outbox on a fake NOR flash, Delivery,
 Haptics) in real time: registers with ``HELLO <index>`` at 127.0.0.1:PORT,
@@ -15,14 +15,14 @@ import socket
 import sys
 import time
 
-from fakes.flash import FakeFlash
+from flash import FakeFlash
 
-from soleguard import protocol as P
-from soleguard.delivery import Delivery, Prng
-from soleguard.events import CAUSE_SOS, EV_ALARM
-from soleguard.haptics import EVACUATION, Haptics
-from soleguard.outbox import Outbox
-from soleguard.radio import CMD_EVACUATE
+from soleguard.core import protocol as P
+from soleguard.core.delivery import Delivery, Prng
+from soleguard.core.events import CAUSE_SOS, EV_ALARM
+from soleguard.edges.haptics import EVACUATION, Haptics
+from soleguard.edges.outbox import Outbox
+from soleguard.core.radioport import CMD_EVACUATE
 
 KEY = b"loopback-team-key-0123456789"
 TEAM = 9

@@ -1,9 +1,8 @@
 """Run the insole app on the unix port with the ``sim`` board, fed from a recording.
 
-    MICROPYPATH=tests/fakes:tests:firmware:boards:.frozen \\
-      micropython -X heapsize=96K tests/fakes/simapp.py FEED [SECONDS]
+    micropython -X heapsize=160K -m simapp FEED [SECONDS]   (in the device tree of soleguard_sim.app.run_app)
 
-FEED: one text line ``H,<imu>,<zones>,<x0>,<y0>,...`` (as soleguard.replay),
+FEED: one text line ``H,<imu>,<zones>,<x0>,<y0>,...`` (as soleguard_unix.replay),
 then little-endian int16 frames of 14 values (frame.py order). The recording
 is pushed sample by sample into the fake LSM6DSO's FIFO and the fake ADCs
 (load N << 4); the zone timer's work (``zones.sample()``) runs per sample;
@@ -26,12 +25,12 @@ import machine
 from chips import FakeI2C, FakeLSM6DSO
 from flash import FakeFlash
 
-import sim as sim_board
-from soleguard import hardware
+import board as sim_board  # boards/sim.py, deployed as board.py
+from soleguard.edges import hardware
 from soleguard.app import App
-from soleguard.board import validate
-from soleguard.frame import FRAME_LEN
-from soleguard.radio import LoopbackRadio
+from soleguard.edges.board import validate
+from soleguard.core.frame import FRAME_LEN
+from soleguard.core.radioport import LoopbackRadio
 
 _WINDOW = (400, 700)  # FIFO batches: after 64 s of warm-up, 48 s measured with gc disabled
 _BATTERY_RAW = 4000 * 65535 // 2 // 3300  # 4.0 V through the 2:1 divider

@@ -1,0 +1,262 @@
+"""``soleguard gateway``: the supervisor console, live or scripted.
+
+Modes:
+  interactive  (default) web console on --web (127.0.0.1:8080) + a one-line
+               text log of every event on the terminal
+  --json       one JSON event per line on stdout (ids only, no names unless
+               --names), for integration
+  one-shot     --ack ID | --evacuate | --all-clear | --roll-call: connect,
+               act, wait for the insoles' confirmations (--wait s), exit 0 if
+               every insole confirmed, 1 if not (the missing are listed),
+               2 if the order was refused (nothing sent)
+  --bench-mqtt end-to-end latencies through an MQTT broker (--sim only)
+Errors in the roster or key file: one line naming file and line, exit 2,
+nothing sent.
+"""
+import getpass
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+import click
+
+from . import keyfile, roster as roster_mod
+from .console import ActionError, Console
+
+
+class InputError(click.ClickException):
+    """A roster or key file that cannot be used: one line, exit 2, nothing sent."""
+
+    exit_code = 2
+
+
+def _hostport(text, default_host="127.0.0.1", default_port=None, what="--web"):
+    host, _, port = text.rpartition(":") if ":" in text else ("", "", text)
+    host = host or default_host
+    try:
+        p = int(port) if port else default_port
+        if p is None or not 0 < p < 65536:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter("%r: HOST:PORT or PORT expected" % text, param_hint=what)
+    return host, p
+
+
+def _default_state_dir():
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "soleguard-console")
+
+
+@click.command("gateway")
+@click.option("--serial", "serial_port", metavar="PORT", help="gateway on this serial port (e.g. /dev/ttyACM0)")
+@click.option("--sim", is_flag=True, help="attach to the team simulation's gateway (firmware gateway role, simulated LoRa)")
+@click.option("--insoles", default=5, show_default=True, type=click.IntRange(1, 500), help="--sim: simulated insoles")
+@click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.9), help="--sim: frame loss")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.1, 100), help="--sim: simulated time x real time")
+@click.option("--seed", default=1, show_default=True, type=int, help="--sim: random seed")
+@click.option("--roster", "roster_path", type=click.Path(dir_okay=False), help="CSV/JSON roster: id -> person (local only)")
+@click.option("--key-file", type=click.Path(dir_okay=False), help="team key file (JSON: site, team, key)")
+@click.option("--site-key-file", multiple=True, type=click.Path(dir_okay=False),
+              help="key files of the site's other teams (site-wide evacuation over MQTT); repeatable")
+@click.option("--operator", default=None, help="who is at the console (audit log; default: login name)")
+@click.option("--web", "web_addr", default=None, metavar="HOST:PORT", help="web console address (default 127.0.0.1:8080)")
+@click.option("--no-web", is_flag=True, help="no web console")
+@click.option("--mqtt", "mqtt_addr", default=None, metavar="HOST:PORT", help="MQTT broker to bridge to")
+@click.option("--json", "as_json", is_flag=True, help="JSON event stream on stdout")
+@click.option("--names", is_flag=True, help="--json: add roster names (keep the stream on this machine)")
+@click.option("--ack", "ack_id", metavar="ID", help="one-shot: acknowledge the alarm of insole ID (hex id or roster name)")
+@click.option("--evacuate", is_flag=True, help="one-shot: order an evacuation")
+@click.option("--point", default=0, type=click.IntRange(0, 255), help="--evacuate: assembly point")
+@click.option("--site-wide", is_flag=True, help="--evacuate: every team of the site (--site-key-file)")
+@click.option("--all-clear", is_flag=True, help="one-shot: all clear")
+@click.option("--roll-call", is_flag=True, help="one-shot: roll call")
+@click.option("--wait", "wait_s", default=90.0, show_default=True, type=float, help="one-shot: seconds to wait for confirmations (answers are spread over 20 s; a lost one is resent 20-30 s later)")
+@click.option("--duration", default=None, type=float, help="stop after this many seconds")
+@click.option("--state-dir", default=None, help="counter and audit log folder [~/.local/state/soleguard-console]")
+@click.option("--heartbeat-window", default=660, show_default=True, type=click.IntRange(1),
+              help="seconds without a frame before an insole is 'not heard from'")
+@click.option("--generate-key", type=click.Path(dir_okay=False), help="write a new key file here (with --team, --site) and exit")
+@click.option("--team", default=None, type=click.IntRange(0, 0xFFFF), help="--generate-key: team id")
+@click.option("--site", default="site", help="--generate-key: site name")
+@click.option("--bench-mqtt", is_flag=True, help="measure alarm/order latencies through MQTT (--sim)")
+def gateway(**o):
+    """Supervisor console: live alarms, acknowledge, evacuate, roll call; web, JSON, MQTT.
+
+    Manual: docs/CONSOLE.md.
+    """
+    if o["generate_key"]:
+        if o["team"] is None:
+            raise click.UsageError("--generate-key needs --team")
+        try:
+            tk = keyfile.write_new(o["generate_key"], o["team"], o["site"])
+        except (keyfile.KeyFileError, OSError) as e:
+            raise click.ClickException(str(e))
+        click.echo("wrote %s (site %s, team %d, %d-byte key); copy it to the insoles at enrolment only"
+                   % (o["generate_key"], tk.site, tk.team, len(tk.key)))
+        return
+    if bool(o["serial_port"]) == bool(o["sim"]):
+        raise click.UsageError("give one of --serial PORT or --sim")
+    if o["bench_mqtt"]:
+        if not o["sim"]:
+            raise click.UsageError("--bench-mqtt runs on --sim")
+        from .bench import bench_mqtt
+
+        report = bench_mqtt(o["insoles"], _hostport(o["mqtt_addr"], what="--mqtt") if o["mqtt_addr"] else None,
+                            seed=o["seed"], loss=o["loss"], log=lambda m: click.echo(m, err=True))
+        click.echo(json.dumps(report, indent=1) if o["as_json"] else "\n".join("%-42s %s" % kv for kv in _flat(report)))
+        return
+    sys.exit(_run(o))
+
+
+def _flat(d, prefix=""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _flat(v, prefix + k + ".")
+        else:
+            yield prefix + k, v
+
+
+def _load(o):
+    """(team key, roster, transport factory, sim team or None)."""
+    team = None
+    try:
+        if o["sim"]:
+            from .simlink import SimTeam
+
+            team = SimTeam(o["insoles"], o["loss"], o["seed"], o["speed"])
+            tk = keyfile.load(o["key_file"]) if o["key_file"] else team.team_key()
+            factory = team.connect
+        else:
+            if not o["key_file"] or not o["roster_path"]:
+                raise click.UsageError("--serial needs --key-file and --roster")
+            tk = keyfile.load(o["key_file"])
+            from .link import serial_factory
+
+            factory = serial_factory(o["serial_port"])
+        from soleguard.core.protocol import Keys
+
+        ros = roster_mod.load(o["roster_path"], Keys(tk.key)) if o["roster_path"] else team.roster()
+        extra = [keyfile.load(p) for p in o["site_key_file"]]
+    except (keyfile.KeyFileError, roster_mod.RosterError) as e:
+        raise InputError(str(e))
+    return tk, ros, factory, team, extra
+
+
+def _run(o):
+    tk, ros, factory, team, extra = _load(o)
+    operator = o["operator"] or getpass.getuser()
+    state_dir = o["state_dir"] or _default_state_dir()
+    one_shot = [k for k in ("ack_id", "evacuate", "all_clear", "roll_call") if o[k]]
+    if len(one_shot) > 1:
+        raise click.UsageError("one one-shot command at a time")
+    try:
+        con = Console(tk, ros, state_dir, operator, factory, console_hw=socket.gethostname().encode(),
+                      heartbeat_window_ms=o["heartbeat_window"] * 1000,
+                      repeat_s=2.5 / (team.speed if team else 1.0))
+    except (ValueError, OSError) as e:  # corrupted counter or alarm file, unwritable state folder
+        raise InputError(str(e))
+    out_lock = threading.Lock()
+
+    def emit(e):
+        with out_lock:
+            if o["as_json"]:
+                if o["names"] and e.get("insole"):
+                    e = dict(e, name=ros.label(int(e["insole"], 16)))
+                sys.stdout.write(json.dumps(e) + "\n")
+            elif e["event"] != "heartbeat":
+                who = " " + ros.label(int(e["insole"], 16)) if e.get("insole") else ""
+                extra_txt = " ".join("%s=%s" % (k, v) for k, v in e.items()
+                                     if k not in ("event", "t_ms", "insole", "site", "team", "counter"))
+                sys.stdout.write("%s %s%s %s\n" % (time.strftime("%H:%M:%S"), e["event"], who, extra_txt))
+            sys.stdout.flush()
+
+    con.add_listener(emit)
+    if team:
+        team.start()
+    con.start()
+    bridge = web = None
+    try:
+        if o["mqtt_addr"]:
+            from .mqtt import MqttBridge
+
+            h, p = _hostport(o["mqtt_addr"], what="--mqtt")
+            bridge = MqttBridge(con, h, p, extra_keys=extra).start()
+        if not (o["no_web"] or o["as_json"] or one_shot) or o["web_addr"]:
+            from .web import WebServer
+
+            h, p = _hostport(o["web_addr"] or "127.0.0.1:8080", default_port=8080)
+            token = None if h in ("127.0.0.1", "localhost", "::1") else os.urandom(12).hex()
+            try:
+                web = WebServer(con, h, p, token).start()
+            except (RuntimeError, OSError) as e:
+                raise click.ClickException("%s (another console on that port? use --web HOST:PORT)" % e)
+            click.echo("web console: %s" % web.url, err=True)
+        if one_shot:
+            return _one_shot(con, o, one_shot[0])
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *a: stop.set())
+        try:
+            stop.wait(o["duration"])
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        if web:
+            web.stop()
+        if bridge:
+            bridge.stop()
+        con.stop()
+        if team:
+            team.stop()
+
+
+def _one_shot(con, o, cmd):
+    end = time.monotonic() + o["wait_s"]
+
+    def wait_for(cond):
+        while time.monotonic() < end:
+            if cond():
+                return True
+            time.sleep(0.05)
+        return cond()
+
+    if cmd == "ack_id":
+        try:
+            insole = con.resolve(o["ack_id"])  # unknown insole: refused before anything is sent
+        except ActionError as e:
+            click.echo("error: %s (nothing sent)" % e, err=True)
+            return 2
+    if not wait_for(lambda: con.link.connected):
+        click.echo("error: gateway not connected within %.0f s (nothing sent): %s"
+                   % (o["wait_s"], con.state.link.get("error")), err=True)
+        return 2
+    try:
+        if cmd == "ack_id":
+            wait_for(lambda: con.state.active_alarms(insole))
+            res = con.acknowledge(o["ack_id"])
+            wait_for(lambda: all(al.ack and al.ack["sent_ms"] for al in con.state.alarms.values() if al.insole == insole))
+            click.echo(json.dumps(dict(res, result="acknowledged")) if o["as_json"] else "acknowledged %s" % o["ack_id"])
+            return 0
+        if cmd == "all_clear":
+            res = con.all_clear()
+            click.echo(json.dumps(dict(res, result="all_clear")) if o["as_json"] else "all clear sent")
+            return 0
+        res = con.evacuate(point=o["point"], scope="site" if o["site_wide"] else "team") if cmd == "evacuate" else con.roll_call()
+    except ActionError as e:
+        click.echo("error: %s" % e, err=True)
+        return 2
+    bc = con.state.evacuation if cmd == "evacuate" else con.state.roll_call
+    wait_for(lambda: not bc.missing())
+    missing = [con.roster.label(i) for i in bc.missing()]
+    summary = {"result": cmd, "id": bc.id, "confirmed": len(bc.answers), "expected": len(bc.expected),
+               "missing": ["%08x" % i for i in bc.missing()]}
+    if o["as_json"]:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo("%s %d: %d of %d confirmed%s" % (cmd.replace("_", " "), bc.id, len(bc.answers), len(bc.expected),
+                                                   "; not yet: " + ", ".join(missing) if missing else ""))
+    return 1 if missing else 0

@@ -1,0 +1,355 @@
+"""The console: gateway lines -> live picture -> listeners; actions -> signed
+downlinks -> gateway.
+
+Thread-safe (one re-entrant lock): the link thread, the ticker, the web
+server and the MQTT client thread all call in. Every action is authenticated
+(the downlink carries the team's MAC), written to the audit log with time and
+operator *before* it is reported, and refused with a clear ActionError --
+nothing sent -- for an unknown insole, no alarm to acknowledge, or a gateway
+that is not connected.
+"""
+import collections
+import json
+import os
+import threading
+import time
+
+from soleguard.core import protocol as P
+
+from . import link as link_mod
+from .orders import Audit, Signer
+from .state import Picture
+
+REPEAT_S = 2.5  # evacuation repeat period at first (docs/PROTOCOL.md 8.3, 10.4) ...
+FAST_REPEATS = 4  # ... this many times,
+SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
+ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
+ALL_CLEAR_SENDS = 3
+_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear")
+MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
+
+
+class ActionError(RuntimeError):
+    """An action refused: the message says why; nothing was sent."""
+
+
+class Console:
+    """One team's console. ``team_key``: keyfile.TeamKey; ``roster``:
+    roster.Roster; ``factory``: transport factory (link.py)."""
+
+    def __init__(self, team_key, roster, state_dir, operator, factory, console_hw=b"console",
+                 heartbeat_window_ms=None, clock=time.time, repeat_s=REPEAT_S):
+        self.site = team_key.site
+        self.team = team_key.team
+        self.team_key = team_key.key
+        self.roster = roster
+        self.operator = operator
+        self.clock = clock
+        self.repeat_s = repeat_s
+        self.signer = Signer(team_key.key, team_key.team, state_dir, console_hw)
+        self.audit = Audit(state_dir.rstrip("/") + "/audit.jsonl", clock)
+        kw = {"heartbeat_window_ms": heartbeat_window_ms} if heartbeat_window_ms else {}
+        self.state = Picture(roster.ids(), **kw)
+        self._alarms_path = os.path.join(state_dir, "alarms.json")
+        self._load_alarms()
+        self._up = P.Decoder(self.signer.keys, self.team, P.ReplayWindow(len(roster) + 1024), downlink=False)
+        self._lock = threading.RLock()
+        self._listeners = []
+        self.log = collections.deque(maxlen=40)  # recent audit rows and link errors, for screens
+        self._queued = {}  # downlink counter -> what, until the gateway says sent
+        self._repeat = {}  # "evacuation" | "roll_call" | "all_clear" -> [next_t, sends_left, until_t]
+        self._stop = threading.Event()
+        self.link = link_mod.Link(factory, self._on_line, self._on_link)
+        self._ticker = threading.Thread(target=self._tick_loop, name="console-tick", daemon=True)
+
+    def start(self):
+        self.link.start()
+        self._ticker.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self.link.stop()
+
+    def now_ms(self):
+        return int(self.clock() * 1000)
+
+    def add_listener(self, fn):
+        """``fn(event dict)`` for every event (called under the console lock:
+        must not block)."""
+        self._listeners.append(fn)
+
+    def _load_alarms(self):
+        try:
+            with open(self._alarms_path, encoding="utf-8") as f:
+                self.state.load_alarms(json.load(f))
+        except FileNotFoundError:
+            pass
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError("%s: unreadable alarm state (%s); move it away to start afresh" % (self._alarms_path, e))
+
+    def _save_alarms(self):
+        """Open alarms survive a console restart (the insole stopped resending
+        once the gateway gave receipt): atomic replace, fsync."""
+        tmp = self._alarms_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.state.save_alarms(), f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._alarms_path)
+
+    def _emit(self, events):
+        if any(e["event"] in _ALARM_EVENTS for e in events):
+            self._save_alarms()
+        for e in events:
+            e.setdefault("site", self.site)
+            e.setdefault("team", self.team)
+            for fn in list(self._listeners):
+                fn(e)
+
+    # --- from the gateway --------------------------------------------------
+
+    def _on_link(self, connected, error):
+        with self._lock:
+            if not connected:
+                self._queued.clear()
+            if error:
+                self.log.appendleft({"t_ms": self.now_ms(), "action": "link", "result": error})
+            self._emit(self.state.link_state(self.now_ms(), connected, error))
+
+    def _on_line(self, line):
+        with self._lock:
+            now = self.now_ms()
+            try:
+                msg = link_mod.parse(line)
+            except (ValueError, IndexError) as e:
+                self._emit([{"event": "gateway_error", "t_ms": now, "what": "bad_line", "detail": str(e)}])
+                return
+            if msg is None:
+                return
+            kind = msg[0]
+            if kind == "U":
+                self._uplink(now, msg[1], msg[2])
+            elif kind == "R":
+                self._emit(self.state.rejected_count(now, msg[1], msg[2]))
+            elif kind == "T":
+                if msg[2] == "sent":
+                    self._queued.pop(msg[1], None)
+                    self._emit(self.state.downlink_sent(now, msg[1]))
+            elif kind == "E":
+                self._queued.pop(int(msg[2]) if msg[2].isdigit() else -1, None)
+                self._error(now, "gateway refused a line: %s %s" % (msg[1], msg[2]))
+            elif kind == "H":
+                self._hello(now, msg[2])
+
+    def _hello(self, now, opts):
+        team = opts.get("team")
+        err = None
+        if team is not None and team != str(self.team):
+            err = "gateway is for team %s but the key file is for team %d: check --key-file" % (team, self.team)
+        self._emit(self.state.link_state(now, True, err, hello=opts))
+        if err:
+            self._error(now, err)
+
+    def _uplink(self, now, frame, opts):
+        d = self._up
+        r = d.decode(frame)
+        if r == P.REPLAY:
+            return
+        if r != P.OK:
+            why = P.REASONS[r]
+            hint = " -- wrong key? check --key-file" if r == P.BAD_MAC else ""
+            self._error(now, "uplink from the gateway fails at the console (%s)%s" % (why, hint))
+            return
+        rssi = opts.get("rssi")
+        self._emit(self.state.uplink(now, d.sender, d.counter, d.type, d.a, d.b, d.c,
+                                     via=opts.get("via"), rssi=int(rssi) if rssi and rssi.lstrip("-").isdigit() else None))
+
+    def _error(self, now, text):
+        self.log.appendleft({"t_ms": now, "action": "gateway", "result": text})
+        self._emit([{"event": "console_error", "t_ms": now, "error": text}])
+
+    # --- actions ---------------------------------------------------------------
+
+    def resolve(self, text):
+        """Insole id for a roster name or 8 hex digits (an insole heard but not
+        on the roster is accepted by id). ActionError when unknown."""
+        if isinstance(text, int):
+            text = "%08x" % text
+        try:
+            return self.roster.resolve(text)
+        except KeyError as e:
+            try:
+                v = int(text, 16)
+            except ValueError:
+                v = None
+            if v is not None and v in self.state.heard:
+                return v
+            raise ActionError(str(e.args[0]))
+
+    def _send(self, frame, counter, what):
+        self.link.send("D " + frame.hex())  # LinkDown: nothing sent
+        self._queued[counter] = what
+
+    def _act(self, operator, action, args, fn):
+        """Run ``fn`` (which sends); audit the result either way."""
+        with self._lock:
+            try:
+                out = fn()
+            except (ActionError, link_mod.LinkDown, ValueError) as e:
+                row = self.audit.record(operator, action, "refused: %s" % e, **args)
+                self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                self._emit([{"event": "action_refused", "t_ms": self.now_ms(), "action": action,
+                             "operator": operator, "error": str(e)}])
+                raise ActionError(str(e)) from None
+            row = self.audit.record(operator, action, "sent", **dict(args, **out.get("audit", {})))
+            self.log.appendleft(dict(row, t_ms=self.now_ms()))
+            self._emit(out.get("events", []))
+            return {k: v for k, v in out.items() if k not in ("events", "audit")}
+
+    def acknowledge(self, insole, operator=None, source="console"):
+        """Acknowledge every open alarm of ``insole`` (name or hex id): one
+        ``ack`` downlink (by = supervisor) per alarm."""
+        operator = operator or self.operator
+
+        def run():
+            i = self.resolve(insole)
+            alarms = self.state.active_alarms(i)
+            if not alarms:
+                raise ActionError("no unacknowledged alarm from %s" % self.roster.label(i))
+            ev, counters = [], []
+            for al in alarms:
+                frame, counter = self.signer.ack(i, al.counter)
+                self._send(frame, counter, "ack")
+                counters.append(counter)
+                al_ev = self.state.acknowledged(self.now_ms(), i, operator, counter, al.cause)
+                for e in al_ev:
+                    e["source"] = source
+                ev += al_ev
+            return {"insole": "%08x" % i, "counters": counters, "events": ev,
+                    "audit": {"insole": "%08x" % i, "counters": counters, "source": source}}
+
+        return self._act(operator, "acknowledge", {"insole": str(insole)}, run)
+
+    def evacuate(self, operator=None, point=0, scope="team", order=None, source="console"):
+        """Order the team to evacuate (assembly ``point`` 0..255); repeated
+        every 2.5 s until every insole on the roster has confirmed."""
+        operator = operator or self.operator
+
+        def run():
+            if scope not in ("team", "site"):
+                raise ActionError("scope must be 'team' or 'site'")
+            ev_id = order or self.signer.next_id()
+            frame, counter = self.signer.evacuate(ev_id, point)
+            self._send(frame, counter, "evacuate")
+            cur = self.state.evacuation
+            if cur is None or cur.id != ev_id or cur.ended_ms is not None:
+                ev = self.state.evacuation_started(self.now_ms(), ev_id, point, operator, scope)
+            else:
+                ev = []
+            self.state.evacuation.extra["counters"].append(counter)
+            for e in ev:
+                e["source"] = source
+            self._repeat.pop("all_clear", None)
+            self._repeat["evacuation"] = [time.monotonic() + self.repeat_s, FAST_REPEATS, None]
+            return {"order": ev_id, "counter": counter, "events": ev,
+                    "audit": {"order": ev_id, "counter": counter, "source": source}}
+
+        return self._act(operator, "evacuate", {"point": point, "scope": scope}, run)
+
+    def all_clear(self, operator=None, source="console"):
+        """End the evacuation (and every alarm state on the insoles): sent 3 times."""
+        operator = operator or self.operator
+
+        def run():
+            ev_id = self.state.evacuation.id if self.state.evacuation else 0
+            frame, counter = self.signer.all_clear(ev_id)
+            self._send(frame, counter, "all_clear")
+            ev = self.state.all_clear(self.now_ms(), operator)
+            for e in ev:
+                e["source"] = source
+            self._repeat.pop("evacuation", None)
+            self._repeat["all_clear"] = [time.monotonic() + self.repeat_s, ALL_CLEAR_SENDS - 1, ev_id]
+            return {"order": ev_id, "counter": counter, "events": ev,
+                    "audit": {"order": ev_id, "counter": counter, "source": source}}
+
+        return self._act(operator, "all_clear", {}, run)
+
+    def roll_call(self, operator=None, source="console"):
+        """Ask every insole to answer; repeated for 30 s to the silent ones."""
+        operator = operator or self.operator
+
+        def run():
+            call = self.signer.next_id()
+            frame, counter = self.signer.roll_call(call)
+            self._send(frame, counter, "roll_call")
+            ev = self.state.roll_call_started(self.now_ms(), call, operator)
+            self.state.roll_call.extra["counters"].append(counter)
+            for e in ev:
+                e["source"] = source
+            now = time.monotonic()
+            self._repeat["roll_call"] = [now + self.repeat_s, None, now + ROLL_CALL_REPEAT_S]
+            return {"call": call, "counter": counter, "events": ev,
+                    "audit": {"call": call, "counter": counter, "source": source}}
+
+        return self._act(operator, "roll_call", {}, run)
+
+    # --- time ----------------------------------------------------------------
+
+    def _tick_loop(self):
+        while not self._stop.wait(0.2):
+            self.tick()
+
+    def tick(self):
+        """Heartbeat-window checks and the repeats of broadcast orders."""
+        with self._lock:
+            self._emit(self.state.tick(self.now_ms()))
+            if not self.link.connected:
+                return
+            now = time.monotonic()
+            for kind, rep in list(self._repeat.items()):
+                if now < rep[0] or len(self._queued) >= MAX_QUEUED:
+                    continue
+                rep[0] = now + self.repeat_s
+                try:
+                    self._repeat_once(kind, rep, now)
+                except link_mod.LinkDown:
+                    return
+
+    def _repeat_once(self, kind, rep, now):
+        if kind == "evacuation":
+            ev = self.state.evacuation
+            if ev is None or ev.ended_ms is not None or not ev.missing():
+                del self._repeat[kind]
+                return
+            frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0))
+            self._send(frame, counter, "evacuate")
+            ev.extra["counters"].append(counter)
+            rep[1] -= 1
+            if rep[1] <= 0:
+                rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
+        elif kind == "roll_call":
+            rc = self.state.roll_call
+            if rc is None or not rc.missing() or now >= rep[2]:
+                del self._repeat[kind]
+                return
+            frame, counter = self.signer.roll_call(rc.id)
+            self._send(frame, counter, "roll_call")
+            rc.extra["counters"].append(counter)
+        elif kind == "all_clear":
+            frame, counter = self.signer.all_clear(rep[2])
+            self._send(frame, counter, "all_clear")
+            rep[1] -= 1
+            if rep[1] <= 0:
+                del self._repeat[kind]
+
+    # --- screens ----------------------------------------------------------------
+
+    def snapshot(self, names=True):
+        """The picture for screens; names from the roster when ``names``."""
+        with self._lock:
+            snap = self.state.snapshot(self.now_ms(), self.roster.label if names else None)
+            snap.update({"site": self.site, "team": self.team, "operator": self.operator,
+                         "console_id": "%08x" % self.signer.id, "queued_downlinks": len(self._queued),
+                         "log": list(self.log)[:20]})
+            return snap

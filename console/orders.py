@@ -1,0 +1,99 @@
+"""Downlinks the console builds and signs, their counter, and the audit log.
+
+The console signs with its own sender id (protocol.Keys.device_id of a console
+hardware id, distinct from every gateway's, docs/PROTOCOL.md 10.4) and its own
+TxCounter persisted in ``<state dir>/counter`` (written ahead of use, atomically,
+so a crash or restart never reuses a counter: insoles would refuse the frame
+as a replay). Order and roll-call ids are 16-bit and derived from the counter
+of the first frame, so they never repeat within 65535 orders either.
+
+The audit log is JSON Lines, one object per action: ISO time, operator,
+action, arguments, and the result ("sent", "refused: <why>", ...).
+"""
+import json
+import os
+import time
+
+from soleguard.core import protocol as P
+
+
+class FileCounterStore:
+    """protocol counter store in one small file (atomic replace + fsync)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def load_counter(self):
+        try:
+            with open(self.path, encoding="ascii") as f:
+                return int(f.read().strip() or 0) or None
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            raise ValueError("%s: corrupted counter file; restore it or re-key the team" % self.path)
+
+    def save_counter(self, n):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="ascii") as f:
+            f.write("%d\n" % n)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
+class Signer:
+    """Builds authenticated downlinks for one team.
+
+    ``console_hw`` is the console's hardware id (bytes; e.g. the machine name),
+    from which its sender id derives. Each method returns (frame bytes,
+    counter). Raises ValueError for out-of-range fields (protocol.Encoder).
+    """
+
+    def __init__(self, team_key, team, state_dir, console_hw):
+        self.keys = P.Keys(team_key)
+        self.team = team
+        self.id = self.keys.device_id(b"soleguard-console:" + console_hw)
+        os.makedirs(state_dir, exist_ok=True)
+        self._enc = P.Encoder(self.keys, team, self.id,
+                              P.TxCounter(FileCounterStore(os.path.join(state_dir, "counter"))))
+
+    def _frame(self, type_, a=0, b=0, c=0):
+        n = self._enc.encode(type_, a, b, c)
+        return bytes(self._enc.mv[:n]), self._enc.counter
+
+    def next_id(self):
+        """A fresh 16-bit order/call id (1..65535), from the next counter."""
+        return self._enc._tx.next % 0xFFFF + 1
+
+    def ack(self, insole, acked_counter):
+        return self._frame(P.T_ACK, insole, acked_counter, P.ACK_BY_SUPERVISOR)
+
+    def evacuate(self, order, point=0):
+        return self._frame(P.T_EVACUATE, order, point)
+
+    def all_clear(self, order=0):
+        return self._frame(P.T_ALL_CLEAR, order)
+
+    def roll_call(self, call):
+        return self._frame(P.T_ROLL_CALL, call)
+
+
+class Audit:
+    """Append-only JSON Lines audit log; ``record`` returns the row written."""
+
+    def __init__(self, path, clock=time.time):
+        self.path = path
+        self._clock = clock
+        d = os.path.dirname(path)
+        if d:
+            os.makedirs(d, exist_ok=True)
+
+    def record(self, operator, action, result, **args):
+        t = self._clock()
+        row = {"t": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int(t * 1000 % 1000),
+               "operator": operator, "action": action, "args": args, "result": result}
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        return row

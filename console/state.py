@@ -1,0 +1,293 @@
+"""The live picture of one team: pure, time passed in, no I/O.
+
+Fed decoded uplinks (``uplink``), the console's own orders (``acknowledged``,
+``evacuation_started``, ...), and the passing of time (``tick``). Every method
+returns the events it caused: dicts with at least ``event`` and ``t_ms``
+(milliseconds, the caller's clock) -- the stream that the JSON mode prints and
+the MQTT bridge publishes. ``snapshot`` gives the whole picture for screens.
+
+Rules (docs/PROTOCOL.md 8.2, DESIGN.md):
+- An alarm is keyed by (insole, cause). A resend (new counter) of an active
+  alarm merges into it; ``counter`` keeps the latest, which the supervisor's
+  acknowledgement names.
+- An alarm leaves the screen only when acknowledged by a supervisor *and*
+  ended (recovered); a recovered alarm nobody acknowledged stays. An all
+  clear ends the evacuation only (the insoles keep a person's alarm too).
+- An insole is "not heard from" when nothing came from it for
+  ``heartbeat_window_ms`` (default 11 min: two 5-min heartbeats missed plus
+  margin); the event fires once, and ``heard_again`` when it comes back.
+- Technical alarms: cause 4 alarms, heartbeats with the self-test-failed bit,
+  and insoles not heard from.
+- Evacuation and roll call track every insole on the roster (plus any other
+  insole heard): who confirmed and when.
+"""
+from soleguard.core import protocol as P
+
+CAUSES = {1: "fall", 2: "man_down", 3: "sos", 4: "technical"}
+CANCEL_BY = {1: "recovery", 2: "cancel_gesture"}
+ROLL_STATES = {0: "ok", 1: "pre_alarm", 2: "alarm", 3: "evacuating"}
+HEARTBEAT_WINDOW_MS = 11 * 60 * 1000
+
+
+def _hex(i):
+    return "%08x" % i
+
+
+class Alarm:
+    def __init__(self, insole, cause, detail, counter, t_ms):
+        self.insole = insole
+        self.cause = cause
+        self.detail = detail
+        self.counter = counter
+        self.since_ms = t_ms
+        self.last_ms = t_ms
+        self.ended = None  # None or "recovered"
+        self.recovery_s = None
+        self.ack = None  # {"operator", "t_ms", "counter", "sent_ms"}
+
+    def as_dict(self):
+        return {"insole": _hex(self.insole), "cause": CAUSES[self.cause], "detail": self.detail,
+                "counter": self.counter, "since_ms": self.since_ms, "last_ms": self.last_ms,
+                "ended": self.ended, "recovery_s": self.recovery_s,
+                "ack": dict(self.ack) if self.ack else None}
+
+
+class Broadcast:
+    """An evacuation or roll call: id, who answered (insole -> (t_ms, extra))."""
+
+    def __init__(self, kind, ident, t_ms, operator, expected, **extra):
+        self.kind = kind
+        self.id = ident
+        self.t_ms = t_ms
+        self.operator = operator
+        self.expected = set(expected)
+        self.answers = {}
+        self.sent = 0
+        self.first_sent_ms = None
+        self.ended_ms = None
+        self.extra = extra
+
+    def missing(self):
+        return sorted(self.expected - set(self.answers))
+
+    def as_dict(self, label=None):
+        rows = []
+        for i in sorted(self.expected | set(self.answers)):
+            a = self.answers.get(i)
+            row = {"insole": _hex(i), "confirmed_ms": a[0] if a else None}
+            if self.kind == "roll_call":
+                row["state"] = ROLL_STATES.get(a[1]) if a else None
+            if label:
+                row["name"] = label(i)
+            rows.append(row)
+        d = {"id": self.id, "t_ms": self.t_ms, "operator": self.operator, "sent": self.sent,
+             "first_sent_ms": self.first_sent_ms, "ended_ms": self.ended_ms,
+             "confirmed": len(self.answers), "expected": len(self.expected | set(self.answers)),
+             "missing": [_hex(i) for i in self.missing()], "insoles": rows}
+        d.update((k, v) for k, v in self.extra.items() if k != "counters")
+        return d
+
+
+class Picture:
+    """Live state of one team. ``roster_ids``: the insoles expected."""
+
+    def __init__(self, roster_ids=(), heartbeat_window_ms=HEARTBEAT_WINDOW_MS):
+        self.roster = set(roster_ids)
+        self.window_ms = heartbeat_window_ms
+        self.started_ms = None
+        self.heard = {}  # insole -> {"last_ms", "battery", "status", "via", "rssi"}
+        self.silent = set()  # insoles reported not heard from
+        self.alarms = {}  # (insole, cause) -> Alarm (current)
+        self.evacuation = None
+        self.roll_call = None
+        self.rejected = {}
+        self.link = {"connected": False, "hello": None, "error": None}
+
+    # --- uplinks -------------------------------------------------------------
+
+    def uplink(self, t_ms, sender, counter, type_, a=0, b=0, c=0, via=None, rssi=None):
+        """One authenticated uplink (decoded fields of protocol.Decoder)."""
+        ev = []
+        h = self.heard.setdefault(sender, {"last_ms": None, "battery": None, "status": None,
+                                           "via": None, "rssi": None})
+        h["last_ms"], h["via"], h["rssi"] = t_ms, via, rssi
+        base = {"t_ms": t_ms, "insole": _hex(sender), "counter": counter}
+        if sender in self.silent:
+            self.silent.discard(sender)
+            ev.append(dict(base, event="heard_again"))
+        if sender not in self.roster:
+            base["on_roster"] = False
+        if type_ == P.T_ALARM:
+            ev += self._alarm(base, sender, counter, a, b, t_ms)
+        elif type_ == P.T_CANCELLED:
+            ev.append(dict(base, event="cancelled", cause=CAUSES[a], cancel_by=CANCEL_BY[b]))
+        elif type_ == P.T_RECOVERED:
+            al = self.alarms.get((sender, a))
+            if al is not None and al.ended is None:
+                al.ended, al.recovery_s, al.last_ms = "recovered", b, t_ms
+                if al.ack:
+                    del self.alarms[(sender, a)]
+            ev.append(dict(base, event="recovered", cause=CAUSES[a], recovery_s=b))
+        elif type_ == P.T_HEARTBEAT:
+            failed_before = (h["status"] or 0) & P.HB_SELF_TEST_FAILED
+            h["battery"], h["status"] = a, b
+            ev.append(dict(base, event="heartbeat", battery_pct=a, status=b))
+            if b & P.HB_SELF_TEST_FAILED and not failed_before:
+                ev.append(dict(base, event="technical", what="self_test_failed"))
+        elif type_ == P.T_EVAC_ACK:
+            ev += self._answer(self.evacuation, base, sender, a, t_ms, None, "evac_ack")
+        elif type_ == P.T_ROLL_CALL_ANSWER:
+            ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
+        return ev
+
+    def _alarm(self, base, sender, counter, cause, detail, t_ms):
+        key = (sender, cause)
+        al = self.alarms.get(key)
+        if al is not None and al.ended is None:
+            al.counter, al.last_ms, al.detail = counter, t_ms, detail
+            return []  # a resend of the same alarm: merged, nothing new
+        self.alarms[key] = Alarm(sender, cause, detail, counter, t_ms)
+        return [dict(base, event="alarm", cause=CAUSES[cause], detail=detail)]
+
+    def _answer(self, bc, base, sender, ident, t_ms, state, name):
+        d = dict(base, event=name, id=ident)
+        if state is not None:
+            d["state"] = ROLL_STATES[state]
+        if bc is None or bc.id != ident or bc.ended_ms is not None:
+            d["current"] = False
+            return [d]
+        if sender in bc.answers:
+            return []  # counted once per order (8.2)
+        bc.answers[sender] = (t_ms, state)
+        d["current"] = True
+        ev = [d]
+        if not bc.missing():
+            ev.append({"event": bc.kind + "_complete", "t_ms": t_ms, "id": bc.id,
+                       "confirmed": len(bc.answers), "after_ms": t_ms - bc.t_ms})
+        return ev
+
+    # --- the console's own orders -------------------------------------------
+
+    def save_alarms(self):
+        """The current alarms as plain data (the console keeps them on disk)."""
+        return [al.as_dict() for al in self.alarms.values()]
+
+    def load_alarms(self, rows):
+        """Restore alarms saved by ``save_alarms`` (a console restart)."""
+        causes = {v: k for k, v in CAUSES.items()}
+        for r in rows:
+            al = Alarm(int(r["insole"], 16), causes[r["cause"]], r["detail"], r["counter"], r["since_ms"])
+            al.last_ms, al.ended, al.recovery_s, al.ack = r["last_ms"], r["ended"], r["recovery_s"], r["ack"]
+            self.alarms[(al.insole, al.cause)] = al
+
+    def active_alarms(self, insole):
+        """Alarms of ``insole`` not yet acknowledged by a supervisor."""
+        return [al for (i, _), al in self.alarms.items() if i == insole and al.ack is None]
+
+    def acknowledged(self, t_ms, insole, operator, counter, cause=None):
+        """A supervisor acknowledged the unacknowledged alarms of ``insole``
+        (of ``cause`` only, if given); ``counter`` is the downlink's counter
+        (its 'sent' comes later)."""
+        ev = []
+        for al in self.active_alarms(insole):
+            if cause is not None and al.cause != cause:
+                continue
+            al.ack = {"operator": operator, "t_ms": t_ms, "counter": counter, "sent_ms": None}
+            ev.append({"event": "alarm_acknowledged", "t_ms": t_ms, "insole": _hex(insole),
+                       "cause": CAUSES[al.cause], "operator": operator, "acked": al.counter})
+            if al.ended:
+                del self.alarms[(al.insole, al.cause)]
+        return ev
+
+    def downlink_sent(self, t_ms, counter):
+        """The gateway reported ``T counter sent``: stamp what it carried."""
+        for al in self.alarms.values():
+            if al.ack and al.ack["counter"] == counter and al.ack["sent_ms"] is None:
+                al.ack["sent_ms"] = t_ms
+        for bc in (self.evacuation, self.roll_call):
+            if bc is not None and counter in bc.extra.get("counters", ()):
+                bc.sent += 1
+                if bc.first_sent_ms is None:
+                    bc.first_sent_ms = t_ms
+        return []
+
+    def evacuation_started(self, t_ms, order, point, operator, scope="team"):
+        self.evacuation = Broadcast("evacuation", order, t_ms, operator, self.roster | set(self.heard),
+                                    point=point, scope=scope, counters=[])
+        return [{"event": "evacuation_ordered", "t_ms": t_ms, "id": order, "point": point,
+                 "scope": scope, "operator": operator, "expected": len(self.evacuation.expected)}]
+
+    def roll_call_started(self, t_ms, call, operator):
+        self.roll_call = Broadcast("roll_call", call, t_ms, operator, self.roster | set(self.heard), counters=[])
+        return [{"event": "roll_call_started", "t_ms": t_ms, "id": call, "operator": operator,
+                 "expected": len(self.roll_call.expected)}]
+
+    def all_clear(self, t_ms, operator):
+        ev = [{"event": "all_clear", "t_ms": t_ms, "operator": operator,
+               "id": self.evacuation.id if self.evacuation else 0}]
+        if self.evacuation and self.evacuation.ended_ms is None:
+            self.evacuation.ended_ms = t_ms
+        return ev  # alarms stay: an all clear ends the evacuation, not a person's alarm (firmware, #6)
+
+    def link_state(self, t_ms, connected, error=None, hello=None):
+        changed = connected != self.link["connected"] or error != self.link["error"]
+        self.link["connected"], self.link["error"] = connected, error
+        if hello is not None:
+            self.link["hello"] = hello
+        if not changed:
+            return []
+        return [{"event": "link_up" if connected else "link_down", "t_ms": t_ms, "error": error}]
+
+    def rejected_count(self, t_ms, reason, count):
+        prev = self.rejected.get(reason, 0)
+        self.rejected[reason] = count
+        if count <= prev:
+            return []
+        return [{"event": "rejected", "t_ms": t_ms, "reason": reason, "count": count}]
+
+    # --- time ----------------------------------------------------------------
+
+    def tick(self, t_ms):
+        """Insoles newly not heard from within the heartbeat window."""
+        if self.started_ms is None:
+            self.started_ms = t_ms
+        ev = []
+        for i in sorted(self.roster | set(self.heard)):
+            last = self.heard.get(i, {}).get("last_ms") or self.started_ms
+            if i not in self.silent and t_ms - last >= self.window_ms:
+                self.silent.add(i)
+                ev.append({"event": "not_heard_from", "t_ms": t_ms, "insole": _hex(i),
+                           "last_ms": self.heard.get(i, {}).get("last_ms")})
+        return ev
+
+    # --- screens -----------------------------------------------------------
+
+    def snapshot(self, t_ms, label=None):
+        """The whole picture as plain data; ``label(id)`` adds names (console
+        screens only). Alarms newest first; technical alarms apart."""
+        def named(d, i):
+            if label:
+                d["name"] = label(i)
+            return d
+
+        alarms, technical = [], []
+        for al in sorted(self.alarms.values(), key=lambda a: -a.since_ms):
+            d = named(al.as_dict(), al.insole)
+            d["age_s"] = (t_ms - al.since_ms) // 1000
+            (technical if al.cause == 4 else alarms).append(d)
+        for i in sorted(self.heard):
+            st = self.heard[i]["status"]
+            if st is not None and st & P.HB_SELF_TEST_FAILED:
+                technical.append(named({"insole": _hex(i), "cause": "self_test_failed"}, i))
+        silent = [named({"insole": _hex(i), "last_ms": self.heard.get(i, {}).get("last_ms")}, i)
+                  for i in sorted(self.silent)]
+        insoles = []
+        for i in sorted(self.roster | set(self.heard)):
+            h = self.heard.get(i, {})
+            insoles.append(named({"insole": _hex(i), "on_roster": i in self.roster, "last_ms": h.get("last_ms"),
+                                  "battery_pct": h.get("battery"), "silent": i in self.silent}, i))
+        return {"t_ms": t_ms, "alarms": alarms, "technical": technical, "not_heard_from": silent,
+                "insoles": insoles,
+                "evacuation": self.evacuation.as_dict(label) if self.evacuation else None,
+                "roll_call": self.roll_call.as_dict(label) if self.roll_call else None,
+                "rejected": dict(self.rejected), "link": dict(self.link)}

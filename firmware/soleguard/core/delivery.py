@@ -1,0 +1,389 @@
+"""Delivery: the insole's state machine between the outbox and a radio.
+
+    d = Delivery(outbox, keys, team, device_id, window_store, Prng(seed), haptics)
+    n = d.service(now)          # > 0: transmit d.frame[:n] now (uplink channel, d.airtime_ms)
+    cmd = d.on_frame(buf, n, now)   # a received downlink -> radio.CMD_* or None
+    d.notify()                  # the app appended a record: look again at once
+
+Pure: no radio, no clock, no file I/O (time ``now`` is monotonic ms passed in,
+the stores and the haptics player are injected). The radio adapters
+(lora_radio.py, ble_radio.py) and the team simulator drive it the same way.
+docs/PROTOCOL.md section 8 is the design; summary:
+
+- Order: one confirmed record in flight, oldest first, except that a pending
+  EV_ALARM pre-empts anything else (stop-and-wait, so a ``recovered`` never
+  overtakes its ``alarm``). Records that never leave the insole (pre-alarm,
+  cleared) are acknowledged locally; heartbeats and self-test results go once,
+  unconfirmed, as a ``heartbeat`` frame, and are then acknowledged locally.
+- Schedule: first transmission at once (an evacuation ack or a roll-call
+  answer after a random 0..EVAC_SPREAD_MS, so that a team does not answer in
+  one burst), then again every RESEND_MS + uniform 0..JITTER_MS (20 s +
+  0..10 s: <= 30 s, DESIGN) until a gateway ``ack`` names the counter of one
+  of its transmissions. An alarm's first FAST_TRIES resends come sooner,
+  after FAST_RESEND_MS + 0..FAST_JITTER_MS (3-8 s): one collision with a
+  team's evacuation acks should not cost an alarm half a minute.
+- Every transmission is a new frame with a new counter (protocol.Encoder over
+  the outbox's persisted counter); the last RING transmissions map
+  counter -> outbox seq, so an ack finds its record.
+- Duty cycle: airtime.DutyCycle on the uplink sub-band; heartbeats as
+  PRIO_ROUTINE (only their share of the budget), everything else PRIO_ALARM.
+  A refused frame waits ``wait_ms``.
+- Downlinks (protocol.Decoder with a per-sender ReplayWindow that persists a
+  sender's counter only before the insole acts on one of its frames): ``ack``
+  for this insole -> outbox.ack(seq) (by = 1 also returns CMD_ALARM_ACK);
+  ``evacuate`` -> evacuation vibration + an EV_EVAC_ACK record, once per order
+  id, never for an order at or below the last all-clear; ``all_clear`` -> stop;
+  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per call id; ``config``
+  -> ``on_config(param, value)`` (the app validates and stores it).
+  A forged frame fails the MAC, a replayed one the window: neither acts.
+- Resets: the outbox journal keeps the records and the counter, the window
+  store the replay windows; a new Delivery over them carries on.
+
+Allocation: ``service`` allocates only when it rescans the outbox (its
+``pending()`` list: after notify(), an ack, or a due time) and the frame's
+SHA-256 (protocol.py); waiting costs nothing.
+"""
+from array import array
+
+from .airtime import PRIO_ALARM, PRIO_ROUTINE, DutyCycle, sub_band, time_on_air_us
+from .compat import const
+from .events import (
+    CANCEL_BY_GESTURE,
+    CANCEL_BY_RECOVERY,
+    EV_ALARM,
+    EV_CANCELLED,
+    EV_CLEARED,
+    EV_EVAC_ACK,
+    EV_HEARTBEAT,
+    EV_PRE_ALARM,
+    EV_RECOVERED,
+    EV_ROLL_CALL_ANSWER,
+    EV_SELFTEST,
+)
+from .patterns import EVACUATION
+from . import protocol as P
+from .radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
+
+RESEND_MS = const(20000)  # PROTOCOL.md 8.2: base period
+JITTER_MS = const(10000)  # + uniform 0..10 s: cycle <= 30 s (DESIGN: resend <= 30 s)
+FAST_TRIES = const(2)  # an alarm's first resends: 3 s + 0..5 s (team simulation: alarms colliding
+FAST_RESEND_MS = const(3000)  # with 50 evacuation acks took 20-30 s per lost frame)
+FAST_JITTER_MS = const(5000)
+EVAC_SPREAD_MS = const(20000)  # first evac_ack after 0..20 s: 50 insoles x 185 ms spread thin (8.3)
+RING = const(8)  # counter -> seq pairs kept for acks
+UPLINK_KHZ = 868100  # g1; one channel: a single-radio (SX1262) gateway listens on one
+DOWNLINK_KHZ = 869525  # g3, 10 %: every downlink, receipt acks included
+_SEEN = const(4)  # order / call ids remembered
+_IDLE = const(0x3FFFFFFF)
+
+
+class Prng:
+    """xorshift32 (Marsaglia 2003): the same numbers on every runtime for a seed.
+
+    ``below(n)`` -> 0..n-1 (n >= 1; modulo bias < n / 2**32, irrelevant for
+    jitter). 32-bit state: a heap int on an MCU only above 2**30.
+    """
+
+    def __init__(self, seed):
+        self.s = (seed & 0xFFFFFFFF) or 0x9E3779B9
+
+    def below(self, n):
+        s = self.s
+        s ^= (s << 13) & 0xFFFFFFFF
+        s ^= s >> 17
+        s ^= (s << 5) & 0xFFFFFFFF
+        self.s = s
+        return s % n
+
+
+class OutboxCounter:
+    """The frame counter over the outbox's persisted counter (protocol.TxCounter's
+    ``take`` interface): frame counters and record seqs share one monotonic,
+    reset-proof sequence, so a counter is never reused (0 is skipped)."""
+
+    def __init__(self, outbox):
+        self._box = outbox
+
+    def take(self):
+        v = self._box.next_counter()
+        while v == 0 or v > P.COUNTER_MAX:
+            if v > P.COUNTER_MAX:
+                raise OverflowError("delivery: frame counter exhausted, re-key the team")
+            v = self._box.next_counter()
+        return v
+
+
+def frame_of(type_, cause, detail, status=0):
+    """(frame type, a, b) for an outbox record, or (0, 0, 0) if it stays on the insole.
+
+    Raises nothing: out-of-range values are clamped into the frame's range
+    (detail is u16; cancel_by 3 = cancelled by motion is sent as recovery).
+    """
+    detail &= 0xFFFF
+    if type_ == EV_ALARM and 1 <= cause <= 4:
+        return P.T_ALARM, cause, detail
+    if type_ == EV_CANCELLED and 1 <= cause <= 2:
+        return P.T_CANCELLED, cause, CANCEL_BY_GESTURE if detail == CANCEL_BY_GESTURE else CANCEL_BY_RECOVERY
+    if type_ == EV_RECOVERED and 1 <= cause <= 4:
+        return P.T_RECOVERED, cause, detail
+    if type_ == EV_HEARTBEAT:
+        return P.T_HEARTBEAT, min(detail, 100), status
+    if type_ == EV_SELFTEST:
+        return P.T_HEARTBEAT, 100, status | (P.HB_SELF_TEST_FAILED if detail else 0)
+    if type_ == EV_EVAC_ACK and detail:
+        return P.T_EVAC_ACK, detail, 0
+    if type_ == EV_ROLL_CALL_ANSWER and detail and 0 <= cause <= 3:
+        return P.T_ROLL_CALL_ANSWER, detail, cause
+    return 0, 0, 0
+
+
+class Delivery:
+    """One insole's delivery layer; see the module docstring.
+
+    outbox: outbox.Outbox (journal; its counter numbers frames too).
+    keys: protocol.Keys; team: team id; device_id: this insole's id.
+    window_store: protocol window-store interface (load_windows/save_window).
+    rng: Prng (or anything with ``below(n)``). haptics: haptics.Haptics or None.
+    duty: airtime.DutyCycle (one is made if None). sf / bw_hz: LoRa settings
+    for time on air. on_config(param, value): configuration sink or None.
+    state(): the insole's protocol STATE_* for roll calls (default OK/evacuating).
+    evac_spread_ms: the evacuation ack's random first delay (tests shorten it).
+    """
+
+    def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
+                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, senders=4,
+                 evac_spread_ms=EVAC_SPREAD_MS):
+        self.outbox = outbox
+        self.id = device_id
+        self.enc = P.Encoder(keys, team, device_id, OutboxCounter(outbox))
+        self.window = P.ReplayWindow(senders, window_store, persist=False)
+        self.dec = P.Decoder(keys, team, self.window, True)
+        self.rng = rng
+        self.haptics = haptics
+        self.duty = duty if duty is not None else DutyCycle()
+        self.band = sub_band(UPLINK_KHZ)
+        self.sf = sf
+        self.bw_hz = bw_hz
+        self.on_config = on_config
+        self.state = state
+        self.evac_spread_ms = evac_spread_ms
+        self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
+        self.airtime_ms = 0
+        self.last_n = 0  # length of the last frame handed out (still in ``frame`` until the next)
+        self.counter = 0  # counter of the last frame handed out
+        self.seq = -1  # the record in flight (-1: none)
+        self.seq_type = 0
+        self._tries = 0
+        self._due = 0
+        self._dirty = True
+        self._pending = []
+        self._rec = None
+        self._ring_c = array("I", bytes(4 * RING))
+        self._ring_s = array("I", bytes(4 * RING))
+        self._ring_i = 0
+        self._orders = array("H", bytes(2 * _SEEN))
+        self._calls = array("H", bytes(2 * _SEEN))
+        self._cleared = 0  # highest order id an all-clear ended (0: none)
+        self.evacuating = 0  # order id being rendered, 0: none
+        self.selftest_failed = False
+        self.sent = 0  # frames handed out
+        self.deferred = 0  # times the duty cycle made a frame wait
+
+    # --- uplink ---
+
+    def notify(self):
+        """A record was appended (or anything changed): rescan at the next service()."""
+        self._dirty = True
+
+    def next_due(self, now):
+        """ms until service() has work (0: now); _IDLE when nothing is pending."""
+        if self._dirty:
+            return 0
+        if self.seq < 0:
+            return _IDLE
+        return max(0, self._due - now)
+
+    def service(self, now):
+        """Return n > 0 when ``frame[:n]`` must be transmitted now, else 0."""
+        if not self._dirty and (self.seq < 0 or now < self._due):
+            return 0
+        if self._dirty:
+            self._dirty = False
+            self._pick(now)
+        if self.seq < 0 or now < self._due:
+            return 0
+        rec = self._rec
+        t, a, b = frame_of(rec[2], rec[3], rec[4], self._status())
+        n = P.frame_len(t)
+        toa = (time_on_air_us(n, self.sf, self.bw_hz) + 999) // 1000
+        routine = t == P.T_HEARTBEAT
+        prio = PRIO_ROUTINE if routine else PRIO_ALARM
+        if not self.duty.admit(self.band, toa, now, prio):
+            w = self.duty.wait_ms(self.band, toa, now, prio)
+            self.deferred += 1
+            if w < 0:  # can never go (a heartbeat larger than its share): drop it
+                self._done(now)
+                return 0
+            self._due = now + w
+            return 0
+        n = self.enc.encode(t, a, b)
+        self.duty.record(self.band, toa, now)
+        self.airtime_ms = toa
+        self.last_n = n
+        self.counter = self.enc.counter
+        self.sent += 1
+        i = self._ring_i
+        self._ring_c[i] = self.counter
+        self._ring_s[i] = self.seq
+        self._ring_i = (i + 1) % RING
+        if routine:  # unconfirmed: the next heartbeat replaces it
+            self._done(now)
+        elif self.seq_type == EV_ALARM and self._tries < FAST_TRIES:
+            self._tries += 1
+            self._due = now + FAST_RESEND_MS + self.rng.below(FAST_JITTER_MS + 1)
+        else:
+            self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
+        return n
+
+    def alarm_in_flight(self):
+        """True while an alarm record is being resent (BLE advertises it meanwhile)."""
+        return self.seq >= 0 and self.seq_type == EV_ALARM and self.last_n > 0
+
+    def _status(self):
+        s = P.HB_EVACUATING if self.evacuating else 0
+        if self.selftest_failed:
+            s |= P.HB_SELF_TEST_FAILED
+        for r in self._pending:
+            if r[2] == EV_ALARM:
+                s |= P.HB_ALARM_ACTIVE
+                break
+        return s
+
+    def _done(self, now):
+        """The record in flight needs no more transmissions: acknowledge it locally."""
+        self.outbox.ack(self.seq)
+        self.seq = -1
+        self._dirty = True
+        self._due = now
+
+    def _pick(self, now):
+        """Choose the record to send: the oldest alarm, else the oldest record."""
+        pend = self.outbox.pending()
+        keep = []
+        for r in pend:  # records that never go on air leave the journal now
+            if r[2] == EV_PRE_ALARM or r[2] == EV_CLEARED or frame_of(r[2], r[3], r[4])[0] == 0:
+                self.outbox.ack(r[0])
+            else:
+                if r[2] == EV_SELFTEST and r[4]:
+                    self.selftest_failed = True
+                keep.append(r)
+        self._pending = keep
+        best = None
+        for r in keep:
+            if r[2] == EV_ALARM:
+                best = r
+                break
+        if best is None and keep:
+            best = keep[0]
+        if best is None:
+            self.seq = -1
+            return
+        if best[0] != self.seq:  # a new record in flight: it goes at once
+            self.seq = best[0]
+            self.seq_type = best[2]
+            self._tries = 0
+            spread = best[2] == EV_EVAC_ACK or best[2] == EV_ROLL_CALL_ANSWER
+            self._due = now + (self.rng.below(self.evac_spread_ms + 1) if spread else 0)
+        self._rec = best
+
+    # --- downlink ---
+
+    def on_frame(self, buf, n, now):
+        """Handle one received downlink; return a radio.CMD_* for the app, or None."""
+        d = self.dec
+        if d.decode(buf, n) != P.OK or not d.is_for(self.id):
+            return None
+        t = d.type
+        if t == P.T_ACK:
+            return self._on_ack(d, now)
+        if t == P.T_EVACUATE:
+            o = d.a
+            if o <= self._cleared or _seen(self._orders, o):
+                return None
+            self.window.persist(d.sender)
+            _remember(self._orders, o)
+            self.evacuating = o
+            if self.haptics is not None:
+                self.haptics.play(EVACUATION, now)
+            self._append(now, EV_EVAC_ACK, 0, o)
+            return CMD_EVACUATE
+        if t == P.T_ALL_CLEAR:
+            self.window.persist(d.sender)
+            o = d.a
+            if o == 0:
+                o = max(self.evacuating, self._cleared, _max(self._orders))
+            if o > self._cleared:
+                self._cleared = o
+            if self.evacuating and self.evacuating <= o:
+                self.evacuating = 0
+                if self.haptics is not None:
+                    self.haptics.stop(EVACUATION)
+            return CMD_ALL_CLEAR
+        if t == P.T_ROLL_CALL:
+            if _seen(self._calls, d.a):
+                return None
+            self.window.persist(d.sender)
+            _remember(self._calls, d.a)
+            st = self.state() if self.state is not None else (P.STATE_EVACUATING if self.evacuating else P.STATE_OK)
+            self._append(now, EV_ROLL_CALL_ANSWER, st, d.a)
+            return None
+        if t == P.T_CONFIG:
+            self.window.persist(d.sender)
+            if self.on_config is not None:
+                self.on_config(d.b, d.c)
+            return None
+        return None
+
+    def _on_ack(self, d, now):
+        counter = d.b
+        seq = -1
+        for i in range(RING):
+            if self._ring_c[i] == counter and counter:
+                seq = self._ring_s[i]
+                break
+        if seq < 0 and d.c != P.ACK_BY_SUPERVISOR:
+            return None  # an ack of a frame this insole no longer remembers: nothing to do
+        self.window.persist(d.sender)
+        if seq >= 0 and self.outbox.ack(seq):
+            if seq == self.seq:
+                self.seq = -1
+            self._dirty = True
+        return CMD_ALARM_ACK if d.c == P.ACK_BY_SUPERVISOR else None
+
+    def _append(self, now, type_, cause, detail):
+        try:
+            self.outbox.append(now, type_, cause, detail)
+        except Exception:  # OutboxFull (alarms fill it) or flash error: the gateway repeats its frame
+            return
+        self._dirty = True
+
+
+def _seen(ids, v):
+    for i in range(len(ids)):
+        if ids[i] == v:
+            return True
+    return False
+
+
+def _remember(ids, v):
+    for i in range(len(ids) - 1, 0, -1):
+        ids[i] = ids[i - 1]
+    ids[0] = v
+
+
+def _max(ids):
+    m = 0
+    for i in range(len(ids)):
+        if ids[i] > m:
+            m = ids[i]
+    return m

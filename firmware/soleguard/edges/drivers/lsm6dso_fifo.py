@@ -1,0 +1,184 @@
+"""LSM6DSO / LSM6DSOX on-chip FIFO, read in batches on the watermark interrupt.
+
+micropython-lib's ``lsm6dsox`` driver (package ``lsm6dsox``, pinned in
+package.json) resets the chip and sets output data rate and full scale, but
+has no FIFO API. This wraps an ``LSM6DSOX`` instance thinly: it uses its
+``bus`` and ``address`` (I2C only) to program the FIFO, route the watermark to
+INT1, read whole batches into a preallocated buffer and decode them into
+insole-axis frames without allocating.
+
+    imu = LSM6DSOX(i2c, accel_scale=16, gyro_scale=2000)   # 104 Hz default
+    fifo = FifoIMU(imu, watermark=16, axes=board_axes)
+    n = fifo.read()            # frames decoded into fifo.frames[0 : 6 * n]
+
+Registers and values: LSM6DSO datasheet DS12140 (the DSOX, DS13025, has the
+same map for these): FIFO_CTRL1..4 0x07..0x0A (WTM in *words*, BDR_XL/BDR_GY
+code 4 = 104 Hz, FIFO_MODE 6 = continuous), INT1_CTRL 0x0D bit 3
+INT1_FIFO_TH, FIFO_STATUS1/2 0x3A/0x3B (DIFF_FIFO 10 bits, bit 6 of STATUS2
+FIFO_OVR_IA), FIFO_DATA_OUT_TAG 0x78 + 6 data bytes per word; TAG_SENSOR
+(bits 7:3) 0x01 gyroscope, 0x02 accelerometer. A burst read of 7*n bytes from
+0x78 returns n words: the address rolls back to 0x78 after 0x7E (ST AN5192,
+FIFO section). Wake-up: WAKE_UP_THS 0x5B (1 LSB = FS/64 = 250 mg at +-16 g),
+WAKE_UP_DUR 0x5C, TAP_CFG2 0x58 bit 7 INTERRUPTS_ENABLE, MD1_CFG 0x5E bit 5
+INT1_WU.
+
+Units: accelerometer at +-16 g is 0.488 mg/LSB, gyroscope at +-2000 dps
+70 mdps/LSB (datasheet table 3); decoded with integer rounding to mg and
+0.1 dps. Both steps are below one output unit, so a value survives
+encode->decode exactly (the fake chip relies on it).
+
+``axes``: how the chip is mounted, as (index, sign) for insole x, y, z, e.g.
+((1, -1), (0, 1), (2, 1)) = insole x is -chip y, insole y is chip x. The same
+mapping is applied to the gyroscope.
+"""
+from array import array
+
+from ...core.compat import const
+
+WHO_AM_I_VALUE = const(0x6C)  # LSM6DSO and LSM6DSOX
+_WHO_AM_I = const(0x0F)
+_FIFO_CTRL1 = const(0x07)
+_FIFO_CTRL2 = const(0x08)
+_FIFO_CTRL3 = const(0x09)
+_FIFO_CTRL4 = const(0x0A)
+_INT1_CTRL = const(0x0D)
+_CTRL1_XL = const(0x10)
+_CTRL2_G = const(0x11)
+_FIFO_STATUS1 = const(0x3A)
+_TAP_CFG2 = const(0x58)
+_WAKE_UP_THS = const(0x5B)
+_WAKE_UP_DUR = const(0x5C)
+_MD1_CFG = const(0x5E)
+_FIFO_DATA_OUT_TAG = const(0x78)
+_TAG_GYRO = const(0x01)
+_TAG_ACCEL = const(0x02)
+_BDR_104HZ = const(0x4)
+_FIFO_CONTINUOUS = const(0x6)
+_XL_FS_16G = const(0x1)  # CTRL1_XL FS_XL bits 3:2 = 01
+_G_FS_2000 = const(0x3)  # CTRL2_G FS_G bits 3:2 = 11
+_ODR_12HZ5 = const(0x1)
+IDENTITY = ((0, 1), (1, 1), (2, 1))
+
+
+class FifoIMU:
+    """FIFO batches of an LSM6DSO/DSOX already set to +-16 g, +-2000 dps, 104 Hz.
+
+    imu: an object with ``bus`` (I2C) and ``address`` (micropython-lib
+    LSM6DSOX). watermark: frames per batch (1..32). Raises OSError when the
+    chip does not answer as an LSM6DSO/DSOX, ValueError for a wrong full scale.
+    ``frames``: array('h') of 6 * watermark (ax, ay, az mg, gx, gy, gz 0.1 dps).
+    """
+
+    def __init__(self, imu, watermark=16, axes=IDENTITY):
+        if not 1 <= watermark <= 32:
+            raise ValueError("fifo: watermark must be 1..32 frames")
+        self._bus = imu.bus
+        self._addr = imu.address
+        self.watermark = watermark
+        self._one = bytearray(1)
+        self._st = bytearray(2)
+        self._buf = bytearray(7 * 2 * watermark)  # two words (gyro + accel) a frame
+        self.frames = array("h", bytes(12 * watermark))
+        self._acc = array("h", bytes(12))  # decoded accel, gyro (raw axes) awaiting a pair
+        self._have = 0  # bit 1 accel, bit 2 gyro
+        self._perm = array("b", [a[0] for a in axes])
+        self._sign = array("b", [a[1] for a in axes])
+        self.overruns = 0
+        if self._get(_WHO_AM_I) != WHO_AM_I_VALUE:
+            raise OSError("fifo: no LSM6DSO/DSOX at 0x%x" % self._addr)
+        if (self._get(_CTRL1_XL) >> 2) & 3 != _XL_FS_16G or (self._get(_CTRL2_G) >> 2) & 3 != _G_FS_2000:
+            raise ValueError("fifo: set accel_scale=16 and gyro_scale=2000 on the LSM6DSOX driver")
+        self._odr_xl = self._get(_CTRL1_XL)
+        self._odr_g = self._get(_CTRL2_G)
+        self.start()
+
+    def _get(self, reg):
+        self._bus.readfrom_mem_into(self._addr, reg, self._one)
+        return self._one[0]
+
+    def _set(self, reg, value):
+        self._one[0] = value
+        self._bus.writeto_mem(self._addr, reg, self._one)
+
+    def start(self):
+        """(Re)start continuous FIFO at 104 Hz with the watermark on INT1."""
+        self._set(_CTRL1_XL, self._odr_xl)
+        self._set(_CTRL2_G, self._odr_g)
+        self._set(_FIFO_CTRL4, 0)  # bypass: empties the FIFO
+        words = 2 * self.watermark
+        self._set(_FIFO_CTRL1, words & 0xFF)
+        self._set(_FIFO_CTRL2, words >> 8)
+        self._set(_FIFO_CTRL3, (_BDR_104HZ << 4) | _BDR_104HZ)
+        self._set(_INT1_CTRL, 0x08)
+        self._set(_MD1_CFG, 0)
+        self._set(_FIFO_CTRL4, _FIFO_CONTINUOUS)
+        self._have = 0
+
+    def sleep(self, wake_mg=250):
+        """Low-power: FIFO off, gyro off, accel at 12.5 Hz, INT1 on wake-up (motion > wake_mg)."""
+        ths = (wake_mg + 125) // 250
+        self._set(_FIFO_CTRL4, 0)
+        self._set(_INT1_CTRL, 0)
+        self._set(_CTRL2_G, 0)
+        self._set(_CTRL1_XL, (_ODR_12HZ5 << 4) | (self._odr_xl & 0x0F))
+        self._set(_WAKE_UP_DUR, 0)
+        self._set(_WAKE_UP_THS, ths if ths < 63 else 63)
+        self._set(_TAP_CFG2, 0x80)
+        self._set(_MD1_CFG, 0x20)
+
+    def pending(self):
+        """Words waiting in the FIFO (0..1023); counts an overrun if flagged."""
+        self._bus.readfrom_mem_into(self._addr, _FIFO_STATUS1, self._st)
+        st = self._st
+        if st[1] & 0x40:
+            self.overruns += 1
+        return ((st[1] & 3) << 8) | st[0]
+
+    def read(self):
+        """Read one watermark batch if available; return the frames decoded (0..watermark)."""
+        if self.pending() < 2 * self.watermark:
+            return 0
+        self._bus.readfrom_mem_into(self._addr, _FIFO_DATA_OUT_TAG, self._buf)
+        return self.decode(self._buf, 2 * self.watermark)
+
+    def decode(self, buf, words):
+        """Decode ``words`` tagged words from ``buf`` into ``frames``; return frames completed.
+
+        A frame is complete when one accelerometer and one gyroscope word have
+        arrived; a half pair carries over to the next batch. Unknown tags
+        (timestamps, temperature) are skipped.
+        """
+        out = self.frames
+        acc = self._acc
+        have = self._have
+        perm = self._perm
+        sign = self._sign
+        n = 0
+        for k in range(words):
+            p = 7 * k
+            tag = buf[p] >> 3
+            if tag == _TAG_ACCEL:
+                off = 0
+                have |= 1
+            elif tag == _TAG_GYRO:
+                off = 3
+                have |= 2
+            else:
+                continue
+            for a in range(3):
+                v = buf[p + 1 + 2 * a] | (buf[p + 2 + 2 * a] << 8)
+                if v & 0x8000:
+                    v -= 0x10000
+                if off:
+                    acc[3 + a] = (v * 7 + 5) // 10  # 70 mdps/LSB -> 0.1 dps
+                else:
+                    acc[a] = (v * 488 + 500) // 1000  # 0.488 mg/LSB -> mg
+            if have == 3:
+                base = 6 * n
+                for a in range(3):
+                    out[base + a] = acc[perm[a]] * sign[a]
+                    out[base + 3 + a] = acc[3 + perm[a]] * sign[a]
+                n += 1
+                have = 0
+        self._have = have
+        return n

@@ -1,0 +1,92 @@
+"""Text-stream replay driver: runs the core over frames read from a stream.
+
+Used to run the unchanged core under the MicroPython unix port (the host
+simulator pipes a trace in and compares the events). Protocol, one record a
+line, ASCII, comma-separated integers:
+
+  in   H,<imu 0|1>,<zones>,<x0>,<y0>,...   header: IMU valid, zone count and
+                                           centres (mm); once, first
+  in   C,<NAME>,<value>                    config override (after the header
+                                           line's C-lines end with the first S)
+  in   S,<t_ms>,ax,ay,az,gx,gy,gz,z0..z7   one sample (14 values after t)
+  out  E,<t_ms>,<type>,<cause>,<detail>    one event
+  out  D,<samples>                         end of stream
+
+Errors raise ValueError naming the input line number.
+"""
+from soleguard.core.config import Config
+from soleguard.core.pipeline import Core
+from soleguard.core.frame import FRAME_LEN, new_frame
+
+
+def _ints(parts, first, lineno):
+    try:
+        return [int(p) for p in parts[first:]]
+    except ValueError:
+        raise ValueError("replay: line %d: not an integer record" % lineno)
+
+
+def run(readline, write):
+    """Read records with ``readline()`` until EOF; ``write(str)`` events out.
+
+    Returns the number of samples processed.
+    """
+    lineno = 0
+    overrides = {}
+    header = None
+    core = None
+    frame = new_frame()
+    ev = None
+    n = 0
+    while True:
+        line = readline()
+        if not line:
+            break
+        lineno += 1
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.split(",")
+        kind = parts[0]
+        if kind == "S":
+            if core is None:
+                if header is None:
+                    raise ValueError("replay: line %d: sample before header" % lineno)
+                zones = header[1]
+                xs = header[2 : 2 + 2 * zones : 2]
+                ys = header[3 : 3 + 2 * zones : 2]
+                core = Core(Config.from_dict(overrides), zones, xs, ys, header[0] == 1)
+                ev = core.events
+            if len(parts) != FRAME_LEN + 2:
+                raise ValueError("replay: line %d: expected %d values" % (lineno, FRAME_LEN + 1))
+            vals = _ints(parts, 1, lineno)
+            t = vals[0]
+            for i in range(FRAME_LEN):
+                frame[i] = vals[i + 1]
+            if core.step(t, frame):
+                for i in range(ev.count):
+                    write("E,%d,%d,%d,%d\n" % (ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]))
+                ev.clear()
+            n += 1
+        elif kind == "H":
+            header = _ints(parts, 1, lineno)
+            if len(header) < 2 or len(header) != 2 + 2 * header[1]:
+                raise ValueError("replay: line %d: bad header" % lineno)
+        elif kind == "C":
+            if len(parts) != 3:
+                raise ValueError("replay: line %d: bad config record" % lineno)
+            overrides[parts[1]] = _ints(parts, 2, lineno)[0]
+        else:
+            raise ValueError("replay: line %d: unknown record %r" % (lineno, kind))
+    write("D,%d\n" % n)
+    return n
+
+
+def main():
+    import sys
+
+    run(sys.stdin.readline, sys.stdout.write)
+
+
+if __name__ == "__main__":
+    main()
