@@ -396,6 +396,39 @@ def soak(hours, recording, as_json):
 
 
 @main.command()
+@click.option("--board", type=click.Choice(["xiao_s3", "t3s3"]), default="xiao_s3", show_default=True)
+@click.option("--profile", type=click.Choice(["shift"]), default="shift", show_default=True,
+              help="worn-shift profile: walking/standing/sitting, 1 alarm and 1 evacuation a day, heartbeats")
+@click.option("--us-per-sample", type=float, default=None,
+              help="the app's unix-port cost per sample (default: measured now with the sim-board harness, ~20 s)")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def power(board, profile, us_per_sample, as_json):
+    """Battery budget of a board: average current per consumer and hours on its cell (docs/FIRMWARE.md).
+
+    Example: soleguard power --board xiao_s3 --profile shift
+    The MCU's awake time comes from the app's work measured on the unix port (run on an idle host:
+    other load inflates it) scaled to the board's MCU; the other currents from datasheets (sources printed).
+    """
+    import json
+
+    from .power import budget, measure_app_us_per_sample
+
+    us = us_per_sample if us_per_sample is not None else measure_app_us_per_sample()
+    rows = [budget(board, mode, us).as_dict() for mode in ("as_built", "batch_sleep")]
+    if as_json:
+        click.echo(json.dumps({"board": board, "profile": profile, "app_us_per_sample_unix": round(us, 2),
+                               "modes": rows}, indent=1))
+        return
+    click.echo("%s, %s profile; app measured at %.1f us/sample on the unix port" % (board, profile, us))
+    for r in rows:
+        click.echo("\n%s: %.2f mA average -> %.1f h on %d mAh (MCU awake %.1f %%)"
+                   % (r["mode"], r["average_ma"], r["hours"], r["battery_mah"], r["mcu_awake_pct"]))
+        for line in r["lines"]:
+            click.echo("  %-18s %8.3f mA  %s" % (line["consumer"], line["ma"], line["source"]))
+    click.echo("\nbatch_sleep is a projection: the firmware does not light-sleep between FIFO batches yet.")
+
+
+@main.command()
 @click.option("--insoles", "-n", default=10, show_default=True, type=click.IntRange(1, 500), help="insoles in the team")
 @click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.95), help="per-frame loss probability")
 @click.option("--seed", default=1, show_default=True, type=int, help="random seed (a run is reproducible)")
