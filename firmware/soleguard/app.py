@@ -302,6 +302,8 @@ class App:
         flag = asyncio.ThreadSafeFlag()
         if int1 is not None:
             int1.irq(lambda p: flag.set(), trigger=int1.IRQ_RISING)
+            if int1.value():  # INT1 is a level: a watermark reached before attaching gives no edge
+                flag.set()
         ticks = ticks_ms or self.clock
 
         async def sampler():

@@ -31,6 +31,41 @@ class Hardware:
     pass
 
 
+class RamFlash:
+    """A block device in RAM (the esp32.Partition block protocol) for when the outbox partition is
+    missing: events are still journalled and sent, but do not survive a reset (storage alarm)."""
+
+    def __init__(self, blocks, block_size):
+        self.block_size = block_size
+        self.blocks = blocks
+        self.mem = bytearray(b"\xff" * (blocks * block_size))
+
+    def readblocks(self, n, buf, off=0):
+        p = n * self.block_size + off
+        buf[:] = self.mem[p:p + len(buf)]
+
+    def writeblocks(self, n, buf, off=None):
+        p = n * self.block_size + (off or 0)
+        if off is None:  # simple protocol: erase the blocks first
+            for i in range(len(buf)):
+                self.mem[p + i] = buf[i]
+            return
+        for i in range(len(buf)):
+            self.mem[p + i] &= buf[i]
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return self.blocks
+        if op == 5:
+            return self.block_size
+        if op == 6:
+            p = arg * self.block_size
+            for i in range(self.block_size):
+                self.mem[p + i] = 0xFF
+            return 0
+        return None
+
+
 def _flash(board):
     import esp32  # device only
 
@@ -59,7 +94,16 @@ def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.
     hw.motor = machine.PWM(machine.Pin(m["pin"]), freq=m["pwm_hz"], duty_u16=0)
     bat = board["battery"]
     hw.battery = Battery(machine.ADC(machine.Pin(bat["adc"]), atten=machine.ADC.ATTN_11DB), bat["num"], bat["den"])
-    hw.outbox = Outbox(flash if flash is not None else _flash(board))
+    hw.storage_error = None
+    if flash is None:
+        try:
+            flash = _flash(board)
+        except OSError as e:  # no partition: keep protecting; the self-test raises the storage alarm
+            hw.storage_error = str(e)
+            st = board["storage"]
+            flash = RamFlash(st["blocks"], st["block_size"])
+    hw.outbox = Outbox(flash)
+    hw.outbox.volatile = hw.storage_error is not None
     hw.link_error = None
     hw.radio = radio if radio is not None else _radio(board, hw, values, key, key_path, modem, aioble,
                                                       bluetooth, windows, clock, link_kw)
@@ -80,25 +124,30 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
         if windows is None:
             windows = WindowFile("/windows.json")
         if modem is None and "lora" in radios:
-            from lora import AsyncSX1262  # micropython-lib (package.json)
+            from lora.sx126x import AsyncSX1262  # micropython-lib lora-sx126x (package.json)
 
             from .lora_radio import make_modem
 
             modem = make_modem(board, machine.SPI, machine.Pin, AsyncSX1262)
         return make_link(board, hw.outbox, edge, key, machine.unique_id(), clock=clock, modem=modem,
                          aioble=aioble, bluetooth=bluetooth, windows=windows, **link_kw)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, RuntimeError) as e:  # RuntimeError: the SX1262 driver (no chip, BUSY stuck)
         hw.link_error = str(e)
         r = LoopbackRadio()
         r.down = True
         return r
 
 
+def board_timer(hw):
+    """The hardware timer id for the zone sampling (v1.28.0 ESP32: ids 0..3; no virtual timer -1)."""
+    return getattr(hw, "timer_id", 0)
+
+
 def start_zone_timer(hw, odr_hz):
     """Sample the zones at the IMU rate from a soft timer (device)."""
     if hw.zones is None:
         return None
-    t = machine.Timer(-1)
+    t = machine.Timer(board_timer(hw))
     z = hw.zones
     t.init(mode=machine.Timer.PERIODIC, freq=odr_hz, callback=lambda _: z.sample())
     return t
