@@ -33,6 +33,7 @@ from .gateway import LONG_PREAMBLE, RX1_DELAY_MS
 RX_WINDOW_MS = const(33)  # 8 symbols at SF9: enough to detect a preamble
 RX_PERIOD_MS = const(1000)
 _CMD_STOP_TIMER_ON_PREAMBLE = const(0x9F)
+GW_LISTEN_MS = const(1000)  # the gateway's longest receive call (the driver packs <= 1023 ms on CPython)
 
 
 def _sleep_ms(ms):
@@ -193,14 +194,27 @@ class GatewayRadio:
         self._short = lora_cfg(lora, DOWNLINK_KHZ)
         self._long = lora_cfg(lora, DOWNLINK_KHZ, LONG_PREAMBLE)
 
-    async def step(self, listen_ms=50):
+    async def step(self, listen_ms=GW_LISTEN_MS):
+        """Send what is due, then receive until the next receipt ack falls due (at most ``listen_ms``).
+
+        An uplink is heard only by a receiver already in RX when it starts, so the gateway stays
+        in receive, and it leaves receive exactly when an ack is due: the ack's window is
+        ACK_SLACK_MS wide (a fixed 50 ms receive lost 9 of 12 acks with the real driver). The
+        SX126x stops an RX timeout at header detection, so an uplink that has started is kept.
+        """
         out = self.gw.service(self.clock())
         if out is not None:
             frame, long, _ = out
             self.modem.configure(self._long if long else self._short)
             await self.modem.send(frame)
+        wait = listen_ms
+        due = self.gw.due_in_ms(self.clock())
+        if due is not None and due < wait:
+            wait = due
+        if wait < 1:
+            return  # an ack is due now: service it first
         self.modem.configure(self._up)
-        rx = await self.modem.recv(timeout_ms=listen_ms)
+        rx = await self.modem.recv(timeout_ms=wait)
         if rx:
             self.gw.on_uplink(rx, len(rx), self.clock(), "lora")
 
