@@ -320,6 +320,11 @@ class App:
                     continue
                 while self.on_batch():
                     pass
+                if int1 is not None and int1.value():
+                    # INT1 is a level: still high after the reads (one failed, e.g. an I2C NACK)
+                    # means no new edge will come; retry shortly instead of waiting for ever
+                    await asyncio.sleep_ms(20)
+                    flag.set()
 
         async def supervisor():
             while True:

@@ -31,6 +31,34 @@ class Hardware:
     pass
 
 
+class NoIMU:
+    """Stands in for FifoIMU when the IMU did not answer at boot: every access raises OSError, so
+    the self-test reports the IMU path and the app its technical alarm; zones, SOS over the
+    radio path, heartbeats and the radios go on."""
+
+    def __init__(self, watermark):
+        from array import array
+
+        self.watermark = watermark
+        self.frames = array("h", bytes(12 * watermark))
+        self.overruns = 0
+
+    def _get(self, reg):
+        raise OSError(19)
+
+    def read(self):
+        raise OSError(19)
+
+    def pending(self):
+        raise OSError(19)
+
+    def start(self):
+        pass
+
+    def sleep(self, wake_mg=250):
+        pass
+
+
 class RamFlash:
     """A block device in RAM (the esp32.Partition block protocol) for when the outbox partition is
     missing: events are still journalled and sent, but do not survive a reset (storage alarm)."""
@@ -84,8 +112,14 @@ def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.
     b = board["i2c"]
     hw.i2c = machine.I2C(b["id"], scl=machine.Pin(b["scl"]), sda=machine.Pin(b["sda"]), freq=b["freq"])
     imu = board["imu"]
-    hw.imu = LSM6DSOX(hw.i2c, address=imu["address"], accel_scale=16, gyro_scale=2000)
-    hw.fifo = FifoIMU(hw.imu, imu["watermark"], imu["axes"])
+    hw.imu_error = None
+    try:
+        hw.imu = LSM6DSOX(hw.i2c, address=imu["address"], accel_scale=16, gyro_scale=2000)
+        hw.fifo = FifoIMU(hw.imu, imu["watermark"], imu["axes"])
+    except OSError as e:  # no chip / NACK (19), bus held low (116 on the ESP32): the self-test's IMU alarm
+        hw.imu = None
+        hw.imu_error = "IMU: %s" % e
+        hw.fifo = NoIMU(imu["watermark"])
     hw.int1 = machine.Pin(imu["int1"], machine.Pin.IN)
     zs = board["zones"]
     adcs = [machine.ADC(machine.Pin(z["adc"]), atten=machine.ADC.ATTN_11DB) for z in zs]
@@ -118,9 +152,11 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
     from .store import validate
 
     try:
-        edge = validate(values or {})[1]
+        if not values or "TEAM_ID" not in values:  # no config, or a corrupt one read as defaults
+            raise ValueError("no TEAM_ID configured (config.json missing or corrupt): enrol the insole")
+        edge = validate(values)[1]
         if key is None:
-            key = load_key(key_path, edge["TEAM_ID"] if values and "TEAM_ID" in values else None)
+            key = load_key(key_path, edge["TEAM_ID"])
         if windows is None:
             windows = WindowFile("/windows.json")
         if modem is None and "lora" in radios:

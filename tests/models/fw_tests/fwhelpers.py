@@ -141,7 +141,7 @@ TEAM = 3
 BATTERY_UV = 2000000  # 4.0 V cell through the 2:1 divider
 
 
-def insole(name, faults=(), then=None, **chip_kw):
+def insole(name, faults=(), then=None, values=None, **chip_kw):
     """A board's whole insole over the models: world, chips, ``hardware.build`` result.
 
     ``hardware.build`` runs inside an asyncio loop on simulated time (aioble starts its
@@ -194,10 +194,73 @@ def insole(name, faults=(), then=None, **chip_kw):
     w = {"clock": clock, "air": air, "chip": chip, "imu": imu, "int1": int1, "board": b, "bus": bus}
 
     async def go():
-        w["hw"] = hardware.build(b, {"TEAM_ID": TEAM}, key=key, key_path="no-such-dir/team.key",
+        w["hw"] = hardware.build(b, {"TEAM_ID": TEAM} if values is None else values, key=key, key_path="no-such-dir/team.key",
                                  windows=P.MemoryStore())
         if then is not None:
             w["result"] = await then(w)
 
     simenv.run(go())
     return w
+
+
+def uv_for_load(n, cal):
+    """ADC input (uV, 11 dB) that the board's zone calibration (offset, mul, shift) decodes as ~``n`` N."""
+    off, mul, shift = cal
+    u16 = off + ((n << shift) + mul - 1) // mul
+    raw = (u16 + 15) // 16
+    return (raw * 3100000 + 4094) // 4095
+
+
+class Script:
+    """The wearer, as the chips see it: synth patterns (tests/synth.py) played at the IMU's ODR.
+
+    ``parts``: [(pattern, samples)]; after the last part the last pattern goes on. Installs an
+    LSM6DSO source (chip axes: the board's mounting inverted; mg and mdps) that also sets the
+    zone ADC inputs for the same sample (the zone timer reads them).
+    """
+
+    def __init__(self, w, parts):
+        from soleguard.core.frame import Z0, new_frame
+
+        self.w = w
+        self.parts = parts
+        self.f = new_frame()
+        self.z0 = Z0
+        b = w["board"]
+        self.axes = b["imu"]["axes"]
+        self.zones = b["zones"]
+        self.period_us = 1000000 // b["imu"]["odr_hz"]
+        self.k = -1
+        self.acc = (0, 0, 1000)
+        self.gyro = (0, 0, 0)
+        w["imu"].set_source(self._at)
+
+    def _sample(self, k):
+        from synth import fill_pattern
+
+        i = k
+        for kind, n in self.parts:
+            if i < n:
+                break
+            i -= n
+        else:
+            kind, i = self.parts[-1][0], i
+        fill_pattern(self.f, kind, i, len(self.zones))
+        f = self.f
+        acc = [0, 0, 0]
+        gyro = [0, 0, 0]
+        for a in range(3):
+            c, s = self.axes[a]
+            acc[c] = f[a] * s
+            gyro[c] = f[3 + a] * s * 100
+        self.acc = tuple(acc)
+        self.gyro = tuple(gyro)
+        for z in range(len(self.zones)):
+            machine.set_adc_uv(self.zones[z]["adc"], uv_for_load(f[self.z0 + z], self.zones[z]["cal"]))
+
+    def _at(self, t_us):
+        k = t_us // self.period_us
+        if k != self.k:
+            self.k = k
+            self._sample(k)
+        return self.acc, self.gyro
