@@ -34,7 +34,7 @@ def need_vendor():
 def env():
     e = dict(os.environ)
     e["SOLEGUARD_MPLIB"] = str(VENDOR)
-    e["PYTHONPATH"] = os.pathsep.join([str(ROOT / "firmware"), str(ROOT)])
+    e["PYTHONPATH"] = os.pathsep.join([str(ROOT / "firmware"), str(ROOT), str(ROOT / "tests")])  # synth.py
     return e
 
 
@@ -49,7 +49,8 @@ def run_pytest(folder, *args, timeout=600):
 def mp_extras():
     # the packages one by one: a folder laid flat into lib/ loses its __init__.py (mpbuild)
     pkgs = [(p, p.name, False) for p in sorted(VENDOR.iterdir()) if p.is_dir() or p.suffix == ".py"]
-    return [(MODELS, "", False), (ROOT / "boards", "boards", False)] + pkgs
+    return [(MODELS, "", False), (ROOT / "boards", "boards", False),
+            (ROOT / "tests" / "synth.py", "synth.py", False)] + pkgs
 
 
 def run_mp(script, args=(), heap="1M", timeout=600, paths=()):

@@ -198,6 +198,7 @@ def insole(name, faults=(), then=None, values=None, **chip_kw):
                                  windows=P.MemoryStore())
         if then is not None:
             w["result"] = await then(w)
+        await settle()
 
     simenv.run(go())
     return w
@@ -264,3 +265,18 @@ class Script:
             self.k = k
             self._sample(k)
         return self.acc, self.gyro
+
+
+_KEPT = []  # CPython: tasks a test's loop left pending (see settle)
+
+
+async def settle():
+    """CPython: keep what the app left pending on this loop (aioble's timeout tasks) referenced,
+    so no coroutine is finalised after its loop closed: its finaliser would call the closed
+    loop, and when that happens inside a later compile() CPython 3.11 raises SystemError
+    ("AST constructor recursion depth mismatch"). MicroPython has no all_tasks: nothing to do."""
+    import asyncio
+
+    tasks = getattr(asyncio, "all_tasks", None)
+    if tasks is not None:
+        _KEPT.extend(tasks())

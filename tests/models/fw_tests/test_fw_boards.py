@@ -19,6 +19,7 @@ def _run_for(coro, ms):
             await asyncio.wait_for_ms(coro, ms)
         except asyncio.TimeoutError:
             pass
+        await F.settle()
 
     simenv.run(go())
 

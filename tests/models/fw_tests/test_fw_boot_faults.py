@@ -9,6 +9,10 @@ walks, falls and lies still. The app must report the SOS and the fall alarms
 failed path. Faults: no SX1262, BUSY stuck, TCXO not in the board file,
 transient I2C NACKs while running, a stuck I2C bus at boot, INT1 already high
 when the app attaches, no outbox partition, no team key, a corrupt config.
+
+The whole matrix (2 boards x 10 cases, 20 simulated minutes) runs on the
+MicroPython unix port, the runtime a board has (about 1.5 s a case there);
+CPython repeats one case per board as a cross-check (about 3 s a case).
 """
 import asyncio
 
@@ -79,8 +83,12 @@ def _minute(name, fault):
             await asyncio.wait_for_ms(app.run(w["int1"]), RUN_MS)
         except asyncio.TimeoutError:
             pass
+        await F.settle()
 
     simenv.run(run())
+    import gc
+
+    gc.collect()
     return w, app, events
 
 
@@ -98,10 +106,10 @@ def _check(name, fault):
 
 
 def test_boot_faults_t3s3():
-    for fault in sorted(FAULTS):
+    for fault in sorted(FAULTS) if F.IS_MP else ["no_sx1262"]:
         _check("t3s3", fault)
 
 
 def test_boot_faults_xiao_s3():
-    for fault in sorted(FAULTS):
+    for fault in sorted(FAULTS) if F.IS_MP else ["i2c_nack_running"]:
         _check("xiao_s3", fault)

@@ -57,6 +57,7 @@ def test_gateway_sends_every_receipt_ack_inside_its_window():
         await insole()
         await asyncio.sleep_ms(RX1_DELAY_MS + 500)
         g.cancel()
+        await F.settle()
 
     simenv.run(main())
     ups = [e for e in air.log if e["sender"] is chip]
@@ -110,6 +111,7 @@ def test_ble_advertises_the_alarm_and_takes_its_ack_over_gatt():
         except asyncio.TimeoutError:
             pass
         out["mfr"] = out["adv"][5] | (out["adv"][6] << 8)
+        await F.settle()
 
     simenv.run(main())
     assert out["idle"] is False
