@@ -159,6 +159,7 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
             key = load_key(key_path, edge["TEAM_ID"])
         if windows is None:
             windows = WindowFile("/windows.json")
+        board = with_config(board, values)
         if modem is None and "lora" in radios:
             from lora.sx126x import AsyncSX1262  # micropython-lib lora-sx126x (package.json)
 
@@ -177,6 +178,26 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
 def board_timer(hw):
     """The hardware timer id for the zone sampling (v1.28.0 ESP32: ids 0..3; no virtual timer -1)."""
     return getattr(hw, "timer_id", 0)
+
+
+_LORA_KEYS = (("LORA_SF", "sf"), ("LORA_BW_KHZ", "bw_khz"), ("LORA_TX_DBM", "tx_dbm"), ("LORA_FREQ_KHZ", "uplink_khz"))
+
+
+def with_config(board, values):
+    """``board`` with the configuration's LORA_* values (store.py) applied to ``radios.lora``:
+    a configured value wins over the board file's (a copy; the board dict is not changed)."""
+    lc = board["radios"].get("lora")
+    if lc is None or not any(k in values for k, _ in _LORA_KEYS):
+        return board
+    lc = dict(lc)
+    for k, name in _LORA_KEYS:
+        if k in values:
+            lc[name] = values[k]
+    radios = dict(board["radios"])
+    radios["lora"] = lc
+    b = dict(board)
+    b["radios"] = radios
+    return b
 
 
 def start_zone_timer(hw, odr_hz):

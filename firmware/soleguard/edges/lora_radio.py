@@ -120,7 +120,7 @@ class LoRaRadio:
         self.rx_period_ms = rx_period_ms
         self.rx_window_ms = rx_window_ms
         self._cmds = []
-        self._up = lora_cfg(lora, UPLINK_KHZ)
+        self._up = lora_cfg(lora, lora.get("uplink_khz", UPLINK_KHZ))  # LORA_FREQ_KHZ (hardware.with_config)
         self._down = lora_cfg(lora, DOWNLINK_KHZ)
         self.windows = 0  # receive windows opened (power accounting)
         self.faults = 0  # driver errors survived by run()

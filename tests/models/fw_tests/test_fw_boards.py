@@ -196,3 +196,20 @@ def test_ble_advert_fits_and_uplink_notifies():
         return [n[1] for n in link.notifications]
 
     assert F.insole("t3s3", then=then)["result"] == [b"F" * 20]
+
+
+def test_configured_lora_settings_reach_the_chip():
+    # store.py validates LORA_SF / LORA_TX_DBM / LORA_FREQ_KHZ; they must be what the radio uses
+    from soleguard.core.events import CAUSE_SOS, EV_ALARM
+
+    values = {"TEAM_ID": F.TEAM, "LORA_SF": 10, "LORA_FREQ_KHZ": 868300}
+
+    async def then(w):
+        radio = w["hw"].radio
+        radio.d.outbox.append(0, EV_ALARM, CAUSE_SOS, 0)
+        radio.d.notify()
+        await radio.lora.step()
+        return [(e["sf"], e["freq_hz"] // 1000) for e in w["air"].log if e["sender"] is w["chip"]]
+
+    sent = F.insole("t3s3", values=values, then=then)["result"]
+    assert sent and sent[0] == (10, 868299), sent
