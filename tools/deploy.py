@@ -17,7 +17,7 @@ Steps (each printed; ``--dry-run`` prints them and runs nothing):
   4. mpremote cp the .mpy tree to :/lib/soleguard, the board file as :board.py,
      a two-line :main.py that starts the app, and the configuration (``--config``,
      with TEAM_ID from ``--key-file``) as :config.json in the ConfigStore format
-  5. enrolment, ``--key-file``: the team key file (console: soleguard-console
+  5. enrolment, ``--key-file``: the team key file (soleguard gateway
      --generate-key) as :team.key, and the insole's hardware id printed for the
      roster (docs/roster.sample.csv)
   6. ``--test``: the dual-runtime tests (tests/test_*.py marked ``# runtimes:
