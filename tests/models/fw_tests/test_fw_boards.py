@@ -213,3 +213,34 @@ def test_configured_lora_settings_reach_the_chip():
 
     sent = F.insole("t3s3", values=values, then=then)["result"]
     assert sent and sent[0] == (10, 868299), sent
+
+
+def test_boot_escape_leaves_the_repl_without_a_watchdog():
+    # mpremote's Ctrl-C right after a reset must stop main.py before machine.WDT is armed:
+    # the ESP32 watchdog cannot be stopped and would reset the board in the middle of a deploy
+    import sys
+    import time
+
+    from soleguard import main
+
+    mod = type(sys)("board")
+    mod.BOARD = F.board("t3s3")
+    sys.modules["board"] = mod
+    F.radio_world(mod.BOARD)
+    calls = []
+    real = time.sleep_ms
+
+    def ctrl_c(ms):
+        calls.append(ms)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(ms)
+
+    time.sleep_ms = ctrl_c
+    try:
+        assert main.run(config_path="no-such.json", key_path="no-such.key") is None
+    finally:
+        time.sleep_ms = real
+        del sys.modules["board"]
+    assert len(calls) == 3 and machine._wdt_state["obj"] is None
+    assert not [e for e in machine.events if e[0] == "wdt_start"]
