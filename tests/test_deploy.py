@@ -180,3 +180,14 @@ def test_key_files_are_git_ignored(tmp_path):
     p = subprocess.run(["git", "check-ignore", "team7.key.json", "keys/x.json", "site.key"], cwd=str(ROOT),
                        capture_output=True, text=True)
     assert p.returncode == 0 and len(p.stdout.split()) == 3, p.stderr
+
+
+def test_sample_roster_loads_with_a_team_key(tmp_path):
+    # the roster the enrolment step's hardware_id lines go into (console/roster.py)
+    from soleguard.core import protocol as P
+    from soleguard_console import keyfile, roster
+
+    tk = keyfile.load(str(_key(tmp_path)))
+    r = roster.load(ROOT / "docs" / "roster.sample.csv", P.Keys(tk.key))
+    ids = [P.Keys(tk.key).device_id(bytes.fromhex(h)) for h in ("246f28000001", "246f28000002")]
+    assert all(r.name(i) for i in ids)
