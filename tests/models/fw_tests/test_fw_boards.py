@@ -218,15 +218,15 @@ def test_configured_lora_settings_reach_the_chip():
 def test_boot_escape_leaves_the_repl_without_a_watchdog():
     # mpremote's Ctrl-C right after a reset must stop main.py before machine.WDT is armed:
     # the ESP32 watchdog cannot be stopped and would reset the board in the middle of a deploy
-    import sys
     import time
 
     from soleguard import main
+    from soleguard.edges import board as board_mod
 
-    mod = type(sys)("board")
-    mod.BOARD = F.board("t3s3")
-    sys.modules["board"] = mod
-    F.radio_world(mod.BOARD)
+    b = F.board("t3s3")
+    load = board_mod.load
+    board_mod.load = lambda name="board": b  # the deployed board.py
+    F.radio_world(b)
     calls = []
     real = time.sleep_ms
 
@@ -241,6 +241,6 @@ def test_boot_escape_leaves_the_repl_without_a_watchdog():
         assert main.run(config_path="no-such.json", key_path="no-such.key") is None
     finally:
         time.sleep_ms = real
-        del sys.modules["board"]
+        board_mod.load = load
     assert len(calls) == 3 and machine._wdt_state["obj"] is None
     assert not [e for e in machine.events if e[0] == "wdt_start"]
