@@ -30,7 +30,7 @@ BOARD = {
     "wdt_ms": 8000,
     "radios": {
         "lora": {"chip": "sx1262", "spi": 1, "sck": 40, "mosi": 41, "miso": 42, "cs": 43, "busy": 44,
-                 "dio1": 45, "reset": 46, "freq_khz": 868100, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
+                 "dio1": 45, "reset": 46, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
         "ble": {"name": "soleguard"},
     },
     "power": {"battery_mah": 1000, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},

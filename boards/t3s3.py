@@ -31,7 +31,7 @@ BOARD = {
     "wdt_ms": 8000,
     "radios": {
         "lora": {"chip": "sx1262", "spi": 1, "sck": 5, "mosi": 6, "miso": 3, "cs": 7, "busy": 34,
-                 "dio1": 33, "reset": 8, "freq_khz": 868100, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
+                 "dio1": 33, "reset": 8, "tcxo_mv": 1800, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
         "ble": {"name": "soleguard"},
     },
     # Current draw for the battery budget (docs/FIRMWARE.md gives the sources).

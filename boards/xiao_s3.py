@@ -29,7 +29,7 @@ BOARD = {
     "wdt_ms": 8000,
     "radios": {
         "lora": {"chip": "sx1262", "spi": 1, "sck": 7, "mosi": 9, "miso": 8, "cs": 41, "busy": 40,
-                 "dio1": 39, "reset": 42, "freq_khz": 868100, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
+                 "dio1": 39, "reset": 42, "rxen": 38, "tcxo_mv": 1800, "sf": 9, "bw_khz": 125, "tx_dbm": 14},
         "ble": {"name": "soleguard"},
     },
     # MicroPython heap on this board's firmware (v1.28.0 ESP32_GENERIC_S3, SPIRAM_OCT variant): 64 KB at boot in

@@ -26,3 +26,7 @@ def _need_datasets():
 def datasets():
     """Path of ../shared/datasets; fails in CI, skips elsewhere, when missing."""
     return _need_datasets()
+
+# tests/models holds the chip/port models and their own suites; they patch process-wide
+# state (time, micropython, asyncio shims), so tests/test_models.py runs them in child processes.
+collect_ignore = ["models"]

@@ -35,6 +35,10 @@ if [ -n "$need" ]; then
     echo "setup: Debian packages missing:$need (apt-get install them as root; their tests skip outside CI)" >&2
   fi
 fi
+# The 32-bit MicroPython (WebAssembly port, npm) for the core's tests under Node (tests/test_wasm32.py).
+if command -v npm >/dev/null 2>&1 && [ ! -d tools/wasm/node_modules ]; then
+  (cd tools/wasm && npm ci --silent) || echo "setup: npm ci in tools/wasm failed (tests/test_wasm32.py needs it)" >&2
+fi
 datasets=${SOLEGUARD_DATASETS:-../shared/datasets}
 if [ ! -d "$datasets/moticon_insole" ] && ! ls .cache/moticon*/*/testdata/*.txt >/dev/null 2>&1; then
   mkdir -p .cache

@@ -302,6 +302,8 @@ class App:
         flag = asyncio.ThreadSafeFlag()
         if int1 is not None:
             int1.irq(lambda p: flag.set(), trigger=int1.IRQ_RISING)
+            if int1.value():  # INT1 is a level: a watermark reached before attaching gives no edge
+                flag.set()
         ticks = ticks_ms or self.clock
 
         async def sampler():
@@ -318,6 +320,11 @@ class App:
                     continue
                 while self.on_batch():
                     pass
+                if int1 is not None and int1.value():
+                    # INT1 is a level: still high after the reads (one failed, e.g. an I2C NACK)
+                    # means no new edge will come; retry shortly instead of waiting for ever
+                    await asyncio.sleep_ms(20)
+                    flag.set()
 
         async def supervisor():
             while True:

@@ -11,7 +11,12 @@ connectable=True, limited_disc=False, br_edr=False, name=None,
 services=None, appearance=0, manufacturer=None, timeout_ms=None)`` -> a
 connection, or raises asyncio.TimeoutError after timeout_ms. The payload is
 built as aioble's ``_append`` does (flags, then manufacturer id LE + data;
-ValueError above 31 bytes). Tests read ``advertisements`` (bytes payloads)
+ValueError unless the payload stays below 31 bytes, as ``_append``'s ``< 31``).
+As in the real library (and the NimBLE C layer, tests/models/bluetooth.py), a
+plain Characteristic keeps only the first 20 bytes of a central's write;
+``BufferedCharacteristic(..., max_len=n)`` keeps n. This fake remains only for
+the app harnesses (tests/fakes/linkapp.py, test_fw_app_link.py); the adapters
+are tested over the real aioble (tests/models/fw_tests). Tests read ``advertisements`` (bytes payloads)
 and call ``remote_write(characteristic, data)`` as a connected central.
 """
 import asyncio
@@ -19,7 +24,8 @@ import struct
 
 advertisements = []
 services = []
-_ADV_MAX = 31
+_ADV_MAX = 30  # aioble _append: len(adv_data) + len(field) < 31
+_DEFAULT_ATTR_LEN = 20  # extmod/modbluetooth.h MP_BLUETOOTH_DEFAULT_ATTR_LEN
 
 
 class Service:
@@ -36,6 +42,7 @@ class Characteristic:
         self.flags = (read, write, notify, capture)
         self.value = initial or b""
         self.capture = capture
+        self.max_len = _DEFAULT_ATTR_LEN
         self._writes = []
         service.characteristics.append(self)
 
@@ -57,12 +64,18 @@ class Characteristic:
         return ("central", data) if self.capture else "central"
 
 
+class BufferedCharacteristic(Characteristic):
+    def __init__(self, *args, max_len=20, append=False, **kwargs):
+        Characteristic.__init__(self, *args, **kwargs)
+        self.max_len = max_len
+
+
 def register_services(*s):
     services.extend(s)
 
 
 def remote_write(characteristic, data):
-    characteristic._writes.append(bytes(data))
+    characteristic._writes.append(bytes(data)[:characteristic.max_len])  # the C layer truncates
 
 
 def _append(adv, value, type_):

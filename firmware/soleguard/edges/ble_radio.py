@@ -1,4 +1,4 @@
-"""BLE adapter over micropython-lib ``aioble`` (package.json pins aioble 0.1.0).
+"""BLE adapter over micropython-lib ``aioble`` (package.json pins aioble 0.6.2).
 
     ble = BleRadio(delivery)                 # imports aioble lazily (it builds bluetooth.BLE())
     asyncio.create_task(ble.run())
@@ -30,14 +30,15 @@ MANUFACTURER_ID = const(0xFFFF)  # Bluetooth SIG "no company" id for tests; a pr
 SERVICE_UUID = "5e1e6a4d-0001-4a6b-9c3e-50e1e6a4d000"
 DOWNLINK_UUID = "5e1e6a4d-0002-4a6b-9c3e-50e1e6a4d000"
 UPLINK_UUID = "5e1e6a4d-0003-4a6b-9c3e-50e1e6a4d000"
-_ADV_MAX = const(31)
+_ADV_MAX = const(30)  # aioble's advertising builder keeps fields while the payload stays < 31 bytes
+DOWNLINK_MAX = const(32)  # >= the longest downlink frame (ack 26 B, config 24 B)
 
 
 def adv_payload(frame):
     """The legacy advertising bytes aioble builds for our fields (flags + manufacturer data)."""
     p = bytes((2, 0x01, 0x06, len(frame) + 3, 0xFF, MANUFACTURER_ID & 0xFF, MANUFACTURER_ID >> 8)) + bytes(frame)
     if len(p) > _ADV_MAX:
-        raise ValueError("ble: advertisement of %d bytes > 31" % len(p))
+        raise ValueError("ble: advertisement of %d bytes > 30" % len(p))
     return p
 
 
@@ -57,18 +58,25 @@ class BleRadio:
         self.d = delivery
         self.clock = clock
         self.service = aioble.Service(bluetooth.UUID(SERVICE_UUID))
-        self.downlink = aioble.Characteristic(self.service, bluetooth.UUID(DOWNLINK_UUID), write=True, capture=True)
+        # the C layer keeps 20 bytes of a write unless the buffer is set larger (modbluetooth.c
+        # MP_BLUETOOTH_DEFAULT_ATTR_LEN): ack frames are 26 B, config 24 B
+        self.downlink = aioble.BufferedCharacteristic(self.service, bluetooth.UUID(DOWNLINK_UUID), write=True,
+                                                      capture=True, max_len=DOWNLINK_MAX)
         self.uplink = aioble.Characteristic(self.service, bluetooth.UUID(UPLINK_UUID), read=True, notify=True)
         aioble.register_services(self.service)
         self.commands = []
         self.advertised = 0  # advertising sessions started
+
+    def publish(self, frame):
+        """Set the uplink characteristic to ``frame`` and notify subscribed centrals."""
+        self.uplink.write(frame, send_update=True)
 
     async def advertise_once(self, timeout_ms=1000):
         """Advertise the alarm in flight for up to ``timeout_ms``; return True if one was."""
         if not self.d.alarm_in_flight():
             return False
         frame = bytes(self.d.frame[:self.d.last_n])
-        self.uplink.write(frame)
+        self.publish(frame)
         self.advertised += 1
         try:
             await self.aioble.advertise(ADV_INTERVAL_US, connectable=True,

@@ -96,6 +96,10 @@ class Gateway:
             self.acks.append([now + RX1_DELAY_MS, d.sender, d.counter])
         return r
 
+    def due_in_ms(self, now):
+        """ms until the next receipt ack is due (<= 0: now), or None when none is queued."""
+        return self.acks[0][0] - now if self.acks else None
+
     def service(self, now):
         """The next frame to transmit now: (bytes, long_preamble, airtime_ms) or None."""
         acks = self.acks

@@ -31,6 +31,69 @@ class Hardware:
     pass
 
 
+class NoIMU:
+    """Stands in for FifoIMU when the IMU did not answer at boot: every access raises OSError, so
+    the self-test reports the IMU path and the app its technical alarm; zones, SOS over the
+    radio path, heartbeats and the radios go on."""
+
+    def __init__(self, watermark):
+        from array import array
+
+        self.watermark = watermark
+        self.frames = array("h", bytes(12 * watermark))
+        self.overruns = 0
+
+    def _get(self, reg):
+        raise OSError(19)
+
+    def read(self):
+        raise OSError(19)
+
+    def pending(self):
+        raise OSError(19)
+
+    def start(self):
+        pass
+
+    def sleep(self, wake_mg=250):
+        pass
+
+
+class RamFlash:
+    """A block device in RAM (the esp32.Partition block protocol) for when the outbox partition is
+    missing: events are still journalled and sent, but do not survive a reset (storage alarm)."""
+
+    def __init__(self, blocks, block_size):
+        self.block_size = block_size
+        self.blocks = blocks
+        self.mem = bytearray(b"\xff" * (blocks * block_size))
+
+    def readblocks(self, n, buf, off=0):
+        p = n * self.block_size + off
+        buf[:] = self.mem[p:p + len(buf)]
+
+    def writeblocks(self, n, buf, off=None):
+        p = n * self.block_size + (off or 0)
+        if off is None:  # simple protocol: erase the blocks first
+            for i in range(len(buf)):
+                self.mem[p + i] = buf[i]
+            return
+        for i in range(len(buf)):
+            self.mem[p + i] &= buf[i]
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return self.blocks
+        if op == 5:
+            return self.block_size
+        if op == 6:
+            p = arg * self.block_size
+            for i in range(self.block_size):
+                self.mem[p + i] = 0xFF
+            return 0
+        return None
+
+
 def _flash(board):
     import esp32  # device only
 
@@ -49,8 +112,14 @@ def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.
     b = board["i2c"]
     hw.i2c = machine.I2C(b["id"], scl=machine.Pin(b["scl"]), sda=machine.Pin(b["sda"]), freq=b["freq"])
     imu = board["imu"]
-    hw.imu = LSM6DSOX(hw.i2c, address=imu["address"], accel_scale=16, gyro_scale=2000)
-    hw.fifo = FifoIMU(hw.imu, imu["watermark"], imu["axes"])
+    hw.imu_error = None
+    try:
+        hw.imu = LSM6DSOX(hw.i2c, address=imu["address"], accel_scale=16, gyro_scale=2000)
+        hw.fifo = FifoIMU(hw.imu, imu["watermark"], imu["axes"])
+    except OSError as e:  # no chip / NACK (19), bus held low (116 on the ESP32): the self-test's IMU alarm
+        hw.imu = None
+        hw.imu_error = "IMU: %s" % e
+        hw.fifo = NoIMU(imu["watermark"])
     hw.int1 = machine.Pin(imu["int1"], machine.Pin.IN)
     zs = board["zones"]
     adcs = [machine.ADC(machine.Pin(z["adc"]), atten=machine.ADC.ATTN_11DB) for z in zs]
@@ -59,7 +128,16 @@ def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.
     hw.motor = machine.PWM(machine.Pin(m["pin"]), freq=m["pwm_hz"], duty_u16=0)
     bat = board["battery"]
     hw.battery = Battery(machine.ADC(machine.Pin(bat["adc"]), atten=machine.ADC.ATTN_11DB), bat["num"], bat["den"])
-    hw.outbox = Outbox(flash if flash is not None else _flash(board))
+    hw.storage_error = None
+    if flash is None:
+        try:
+            flash = _flash(board)
+        except OSError as e:  # no partition: keep protecting; the self-test raises the storage alarm
+            hw.storage_error = str(e)
+            st = board["storage"]
+            flash = RamFlash(st["blocks"], st["block_size"])
+    hw.outbox = Outbox(flash)
+    hw.outbox.volatile = hw.storage_error is not None
     hw.link_error = None
     hw.radio = radio if radio is not None else _radio(board, hw, values, key, key_path, modem, aioble,
                                                       bluetooth, windows, clock, link_kw)
@@ -74,31 +152,59 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
     from .store import validate
 
     try:
-        edge = validate(values or {})[1]
+        if not values or "TEAM_ID" not in values:  # no config, or a corrupt one read as defaults
+            raise ValueError("no TEAM_ID configured (config.json missing or corrupt): enrol the insole")
+        edge = validate(values)[1]
         if key is None:
-            key = load_key(key_path, edge["TEAM_ID"] if values and "TEAM_ID" in values else None)
+            key = load_key(key_path, edge["TEAM_ID"])
         if windows is None:
             windows = WindowFile("/windows.json")
+        board = with_config(board, values)
         if modem is None and "lora" in radios:
-            from lora import AsyncSX1262  # micropython-lib (package.json)
+            from lora.sx126x import AsyncSX1262  # micropython-lib lora-sx126x (package.json)
 
             from .lora_radio import make_modem
 
             modem = make_modem(board, machine.SPI, machine.Pin, AsyncSX1262)
         return make_link(board, hw.outbox, edge, key, machine.unique_id(), clock=clock, modem=modem,
                          aioble=aioble, bluetooth=bluetooth, windows=windows, **link_kw)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, RuntimeError) as e:  # RuntimeError: the SX1262 driver (no chip, BUSY stuck)
         hw.link_error = str(e)
         r = LoopbackRadio()
         r.down = True
         return r
 
 
+def board_timer(hw):
+    """The hardware timer id for the zone sampling (v1.28.0 ESP32: ids 0..3; no virtual timer -1)."""
+    return getattr(hw, "timer_id", 0)
+
+
+_LORA_KEYS = (("LORA_SF", "sf"), ("LORA_BW_KHZ", "bw_khz"), ("LORA_TX_DBM", "tx_dbm"), ("LORA_FREQ_KHZ", "uplink_khz"))
+
+
+def with_config(board, values):
+    """``board`` with the configuration's LORA_* values (store.py) applied to ``radios.lora``:
+    a configured value wins over the board file's (a copy; the board dict is not changed)."""
+    lc = board["radios"].get("lora")
+    if lc is None or not any(k in values for k, _ in _LORA_KEYS):
+        return board
+    lc = dict(lc)
+    for k, name in _LORA_KEYS:
+        if k in values:
+            lc[name] = values[k]
+    radios = dict(board["radios"])
+    radios["lora"] = lc
+    b = dict(board)
+    b["radios"] = radios
+    return b
+
+
 def start_zone_timer(hw, odr_hz):
     """Sample the zones at the IMU rate from a soft timer (device)."""
     if hw.zones is None:
         return None
-    t = machine.Timer(-1)
+    t = machine.Timer(board_timer(hw))
     z = hw.zones
     t.init(mode=machine.Timer.PERIODIC, freq=odr_hz, callback=lambda _: z.sample())
     return t

@@ -33,6 +33,7 @@ from .gateway import LONG_PREAMBLE, RX1_DELAY_MS
 RX_WINDOW_MS = const(33)  # 8 symbols at SF9: enough to detect a preamble
 RX_PERIOD_MS = const(1000)
 _CMD_STOP_TIMER_ON_PREAMBLE = const(0x9F)
+GW_LISTEN_MS = const(1000)  # the gateway's longest receive call (the driver packs <= 1023 ms on CPython)
 
 
 def _sleep_ms(ms):
@@ -64,8 +65,27 @@ class Clock:
 
 def lora_cfg(lora, freq_khz, preamble=8):
     """The micropython-lib ``lora_cfg`` dict for the board's ``radios.lora`` settings."""
+    # only keys sx126x.configure() reads (it ignores others silently); CRC is always on in the driver
     return {"freq_khz": freq_khz, "sf": lora["sf"], "bw": str(lora["bw_khz"]), "coding_rate": 5,
-            "preamble_len": preamble, "output_power": lora["tx_dbm"], "crc_en": True}
+            "preamble_len": preamble, "output_power": lora["tx_dbm"]}
+
+
+class RxEnable:
+    """The driver's ``ant_sw`` for a module whose RF switch RX path is a host GPIO (Wio-SX1262 RF_SW):
+    high while receiving, low when transmitting or idle (TX is switched by DIO2)."""
+
+    def __init__(self, pin):
+        self.pin = pin
+        pin.value(0)
+
+    def rx(self):
+        self.pin.value(1)
+
+    def tx(self, hp=True):
+        self.pin.value(0)
+
+    def idle(self):
+        self.pin.value(0)
 
 
 def make_modem(board, SPI, Pin, AsyncSX1262):
@@ -73,8 +93,12 @@ def make_modem(board, SPI, Pin, AsyncSX1262):
     micropython-lib driver class (hardware.py passes them: it is the only module importing machine)."""
     c = board["radios"]["lora"]
     spi = SPI(c["spi"], baudrate=2000000, sck=Pin(c["sck"]), mosi=Pin(c["mosi"]), miso=Pin(c["miso"]))
-    modem = AsyncSX1262(spi, Pin(c["cs"]), busy=Pin(c["busy"]), dio1=Pin(c["dio1"]), reset=Pin(c["reset"]),
-                        lora_cfg=lora_cfg(c, DOWNLINK_KHZ))
+    # tcxo_mv: the module's TCXO on DIO3 (else the XOSC never starts: OpError 0x20 on the first TX/RX);
+    # rxen: the RF switch's RX enable, driven through the driver's ant_sw hooks
+    ant = RxEnable(Pin(c["rxen"], Pin.OUT)) if c.get("rxen") is not None else None
+    modem = AsyncSX1262(spi, Pin(c["cs"], Pin.OUT, value=1), busy=Pin(c["busy"], Pin.IN),
+                        dio1=Pin(c["dio1"], Pin.IN), reset=Pin(c["reset"]),
+                        dio3_tcxo_millivolts=c.get("tcxo_mv"), lora_cfg=lora_cfg(c, DOWNLINK_KHZ), ant_sw=ant)
     modem._cmd("BB", _CMD_STOP_TIMER_ON_PREAMBLE, 1)  # see module docstring
     return modem
 
@@ -96,9 +120,11 @@ class LoRaRadio:
         self.rx_period_ms = rx_period_ms
         self.rx_window_ms = rx_window_ms
         self._cmds = []
-        self._up = lora_cfg(lora, UPLINK_KHZ)
+        self._up = lora_cfg(lora, lora.get("uplink_khz", UPLINK_KHZ))  # LORA_FREQ_KHZ (hardware.with_config)
         self._down = lora_cfg(lora, DOWNLINK_KHZ)
         self.windows = 0  # receive windows opened (power accounting)
+        self.faults = 0  # driver errors survived by run()
+        self.error = None
 
     # --- radio port ---
 
@@ -110,6 +136,8 @@ class LoRaRadio:
         return self._cmds.pop(0) if self._cmds else None
 
     def selftest(self):
+        if self.faults:
+            return False
         try:
             self.modem.standby()
             self.modem.sleep()
@@ -142,8 +170,15 @@ class LoRaRadio:
         self.modem.sleep()
 
     async def run(self):
+        """Forever; a driver error (RuntimeError: status check, BUSY timeout) counts in ``faults``,
+        makes ``selftest`` fail (the radio-path technical alarm) and is retried a period later:
+        it never ends the app's other tasks (fall and SOS detection)."""
         while True:
-            await self.step()
+            try:
+                await self.step()
+            except Exception as e:  # noqa: BLE001 - any driver failure is the radio's, not the app's
+                self.faults += 1
+                self.error = str(e)
             await _sleep_ms(max(0, self.rx_period_ms - self.rx_window_ms))
 
 
@@ -159,14 +194,27 @@ class GatewayRadio:
         self._short = lora_cfg(lora, DOWNLINK_KHZ)
         self._long = lora_cfg(lora, DOWNLINK_KHZ, LONG_PREAMBLE)
 
-    async def step(self, listen_ms=50):
+    async def step(self, listen_ms=GW_LISTEN_MS):
+        """Send what is due, then receive until the next receipt ack falls due (at most ``listen_ms``).
+
+        An uplink is heard only by a receiver already in RX when it starts, so the gateway stays
+        in receive, and it leaves receive exactly when an ack is due: the ack's window is
+        ACK_SLACK_MS wide (a fixed 50 ms receive lost 9 of 12 acks with the real driver). The
+        SX126x stops an RX timeout at header detection, so an uplink that has started is kept.
+        """
         out = self.gw.service(self.clock())
         if out is not None:
             frame, long, _ = out
             self.modem.configure(self._long if long else self._short)
             await self.modem.send(frame)
+        wait = listen_ms
+        due = self.gw.due_in_ms(self.clock())
+        if due is not None and due < wait:
+            wait = due
+        if wait < 1:
+            return  # an ack is due now: service it first
         self.modem.configure(self._up)
-        rx = await self.modem.recv(timeout_ms=listen_ms)
+        rx = await self.modem.recv(timeout_ms=wait)
         if rx:
             self.gw.on_uplink(rx, len(rx), self.clock(), "lora")
 

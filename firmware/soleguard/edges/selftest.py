@@ -9,7 +9,8 @@ alarm when not 0). Checks:
            stuck-zone check while walking
   motor    a 60 ms pulse: the PWM accepts the duty and reads it back
            (no current sense on these boards: a broken motor wire is not seen)
-  storage  the outbox journal opened (its recovery scan read every sector)
+  storage  the outbox journal opened on its flash partition (its recovery scan read every sector;
+           a RAM journal, used when the partition is missing, fails this path)
            and accepts a record (the EV_SELFTEST record itself, written by the app)
   radio    the adapter's selftest(): the chip answers
   battery  voltage plausible, 3.0..4.5 V
@@ -53,7 +54,7 @@ def run(app):
         failed |= SELFTEST_ZONES
     if not _ok(lambda: _motor(app)):
         failed |= SELFTEST_MOTOR
-    if app.outbox is None:
+    if app.outbox is None or getattr(app.outbox, "volatile", False):
         failed |= SELFTEST_STORAGE
     if not _ok(app.radio.selftest):
         failed |= SELFTEST_RADIO

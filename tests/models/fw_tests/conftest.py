@@ -1,0 +1,18 @@
+# pytest (CPython) path setup; fw_tests/run_mp.py does the same under MicroPython.
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+for p in (HERE, ROOT, os.path.join(ROOT, "sx1262_tests")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _tmp_cwd(tmp_path, monkeypatch):
+    # aioble.security writes ble_secrets.json into the CWD on activation
+    monkeypatch.chdir(tmp_path)
+    yield
