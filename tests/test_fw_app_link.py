@@ -33,7 +33,7 @@ from soleguard.core import protocol as P
 from soleguard.app import App
 from soleguard.core.delivery import DOWNLINK_KHZ, UPLINK_KHZ
 from soleguard.edges.drivers.lsm6dso_fifo import FifoIMU
-from soleguard.core.events import CAUSE_FALL, EV_ALARM
+from soleguard.core.events import CAUSE_FALL, EV_ALARM, EV_HEARTBEAT
 from soleguard.core.frame import Z0, new_frame
 from soleguard.edges.gateway import LONG_PREAMBLE, Gateway
 from soleguard.edges.link import Link, WindowFile, link_state, load_key, make_link
@@ -201,6 +201,35 @@ def _alarm_frames(w, rounds=6):
         if got:
             break
     return got
+
+
+def _heartbeats(w, rounds=4):
+    got = []
+    for _ in range(rounds):
+        w.step()
+        got += [u for u in w.uplinks() if u[0] == P.T_HEARTBEAT]
+    return got
+
+
+def test_heartbeat_reports_the_lifecycle_and_the_supervisor_ack_is_confirmed():
+    """After the gateway's receipt no alarm record is pending, yet the alarm is
+    still on: the heartbeat says so (alarm active, ack awaited). The
+    supervisor's ack is confirmed at once by a status heartbeat without the
+    ack-awaited bit, which is what stops the console's repeats."""
+    w = World()
+    _alarm(w)
+    first = _alarm_frames(w)
+    w.gateway_hears(first[0][4])
+    w.step()
+    assert all(r[2] != EV_ALARM for r in w.app.outbox.pending())
+    w.app._emit(w.app.t_ms, EV_HEARTBEAT, 0, 80)  # the periodic heartbeat (every_second's, without its zone checks)
+    (hb,) = _heartbeats(w)
+    assert hb[2] & P.HB_ALARM_ACTIVE and hb[2] & P.HB_ACK_AWAITED, hb
+    n = w.console.encode(P.T_ACK, w.link.device_id, first[0][3], P.ACK_BY_SUPERVISOR)
+    w.transmit(bytes(w.console.mv[:n]), False)
+    got = _heartbeats(w)
+    assert w.app.core.lifecycle.acked
+    assert len(got) == 1 and got[0][2] & P.HB_ALARM_ACTIVE and not got[0][2] & P.HB_ACK_AWAITED, got
 
 
 def test_app_alarm_ack_evacuation_over_lora_and_ble():

@@ -16,7 +16,7 @@ from soleguard.core.delivery import (
     EVAC_SPREAD_MS, FAST_JITTER_MS, FAST_RESEND_MS, FAST_TRIES, JITTER_MS, RESEND_MS, UPLINK_KHZ, Delivery, Prng, frame_of,
 )
 from soleguard.core.events import (
-    CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
+    CAUSE_FALL, CAUSE_SOS, CAUSE_TECHNICAL, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
 from soleguard.edges.haptics import EVACUATION, NONE, Haptics
 from soleguard.edges.outbox import Outbox
@@ -129,6 +129,33 @@ def test_ack_for_another_insole_or_unknown_counter_changes_nothing():
     d.on_frame(gw.frame(P.T_ACK, ME, up.counter + 1000, 0), 26, 10)
     assert len(box.pending()) == 1
     assert d.on_frame(gw.frame(P.T_ACK, ME, up.counter, 1), 26, 20) == CMD_ALARM_ACK
+    assert box.pending() == []
+
+
+def test_a_late_supervisor_ack_of_an_earlier_alarm_does_not_ack_the_current_one():
+    """The console repeats its ack until the insole confirms: a repeat naming a
+    frame of an earlier alarm (or of a technical alarm) must not acknowledge
+    the alarm now in progress."""
+    d, box, _, _, _ = _insole()
+    up, gw, console = _up(), Node(GW), Node(CONSOLE)
+    box.append(0, EV_ALARM, CAUSE_FALL, 4)
+    d.notify()
+    up.decode(_drain(d, 0)[0])
+    old = up.counter
+    d.on_frame(gw.frame(P.T_ACK, ME, old, 0), 26, 10)  # gateway receipt
+    box.append(100, EV_ALARM, CAUSE_TECHNICAL, 3)
+    d.notify()
+    up.decode(_drain(d, 100)[0])
+    tech = up.counter
+    d.on_frame(gw.frame(P.T_ACK, ME, tech, 0), 26, 110)
+    box.append(90000, EV_ALARM, CAUSE_FALL, 6)  # the wearer fell again
+    d.notify()
+    up.decode(_drain(d, 90000)[0])
+    new = up.counter
+    assert d.on_frame(console.frame(P.T_ACK, ME, old, 1), 26, 90010) is None
+    assert d.on_frame(console.frame(P.T_ACK, ME, tech, 1), 26, 90020) is None
+    assert [r[4] for r in box.pending()] == [6]  # still in flight
+    assert d.on_frame(console.frame(P.T_ACK, ME, new, 1), 26, 90030) == CMD_ALARM_ACK
     assert box.pending() == []
 
 

@@ -210,6 +210,9 @@ class App:
             self.outbox.ack(arg)
         elif cmd == CMD_ALARM_ACK:
             life.ack(self.t_ms)
+            # confirm it: a status heartbeat (lifecycle state, ack-awaited bit now
+            # clear) ends the console's repeats of the ack
+            self._emit(self.t_ms, EV_HEARTBEAT, 0, self._battery_pct())
         elif cmd == CMD_ALL_CLEAR:
             # The end of an evacuation order (its frame names the order), not of a
             # person's alarm: a man-down pre-alarm running when the team's all-clear

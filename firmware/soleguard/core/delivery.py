@@ -30,7 +30,8 @@ docs/PROTOCOL.md section 8 is the design; summary:
   A refused frame waits ``wait_ms``.
 - Downlinks (protocol.Decoder with a per-sender ReplayWindow that persists a
   sender's counter only before the insole acts on one of its frames): ``ack``
-  for this insole -> outbox.ack(seq) (by = 1 also returns CMD_ALARM_ACK);
+  for this insole -> outbox.ack(seq) (by = 1 also returns CMD_ALARM_ACK when
+  it names a frame of the current person alarm);
   ``evacuate`` -> evacuation vibration + an EV_EVAC_ACK record, once per order
   id, never for an order at or below the last all-clear; ``all_clear`` -> stop;
   ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per call id; ``config``
@@ -49,6 +50,7 @@ from .airtime import PRIO_ALARM, PRIO_ROUTINE, DutyCycle, sub_band, time_on_air_
 from .compat import const
 from .events import (
     CANCEL_BY_GESTURE,
+    CAUSE_TECHNICAL,
     CANCEL_BY_RECOVERY,
     EV_ALARM,
     EV_CANCELLED,
@@ -147,11 +149,14 @@ class Delivery:
     duty: airtime.DutyCycle (one is made if None). sf / bw_hz: LoRa settings
     for time on air. on_config(param, value): configuration sink or None.
     state(): the insole's protocol STATE_* for roll calls (default OK/evacuating).
+    status(): the lifecycle's heartbeat bits (HB_ALARM_ACTIVE, HB_PRE_ALARM,
+    HB_ACK_AWAITED); None: HB_ALARM_ACTIVE while an alarm record is pending
+    (an insole without a lifecycle, e.g. the team simulation's event-level ones).
     evac_spread_ms: the evacuation ack's random first delay (tests shorten it).
     """
 
     def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
-                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, senders=4,
+                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, status=None, senders=4,
                  evac_spread_ms=EVAC_SPREAD_MS):
         self.outbox = outbox
         self.id = device_id
@@ -166,6 +171,7 @@ class Delivery:
         self.bw_hz = bw_hz
         self.on_config = on_config
         self.state = state
+        self.status = status
         self.evac_spread_ms = evac_spread_ms
         self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
         self.airtime_ms = 0
@@ -181,6 +187,8 @@ class Delivery:
         self._ring_c = array("I", bytes(4 * RING))
         self._ring_s = array("I", bytes(4 * RING))
         self._ring_i = 0
+        self._ring_p = bytearray(RING)  # 1: that transmission carried a person alarm (fall, man-down, SOS)
+        self._floor = 0  # seq of the newest person alarm record seen: its frames have counters above it
         self._orders = array("H", bytes(2 * _SEEN))
         self._calls = array("H", bytes(2 * _SEEN))
         self._cleared = 0  # highest order id an all-clear ended (0: none)
@@ -235,6 +243,7 @@ class Delivery:
         i = self._ring_i
         self._ring_c[i] = self.counter
         self._ring_s[i] = self.seq
+        self._ring_p[i] = 1 if t == P.T_ALARM and a != CAUSE_TECHNICAL else 0
         self._ring_i = (i + 1) % RING
         if routine:  # unconfirmed: the next heartbeat replaces it
             self._done(now)
@@ -253,6 +262,8 @@ class Delivery:
         s = P.HB_EVACUATING if self.evacuating else 0
         if self.selftest_failed:
             s |= P.HB_SELF_TEST_FAILED
+        if self.status is not None:
+            return s | self.status()
         for r in self._pending:
             if r[2] == EV_ALARM:
                 s |= P.HB_ALARM_ACTIVE
@@ -276,6 +287,8 @@ class Delivery:
             else:
                 if r[2] == EV_SELFTEST and r[4]:
                     self.selftest_failed = True
+                elif r[2] == EV_ALARM and r[3] != CAUSE_TECHNICAL and r[0] > self._floor:
+                    self._floor = r[0]
                 keep.append(r)
         self._pending = keep
         best = None
@@ -345,11 +358,18 @@ class Delivery:
         return None
 
     def _on_ack(self, d, now):
+        """A receipt (by 0) or a supervisor's ack (by 1). The supervisor's ack
+        reaches the lifecycle (CMD_ALARM_ACK) only if it names a frame of the
+        current person alarm: the console repeats it until the insole confirms,
+        so a late repeat for an earlier alarm, or the ack of a technical alarm,
+        must not acknowledge the alarm now in progress."""
         counter = d.b
         seq = -1
+        person = counter > self._floor  # a counter no longer in the ring: sent after the newest alarm began?
         for i in range(RING):
             if self._ring_c[i] == counter and counter:
                 seq = self._ring_s[i]
+                person = self._ring_p[i] == 1 and seq >= self._floor
                 break
         if seq < 0 and d.c != P.ACK_BY_SUPERVISOR:
             return None  # an ack of a frame this insole no longer remembers: nothing to do
@@ -358,7 +378,7 @@ class Delivery:
             if seq == self.seq:
                 self.seq = -1
             self._dirty = True
-        return CMD_ALARM_ACK if d.c == P.ACK_BY_SUPERVISOR else None
+        return CMD_ALARM_ACK if d.c == P.ACK_BY_SUPERVISOR and person else None
 
     def _append(self, now, type_, cause, detail):
         try:

@@ -12,7 +12,8 @@ Downlinks come back through Delivery.on_frame: receipt and supervisor acks
 act on the outbox inside delivery; evacuate / all clear / alarm ack become
 radio.CMD_* that ``receive()`` hands to App.command (lifecycle, haptics); an
 evacuation also appends the EV_EVAC_ACK record, a roll call the answer
-(state from ``link_state(app)``), a config frame calls ``configure(app, ...)``.
+(state from ``link_state(app)``; heartbeat status bits from
+``link_status(app)``), a config frame calls ``configure(app, ...)``.
 
 Which adapters exist comes from the board's ``radios`` (``lora``, ``ble``);
 the LoRa settings from ``radios.lora``; the team id from the validated
@@ -66,6 +67,7 @@ class Link:
         """Called by App(): roll-call answers and config frames reach the app."""
         self.app = app
         self.d.state = lambda: link_state(app)
+        self.d.status = lambda: link_status(app)
         self.d.on_config = lambda param, value: configure(app, param, value)
 
     def tasks(self):
@@ -88,6 +90,18 @@ def link_state(app):
     if app.haptics.playing == EVACUATION:
         return P.STATE_EVACUATING
     return P.STATE_OK
+
+
+def link_status(app):
+    """The lifecycle's heartbeat status bits (protocol HB_ALARM_ACTIVE,
+    HB_PRE_ALARM, HB_ACK_AWAITED): the state itself, not the journal's
+    pending records (those are gone once the gateway gave receipt)."""
+    life = app.core.lifecycle
+    s = life.state
+    b = P.HB_ALARM_ACTIVE if s == ALARM else (P.HB_PRE_ALARM if s == PRE_ALARM else 0)
+    if life.ack_awaited():
+        b |= P.HB_ACK_AWAITED
+    return b
 
 
 def configure(app, param, value):
