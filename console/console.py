@@ -25,7 +25,8 @@ FAST_REPEATS = 4  # ... this many times,
 SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
 ALL_CLEAR_SENDS = 3
-_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear")
+ACK_REPEAT_S = 20.0  # an unconfirmed supervisor ack is sent again this often (at REPEAT_S; scaled with repeat_s)
+_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_confirmed")
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
 
 
@@ -58,6 +59,7 @@ class Console:
         self.log = collections.deque(maxlen=40)  # recent audit rows and link errors, for screens
         self._queued = {}  # downlink counter -> what, until the gateway says sent
         self._repeat = {}  # "evacuation" | "roll_call" | "all_clear" -> [next_t, sends_left, until_t]
+        self._ack_next = {}  # insole -> monotonic time of the next repeat of its unconfirmed ack
         self._stop = threading.Event()
         self.link = link_mod.Link(factory, self._on_line, self._on_link)
         self._ticker = threading.Thread(target=self._tick_loop, name="console-tick", daemon=True)
@@ -226,6 +228,7 @@ class Console:
                 for e in al_ev:
                     e["source"] = source
                 ev += al_ev
+            self._ack_next[i] = time.monotonic() + self._ack_period()
             return {"insole": "%08x" % i, "counters": counters, "events": ev,
                     "audit": {"insole": "%08x" % i, "counters": counters, "source": source}}
 
@@ -307,6 +310,10 @@ class Console:
             if not self.link.connected:
                 return
             now = time.monotonic()
+            try:
+                self._repeat_acks(now)
+            except link_mod.LinkDown:
+                return
             for kind, rep in list(self._repeat.items()):
                 if now < rep[0] or len(self._queued) >= MAX_QUEUED:
                     continue
@@ -315,6 +322,26 @@ class Console:
                     self._repeat_once(kind, rep, now)
                 except link_mod.LinkDown:
                     return
+
+    def _ack_period(self):
+        return ACK_REPEAT_S * self.repeat_s / REPEAT_S
+
+    def _repeat_acks(self, now):
+        """Send again every supervisor ack the insole has not confirmed (a heartbeat
+        without the ack-awaited bit, or a roll-call answer, confirms it)."""
+        pend = self.state.acks_to_repeat()
+        for i in list(self._ack_next):
+            if i not in pend:
+                del self._ack_next[i]
+        for i, acked in sorted(pend.items()):
+            nudged = self.state.ack_nudged(i)
+            due = self._ack_next.setdefault(i, now + self._ack_period())
+            if (now < due and not nudged) or len(self._queued) >= MAX_QUEUED:
+                continue
+            self._ack_next[i] = now + self._ack_period()
+            for c in acked:
+                frame, counter = self.signer.ack(i, c)
+                self._send(frame, counter, "ack")
 
     def _repeat_once(self, kind, rep, now):
         if kind == "evacuation":

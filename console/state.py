@@ -16,6 +16,12 @@ Rules (docs/PROTOCOL.md 8.2, DESIGN.md):
 - An insole is "not heard from" when nothing came from it for
   ``heartbeat_window_ms`` (default 11 min: two 5-min heartbeats missed plus
   margin); the event fires once, and ``heard_again`` when it comes back.
+- A supervisor's acknowledgement is "unconfirmed" until the insole shows it
+  took it: a heartbeat without the ack-awaited bit, or a roll-call answer
+  other than "alarm" (docs/PROTOCOL.md 8.2). Until then the console repeats
+  it (``acks_to_repeat``; at once after a heartbeat that still awaits it,
+  ``ack_nudged``), and the screens list it (``unconfirmed_acks``), also after
+  the alarm itself left the screen.
 - Technical alarms: cause 4 alarms, heartbeats with the self-test-failed bit,
   and insoles not heard from.
 - Evacuation and roll call track every insole on the roster (plus any other
@@ -101,6 +107,7 @@ class Picture:
         self.evacuation = None
         self.roll_call = None
         self.rejected = {}
+        self.acks = {}  # insole -> unconfirmed ack {"operator", "t_ms", "acked": [alarm counters], "nudge"}
         self.link = {"connected": False, "hello": None, "error": None}
 
     # --- uplinks -------------------------------------------------------------
@@ -134,11 +141,40 @@ class Picture:
             ev.append(dict(base, event="heartbeat", battery_pct=a, status=b))
             if b & P.HB_SELF_TEST_FAILED and not failed_before:
                 ev.append(dict(base, event="technical", what="self_test_failed"))
+            ev += self._ack_state(base, sender, t_ms, not b & P.HB_ACK_AWAITED)
         elif type_ == P.T_EVAC_ACK:
             ev += self._answer(self.evacuation, base, sender, a, t_ms, None, "evac_ack")
         elif type_ == P.T_ROLL_CALL_ANSWER:
             ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
+            ev += self._ack_state(base, sender, t_ms, b != P.STATE_ALARM)
         return ev
+
+    def _ack_state(self, base, sender, t_ms, confirmed):
+        """The insole's state says whether it still awaits the supervisor's ack."""
+        pend = self.acks.get(sender)
+        if pend is None:
+            return []
+        if not confirmed:
+            pend["nudge"] = True
+            return []
+        del self.acks[sender]
+        for al in self.alarms.values():
+            if al.insole == sender and al.ack and al.ack.get("confirmed_ms") is None:
+                al.ack["confirmed_ms"] = t_ms
+        return [dict(base, event="ack_confirmed", operator=pend["operator"], acked=pend["acked"],
+                     after_ms=t_ms - pend["t_ms"])]
+
+    def acks_to_repeat(self):
+        """Unconfirmed acks: insole -> the alarm counters to acknowledge again."""
+        return {i: list(p["acked"]) for i, p in self.acks.items()}
+
+    def ack_nudged(self, insole):
+        """True (once) if a heartbeat said the insole still awaits the ack: repeat now."""
+        p = self.acks.get(insole)
+        if p is None or not p.get("nudge"):
+            return False
+        p["nudge"] = False
+        return True
 
     def _alarm(self, base, sender, counter, cause, detail, t_ms):
         key = (sender, cause)
@@ -169,12 +205,19 @@ class Picture:
     # --- the console's own orders -------------------------------------------
 
     def save_alarms(self):
-        """The current alarms as plain data (the console keeps them on disk)."""
-        return [al.as_dict() for al in self.alarms.values()]
+        """The current alarms and unconfirmed acks as plain data (the console
+        keeps them on disk)."""
+        return {"alarms": [al.as_dict() for al in self.alarms.values()],
+                "acks": [dict(p, insole=_hex(i), nudge=False) for i, p in self.acks.items()]}
 
-    def load_alarms(self, rows):
-        """Restore alarms saved by ``save_alarms`` (a console restart)."""
+    def load_alarms(self, doc):
+        """Restore what ``save_alarms`` gave (a console restart); a plain list
+        is the older format (alarms only)."""
         causes = {v: k for k, v in CAUSES.items()}
+        rows = doc if isinstance(doc, list) else doc["alarms"]
+        for r in ([] if isinstance(doc, list) else doc["acks"]):
+            self.acks[int(r["insole"], 16)] = {"operator": r["operator"], "t_ms": r["t_ms"],
+                                               "acked": [int(c) for c in r["acked"]], "nudge": False}
         for r in rows:
             al = Alarm(int(r["insole"], 16), causes[r["cause"]], r["detail"], r["counter"], r["since_ms"])
             al.last_ms, al.ended, al.recovery_s, al.ack = r["last_ms"], r["ended"], r["recovery_s"], r["ack"]
@@ -192,7 +235,10 @@ class Picture:
         for al in self.active_alarms(insole):
             if cause is not None and al.cause != cause:
                 continue
-            al.ack = {"operator": operator, "t_ms": t_ms, "counter": counter, "sent_ms": None}
+            al.ack = {"operator": operator, "t_ms": t_ms, "counter": counter, "sent_ms": None, "confirmed_ms": None}
+            pend = self.acks.setdefault(insole, {"operator": operator, "t_ms": t_ms, "acked": [], "nudge": False})
+            if al.counter not in pend["acked"]:
+                pend["acked"].append(al.counter)
             ev.append({"event": "alarm_acknowledged", "t_ms": t_ms, "insole": _hex(insole),
                        "cause": CAUSES[al.cause], "operator": operator, "acked": al.counter})
             if al.ended:
@@ -286,7 +332,11 @@ class Picture:
             h = self.heard.get(i, {})
             insoles.append(named({"insole": _hex(i), "on_roster": i in self.roster, "last_ms": h.get("last_ms"),
                                   "battery_pct": h.get("battery"), "silent": i in self.silent}, i))
+        unconfirmed = [named({"insole": _hex(i), "operator": p["operator"], "t_ms": p["t_ms"],
+                              "acked": list(p["acked"]), "age_s": (t_ms - p["t_ms"]) // 1000}, i)
+                       for i, p in sorted(self.acks.items())]
         return {"t_ms": t_ms, "alarms": alarms, "technical": technical, "not_heard_from": silent,
+                "unconfirmed_acks": unconfirmed,
                 "insoles": insoles,
                 "evacuation": self.evacuation.as_dict(label) if self.evacuation else None,
                 "roll_call": self.roll_call.as_dict(label) if self.roll_call else None,

@@ -53,6 +53,24 @@ def test_alarm_acknowledged_on_the_console_reaches_the_insole(team):
     assert row["operator"] == "alice" and row["action"] == "acknowledge" and row["result"] == "sent" and row["t"].endswith("Z")
 
 
+def test_a_lost_supervisor_ack_is_repeated_until_the_insole_confirms_it(team):
+    gw, con, events, tmp = team
+    s = gw.insoles[2]
+    counter = gw.alarm(2, cause=1, detail=4)
+    assert wait(lambda: con.state.active_alarms(s.id))
+    s.lose_acks = 2  # the first two supervisor acks never reach the insole
+    con.acknowledge("Worker 2")
+    assert wait(lambda: con.snapshot()["alarms"][0]["ack"]["sent_ms"])
+    assert [u["insole"] for u in con.snapshot()["unconfirmed_acks"]] == ["%08x" % s.id]
+    assert con.snapshot()["alarms"][0]["ack"]["confirmed_ms"] is None
+    assert wait(lambda: any(e["event"] == "ack_confirmed" for e in events), timeout=15)
+    assert [c for _, c in s.supervisor_acks] == [counter]  # the third reached it, naming the alarm
+    assert con.snapshot()["unconfirmed_acks"] == [] and con.snapshot()["alarms"][0]["ack"]["confirmed_ms"]
+    n = len(gw.downlinks)
+    time.sleep(1.0)
+    assert len(gw.downlinks) == n  # confirmed: no more repeats
+
+
 def test_evacuation_repeats_until_every_insole_confirms(team):
     gw, con, events, _ = team
     gw.insoles[3].hold = True
