@@ -232,6 +232,23 @@ def test_heartbeat_reports_the_lifecycle_and_the_supervisor_ack_is_confirmed():
     assert len(got) == 1 and got[0][2] & P.HB_ALARM_ACTIVE and not got[0][2] & P.HB_ACK_AWAITED, got
 
 
+def test_the_motor_confirms_an_sos_only_once_it_is_stored():
+    w = World()
+
+    def broken(t, type_, cause, detail):
+        raise OSError(5, "flash write failed")
+
+    orig = w.app.outbox.append
+    w.app.outbox.append = broken
+    w.app.core.lifecycle.sos(w.app.t_ms)
+    w.app._drain()
+    assert w.app.haptics.playing == H.TECH  # the storage fault is felt, never "SOS sent"
+    w.app.outbox.append = orig
+    w.app.core.lifecycle.sos(w.app.t_ms + 1000)
+    w.app._drain()
+    assert w.app.haptics.playing == H.SOS_CONFIRM
+
+
 def test_app_alarm_ack_evacuation_over_lora_and_ble():
     w = World()
     assert isinstance(w.app.radio, Link) and w.app.start() == 0  # the radio path passes the self-test

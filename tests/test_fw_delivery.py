@@ -159,6 +159,29 @@ def test_a_late_supervisor_ack_of_an_earlier_alarm_does_not_ack_the_current_one(
     assert box.pending() == []
 
 
+def test_sos_queued_behind_an_unacknowledged_technical_alarm_still_goes():
+    """Downlink lost (no receipt ever): an hour of air time must carry the SOS,
+    and the fall alarm before the technical one (SOS > fall/man-down > technical)."""
+    d, box, _, _, _ = _insole()
+    up = _up()
+    box.append(0, EV_ALARM, CAUSE_TECHNICAL, 0x601)
+    box.append(10, EV_ALARM, CAUSE_FALL, 4)
+    box.append(20, EV_ALARM, CAUSE_SOS, 0)
+    d.notify()
+    causes = []
+    now = 0
+    while now < 3600000:
+        for f in _drain(d, now):
+            assert up.decode(f) == P.OK and up.type == P.T_ALARM
+            causes.append(up.a)
+        now += 500
+    assert causes and set(causes) == {CAUSE_SOS}, causes[:5]
+    gw = Node(GW)
+    d.on_frame(gw.frame(P.T_ACK, ME, up.counter, 0), 26, now)  # the SOS is through: the fall alarm next
+    up.decode(_drain(d, now)[0])
+    assert up.a == CAUSE_FALL
+
+
 def test_alarm_preempts_and_records_go_in_order():
     d, box, _, _, _ = _insole()
     up = _up()

@@ -251,10 +251,12 @@ class App:
         """Store an event in the outbox, react on the motor, tell the observer."""
         if type_ < len(self.counts):
             self.counts[type_] += 1
+        stored = True
         try:
             self.outbox.append(t, type_, cause, detail)
             self._fresh = True
         except (OutboxFull, OSError):
+            stored = False
             if cause != CAUSE_TECHNICAL:
                 self._technical(TECH_STORAGE, 0)
         h = self.haptics
@@ -264,7 +266,8 @@ class App:
         elif type_ == EV_ALARM:
             h.stop(PRE_ALARM)
             if cause == CAUSE_SOS:
-                h.play(SOS_CONFIRM, now)
+                if stored:  # "SOS sent" only for an SOS in the journal; else the storage fault's TECH plays
+                    h.play(SOS_CONFIRM, now)
             elif cause == CAUSE_TECHNICAL:
                 h.play(TECH, now)
         elif type_ == EV_CANCELLED or type_ == EV_CLEARED:

@@ -12,7 +12,8 @@ docs/PROTOCOL.md section 8 is the design; summary:
 
 - Order: one confirmed record in flight, oldest first, except that a pending
   EV_ALARM pre-empts anything else (stop-and-wait, so a ``recovered`` never
-  overtakes its ``alarm``). Records that never leave the insole (pre-alarm,
+  overtakes its ``alarm``), and among alarms an SOS goes before a fall or
+  man-down, which go before a technical alarm (``alarm_priority``). Records that never leave the insole (pre-alarm,
   cleared) are acknowledged locally; heartbeats and self-test results go once,
   unconfirmed, as a ``heartbeat`` frame, and are then acknowledged locally.
 - Schedule: first transmission at once (an evacuation ack or a roll-call
@@ -50,8 +51,9 @@ from .airtime import PRIO_ALARM, PRIO_ROUTINE, DutyCycle, sub_band, time_on_air_
 from .compat import const
 from .events import (
     CANCEL_BY_GESTURE,
-    CAUSE_TECHNICAL,
     CANCEL_BY_RECOVERY,
+    CAUSE_SOS,
+    CAUSE_TECHNICAL,
     EV_ALARM,
     EV_CANCELLED,
     EV_CLEARED,
@@ -113,6 +115,13 @@ class OutboxCounter:
                 raise OverflowError("delivery: frame counter exhausted, re-key the team")
             v = self._box.next_counter()
         return v
+
+
+def alarm_priority(cause):
+    """Send order of pending alarms: 3 SOS, 2 fall / man-down, 1 technical."""
+    if cause == CAUSE_SOS:
+        return 3
+    return 1 if cause == CAUSE_TECHNICAL else 2
 
 
 def frame_of(type_, cause, detail, status=0):
@@ -278,7 +287,10 @@ class Delivery:
         self._due = now
 
     def _pick(self, now):
-        """Choose the record to send: the oldest alarm, else the oldest record."""
+        """Choose the record to send: the alarm of highest priority (SOS, then fall
+        and man-down, then technical; the oldest among equals), else the oldest
+        record. A technical alarm the gateway never acknowledges (downlink lost)
+        therefore never holds back a person alarm."""
         pend = self.outbox.pending()
         keep = []
         for r in pend:  # records that never go on air leave the journal now
@@ -292,10 +304,13 @@ class Delivery:
                 keep.append(r)
         self._pending = keep
         best = None
+        top = 0
         for r in keep:
             if r[2] == EV_ALARM:
-                best = r
-                break
+                p = alarm_priority(r[3])
+                if p > top:
+                    best = r
+                    top = p
         if best is None and keep:
             best = keep[0]
         if best is None:
