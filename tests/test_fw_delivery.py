@@ -270,6 +270,51 @@ def test_evacuation_vibrates_once_per_order_and_acks_it():
     assert d.on_frame(f, len(f), 31000) is None and h.playing == NONE
 
 
+def _evac(d, node, order, now):
+    f = node.frame(P.T_EVACUATE, order, 0)
+    return d.on_frame(f, len(f), now)
+
+
+def _clear(d, node, order, now):
+    f = node.frame(P.T_ALL_CLEAR, order)
+    return d.on_frame(f, len(f), now)
+
+
+def test_order_ids_compared_per_sender_with_serial_arithmetic_and_kept_across_reset():
+    """All-clear 65535, then the console's id wraps to 1; a second console
+    starting at 1; a reset in between: every new evacuation still vibrates,
+    an old order of the same console never does."""
+    d, box, h, flash, store = _insole()
+    c1, c2 = Node(CONSOLE), Node(CONSOLE + 1)
+    assert _evac(d, c1, 65535, 0) == CMD_EVACUATE
+    assert _clear(d, c1, 65535, 10) == CMD_ALL_CLEAR and h.playing == NONE
+    assert _evac(d, c1, 1, 20) == CMD_EVACUATE and d.evacuating == 1  # wrapped: 1 follows 65535
+    assert _clear(d, c1, 1, 30) == CMD_ALL_CLEAR
+    assert _evac(d, c2, 1, 40) == CMD_EVACUATE  # another console's order 1: its own sequence
+    assert _clear(d, c2, 0, 50) == CMD_ALL_CLEAR and h.playing == NONE
+    d2, _, h2, _, _ = _insole(flash=flash.power_on(), store=store)  # the cleared ids survive a reset
+    assert _evac(d2, c1, 65535, 60) is None and _evac(d2, c1, 1, 70) is None and h2.playing == NONE
+    assert _evac(d2, c2, 1, 80) is None and h2.playing == NONE
+    assert _evac(d2, c1, 2, 90) == CMD_EVACUATE and h2.playing == EVACUATION
+
+
+def test_a_fifth_sender_is_heard_and_an_evicted_one_keeps_its_replay_protection():
+    """The replay window holds 4 senders: the least recently heard gives way
+    to a new gateway or console (authenticated frames only), and its stored
+    counter comes back if it is heard again, so its old frames stay refused."""
+    d, box, h, _, store = _insole()
+    nodes = [Node(CONSOLE + k) for k in range(6)]
+    first = nodes[0].frame(P.T_EVACUATE, 7, 0)
+    assert d.on_frame(first, len(first), 0) == CMD_EVACUATE
+    assert _clear(d, nodes[0], 7, 5) == CMD_ALL_CLEAR
+    for k in range(1, 6):  # five more senders: each is heard
+        assert _evac(d, nodes[k], 100 + k, 10 * k) == CMD_EVACUATE, k
+        assert _clear(d, nodes[k], 100 + k, 10 * k + 1) == CMD_ALL_CLEAR
+    assert d.window.evicted == 2
+    assert d.on_frame(first, len(first), 100) is None and h.playing == NONE  # evicted, still no replay
+    assert _evac(d, nodes[0], 8, 110) == CMD_EVACUATE  # and heard again
+
+
 def test_forged_and_replayed_orders_never_vibrate_even_after_reset():
     d, box, h, flash, store = _insole()
     console = Node(CONSOLE)

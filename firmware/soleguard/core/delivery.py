@@ -33,9 +33,13 @@ docs/PROTOCOL.md section 8 is the design; summary:
   sender's counter only before the insole acts on one of its frames): ``ack``
   for this insole -> outbox.ack(seq) (by = 1 also returns CMD_ALARM_ACK when
   it names a frame of the current person alarm);
-  ``evacuate`` -> evacuation vibration + an EV_EVAC_ACK record, once per order
-  id, never for an order at or below the last all-clear; ``all_clear`` -> stop;
-  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per call id; ``config``
+  ``evacuate`` -> evacuation vibration + an EV_EVAC_ACK record, once per
+  (sender, order id), never for an order at or before the last all-clear of
+  that sender (16-bit ids compared with serial-number arithmetic, RFC 1982:
+  a console's ids may wrap; another console has its own sequence; the last
+  all-clear id per sender is kept in the window store, so it survives a
+  reset); ``all_clear`` -> stop (id 0: any evacuation);
+  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per (sender, call id); ``config``
   -> ``on_config(param, value)`` (the app validates and stores it).
   A forged frame fails the MAC, a replayed one the window: neither acts.
 - Resets: the outbox journal keeps the records and the counter, the window
@@ -77,7 +81,8 @@ EVAC_SPREAD_MS = const(20000)  # first evac_ack after 0..20 s: 50 insoles x 185 
 RING = const(8)  # counter -> seq pairs kept for acks
 UPLINK_KHZ = 868100  # g1; one channel: a single-radio (SX1262) gateway listens on one
 DOWNLINK_KHZ = 869525  # g3, 10 %: every downlink, receipt acks included
-_SEEN = const(4)  # order / call ids remembered
+_SEEN = const(8)  # (sender, order / call id) pairs remembered
+_CLEARED = const(8)  # senders whose last all-clear id is kept (oldest entry replaced)
 _IDLE = const(0x3FFFFFFF)
 
 
@@ -198,9 +203,19 @@ class Delivery:
         self._ring_i = 0
         self._ring_p = bytearray(RING)  # 1: that transmission carried a person alarm (fall, man-down, SOS)
         self._floor = 0  # seq of the newest person alarm record seen: its frames have counters above it
-        self._orders = array("H", bytes(2 * _SEEN))
+        self._orders = array("H", bytes(2 * _SEEN))  # order ids heard, newest first ...
+        self._orders_s = array("I", bytes(4 * _SEEN))  # ... and their senders
         self._calls = array("H", bytes(2 * _SEEN))
-        self._cleared = 0  # highest order id an all-clear ended (0: none)
+        self._calls_s = array("I", bytes(4 * _SEEN))
+        self._clr_s = array("I", bytes(4 * _CLEARED))  # sender -> the last order id its all-clear ended
+        self._clr = array("H", bytes(2 * _CLEARED))
+        self._clr_i = 0
+        self._store = window_store
+        load = getattr(window_store, "load_cleared", None)
+        if load is not None:
+            for sender, o in load():
+                self._set_cleared(sender, o)
+        self.evac_sender = 0  # sender of the order being rendered
         self.evacuating = 0  # order id being rendered, 0: none
         self.selftest_failed = False
         self.sent = 0  # frames handed out
@@ -336,11 +351,13 @@ class Delivery:
             return self._on_ack(d, now)
         if t == P.T_EVACUATE:
             o = d.a
-            if o <= self._cleared or _seen(self._orders, o):
+            c = self._cleared(d.sender)
+            if _seen(self._orders, self._orders_s, d.sender, o) or (c and not serial_after(o, c)):
                 return None
             self.window.persist(d.sender)
-            _remember(self._orders, o)
+            _remember(self._orders, self._orders_s, d.sender, o)
             self.evacuating = o
+            self.evac_sender = d.sender
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
@@ -348,20 +365,24 @@ class Delivery:
         if t == P.T_ALL_CLEAR:
             self.window.persist(d.sender)
             o = d.a
-            if o == 0:
-                o = max(self.evacuating, self._cleared, _max(self._orders))
-            if o > self._cleared:
-                self._cleared = o
-            if self.evacuating and self.evacuating <= o:
+            if o == 0:  # every order of this sender: the newest heard from it
+                o = _newest(self._orders, self._orders_s, d.sender)
+            c = self._cleared(d.sender)
+            if o and (not c or serial_after(o, c)):
+                self._set_cleared(d.sender, o)
+                save = getattr(self._store, "save_cleared", None)
+                if save is not None:
+                    save(d.sender, o)
+            if self.evacuating and (d.a == 0 or (self.evac_sender == d.sender and not serial_after(self.evacuating, o))):
                 self.evacuating = 0
                 if self.haptics is not None:
                     self.haptics.stop(EVACUATION)
             return CMD_ALL_CLEAR
         if t == P.T_ROLL_CALL:
-            if _seen(self._calls, d.a):
+            if _seen(self._calls, self._calls_s, d.sender, d.a):
                 return None
             self.window.persist(d.sender)
-            _remember(self._calls, d.a)
+            _remember(self._calls, self._calls_s, d.sender, d.a)
             st = self.state() if self.state is not None else (P.STATE_EVACUATING if self.evacuating else P.STATE_OK)
             self._append(now, EV_ROLL_CALL_ANSWER, st, d.a)
             return None
@@ -395,6 +416,23 @@ class Delivery:
             self._dirty = True
         return CMD_ALARM_ACK if d.c == P.ACK_BY_SUPERVISOR and person else None
 
+    def _cleared(self, sender):
+        """The last order id ``sender``'s all-clear ended, 0 if none kept."""
+        for i in range(_CLEARED):
+            if self._clr_s[i] == sender and self._clr[i]:
+                return self._clr[i]
+        return 0
+
+    def _set_cleared(self, sender, o):
+        for i in range(_CLEARED):
+            if self._clr_s[i] == sender:
+                self._clr[i] = o
+                return
+        i = self._clr_i
+        self._clr_s[i] = sender
+        self._clr[i] = o
+        self._clr_i = (i + 1) % _CLEARED
+
     def _append(self, now, type_, cause, detail):
         try:
             self.outbox.append(now, type_, cause, detail)
@@ -403,22 +441,31 @@ class Delivery:
         self._dirty = True
 
 
-def _seen(ids, v):
+def serial_after(a, b):
+    """True if 16-bit id ``a`` comes after ``b`` in serial-number arithmetic
+    (RFC 1982, SERIAL_BITS 16): 1 follows 65535; ids half the space apart
+    (32768) are not comparable and count as not after."""
+    d = (a - b) & 0xFFFF
+    return 0 < d < 0x8000
+
+
+def _seen(ids, senders, sender, v):
     for i in range(len(ids)):
-        if ids[i] == v:
+        if ids[i] == v and senders[i] == sender:
             return True
     return False
 
 
-def _remember(ids, v):
+def _remember(ids, senders, sender, v):
     for i in range(len(ids) - 1, 0, -1):
         ids[i] = ids[i - 1]
+        senders[i] = senders[i - 1]
     ids[0] = v
+    senders[0] = sender
 
 
-def _max(ids):
-    m = 0
+def _newest(ids, senders, sender):
     for i in range(len(ids)):
-        if ids[i] > m:
-            m = ids[i]
-    return m
+        if senders[i] == sender and ids[i]:
+            return ids[i]
+    return 0

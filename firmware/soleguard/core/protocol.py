@@ -124,11 +124,9 @@ BAD_LENGTH = const(6)
 BAD_MAC = const(7)
 BAD_FIELD = const(8)
 REPLAY = const(9)
-UNKNOWN_SENDER = const(10)
 REASONS = (
     "ok", "truncated", "bad_version", "wrong_team", "unknown_type",
     "wrong_direction", "bad_length", "bad_mac", "bad_field", "replay",
-    "unknown_sender",
 )
 
 
@@ -289,7 +287,12 @@ class ReplayWindow:
     A counter above the highest is new. One of the 24 below it is new if its
     bit is clear (frames may arrive out of order over BLE and LoRa). Anything
     else, and the highest itself, is a replay. ``capacity`` senders are kept in
-    preallocated arrays; a new sender beyond that is refused (UNKNOWN_SENDER).
+    preallocated arrays; a new sender beyond that takes the slot of the one
+    heard least recently (only frames that passed the MAC are accepted, so
+    only the team's own gateways and consoles can take a slot). A sender not
+    in the table is checked against its counter in the store, if the store
+    has one (an evicted sender's old frames stay refused), and gets it back
+    when its slot is made.
 
     Persistence: ``store.save_window(sender, hi)`` when the highest counter of
     a sender rises (``persist=True``, the gateway), or only when the app calls
@@ -303,6 +306,9 @@ class ReplayWindow:
         self.ids = array("I", bytes(4 * capacity))
         self.hi = array("I", bytes(4 * capacity))
         self.bits = array("I", bytes(4 * capacity))
+        self.used = array("I", bytes(4 * capacity))  # accept() tick of each slot's last frame (LRU)
+        self._tick = 0
+        self.evicted = 0
         self.n = 0
         self._store = store
         self._persist = persist
@@ -317,20 +323,39 @@ class ReplayWindow:
         for i in range(self.n):
             if self.ids[i] == sender:
                 return i
-        if not add or self.n >= len(self.ids):
+        if not add:
             return -1
-        i = self.n
+        if self.n < len(self.ids):
+            i = self.n
+            self.n = i + 1
+        else:  # full: the least recently heard sender gives way
+            i = 0
+            for k in range(1, self.n):
+                if self.used[k] < self.used[i]:
+                    i = k
+            self.evicted += 1
         self.ids[i] = sender
-        self.hi[i] = 0
-        self.bits[i] = 0
-        self.n = i + 1
+        hi = self._stored(sender)
+        self.hi[i] = hi if hi > 0 else 0
+        self.bits[i] = _WMASK if hi > 0 else 0
+        self.used[i] = self._tick
         return i
 
+    def _stored(self, sender):
+        """The store's counter for ``sender``, -1 if none (allocates: new senders only)."""
+        if self._store is None:
+            return -1
+        for s, hi in self._store.load_windows():
+            if s == sender:
+                return hi
+        return -1
+
     def check(self, sender, counter):
-        """OK, REPLAY or UNKNOWN_SENDER for (sender, counter); changes nothing."""
+        """OK or REPLAY for (sender, counter); changes nothing."""
         i = self._slot(sender, False)
         if i < 0:
-            return OK if self.n < len(self.ids) else UNKNOWN_SENDER
+            hi = self._stored(sender)
+            return OK if counter > hi else REPLAY
         hi = self.hi[i]
         if counter > hi:
             return OK
@@ -342,6 +367,8 @@ class ReplayWindow:
     def accept(self, sender, counter):
         """Record (sender, counter) as seen; call only after ``check`` gave OK."""
         i = self._slot(sender, True)
+        self._tick += 1
+        self.used[i] = self._tick
         hi = self.hi[i]
         if counter > hi:
             d = counter - hi
@@ -372,6 +399,7 @@ class MemoryStore:
     def __init__(self):
         self.counter = None
         self.windows = {}
+        self.cleared = {}
         self.writes = 0
 
     def load_counter(self):
@@ -386,6 +414,14 @@ class MemoryStore:
 
     def save_window(self, sender, hi):
         self.windows[sender] = hi
+        self.writes += 1
+
+    def load_cleared(self):
+        return list(self.cleared.items())
+
+    def save_cleared(self, sender, order):
+        """The last order id an all-clear of ``sender`` ended (delivery.py)."""
+        self.cleared[sender] = order
         self.writes += 1
 
 
@@ -453,7 +489,7 @@ class Decoder:
     ``decode(data, n=-1)`` looks at ``data[:n]`` (all of it when n < 0) and
     returns a reason (OK or one of TRUNCATED, BAD_VERSION, WRONG_TEAM,
     UNKNOWN_TYPE, WRONG_DIRECTION, BAD_LENGTH, BAD_MAC, BAD_FIELD, REPLAY,
-    UNKNOWN_SENDER; names in REASONS), and adds one to ``counts[reason]``.
+    names in REASONS), and adds one to ``counts[reason]``.
     Checks run cheapest first; the MAC is checked before fields and replay,
     so BAD_FIELD means an authentic but malformed frame (a sender bug) and a
     REPLAY carries authentic fields (a duplicate heard over two paths).

@@ -175,21 +175,40 @@ class WindowFile:
     def __init__(self, path):
         self.path = path
         self._w = {}
+        self._c = {}
         try:
             with open(path) as f:
                 doc = json.loads(f.read())
             for k in doc:
-                self._w[int(k)] = int(doc[k])
+                if k[0] == "c":
+                    self._c[int(k[1:])] = int(doc[k])
+                else:
+                    self._w[int(k)] = int(doc[k])
         except (OSError, ValueError, TypeError):
             self._w = {}
+            self._c = {}
         self.writes = 0
 
     def load_windows(self):
         return list(self._w.items())
 
+    def load_cleared(self):
+        return list(self._c.items())
+
+    def save_cleared(self, sender, order):
+        """The last order id an all-clear of ``sender`` ended (kept as "c<sender>")."""
+        self._c[sender] = order
+        self._save()
+
     def save_window(self, sender, hi):
         self._w[sender] = hi
-        text = json.dumps(dict((str(k), v) for k, v in self._w.items()))
+        self._save()
+
+    def _save(self):
+        doc = dict((str(k), v) for k, v in self._w.items())
+        for k, v in self._c.items():
+            doc["c%d" % k] = v
+        text = json.dumps(doc)
         new = self.path + ".new"
         with open(new, "w") as f:
             f.write(text)
