@@ -201,3 +201,41 @@ def test_open_alarms_survive_a_console_restart(tmp_path):
     (tmp_path / "alarms.json").write_text("[{")
     with pytest.raises(ValueError, match="alarms.json: unreadable alarm state"):
         Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect)
+
+
+def test_a_console_whose_state_folder_was_lost_is_still_obeyed(tmp_path):
+    """The insoles refuse a sender's counter that goes backwards: a console
+    that lost its state folder starts as a new sender (a fresh sender epoch in
+    the state), so its evacuation vibrates; a state folder with the sender
+    file but no counter refuses to start, saying why."""
+    import shutil
+
+    from fakes.flash import FakeFlash
+    from soleguard.core import protocol as P
+    from soleguard.core.delivery import Delivery, Prng
+    from soleguard.core.radioport import CMD_EVACUATE
+    from soleguard.edges.outbox import Outbox
+    from soleguard_console.orders import Signer
+
+    d = Delivery(Outbox(FakeFlash(blocks=4, block_size=256)), P.Keys(KEY), 7, 0x11223344, P.MemoryStore(),
+                 Prng(1), None)
+
+    def obeyed(signer, order):
+        f, _ = signer.evacuate(order)
+        return d.on_frame(f, len(f), 0) == CMD_EVACUATE
+
+    state = tmp_path / "state"
+    s1 = Signer(KEY, 7, str(state), b"host")
+    for _ in range(5):
+        s1.roll_call(s1.next_id())
+    order = s1.next_id()
+    assert obeyed(s1, order)
+    f, _ = s1.all_clear(order)
+    d.on_frame(f, len(f), 1)
+    assert Signer(KEY, 7, str(state), b"host").id == s1.id  # a restart keeps the sender
+    shutil.rmtree(state)
+    s2 = Signer(KEY, 7, str(state), b"host")
+    assert obeyed(s2, s2.next_id())
+    (state / "counter").unlink()
+    with pytest.raises(ValueError, match="counter"):
+        Signer(KEY, 7, str(state), b"host")
