@@ -111,6 +111,10 @@ class App:
         attach = getattr(radio, "attach", None)
         if attach is not None:
             attach(self)
+        faults = getattr(radio, "storage_faults", None)
+        if faults is not None:  # a lost window file: the supervisor must know (link.WindowFile)
+            for index in faults(getattr(outbox, "fresh", False)):
+                self._technical(TECH_STORAGE, index)
 
     # --- the sample path ---
 

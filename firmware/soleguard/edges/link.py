@@ -32,6 +32,9 @@ from ..core.lifecycle import ALARM, PRE_ALARM
 from .store import validate
 
 
+STORAGE_WINDOWS = 1  # technical alarm index of TECH_STORAGE: the window file
+
+
 class Link:
     """Radio port (radio.py) over ``delivery`` and its adapters; it owns the schedule."""
 
@@ -69,6 +72,15 @@ class Link:
         self.d.state = lambda: link_state(app)
         self.d.status = lambda: link_status(app)
         self.d.on_config = lambda param, value: configure(app, param, value)
+
+    def storage_faults(self, journal_fresh):
+        """Technical alarm indices (TECH_STORAGE) for the stores at boot:
+        1 = window file lost or unreadable (``journal_fresh``: the outbox
+        started a blank journal, so a missing window file is a first boot)."""
+        st = self.d._store
+        if getattr(st, "lost", False) or (getattr(st, "absent", False) and not journal_fresh):
+            return (STORAGE_WINDOWS,)
+        return ()
 
     def tasks(self):
         """The adapters' coroutines (App.run gathers them with its own)."""
@@ -169,25 +181,58 @@ class WindowFile:
 
     Written (to ``path + ".new"``, then renamed) only when delivery persists a
     sender's counter, i.e. before the insole acts on one of its downlinks:
-    a few writes per alarm or order, not per frame heard.
+    a few writes per alarm or order, not per frame heard. Also keeps the last
+    all-clear id per sender (keys "c<sender>").
+
+    On load: the main file, else the ``.new`` copy (complete whenever the main
+    file is missing: the main file is removed only after ``.new`` was closed);
+    neither file -> ``absent`` (an empty file is written at once, so a later
+    loss is seen); blank or unreadable with no good copy -> ``lost``. Link
+    turns ``lost``, and ``absent`` on an insole whose journal ran before, into
+    a technical alarm (TECH_STORAGE, index 1): the windows are gone, so a
+    captured downlink could act again.
     """
 
     def __init__(self, path):
         self.path = path
         self._w = {}
         self._c = {}
+        self.writes = 0
+        self.lost = False  # the file was blank or unreadable and no good .new copy: a technical alarm
+        self.absent = False  # neither file exists (a first boot, or a loss if the journal ran before)
+        ok = self._load(path)
+        if ok is True:
+            return
+        new = self._load(path + ".new")
+        if new is True:  # cut between FAT's remove and rename: the complete copy
+            self._save()
+        elif ok is None and new is None:
+            self.absent = True
+            self._save()  # from now on a missing file is a loss
+        else:
+            self.lost = True
+
+    def _load(self, path):
+        """True: loaded; None: no such file; False: blank or unreadable."""
         try:
             with open(path) as f:
-                doc = json.loads(f.read())
+                text = f.read()
+        except OSError:
+            return None
+        try:
+            doc = json.loads(text)
+            w = {}
+            c = {}
             for k in doc:
                 if k[0] == "c":
-                    self._c[int(k[1:])] = int(doc[k])
+                    c[int(k[1:])] = int(doc[k])
                 else:
-                    self._w[int(k)] = int(doc[k])
-        except (OSError, ValueError, TypeError):
-            self._w = {}
-            self._c = {}
-        self.writes = 0
+                    w[int(k)] = int(doc[k])
+        except (ValueError, TypeError, AttributeError, IndexError):
+            return False
+        self._w = w
+        self._c = c
+        return True
 
     def load_windows(self):
         return list(self._w.items())

@@ -275,6 +275,7 @@ class Outbox:
         self._counter = max(self._counter, self._reserved)
         self._reserved = self._counter
         self._pending = sorted(recs.values())
+        self.fresh = not order  # a blank journal: a first boot, or flash erased (App reports it)
         if not order:  # blank or foreign flash: start a journal
             for s in range(self._n):
                 if not self._erased(s):
