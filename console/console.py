@@ -24,7 +24,8 @@ REPEAT_S = 2.5  # evacuation repeat period at first (docs/PROTOCOL.md 8.3, 10.4)
 FAST_REPEATS = 4  # ... this many times,
 SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
-ALL_CLEAR_SENDS = 3
+ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole confirmed it stopped,
+ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")
 ACK_REPEAT_S = 20.0  # an unconfirmed supervisor ack is sent again this often (at REPEAT_S; scaled with repeat_s)
 _ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_confirmed")
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
@@ -261,7 +262,8 @@ class Console:
         return self._act(operator, "evacuate", {"point": point, "scope": scope}, run)
 
     def all_clear(self, operator=None, source="console"):
-        """End the evacuation (and every alarm state on the insoles): sent 3 times."""
+        """End the evacuation: sent 3 times, then repeated until every insole
+        the order went to no longer says "evacuating" (heartbeat or roll call)."""
         operator = operator or self.operator
 
         def run():
@@ -272,7 +274,9 @@ class Console:
             for e in ev:
                 e["source"] = source
             self._repeat.pop("evacuation", None)
-            self._repeat["all_clear"] = [time.monotonic() + self.repeat_s, ALL_CLEAR_SENDS - 1, ev_id]
+            now = time.monotonic()
+            self._repeat["all_clear"] = [now + self.repeat_s, ALL_CLEAR_SENDS - 1, ev_id,
+                                         now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S]
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
@@ -364,11 +368,18 @@ class Console:
             self._send(frame, counter, "roll_call")
             rc.extra["counters"].append(counter)
         elif kind == "all_clear":
+            bc = self.state.clearing
+            unconfirmed = bc is not None and bc.missing()
+            if rep[1] <= 0 and (not unconfirmed or now >= rep[3]):
+                del self._repeat[kind]  # every insole stopped (or the heartbeat window is over: not heard from)
+                return
             frame, counter = self.signer.all_clear(rep[2])
             self._send(frame, counter, "all_clear")
             rep[1] -= 1
-            if rep[1] <= 0:
-                del self._repeat[kind]
+            if rep[1] <= 0:  # then every SLOW_REPEAT_S while an insole still says evacuating
+                rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
+                if bc is not None and bc.extra.pop("nudge", False):
+                    rep[0] = now + self.repeat_s
 
     # --- screens ----------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class FakeInsole:
         self.alarm = False
         self.hold = False  # True: hears orders but does not answer them
         self.lose_acks = 0  # this many supervisor acks are lost on the way to this insole
+        self.lose_all_clears = 0  # this many all-clears are lost on the way to this insole
 
     def frame(self, type_, a=0, b=0, c=0):
         n = self.enc.encode(type_, a, b, c)
@@ -215,6 +216,9 @@ class FakeGateway:
                 if not s.hold:
                     self.at(self._delay(), self._answer, s, P.T_ROLL_CALL_ANSWER, a, state)
             elif t == P.T_ALL_CLEAR:
+                if s.lose_all_clears > 0:
+                    s.lose_all_clears -= 1
+                    continue
                 s.all_clears += 1
                 s.evacuating = False
                 s.alarm = False

@@ -25,7 +25,9 @@ Rules (docs/PROTOCOL.md 8.2, DESIGN.md):
 - Technical alarms: cause 4 alarms, heartbeats with the self-test-failed bit,
   and insoles not heard from.
 - Evacuation and roll call track every insole on the roster (plus any other
-  insole heard): who confirmed and when.
+  insole heard): who confirmed and when. An all-clear tracks who no longer
+  says "evacuating" (a heartbeat without the bit, a roll-call answer other
+  than "evacuating"); the console repeats it until all have.
 """
 from soleguard.core import protocol as P
 
@@ -106,6 +108,7 @@ class Picture:
         self.alarms = {}  # (insole, cause) -> Alarm (current)
         self.evacuation = None
         self.roll_call = None
+        self.clearing = None  # the last all-clear: Broadcast of who no longer says evacuating
         self.rejected = {}
         self.acks = {}  # insole -> unconfirmed ack {"operator", "t_ms", "acked": [alarm counters], "nudge"}
         self.link = {"connected": False, "hello": None, "error": None}
@@ -142,11 +145,28 @@ class Picture:
             if b & P.HB_SELF_TEST_FAILED and not failed_before:
                 ev.append(dict(base, event="technical", what="self_test_failed"))
             ev += self._ack_state(base, sender, t_ms, not b & P.HB_ACK_AWAITED)
+            ev += self._clear_state(base, sender, t_ms, not b & P.HB_EVACUATING)
         elif type_ == P.T_EVAC_ACK:
             ev += self._answer(self.evacuation, base, sender, a, t_ms, None, "evac_ack")
         elif type_ == P.T_ROLL_CALL_ANSWER:
             ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
             ev += self._ack_state(base, sender, t_ms, b != P.STATE_ALARM)
+            ev += self._clear_state(base, sender, t_ms, b != P.STATE_EVACUATING)
+        return ev
+
+    def _clear_state(self, base, sender, t_ms, stopped):
+        """After an all-clear: does the insole still say it is evacuating?"""
+        bc = self.clearing
+        if bc is None or sender not in bc.expected or sender in bc.answers:
+            return []
+        if not stopped:
+            bc.extra["nudge"] = True  # still vibrating "evacuate": send the all-clear again
+            return []
+        bc.answers[sender] = (t_ms, None)
+        ev = [dict(base, event="all_clear_confirmed", id=bc.id)]
+        if not bc.missing():
+            ev.append({"event": "all_clear_complete", "t_ms": t_ms, "id": bc.id,
+                       "confirmed": len(bc.answers), "after_ms": t_ms - bc.t_ms})
         return ev
 
     def _ack_state(self, base, sender, t_ms, confirmed):
@@ -260,6 +280,7 @@ class Picture:
     def evacuation_started(self, t_ms, order, point, operator, scope="team"):
         self.evacuation = Broadcast("evacuation", order, t_ms, operator, self.roster | set(self.heard),
                                     point=point, scope=scope, counters=[])
+        self.clearing = None
         return [{"event": "evacuation_ordered", "t_ms": t_ms, "id": order, "point": point,
                  "scope": scope, "operator": operator, "expected": len(self.evacuation.expected)}]
 
@@ -273,6 +294,9 @@ class Picture:
                "id": self.evacuation.id if self.evacuation else 0}]
         if self.evacuation and self.evacuation.ended_ms is None:
             self.evacuation.ended_ms = t_ms
+        if self.evacuation is not None:  # every insole the order went to must confirm that it stopped
+            self.clearing = Broadcast("all_clear", self.evacuation.id, t_ms, operator,
+                                      self.evacuation.expected | set(self.evacuation.answers))
         return ev  # alarms stay: an all clear ends the evacuation, not a person's alarm (firmware, #6)
 
     def link_state(self, t_ms, connected, error=None, hello=None):
@@ -339,5 +363,6 @@ class Picture:
                 "unconfirmed_acks": unconfirmed,
                 "insoles": insoles,
                 "evacuation": self.evacuation.as_dict(label) if self.evacuation else None,
+                "all_clear": self.clearing.as_dict(label) if self.clearing else None,
                 "roll_call": self.roll_call.as_dict(label) if self.roll_call else None,
                 "rejected": dict(self.rejected), "link": dict(self.link)}

@@ -91,6 +91,31 @@ def test_evacuation_repeats_until_every_insole_confirms(team):
     assert wait(lambda: all(s.all_clears >= 1 and not s.evacuating for s in gw.insoles))
 
 
+def test_all_clear_is_repeated_until_every_insole_stops_evacuating(tmp_path):
+    """Three sends were not enough at high loss: the all-clear is confirmed per
+    insole (a heartbeat or roll-call answer that no longer says evacuating)
+    and repeated while any insole is unconfirmed."""
+    gw = FakeGateway(KEY, 7, n=3, answer_ms=(10, 60), heartbeat_s=0.4)
+    roster = Roster([Person(s.id, "Worker %d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path / "state"), "alice", gw.connect, repeat_s=0.3)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        con.evacuate()
+        assert wait(lambda: any(e["event"] == "evacuation_complete" for e in events))
+        gw.insoles[2].lose_all_clears = 5  # more than the first three sends
+        con.all_clear()
+        assert wait(lambda: con.snapshot()["all_clear"]["confirmed"] == 2)
+        assert con.snapshot()["all_clear"]["missing"] == ["%08x" % gw.insoles[2].id]
+        assert wait(lambda: any(e["event"] == "all_clear_complete" for e in events), timeout=15)
+        assert not any(s.evacuating for s in gw.insoles) and gw.insoles[2].all_clears >= 1
+    finally:
+        con.stop()
+        gw.close()
+
+
 def test_roll_call_lists_who_answered_and_who_did_not(team):
     gw, con, events, _ = team
     gw.insoles[0].hold = True
