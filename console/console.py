@@ -27,7 +27,9 @@ ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
 ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole confirmed it stopped,
 ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")
 ACK_REPEAT_S = 20.0  # an unconfirmed supervisor ack is sent again this often (at REPEAT_S; scaled with repeat_s)
-_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_confirmed")
+_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_confirmed",  # saved at once
+                 "evacuation_ordered", "evac_ack", "evacuation_complete", "roll_call_started",
+                 "roll_call_answer", "roll_call_complete", "all_clear_confirmed", "all_clear_complete")
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
 
 
@@ -62,6 +64,8 @@ class Console:
         self._repeat = {}  # "evacuation" | "roll_call" | "all_clear" -> [next_t, sends_left, until_t]
         self._ack_next = {}  # insole -> monotonic time of the next repeat of its unconfirmed ack
         self._stop = threading.Event()
+        self._disk_error = None  # the last state-file write error shown (shown once until writes work again)
+        self._resume()
         self.link = link_mod.Link(factory, self._on_line, self._on_link)
         self._ticker = threading.Thread(target=self._tick_loop, name="console-tick", daemon=True)
 
@@ -91,19 +95,45 @@ class Console:
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError("%s: unreadable alarm state (%s); move it away to start afresh" % (self._alarms_path, e))
 
+    def _resume(self):
+        """After a restart: the repeats of a running evacuation or all-clear go on."""
+        now = time.monotonic()
+        ev = self.state.evacuation
+        if ev is not None and ev.ended_ms is None and ev.missing():
+            self._repeat["evacuation"] = [now, 0, None]
+        bc = self.state.clearing
+        if bc is not None and bc.missing():
+            self._repeat["all_clear"] = [now, 0, bc.id, now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S]
+
     def _save_alarms(self):
-        """Open alarms survive a console restart (the insole stopped resending
-        once the gateway gave receipt): atomic replace, fsync."""
+        """Open alarms, unconfirmed acks, evacuation, roll call and all-clear
+        survive a console restart (the insole stopped resending once the
+        gateway gave receipt): atomic replace, fsync. A write that fails (disk
+        full, unwritable folder) is a console error; nothing else stops."""
         tmp = self._alarms_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.state.save_alarms(), f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self._alarms_path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.state.save_alarms(), f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self._alarms_path)
+        except OSError as e:
+            return self._disk_failed("%s: cannot save the console state (%s); alarms are shown but would not "
+                                     "survive a restart" % (self._alarms_path, e.strerror or e))
+        self._disk_error = None
+        return []
+
+    def _disk_failed(self, text):
+        if text == self._disk_error:
+            return []
+        self._disk_error = text
+        now = self.now_ms()
+        self.log.appendleft({"t_ms": now, "action": "disk", "result": text})
+        return [{"event": "console_error", "t_ms": now, "error": text}]
 
     def _emit(self, events):
         if any(e["event"] in _ALARM_EVENTS for e in events):
-            self._save_alarms()
+            events = list(events) + self._save_alarms()
         for e in events:
             e.setdefault("site", self.site)
             e.setdefault("team", self.team)
@@ -200,14 +230,22 @@ class Console:
             try:
                 out = fn()
             except (ActionError, link_mod.LinkDown, ValueError) as e:
-                row = self.audit.record(operator, action, "refused: %s" % e, **args)
-                self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                try:
+                    row = self.audit.record(operator, action, "refused: %s" % e, **args)
+                    self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                except OSError as w:
+                    self._emit(self._disk_failed("%s: cannot write the audit log (%s)" % (self.audit.path, w.strerror or w)))
                 self._emit([{"event": "action_refused", "t_ms": self.now_ms(), "action": action,
                              "operator": operator, "error": str(e)}])
                 raise ActionError(str(e)) from None
-            row = self.audit.record(operator, action, "sent", **dict(args, **out.get("audit", {})))
-            self.log.appendleft(dict(row, t_ms=self.now_ms()))
-            self._emit(out.get("events", []))
+            try:
+                row = self.audit.record(operator, action, "sent", **dict(args, **out.get("audit", {})))
+                self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                err = []
+            except OSError as e:  # sent already: say so, and that the audit log misses it
+                err = self._disk_failed("%s: cannot write the audit log (%s); %s by %s was sent" % (
+                    self.audit.path, e.strerror or e, action, operator))
+            self._emit(out.get("events", []) + err)
             return {k: v for k, v in out.items() if k not in ("events", "audit")}
 
     def acknowledge(self, insole, operator=None, source="console"):

@@ -78,6 +78,21 @@ class Broadcast:
     def missing(self):
         return sorted(self.expected - set(self.answers))
 
+    def to_data(self):
+        """Plain data for the console's state file (``from_data`` reads it back)."""
+        return {"kind": self.kind, "id": self.id, "t_ms": self.t_ms, "operator": self.operator,
+                "expected": [_hex(i) for i in sorted(self.expected)],
+                "answers": {_hex(i): list(a) for i, a in self.answers.items()},
+                "sent": self.sent, "first_sent_ms": self.first_sent_ms, "ended_ms": self.ended_ms,
+                "extra": {k: v for k, v in self.extra.items() if k != "nudge"}}
+
+    @classmethod
+    def from_data(cls, d):
+        bc = cls(d["kind"], d["id"], d["t_ms"], d["operator"], [int(i, 16) for i in d["expected"]], **d["extra"])
+        bc.answers = {int(i, 16): tuple(a) for i, a in d["answers"].items()}
+        bc.sent, bc.first_sent_ms, bc.ended_ms = d["sent"], d["first_sent_ms"], d["ended_ms"]
+        return bc
+
     def as_dict(self, label=None):
         rows = []
         for i in sorted(self.expected | set(self.answers)):
@@ -225,16 +240,23 @@ class Picture:
     # --- the console's own orders -------------------------------------------
 
     def save_alarms(self):
-        """The current alarms and unconfirmed acks as plain data (the console
-        keeps them on disk)."""
+        """The current alarms, unconfirmed acks, and the last evacuation, roll
+        call and all-clear as plain data (the console keeps them on disk, so a
+        restart resumes their repeats)."""
         return {"alarms": [al.as_dict() for al in self.alarms.values()],
-                "acks": [dict(p, insole=_hex(i), nudge=False) for i, p in self.acks.items()]}
+                "acks": [dict(p, insole=_hex(i), nudge=False) for i, p in self.acks.items()],
+                "evacuation": self.evacuation.to_data() if self.evacuation else None,
+                "roll_call": self.roll_call.to_data() if self.roll_call else None,
+                "all_clear": self.clearing.to_data() if self.clearing else None}
 
     def load_alarms(self, doc):
         """Restore what ``save_alarms`` gave (a console restart); a plain list
         is the older format (alarms only)."""
         causes = {v: k for k, v in CAUSES.items()}
         rows = doc if isinstance(doc, list) else doc["alarms"]
+        if not isinstance(doc, list):
+            b = doc.get("evacuation"), doc.get("roll_call"), doc.get("all_clear")
+            self.evacuation, self.roll_call, self.clearing = (Broadcast.from_data(x) if x else None for x in b)
         for r in ([] if isinstance(doc, list) else doc["acks"]):
             self.acks[int(r["insole"], 16)] = {"operator": r["operator"], "t_ms": r["t_ms"],
                                                "acked": [int(c) for c in r["acked"]], "nudge": False}

@@ -228,6 +228,66 @@ def test_open_alarms_survive_a_console_restart(tmp_path):
         Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect)
 
 
+def test_a_running_evacuation_survives_a_console_restart(tmp_path):
+    """Repeats resume after a restart: the worker who had not confirmed is
+    still ordered out, and the roll call's answers are kept."""
+    gw = FakeGateway(KEY, 7, n=3, answer_ms=(10, 60))
+    roster = Roster([Person(s.id, "W%d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "alice", gw.connect, repeat_s=0.3).start()
+    try:
+        assert wait(lambda: con.link.connected)
+        con.roll_call()
+        assert wait(lambda: len(con.state.roll_call.answers) == 3)
+        gw.insoles[2].hold = True
+        order = con.evacuate(point=4)["order"]
+        assert wait(lambda: len(con.state.evacuation.answers) == 2)
+    finally:
+        con.stop()
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect, repeat_s=0.3)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        ev = con.snapshot()["evacuation"]
+        assert (ev["id"], ev["point"], ev["confirmed"], ev["missing"]) == (order, 4, 2, ["%08x" % gw.insoles[2].id])
+        assert con.snapshot()["roll_call"]["confirmed"] == 3
+        assert wait(lambda: con.link.connected)
+        n = len(gw.downlinks)
+        assert wait(lambda: len(gw.downlinks) > n)  # the repeats go on
+        gw.insoles[2].hold = False
+        assert wait(lambda: any(e["event"] == "evacuation_complete" for e in events))
+    finally:
+        con.stop()
+        gw.close()
+
+
+def test_a_full_disk_is_a_console_error_and_events_keep_flowing(tmp_path):
+    gw = FakeGateway(KEY, 7, n=2)
+    roster = Roster([Person(s.id, "W%d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "alice", gw.connect)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        gone = tmp_path / "gone"
+        con._alarms_path = str(gone / "alarms.json")  # as a full disk: every write fails
+        con.audit.path = str(gone / "audit.jsonl")
+        gw.alarm(1, cause=3)
+        assert wait(lambda: any(e["event"] == "alarm" and e["cause"] == "sos" for e in events))
+        errs = [e for e in events if e["event"] == "console_error"]
+        assert errs and "alarms.json" in errs[0]["error"]
+        assert con.link.connected and con.snapshot()["alarms"][0]["cause"] == "sos"
+        con.acknowledge("W1")  # sent even though the audit log cannot be written; shown as an error
+        assert wait(lambda: gw.insoles[1].supervisor_acks)
+        assert any("audit" in e["error"] for e in events if e["event"] == "console_error")
+        gw.heartbeat(0)
+        assert wait(lambda: any(e["event"] == "heartbeat" for e in events))
+    finally:
+        con.stop()
+        gw.close()
+
+
 def test_a_console_whose_state_folder_was_lost_is_still_obeyed(tmp_path):
     """The insoles refuse a sender's counter that goes backwards: a console
     that lost its state folder starts as a new sender (a fresh sender epoch in
