@@ -61,6 +61,7 @@ class Console:
         self._listeners = []
         self.log = collections.deque(maxlen=40)  # recent audit rows and link errors, for screens
         self._queued = {}  # downlink counter -> what, until the gateway says sent
+        self._recent = collections.OrderedDict()  # the last 64 downlinks: counter -> what
         self._repeat = {}  # "evacuation" | "roll_call" | "all_clear" -> [next_t, sends_left, until_t]
         self._ack_next = {}  # insole -> monotonic time of the next repeat of its unconfirmed ack
         self._stop = threading.Event()
@@ -170,7 +171,19 @@ class Console:
                     self._queued.pop(msg[1], None)
                     self._emit(self.state.downlink_sent(now, msg[1]))
             elif kind == "E":
-                self._queued.pop(int(msg[2]) if msg[2].isdigit() else -1, None)
+                c = int(msg[2]) if msg[2].isdigit() else -1
+                self._queued.pop(c, None)
+                what = self._recent.pop(c, None)
+                if what is not None:  # an order the audit said was sent: it was not
+                    try:
+                        row = self.audit.record("gateway", what, "not sent: gateway said %s" % msg[1],
+                                                counter=int(msg[2]))
+                        self.log.appendleft(dict(row, t_ms=now))
+                    except OSError as e:
+                        self._emit(self._disk_failed("%s: cannot write the audit log (%s)" % (
+                            self.audit.path, e.strerror or e)))
+                    self._emit([{"event": "downlink_not_sent", "t_ms": now, "what": what,
+                                 "counter": int(msg[2]), "reason": msg[1]}])
                 self._error(now, "gateway refused a line: %s %s" % (msg[1], msg[2]))
             elif kind == "H":
                 self._hello(now, msg[2])
@@ -223,6 +236,9 @@ class Console:
     def _send(self, frame, counter, what):
         self.link.send("D " + frame.hex())  # LinkDown: nothing sent
         self._queued[counter] = what
+        self._recent[counter] = what  # a later "E queue_full <counter>" names it
+        while len(self._recent) > 64:
+            self._recent.popitem(last=False)
 
     def _act(self, operator, action, args, fn):
         """Run ``fn`` (which sends); audit the result either way."""
@@ -321,10 +337,16 @@ class Console:
         return self._act(operator, "all_clear", {}, run)
 
     def roll_call(self, operator=None, source="console"):
-        """Ask every insole to answer; repeated for 30 s to the silent ones."""
+        """Ask every insole to answer; repeated for 30 s to the silent ones. One
+        at a time (ActionError while one runs): roll calls must not use up the
+        gateway's downlink duty cycle."""
         operator = operator or self.operator
 
         def run():
+            rep = self._repeat.get("roll_call")
+            if rep is not None and time.monotonic() < rep[2]:
+                raise ActionError("a roll call is running (repeated for %d s to the silent insoles); wait %d s"
+                                  % (ROLL_CALL_REPEAT_S, rep[2] - time.monotonic() + 1))
             call = self.signer.next_id()
             frame, counter = self.signer.roll_call(call)
             self._send(frame, counter, "roll_call")

@@ -63,7 +63,7 @@ from soleguard.core.events import (
 )
 from soleguard.edges.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
 from soleguard.edges.haptics import EVACUATION, Haptics
-from soleguard.edges.outbox import Outbox
+from soleguard.edges.outbox import Outbox, OutboxFull
 from soleguard.core.radioport import CMD_EVACUATE
 
 from .app import load_board
@@ -285,7 +285,11 @@ class Insole:
     def event(self, now, type_, cause, detail):
         if not self.up:
             return None
-        seq = self.box.append(now, type_, cause, detail)
+        try:
+            seq = self.box.append(now, type_, cause, detail)
+        except OutboxFull:  # the firmware raises a technical alarm; the simulation counts it and goes on
+            self.sim.stats["outbox_full"] += 1
+            return None
         self.d.notify()
         self.kick(now)
         return seq
@@ -483,7 +487,7 @@ class TeamSim:
         self.forged_vibrated = set()
         self.evac_all_acked_ms = None
         self.attacker = Attacker()
-        self.stats = {"lost": 0, "collided": 0, "half_duplex": 0, "gateway_down": 0}
+        self.stats = {"lost": 0, "collided": 0, "half_duplex": 0, "gateway_down": 0, "outbox_full": 0}
         self.gw_tx_until = -1
         self.gw_down = []  # (start, end)
         self.gw_airtime_ms = 0

@@ -116,6 +116,18 @@ def test_all_clear_is_repeated_until_every_insole_stops_evacuating(tmp_path):
         gw.close()
 
 
+def test_queue_full_is_audited_as_not_sent_and_roll_calls_are_rate_limited(team):
+    gw, con, events, tmp = team
+    out = con.roll_call()
+    with pytest.raises(ActionError, match="roll call"):
+        con.roll_call()  # one at a time: a flood cannot eat the gateway's downlink budget
+    con._on_line("E queue_full %d" % out["counter"])  # the gateway refused it
+    rows = audit(tmp)
+    assert rows[-1]["action"] == "roll_call" and rows[-1]["result"].startswith("not sent")
+    assert rows[-1]["args"]["counter"] == out["counter"]
+    assert any(e["event"] == "downlink_not_sent" and e["what"] == "roll_call" for e in events)
+
+
 def test_roll_call_lists_who_answered_and_who_did_not(team):
     gw, con, events, _ = team
     gw.insoles[0].hold = True

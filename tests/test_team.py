@@ -176,6 +176,42 @@ def test_gateway_host_downlinks_sent_deferred_and_refused():
     assert any(l.startswith("H ") for l in lines[-3:])
 
 
+def test_gateway_keeps_downlink_budget_for_an_evacuation_after_a_roll_call_flood():
+    """Roll calls use only the routine share of the downlink duty cycle and give
+    way in the queue: an evacuation queued behind a flood goes first, at once."""
+    gw, lines, keys = _gateway()
+    console = _enc(keys, 0x0C0C0C0C)
+    gw.duty.record(gw.band, gw.duty.budget_ms(gw.band) // 2, 0)  # the flood used the routine share
+    calls = []
+    for k in range(QUEUE):
+        n = console.encode(P.T_ROLL_CALL, k + 1)
+        gw.on_line("D " + bytes(console.mv[:n]).hex(), 1000)
+        calls.append(console.counter)
+    assert gw.service(1000) is None  # a roll call may not take the reserve
+    n = console.encode(P.T_EVACUATE, 9, 1)
+    gw.on_line("D " + bytes(console.mv[:n]).hex(), 1000)
+    assert lines[-1] == "E queue_full %d" % calls[-1]  # the newest roll call gave way, reported as not sent
+    frame, long, ms = gw.service(1000)
+    d = P.Decoder(keys, TEAM, P.ReplayWindow(4), True)
+    assert long and d.decode(frame) == P.OK and d.type == P.T_EVACUATE and lines[-1].startswith("T %d sent" % console.counter)
+
+
+def test_a_full_outbox_does_not_kill_the_simulation():
+    from soleguard.edges.outbox import OutboxFull
+    from soleguard_sim.team import TeamSim
+
+    sim = TeamSim(TeamConfig(insoles=2, loss=0.0, seed=1, duration_s=60))
+    ins = sim.insoles[0]
+    ins.boot(0)
+
+    def full(*a):
+        raise OutboxFull("outbox: full")
+
+    ins.box.append = full
+    assert ins.event(0, 6, 0, 80) is None  # counted, not raised
+    assert sim.figures()["medium"]["outbox_full"] == 1
+
+
 def _drain(link):
     """Every line the gateway link has for us until it goes quiet (None or socket timeout)."""
     out = []

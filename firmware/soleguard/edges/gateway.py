@@ -22,10 +22,14 @@ section 10 is the line protocol, 8.2/8.3 the timing:
 - Host downlinks (``D <hex>``) are checked (team, direction, MAC; the host owns
   their counters) and queued (QUEUE frames), sent with the long preamble of
   8.3 when the duty cycle admits them: ``T <counter> sent <ms>`` or first
-  ``T <counter> deferred <ms>``. A host frame does not start when a receipt
+  ``T <counter> deferred <ms>``. Roll calls are PRIO_ROUTINE (only the
+  routine share of the budget: the rest stays reserved for evacuations,
+  all-clears and acks, which go before any queued roll call); a full queue
+  gives its newest roll call's place to an order (``E queue_full`` names the
+  roll call's counter: not sent). A host frame does not start when a receipt
   ack is due before it would end, unless it has waited HOLD_MS.
 """
-from ..core.airtime import PRIO_ALARM, DutyCycle, sub_band, time_on_air_us
+from ..core.airtime import PRIO_ALARM, PRIO_ROUTINE, DutyCycle, sub_band, time_on_air_us
 from ..core.compat import const
 from ..core.delivery import DOWNLINK_KHZ
 from ..core import protocol as P
@@ -72,7 +76,7 @@ class Gateway:
         self.duty = duty if duty is not None else DutyCycle()
         self.band = sub_band(DOWNLINK_KHZ)
         self.acks = []  # [due ms, target, acked counter], due order
-        self.queue = []  # [counter, frame bytes, queued at ms, deferred reported]
+        self.queue = []  # [counter, frame bytes, queued at ms, deferred reported, duty-cycle priority]
         self.acks_sent = 0
         self.acks_missed = 0
         self.uplinks = 0
@@ -117,16 +121,21 @@ class Gateway:
             return frame, False, ms
         if not self.queue:
             return None
-        q = self.queue[0]
+        k = 0  # an evacuation, all-clear or ack goes before any queued roll call
+        for i in range(len(self.queue)):
+            if self.queue[i][4] == PRIO_ALARM:
+                k = i
+                break
+        q = self.queue[k]
         ms = airtime_ms(len(q[1]), self.sf, self.bw_hz, LONG_PREAMBLE)
         if acks and acks[0][0] < now + ms and now - q[2] < HOLD_MS:
             return None  # let the receipt ack meet its window first
-        if not self.duty.admit(self.band, ms, now, PRIO_ALARM):
+        if not self.duty.admit(self.band, ms, now, q[4]):
             if not q[3]:
                 q[3] = True
-                self.write("T %d deferred %d" % (q[0], self.duty.wait_ms(self.band, ms, now, PRIO_ALARM)))
+                self.write("T %d deferred %d" % (q[0], self.duty.wait_ms(self.band, ms, now, q[4])))
             return None
-        self.queue.pop(0)
+        self.queue.pop(k)
         self.duty.record(self.band, ms, now)
         self.write("T %d sent %d" % (q[0], ms))
         return q[1], True, ms
@@ -168,10 +177,19 @@ class Gateway:
             self.write("E bad_frame " + P.REASONS[r])
             return
         c = self._check.counter
+        prio = PRIO_ROUTINE if self._check.type == P.T_ROLL_CALL else PRIO_ALARM
         if len(self.queue) >= QUEUE:
-            self.write("E queue_full %d" % c)
-            return
+            give = -1  # an order pre-empts the newest queued roll call
+            if prio == PRIO_ALARM:
+                for i in range(len(self.queue) - 1, -1, -1):
+                    if self.queue[i][4] == PRIO_ROUTINE:
+                        give = i
+                        break
+            if give < 0:
+                self.write("E queue_full %d" % c)
+                return
+            self.write("E queue_full %d" % self.queue.pop(give)[0])
         if airtime_ms(len(frame), self.sf, self.bw_hz, LONG_PREAMBLE) > self.duty.budget_ms(self.band):
             self.write("E never %d" % c)
             return
-        self.queue.append([c, frame, now, False])
+        self.queue.append([c, frame, now, False, prio])
