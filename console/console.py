@@ -200,6 +200,10 @@ class Console:
     def _uplink(self, now, frame, opts):
         d = self._up
         r = d.decode(frame)
+        resync = opts.get("resync") == "1"
+        if r == P.REPLAY and resync:  # the gateway restarted this insole's window (its counter went back)
+            d.window.restart(d.sender, d.counter)
+            r = P.OK
         if r == P.REPLAY:
             return
         if r != P.OK:
@@ -208,6 +212,8 @@ class Console:
             self._error(now, "uplink from the gateway fails at the console (%s)%s" % (why, hint))
             return
         rssi = opts.get("rssi")
+        if resync:
+            self._emit(self.state.counter_reset(now, d.sender, d.counter))
         self._emit(self.state.uplink(now, d.sender, d.counter, d.type, d.a, d.b, d.c,
                                      via=opts.get("via"), rssi=int(rssi) if rssi and rssi.lstrip("-").isdigit() else None))
 

@@ -125,6 +125,7 @@ class Picture:
         self.roll_call = None
         self.clearing = None  # the last all-clear: Broadcast of who no longer says evacuating
         self.rejected = {}
+        self.resets = {}  # insole -> t_ms of the gateway's last restart of its counter window
         self.acks = {}  # insole -> unconfirmed ack {"operator", "t_ms", "acked": [alarm counters], "nudge"}
         self.link = {"connected": False, "hello": None, "error": None}
 
@@ -183,6 +184,14 @@ class Picture:
             ev.append({"event": "all_clear_complete", "t_ms": t_ms, "id": bc.id,
                        "confirmed": len(bc.answers), "after_ms": t_ms - bc.t_ms})
         return ev
+
+    def counter_reset(self, t_ms, sender, counter):
+        """The gateway restarted ``sender``'s replay window: its counter went back
+        (a wiped journal, a reflash) -- or three captured frames were replayed.
+        Either way a technical alarm for the supervisor."""
+        self.resets[sender] = t_ms
+        return [{"event": "technical", "t_ms": t_ms, "insole": _hex(sender), "what": "counter_reset",
+                 "counter": counter}]
 
     def _ack_state(self, base, sender, t_ms, confirmed):
         """The insole's state says whether it still awaits the supervisor's ack."""
@@ -371,6 +380,8 @@ class Picture:
             st = self.heard[i]["status"]
             if st is not None and st & P.HB_SELF_TEST_FAILED:
                 technical.append(named({"insole": _hex(i), "cause": "self_test_failed"}, i))
+        for i in sorted(self.resets):
+            technical.append(named({"insole": _hex(i), "cause": "counter_reset", "since_ms": self.resets[i]}, i))
         silent = [named({"insole": _hex(i), "last_ms": self.heard.get(i, {}).get("last_ms")}, i)
                   for i in sorted(self.silent)]
         insoles = []

@@ -128,6 +128,22 @@ def test_queue_full_is_audited_as_not_sent_and_roll_calls_are_rate_limited(team)
     assert any(e["event"] == "downlink_not_sent" and e["what"] == "roll_call" for e in events)
 
 
+def test_a_gateway_resync_of_a_wiped_insole_is_shown_and_its_alarm_gets_through(team):
+    from soleguard.core import protocol as P
+
+    gw, con, events, tmp = team
+    s = gw.insoles[0]
+    for _ in range(300):
+        s.frame(P.T_HEARTBEAT, 80, 0)
+    con._on_line("U %s via=lora" % s.frame(P.T_HEARTBEAT, 80, 0).hex())
+    wiped = P.Encoder(P.Keys(KEY), 7, s.id, P.TxCounter(P.MemoryStore()))  # journal wiped: counter from 1
+    n = wiped.encode(P.T_ALARM, 3, 0)
+    con._on_line("U %s via=lora resync=1" % bytes(wiped.mv[:n]).hex())  # the gateway restarted its window
+    assert any(e["event"] == "alarm" and e["insole"] == "%08x" % s.id for e in events)
+    assert any(e["event"] == "technical" and e.get("what") == "counter_reset" for e in events)
+    assert "counter_reset" in [t["cause"] for t in con.snapshot()["technical"]]
+
+
 def test_roll_call_lists_who_answered_and_who_did_not(team):
     gw, con, events, _ = team
     gw.insoles[0].hold = True

@@ -196,6 +196,31 @@ def test_gateway_keeps_downlink_budget_for_an_evacuation_after_a_roll_call_flood
     assert long and d.decode(frame) == P.OK and d.type == P.T_EVACUATE and lines[-1].startswith("T %d sent" % console.counter)
 
 
+def test_an_insole_whose_journal_was_wiped_is_heard_again_and_reported():
+    """A wiped journal restarts the insole's counter near 0: the gateway refused
+    it as replays for ever. Three authentic frames climbing from below the
+    window restart it (the U line says resync=1 so the console restarts its own
+    window and shows the reset); one old frame alone stays a replay."""
+    gw, lines, keys = _gateway()
+    ins = _enc(keys, 0x12345678)
+    for _ in range(200):
+        ins.encode(P.T_HEARTBEAT, 50, 0)
+    n = ins.encode(P.T_HEARTBEAT, 50, 0)
+    old = bytes(ins.mv[:n])
+    for _ in range(40):
+        n = ins.encode(P.T_HEARTBEAT, 50, 0)
+    assert gw.on_uplink(bytes(ins.mv[:n]), n, 0) == P.OK
+    assert gw.on_uplink(old, len(old), 10) == P.REPLAY  # a captured frame alone
+    wiped = _enc(keys, 0x12345678)  # erase_flash: counter from 1 again
+    got = []
+    for k in range(3):
+        n = wiped.encode(P.T_ALARM, 3, 0)
+        got.append(gw.on_uplink(bytes(wiped.mv[:n]), n, 1000 * k))
+    assert got == [P.REPLAY, P.REPLAY, P.OK] and lines[-1].endswith("resync=1")
+    n = wiped.encode(P.T_ALARM, 3, 0)
+    assert gw.on_uplink(bytes(wiped.mv[:n]), n, 5000) == P.OK and not lines[-1].endswith("resync=1")
+
+
 def test_a_full_outbox_does_not_kill_the_simulation():
     from soleguard.edges.outbox import OutboxFull
     from soleguard_sim.team import TeamSim

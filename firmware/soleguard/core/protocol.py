@@ -279,6 +279,7 @@ class TxCounter:
 # --- replay window (receiver) -----------------------------------------------
 
 _WMASK = (1 << WINDOW_BITS) - 1
+RESYNC_GAP = const(256)  # counters of a restarted sender's frames in a row: a few reservation blocks apart at most
 
 
 class ReplayWindow:
@@ -302,7 +303,10 @@ class ReplayWindow:
     nothing at or below a stored counter is accepted.
     """
 
-    def __init__(self, capacity, store=None, persist=True):
+    def __init__(self, capacity, store=None, persist=True, resync=0):
+        self.resync = resync  # 0: off; n: n authentic frames climbing from below the window restart it
+        self._low = array("I", bytes(4 * capacity))  # per slot: the last counter heard below the window
+        self._run = bytearray(capacity)  # ... and how many climbed in a row
         self.ids = array("I", bytes(4 * capacity))
         self.hi = array("I", bytes(4 * capacity))
         self.bits = array("I", bytes(4 * capacity))
@@ -335,6 +339,8 @@ class ReplayWindow:
                     i = k
             self.evicted += 1
         self.ids[i] = sender
+        self._low[i] = 0
+        self._run[i] = 0
         hi = self._stored(sender)
         self.hi[i] = hi if hi > 0 else 0
         self.bits[i] = _WMASK if hi > 0 else 0
@@ -381,6 +387,42 @@ class ReplayWindow:
                 self.persist(sender)
         else:
             self.bits[i] |= 1 << (hi - counter - 1)
+
+    def restarted(self, sender, counter):
+        """After ``check`` said REPLAY for an authentic frame: True if this is the
+        ``resync``-th frame in a row from ``sender`` with counters climbing (by at
+        most RESYNC_GAP each) from below its window, i.e. a sender whose counter
+        went back (a wiped journal, ``esptool erase_flash``) rather than a replay
+        of a recent frame. Then the window restarts at ``counter`` (accepted and,
+        with ``persist``, saved). Off (False) when ``resync`` is 0. A captured
+        frame replayed alone never restarts it; the caller must show a restart
+        (the gateway flags its U line)."""
+        if not self.resync:
+            return False
+        i = self._slot(sender, False)
+        if i < 0 or self.hi[i] - counter <= WINDOW_BITS or counter >= self.hi[i]:
+            return False
+        low = self._low[i]
+        if low and low < counter <= low + RESYNC_GAP:
+            self._run[i] += 1
+        else:
+            self._run[i] = 1
+        self._low[i] = counter
+        if self._run[i] < self.resync:
+            return False
+        self.restart(sender, counter)
+        return True
+
+    def restart(self, sender, counter):
+        """Restart ``sender``'s window at ``counter`` (accepted), e.g. when the
+        gateway reported that it restarted it."""
+        i = self._slot(sender, True)
+        self.hi[i] = counter
+        self.bits[i] = 0
+        self._run[i] = 0
+        self._low[i] = 0
+        if self._persist:
+            self.persist(sender)
 
     def persist(self, sender):
         """Save the highest counter of ``sender`` to the store (if any)."""
@@ -506,6 +548,7 @@ class Decoder:
         self.window = window
         self._dir = DOWNLINK if downlink else 0
         self.counts = array("I", bytes(4 * len(REASONS)))
+        self.resynced = False  # the last OK restarted the sender's window (ReplayWindow.restarted)
         self.sender = 0
         self.counter = 0
         self.type = 0
@@ -574,8 +617,12 @@ class Decoder:
         self.b = b
         self.c = c
         r = self.window.check(sender, counter)
+        self.resynced = False
         if r == OK:
             self.window.accept(sender, counter)
+        elif self.window.restarted(sender, counter):  # only a ReplayWindow with resync on
+            self.resynced = True
+            r = OK
         return r
 
     def is_for(self, device_id):

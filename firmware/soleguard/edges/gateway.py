@@ -13,7 +13,11 @@ section 10 is the line protocol, 8.2/8.3 the timing:
 
 - Every uplink goes through a protocol.Decoder with one ReplayWindow slot per
   rostered insole (``capacity``), saved on every rise (the gateway's window
-  store). Accepted -> ``U <hex>``; rejected -> ``R <reason> <count>``.
+  store). Accepted -> ``U <hex>``; rejected -> ``R <reason> <count>``. An
+  insole whose counter went back (wiped journal) is heard again after
+  RESYNC_FRAMES authentic frames climbing from below its window
+  (ReplayWindow.restarted); that U line ends ``resync=1`` (the console
+  restarts its own window and shows a technical alarm).
 - Confirmed uplinks (alarm, cancelled, recovered, evac_ack, roll_call_answer)
   get a receipt ``ack`` (by 0) signed with the gateway's own id and counter,
   sent RX1_DELAY_MS after the uplink ended (the insole's receive window),
@@ -38,6 +42,7 @@ RX1_DELAY_MS = const(1000)  # insole's receive window opens 1 s after its uplink
 ACK_SLACK_MS = const(20)  # the insole's window lasts a few symbols: 33 ms at SF9
 LONG_PREAMBLE = const(245)  # symbols: ~1.0 s at SF9, longer than the insoles' listen period (8.3)
 QUEUE = const(8)
+RESYNC_FRAMES = const(3)  # an insole whose counter went back (wiped journal) is heard again after 3 frames
 HOLD_MS = const(2000)
 _CONFIRMED = (P.T_ALARM, P.T_CANCELLED, P.T_RECOVERED, P.T_EVAC_ACK, P.T_ROLL_CALL_ANSWER)
 
@@ -67,7 +72,8 @@ class Gateway:
                  sf=9, bw_hz=125000, duty=None):
         self.id = gateway_id
         self.team = team
-        self.up = P.Decoder(keys, team, P.ReplayWindow(capacity, window_store, persist=True), False)
+        self.up = P.Decoder(keys, team, P.ReplayWindow(capacity, window_store, persist=True, resync=RESYNC_FRAMES),
+                            False)
         self._check = P.Decoder(keys, team, _AnyCounter(), True)
         self.enc = P.Encoder(keys, team, gateway_id, tx_counter)
         self.write = write
@@ -95,7 +101,7 @@ class Gateway:
             self.write("R %s %d" % (P.REASONS[r], d.counts[r]))
             return r
         self.uplinks += 1
-        self.write("U " + _hex(buf, n) + (" via=" + via if via else ""))
+        self.write("U " + _hex(buf, n) + (" via=" + via if via else "") + (" resync=1" if d.resynced else ""))
         if d.type in _CONFIRMED:
             self.acks.append([now + RX1_DELAY_MS, d.sender, d.counter])
         return r
