@@ -28,8 +28,9 @@ ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole 
 ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")
 ACK_REPEAT_S = 20.0  # an unconfirmed supervisor ack is sent again this often (at REPEAT_S; scaled with repeat_s)
 _ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_confirmed",  # saved at once
-                 "evacuation_ordered", "evac_ack", "evacuation_complete", "roll_call_started",
-                 "roll_call_answer", "roll_call_complete", "all_clear_confirmed", "all_clear_complete")
+                 "evacuation_ordered", "roll_call_started")
+_ANSWER_EVENTS = ("evac_ack", "evacuation_complete", "roll_call_answer", "roll_call_complete",  # saved by the
+                  "all_clear_confirmed", "all_clear_complete")  # next tick (0.2 s): one write for a team's burst
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
 
 
@@ -65,6 +66,7 @@ class Console:
         self._repeat = {}  # "evacuation" | "roll_call" | "all_clear" -> [next_t, sends_left, until_t]
         self._ack_next = {}  # insole -> monotonic time of the next repeat of its unconfirmed ack
         self._stop = threading.Event()
+        self._unsaved = False  # answers (evac_ack, roll call) not yet in the state file
         self._disk_error = None  # the last state-file write error shown (shown once until writes work again)
         self._resume()
         self.link = link_mod.Link(factory, self._on_line, self._on_link)
@@ -78,6 +80,10 @@ class Console:
     def stop(self):
         self._stop.set()
         self.link.stop()
+        with self._lock:
+            if self._unsaved:
+                self._unsaved = False
+                self._emit(self._save_alarms())
 
     def now_ms(self):
         return int(self.clock() * 1000)
@@ -134,7 +140,10 @@ class Console:
 
     def _emit(self, events):
         if any(e["event"] in _ALARM_EVENTS for e in events):
+            self._unsaved = False
             events = list(events) + self._save_alarms()
+        elif any(e["event"] in _ANSWER_EVENTS for e in events):
+            self._unsaved = True
         for e in events:
             e.setdefault("site", self.site)
             e.setdefault("team", self.team)
@@ -376,7 +385,11 @@ class Console:
     def tick(self):
         """Heartbeat-window checks and the repeats of broadcast orders."""
         with self._lock:
-            self._emit(self.state.tick(self.now_ms()))
+            ev = self.state.tick(self.now_ms())
+            if self._unsaved:
+                self._unsaved = False
+                ev += self._save_alarms()
+            self._emit(ev)
             if not self.link.connected:
                 return
             now = time.monotonic()
