@@ -172,6 +172,34 @@ class SimPort:
     def selftest(self):
         return True
 
+    def attach(self, app):
+        """As link.Link.attach: the heartbeat reports the app's lifecycle."""
+        from soleguard.edges.link import link_status
+
+        self.ins.d.status = lambda: link_status(app)
+
+
+class _Sink:
+    def push(self, *a):
+        pass
+
+
+def unprotected(app, t):
+    """True if a new fall now would raise nothing on this app: its lifecycle
+    ignores detections while no alarm of a person who is down is active (the
+    probe runs on a copy of the lifecycle)."""
+    import copy
+
+    from soleguard.core.lifecycle import ALARM, PRE_ALARM
+
+    life = app.core.lifecycle
+    if life.state == PRE_ALARM or (life.state == ALARM and not life.recovered):
+        return False  # a pre-alarm or an alarm in progress for a person who is down
+    probe = copy.copy(life)
+    probe._events = _Sink()
+    probe.detect(t, CAUSE_FALL, 1)
+    return probe.state != PRE_ALARM
+
 TEAM = 7
 TEAM_KEY = b"soleguard-simulated-team-key-0001"
 SF = 9
@@ -412,6 +440,8 @@ class Supervisor:
         self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(P.MemoryStore()))
         self.dec = P.Decoder(sim.keys, TEAM, P.ReplayWindow(256), False)
         self.alarms_acked = set()
+        self.ack_of = {}  # insole -> the alarm counters acknowledged and not yet confirmed by its heartbeat
+        self.ack_repeats = 0
         self.order = 0
         self.order_t = None
         self.evac_acks = {}  # sender -> ms
@@ -439,8 +469,19 @@ class Supervisor:
         if d.type == P.T_ALARM and (d.sender, d.a) not in self.alarms_acked:
             self.alarms_acked.add((d.sender, d.a))
             sender, counter = d.sender, d.counter
-            self.sim.at(now + SUPERVISOR_ACK_MS,
-                        lambda t: self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t))
+
+            def ack(t, sender=sender, counter=counter):
+                self.ack_of.setdefault(sender, set()).add(counter)
+                self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t)
+
+            self.sim.at(now + SUPERVISOR_ACK_MS, ack)
+        elif d.type == P.T_HEARTBEAT and d.sender in self.ack_of:
+            if d.b & P.HB_ACK_AWAITED:  # as the console: the ack again until the insole confirms it
+                for c in sorted(self.ack_of[d.sender]):
+                    self.ack_repeats += 1
+                    self.send(self.frame(P.T_ACK, d.sender, c, P.ACK_BY_SUPERVISOR), now)
+            else:
+                del self.ack_of[d.sender]
         elif d.type == P.T_EVAC_ACK and d.a == self.order:
             self.evac_acks.setdefault(d.sender, now)
             if len(self.evac_acks) == len(self.sim.insoles) and not self.cleared:
@@ -712,6 +753,7 @@ class TeamSim:
         order_t = self.supervisor.order_t
         ttv = [ins.vibrated[1] - order_t for ins in self.insoles if 1 in ins.vibrated]
         hours = cfg.duration_s / 3600
+        end = cfg.duration_s * 1000
         return {
             "insoles": cfg.insoles,
             "loss": cfg.loss,
@@ -749,6 +791,11 @@ class TeamSim:
             },
             "medium": dict(self.stats),
             "uplinks": sum(i.d.sent for i in self.insoles),
+            "protection": {  # insoles whose lifecycle would ignore a new fall at the end of the run
+                "core_insoles_at_end": sum(1 for i in self.insoles if i.app is not None),
+                "unprotected_at_end": sum(1 for i in self.insoles if i.app is not None and unprotected(i.app, end)),
+                "supervisor_ack_repeats": self.supervisor.ack_repeats,
+            },
         }
 
 
