@@ -442,6 +442,9 @@ class Supervisor:
         self.alarms_acked = set()
         self.ack_of = {}  # insole -> the alarm counters acknowledged and not yet confirmed by its heartbeat
         self.ack_repeats = 0
+        self.clear_sent = False  # the first all-clear went out
+        self.clear_next = 0
+        self.clear_repeats = 0
         self.order = 0
         self.order_t = None
         self.evac_acks = {}  # sender -> ms
@@ -475,7 +478,11 @@ class Supervisor:
                 self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t)
 
             self.sim.at(now + SUPERVISOR_ACK_MS, ack)
-        elif d.type == P.T_HEARTBEAT and d.sender in self.ack_of:
+        if d.type == P.T_HEARTBEAT and self.clear_sent and d.b & P.HB_EVACUATING and now >= self.clear_next:
+            self.clear_next = now + EVAC_REPEAT_MS  # as the console: the all-clear again while one still evacuates
+            self.clear_repeats += 1
+            self.send(self.frame(P.T_ALL_CLEAR, self.order), now)
+        if d.type == P.T_HEARTBEAT and d.sender in self.ack_of:
             if d.b & P.HB_ACK_AWAITED:  # as the console: the ack again until the insole confirms it
                 for c in sorted(self.ack_of[d.sender]):
                     self.ack_repeats += 1
@@ -488,8 +495,11 @@ class Supervisor:
                 self.cleared = True
                 self.sim.evac_all_acked_ms = now
                 for k in range(3):
-                    self.sim.at(now + 30_000 + k * EVAC_REPEAT_MS,
-                                lambda t: self.send(self.frame(P.T_ALL_CLEAR, self.order), t))
+                    self.sim.at(now + 30_000 + k * EVAC_REPEAT_MS, self._all_clear)
+
+    def _all_clear(self, t):
+        self.clear_sent = True
+        self.send(self.frame(P.T_ALL_CLEAR, self.order), t)
 
     def evacuate(self, now, order=1):
         self.order = order
@@ -795,6 +805,8 @@ class TeamSim:
                 "core_insoles_at_end": sum(1 for i in self.insoles if i.app is not None),
                 "unprotected_at_end": sum(1 for i in self.insoles if i.app is not None and unprotected(i.app, end)),
                 "supervisor_ack_repeats": self.supervisor.ack_repeats,
+                "all_clear_repeats": self.supervisor.clear_repeats,
+                "still_evacuating_at_end": sum(1 for i in self.insoles if i.up and i.d.evacuating),
             },
         }
 
