@@ -24,8 +24,13 @@ REPEAT_S = 2.5  # evacuation repeat period at first (docs/PROTOCOL.md 8.3, 10.4)
 FAST_REPEATS = 4  # ... this many times,
 SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
-ALL_CLEAR_SENDS = 3
-_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear")
+ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole confirmed it stopped,
+ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")
+ACK_REPEAT_S = 20.0  # an unconfirmed supervisor ack is sent again this often (at REPEAT_S; scaled with repeat_s)
+_ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_confirmed",  # saved at once
+                 "evacuation_ordered", "roll_call_started")
+_ANSWER_EVENTS = ("evac_ack", "evacuation_complete", "roll_call_answer", "roll_call_complete",  # saved by the
+                  "all_clear_confirmed", "all_clear_complete")  # next tick (0.2 s): one write for a team's burst
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
 
 
@@ -57,8 +62,13 @@ class Console:
         self._listeners = []
         self.log = collections.deque(maxlen=40)  # recent audit rows and link errors, for screens
         self._queued = {}  # downlink counter -> what, until the gateway says sent
+        self._recent = collections.OrderedDict()  # the last 64 downlinks: counter -> what
         self._repeat = {}  # "evacuation" | "roll_call" | "all_clear" -> [next_t, sends_left, until_t]
+        self._ack_next = {}  # insole -> monotonic time of the next repeat of its unconfirmed ack
         self._stop = threading.Event()
+        self._unsaved = False  # answers (evac_ack, roll call) not yet in the state file
+        self._disk_error = None  # the last state-file write error shown (shown once until writes work again)
+        self._resume()
         self.link = link_mod.Link(factory, self._on_line, self._on_link)
         self._ticker = threading.Thread(target=self._tick_loop, name="console-tick", daemon=True)
 
@@ -70,6 +80,10 @@ class Console:
     def stop(self):
         self._stop.set()
         self.link.stop()
+        with self._lock:
+            if self._unsaved:
+                self._unsaved = False
+                self._emit(self._save_alarms())
 
     def now_ms(self):
         return int(self.clock() * 1000)
@@ -88,19 +102,48 @@ class Console:
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError("%s: unreadable alarm state (%s); move it away to start afresh" % (self._alarms_path, e))
 
+    def _resume(self):
+        """After a restart: the repeats of a running evacuation or all-clear go on."""
+        now = time.monotonic()
+        ev = self.state.evacuation
+        if ev is not None and ev.ended_ms is None and ev.missing():
+            self._repeat["evacuation"] = [now, 0, None]
+        bc = self.state.clearing
+        if bc is not None and bc.missing():
+            self._repeat["all_clear"] = [now, 0, bc.id, now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S]
+
     def _save_alarms(self):
-        """Open alarms survive a console restart (the insole stopped resending
-        once the gateway gave receipt): atomic replace, fsync."""
+        """Open alarms, unconfirmed acks, evacuation, roll call and all-clear
+        survive a console restart (the insole stopped resending once the
+        gateway gave receipt): atomic replace, fsync. A write that fails (disk
+        full, unwritable folder) is a console error; nothing else stops."""
         tmp = self._alarms_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.state.save_alarms(), f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self._alarms_path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.state.save_alarms(), f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self._alarms_path)
+        except OSError as e:
+            return self._disk_failed("%s: cannot save the console state (%s); alarms are shown but would not "
+                                     "survive a restart" % (self._alarms_path, e.strerror or e))
+        self._disk_error = None
+        return []
+
+    def _disk_failed(self, text):
+        if text == self._disk_error:
+            return []
+        self._disk_error = text
+        now = self.now_ms()
+        self.log.appendleft({"t_ms": now, "action": "disk", "result": text})
+        return [{"event": "console_error", "t_ms": now, "error": text}]
 
     def _emit(self, events):
         if any(e["event"] in _ALARM_EVENTS for e in events):
-            self._save_alarms()
+            self._unsaved = False
+            events = list(events) + self._save_alarms()
+        elif any(e["event"] in _ANSWER_EVENTS for e in events):
+            self._unsaved = True
         for e in events:
             e.setdefault("site", self.site)
             e.setdefault("team", self.team)
@@ -137,7 +180,19 @@ class Console:
                     self._queued.pop(msg[1], None)
                     self._emit(self.state.downlink_sent(now, msg[1]))
             elif kind == "E":
-                self._queued.pop(int(msg[2]) if msg[2].isdigit() else -1, None)
+                c = int(msg[2]) if msg[2].isdigit() else -1
+                self._queued.pop(c, None)
+                what = self._recent.pop(c, None)
+                if what is not None:  # an order the audit said was sent: it was not
+                    try:
+                        row = self.audit.record("gateway", what, "not sent: gateway said %s" % msg[1],
+                                                counter=int(msg[2]))
+                        self.log.appendleft(dict(row, t_ms=now))
+                    except OSError as e:
+                        self._emit(self._disk_failed("%s: cannot write the audit log (%s)" % (
+                            self.audit.path, e.strerror or e)))
+                    self._emit([{"event": "downlink_not_sent", "t_ms": now, "what": what,
+                                 "counter": int(msg[2]), "reason": msg[1]}])
                 self._error(now, "gateway refused a line: %s %s" % (msg[1], msg[2]))
             elif kind == "H":
                 self._hello(now, msg[2])
@@ -154,6 +209,10 @@ class Console:
     def _uplink(self, now, frame, opts):
         d = self._up
         r = d.decode(frame)
+        resync = opts.get("resync") == "1"
+        if r == P.REPLAY and resync:  # the gateway restarted this insole's window (its counter went back)
+            d.window.restart(d.sender, d.counter)
+            r = P.OK
         if r == P.REPLAY:
             return
         if r != P.OK:
@@ -162,6 +221,8 @@ class Console:
             self._error(now, "uplink from the gateway fails at the console (%s)%s" % (why, hint))
             return
         rssi = opts.get("rssi")
+        if resync:
+            self._emit(self.state.counter_reset(now, d.sender, d.counter))
         self._emit(self.state.uplink(now, d.sender, d.counter, d.type, d.a, d.b, d.c,
                                      via=opts.get("via"), rssi=int(rssi) if rssi and rssi.lstrip("-").isdigit() else None))
 
@@ -190,6 +251,9 @@ class Console:
     def _send(self, frame, counter, what):
         self.link.send("D " + frame.hex())  # LinkDown: nothing sent
         self._queued[counter] = what
+        self._recent[counter] = what  # a later "E queue_full <counter>" names it
+        while len(self._recent) > 64:
+            self._recent.popitem(last=False)
 
     def _act(self, operator, action, args, fn):
         """Run ``fn`` (which sends); audit the result either way."""
@@ -197,14 +261,22 @@ class Console:
             try:
                 out = fn()
             except (ActionError, link_mod.LinkDown, ValueError) as e:
-                row = self.audit.record(operator, action, "refused: %s" % e, **args)
-                self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                try:
+                    row = self.audit.record(operator, action, "refused: %s" % e, **args)
+                    self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                except OSError as w:
+                    self._emit(self._disk_failed("%s: cannot write the audit log (%s)" % (self.audit.path, w.strerror or w)))
                 self._emit([{"event": "action_refused", "t_ms": self.now_ms(), "action": action,
                              "operator": operator, "error": str(e)}])
                 raise ActionError(str(e)) from None
-            row = self.audit.record(operator, action, "sent", **dict(args, **out.get("audit", {})))
-            self.log.appendleft(dict(row, t_ms=self.now_ms()))
-            self._emit(out.get("events", []))
+            try:
+                row = self.audit.record(operator, action, "sent", **dict(args, **out.get("audit", {})))
+                self.log.appendleft(dict(row, t_ms=self.now_ms()))
+                err = []
+            except OSError as e:  # sent already: say so, and that the audit log misses it
+                err = self._disk_failed("%s: cannot write the audit log (%s); %s by %s was sent" % (
+                    self.audit.path, e.strerror or e, action, operator))
+            self._emit(out.get("events", []) + err)
             return {k: v for k, v in out.items() if k not in ("events", "audit")}
 
     def acknowledge(self, insole, operator=None, source="console"):
@@ -226,6 +298,7 @@ class Console:
                 for e in al_ev:
                     e["source"] = source
                 ev += al_ev
+            self._ack_next[i] = time.monotonic() + self._ack_period()
             return {"insole": "%08x" % i, "counters": counters, "events": ev,
                     "audit": {"insole": "%08x" % i, "counters": counters, "source": source}}
 
@@ -258,7 +331,8 @@ class Console:
         return self._act(operator, "evacuate", {"point": point, "scope": scope}, run)
 
     def all_clear(self, operator=None, source="console"):
-        """End the evacuation (and every alarm state on the insoles): sent 3 times."""
+        """End the evacuation: sent 3 times, then repeated until every insole
+        the order went to no longer says "evacuating" (heartbeat or roll call)."""
         operator = operator or self.operator
 
         def run():
@@ -269,17 +343,25 @@ class Console:
             for e in ev:
                 e["source"] = source
             self._repeat.pop("evacuation", None)
-            self._repeat["all_clear"] = [time.monotonic() + self.repeat_s, ALL_CLEAR_SENDS - 1, ev_id]
+            now = time.monotonic()
+            self._repeat["all_clear"] = [now + self.repeat_s, ALL_CLEAR_SENDS - 1, ev_id,
+                                         now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S]
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
         return self._act(operator, "all_clear", {}, run)
 
     def roll_call(self, operator=None, source="console"):
-        """Ask every insole to answer; repeated for 30 s to the silent ones."""
+        """Ask every insole to answer; repeated for 30 s to the silent ones. One
+        at a time (ActionError while one runs): roll calls must not use up the
+        gateway's downlink duty cycle."""
         operator = operator or self.operator
 
         def run():
+            rep = self._repeat.get("roll_call")
+            if rep is not None and time.monotonic() < rep[2]:
+                raise ActionError("a roll call is running (repeated for %d s to the silent insoles); wait %d s"
+                                  % (ROLL_CALL_REPEAT_S, rep[2] - time.monotonic() + 1))
             call = self.signer.next_id()
             frame, counter = self.signer.roll_call(call)
             self._send(frame, counter, "roll_call")
@@ -303,10 +385,18 @@ class Console:
     def tick(self):
         """Heartbeat-window checks and the repeats of broadcast orders."""
         with self._lock:
-            self._emit(self.state.tick(self.now_ms()))
+            ev = self.state.tick(self.now_ms())
+            if self._unsaved:
+                self._unsaved = False
+                ev += self._save_alarms()
+            self._emit(ev)
             if not self.link.connected:
                 return
             now = time.monotonic()
+            try:
+                self._repeat_acks(now)
+            except link_mod.LinkDown:
+                return
             for kind, rep in list(self._repeat.items()):
                 if now < rep[0] or len(self._queued) >= MAX_QUEUED:
                     continue
@@ -315,6 +405,26 @@ class Console:
                     self._repeat_once(kind, rep, now)
                 except link_mod.LinkDown:
                     return
+
+    def _ack_period(self):
+        return ACK_REPEAT_S * self.repeat_s / REPEAT_S
+
+    def _repeat_acks(self, now):
+        """Send again every supervisor ack the insole has not confirmed (a heartbeat
+        without the ack-awaited bit, or a roll-call answer, confirms it)."""
+        pend = self.state.acks_to_repeat()
+        for i in list(self._ack_next):
+            if i not in pend:
+                del self._ack_next[i]
+        for i, acked in sorted(pend.items()):
+            nudged = self.state.ack_nudged(i)
+            due = self._ack_next.setdefault(i, now + self._ack_period())
+            if (now < due and not nudged) or len(self._queued) >= MAX_QUEUED:
+                continue
+            self._ack_next[i] = now + self._ack_period()
+            for c in acked:
+                frame, counter = self.signer.ack(i, c)
+                self._send(frame, counter, "ack")
 
     def _repeat_once(self, kind, rep, now):
         if kind == "evacuation":
@@ -337,11 +447,18 @@ class Console:
             self._send(frame, counter, "roll_call")
             rc.extra["counters"].append(counter)
         elif kind == "all_clear":
+            bc = self.state.clearing
+            unconfirmed = bc is not None and bc.missing()
+            if rep[1] <= 0 and (not unconfirmed or now >= rep[3]):
+                del self._repeat[kind]  # every insole stopped (or the heartbeat window is over: not heard from)
+                return
             frame, counter = self.signer.all_clear(rep[2])
             self._send(frame, counter, "all_clear")
             rep[1] -= 1
-            if rep[1] <= 0:
-                del self._repeat[kind]
+            if rep[1] <= 0:  # then every SLOW_REPEAT_S while an insole still says evacuating
+                rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
+                if bc is not None and bc.extra.pop("nudge", False):
+                    rep[0] = now + self.repeat_s
 
     # --- screens ----------------------------------------------------------------
 

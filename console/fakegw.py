@@ -9,7 +9,9 @@ confirmed uplink, ``R`` for rejections, ``D`` checked with a downlink decoder
 (``E bad_frame <reason>``) then ``T <counter> sent <ms>`` and broadcast to the
 insoles. Each insole answers an evacuation with ``evac_ack`` and a roll call
 with ``roll_call_answer`` after a random delay in ``answer_ms``, records a
-supervisor ``ack`` of its alarm, and stops evacuating on ``all_clear``.
+supervisor ``ack`` of its alarm and confirms it with a status heartbeat (as
+the firmware; ``lose_acks`` loses the next ones), and stops evacuating on
+``all_clear``.
 
 ``connect()`` is a transport factory for console.link.Link; ``unplug()`` and
 ``replug()`` make the port vanish and come back (bad-input tests); lines the
@@ -43,6 +45,8 @@ class FakeInsole:
         self.evacuating = False
         self.alarm = False
         self.hold = False  # True: hears orders but does not answer them
+        self.lose_acks = 0  # this many supervisor acks are lost on the way to this insole
+        self.lose_all_clears = 0  # this many all-clears are lost on the way to this insole
 
     def frame(self, type_, a=0, b=0, c=0):
         n = self.enc.encode(type_, a, b, c)
@@ -194,7 +198,13 @@ class FakeGateway:
                 continue
             t, a, b = s.dec.type, s.dec.a, s.dec.b
             if t == P.T_ACK and s.dec.c == P.ACK_BY_SUPERVISOR:
+                if s.lose_acks > 0:
+                    s.lose_acks -= 1
+                    continue
                 s.supervisor_acks.append((now, b))
+                # as the firmware: a status heartbeat confirms the ack (ack-awaited bit clear)
+                self.at(self._delay(), self._uplink, s, P.T_HEARTBEAT, 80,
+                        (P.HB_ALARM_ACTIVE if s.alarm else 0) | (P.HB_EVACUATING if s.evacuating else 0))
             elif t == P.T_EVACUATE:
                 s.evacuating = True
                 s.evacuations.setdefault(a, now)
@@ -206,6 +216,9 @@ class FakeGateway:
                 if not s.hold:
                     self.at(self._delay(), self._answer, s, P.T_ROLL_CALL_ANSWER, a, state)
             elif t == P.T_ALL_CLEAR:
+                if s.lose_all_clears > 0:
+                    s.lose_all_clears -= 1
+                    continue
                 s.all_clears += 1
                 s.evacuating = False
                 s.alarm = False

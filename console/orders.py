@@ -4,7 +4,8 @@ The console signs with its own sender id (protocol.Keys.device_id of a console
 hardware id, distinct from every gateway's, docs/PROTOCOL.md 10.4) and its own
 TxCounter persisted in ``<state dir>/counter`` (written ahead of use, atomically,
 so a crash or restart never reuses a counter: insoles would refuse the frame
-as a replay). Order and roll-call ids are 16-bit and derived from the counter
+as a replay). A lost state folder makes the console a new sender (a fresh
+sender epoch in ``<state dir>/sender``), never an old sender going backwards. Order and roll-call ids are 16-bit and derived from the counter
 of the first frame, so they never repeat within 65535 orders either.
 
 The audit log is JSON Lines, one object per action: ISO time, operator,
@@ -41,6 +42,39 @@ class FileCounterStore:
         os.replace(tmp, self.path)
 
 
+def _sender_epoch(path, counter_path):
+    """The sender epoch (bytes) kept in ``path``. The insoles refuse a sender
+    whose counter goes backwards, so a console that lost its state folder must
+    not come back as the same sender from counter 1: with no state at all a
+    fresh random epoch makes it a new sender (the insoles' replay windows give
+    the least recently heard sender's slot to it; its order ids start a new
+    sequence). A sender file without its counter file is refused (ValueError
+    naming both files). A counter file without a sender file is a console
+    from before epochs: its sender id is kept (empty epoch)."""
+    has_counter = os.path.exists(counter_path)
+    try:
+        with open(path, encoding="ascii") as f:
+            epoch = f.read().strip()
+    except FileNotFoundError:
+        epoch = "" if has_counter else os.urandom(8).hex()
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="ascii") as f:
+            f.write(epoch + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        if not has_counter:
+            FileCounterStore(counter_path).save_counter(0)  # from now on a missing counter file is a loss
+        return epoch.encode()
+    if not has_counter:
+        raise ValueError("%s: the counter file is missing but the sender file %s is there; the insoles would "
+                         "refuse this console's orders as replays: restore the counter file, or delete %s to "
+                         "start as a new sender" % (counter_path, path, path))
+    if epoch and not all(c in "0123456789abcdef" for c in epoch):
+        raise ValueError("%s: not a sender epoch (hex digits); restore it or delete the state folder" % path)
+    return epoch.encode()
+
+
 class Signer:
     """Builds authenticated downlinks for one team.
 
@@ -52,10 +86,11 @@ class Signer:
     def __init__(self, team_key, team, state_dir, console_hw):
         self.keys = P.Keys(team_key)
         self.team = team
-        self.id = self.keys.device_id(b"soleguard-console:" + console_hw)
         os.makedirs(state_dir, exist_ok=True)
-        self._enc = P.Encoder(self.keys, team, self.id,
-                              P.TxCounter(FileCounterStore(os.path.join(state_dir, "counter"))))
+        counter = os.path.join(state_dir, "counter")
+        epoch = _sender_epoch(os.path.join(state_dir, "sender"), counter)
+        self.id = self.keys.device_id(b"soleguard-console:" + console_hw + (b":" + epoch if epoch else b""))
+        self._enc = P.Encoder(self.keys, team, self.id, P.TxCounter(FileCounterStore(counter)))
 
     def _frame(self, type_, a=0, b=0, c=0):
         n = self._enc.encode(type_, a, b, c)

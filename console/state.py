@@ -16,10 +16,18 @@ Rules (docs/PROTOCOL.md 8.2, DESIGN.md):
 - An insole is "not heard from" when nothing came from it for
   ``heartbeat_window_ms`` (default 11 min: two 5-min heartbeats missed plus
   margin); the event fires once, and ``heard_again`` when it comes back.
+- A supervisor's acknowledgement is "unconfirmed" until the insole shows it
+  took it: a heartbeat without the ack-awaited bit, or a roll-call answer
+  other than "alarm" (docs/PROTOCOL.md 8.2). Until then the console repeats
+  it (``acks_to_repeat``; at once after a heartbeat that still awaits it,
+  ``ack_nudged``), and the screens list it (``unconfirmed_acks``), also after
+  the alarm itself left the screen.
 - Technical alarms: cause 4 alarms, heartbeats with the self-test-failed bit,
   and insoles not heard from.
 - Evacuation and roll call track every insole on the roster (plus any other
-  insole heard): who confirmed and when.
+  insole heard): who confirmed and when. An all-clear tracks who no longer
+  says "evacuating" (a heartbeat without the bit, a roll-call answer other
+  than "evacuating"); the console repeats it until all have.
 """
 from soleguard.core import protocol as P
 
@@ -70,6 +78,21 @@ class Broadcast:
     def missing(self):
         return sorted(self.expected - set(self.answers))
 
+    def to_data(self):
+        """Plain data for the console's state file (``from_data`` reads it back)."""
+        return {"kind": self.kind, "id": self.id, "t_ms": self.t_ms, "operator": self.operator,
+                "expected": [_hex(i) for i in sorted(self.expected)],
+                "answers": {_hex(i): list(a) for i, a in self.answers.items()},
+                "sent": self.sent, "first_sent_ms": self.first_sent_ms, "ended_ms": self.ended_ms,
+                "extra": {k: v for k, v in self.extra.items() if k != "nudge"}}
+
+    @classmethod
+    def from_data(cls, d):
+        bc = cls(d["kind"], d["id"], d["t_ms"], d["operator"], [int(i, 16) for i in d["expected"]], **d["extra"])
+        bc.answers = {int(i, 16): tuple(a) for i, a in d["answers"].items()}
+        bc.sent, bc.first_sent_ms, bc.ended_ms = d["sent"], d["first_sent_ms"], d["ended_ms"]
+        return bc
+
     def as_dict(self, label=None):
         rows = []
         for i in sorted(self.expected | set(self.answers)):
@@ -100,7 +123,10 @@ class Picture:
         self.alarms = {}  # (insole, cause) -> Alarm (current)
         self.evacuation = None
         self.roll_call = None
+        self.clearing = None  # the last all-clear: Broadcast of who no longer says evacuating
         self.rejected = {}
+        self.resets = {}  # insole -> t_ms of the gateway's last restart of its counter window
+        self.acks = {}  # insole -> unconfirmed ack {"operator", "t_ms", "acked": [alarm counters], "nudge"}
         self.link = {"connected": False, "hello": None, "error": None}
 
     # --- uplinks -------------------------------------------------------------
@@ -134,11 +160,65 @@ class Picture:
             ev.append(dict(base, event="heartbeat", battery_pct=a, status=b))
             if b & P.HB_SELF_TEST_FAILED and not failed_before:
                 ev.append(dict(base, event="technical", what="self_test_failed"))
+            ev += self._ack_state(base, sender, t_ms, not b & P.HB_ACK_AWAITED)
+            ev += self._clear_state(base, sender, t_ms, not b & P.HB_EVACUATING)
         elif type_ == P.T_EVAC_ACK:
             ev += self._answer(self.evacuation, base, sender, a, t_ms, None, "evac_ack")
         elif type_ == P.T_ROLL_CALL_ANSWER:
             ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
+            ev += self._ack_state(base, sender, t_ms, b != P.STATE_ALARM)
+            ev += self._clear_state(base, sender, t_ms, b != P.STATE_EVACUATING)
         return ev
+
+    def _clear_state(self, base, sender, t_ms, stopped):
+        """After an all-clear: does the insole still say it is evacuating?"""
+        bc = self.clearing
+        if bc is None or sender not in bc.expected or sender in bc.answers:
+            return []
+        if not stopped:
+            bc.extra["nudge"] = True  # still vibrating "evacuate": send the all-clear again
+            return []
+        bc.answers[sender] = (t_ms, None)
+        ev = [dict(base, event="all_clear_confirmed", id=bc.id)]
+        if not bc.missing():
+            ev.append({"event": "all_clear_complete", "t_ms": t_ms, "id": bc.id,
+                       "confirmed": len(bc.answers), "after_ms": t_ms - bc.t_ms})
+        return ev
+
+    def counter_reset(self, t_ms, sender, counter):
+        """The gateway restarted ``sender``'s replay window: its counter went back
+        (a wiped journal, a reflash) -- or three captured frames were replayed.
+        Either way a technical alarm for the supervisor."""
+        self.resets[sender] = t_ms
+        return [{"event": "technical", "t_ms": t_ms, "insole": _hex(sender), "what": "counter_reset",
+                 "counter": counter}]
+
+    def _ack_state(self, base, sender, t_ms, confirmed):
+        """The insole's state says whether it still awaits the supervisor's ack."""
+        pend = self.acks.get(sender)
+        if pend is None:
+            return []
+        if not confirmed:
+            pend["nudge"] = True
+            return []
+        del self.acks[sender]
+        for al in self.alarms.values():
+            if al.insole == sender and al.ack and al.ack.get("confirmed_ms") is None:
+                al.ack["confirmed_ms"] = t_ms
+        return [dict(base, event="ack_confirmed", operator=pend["operator"], acked=pend["acked"],
+                     after_ms=t_ms - pend["t_ms"])]
+
+    def acks_to_repeat(self):
+        """Unconfirmed acks: insole -> the alarm counters to acknowledge again."""
+        return {i: list(p["acked"]) for i, p in self.acks.items()}
+
+    def ack_nudged(self, insole):
+        """True (once) if a heartbeat said the insole still awaits the ack: repeat now."""
+        p = self.acks.get(insole)
+        if p is None or not p.get("nudge"):
+            return False
+        p["nudge"] = False
+        return True
 
     def _alarm(self, base, sender, counter, cause, detail, t_ms):
         key = (sender, cause)
@@ -169,12 +249,26 @@ class Picture:
     # --- the console's own orders -------------------------------------------
 
     def save_alarms(self):
-        """The current alarms as plain data (the console keeps them on disk)."""
-        return [al.as_dict() for al in self.alarms.values()]
+        """The current alarms, unconfirmed acks, and the last evacuation, roll
+        call and all-clear as plain data (the console keeps them on disk, so a
+        restart resumes their repeats)."""
+        return {"alarms": [al.as_dict() for al in self.alarms.values()],
+                "acks": [dict(p, insole=_hex(i), nudge=False) for i, p in self.acks.items()],
+                "evacuation": self.evacuation.to_data() if self.evacuation else None,
+                "roll_call": self.roll_call.to_data() if self.roll_call else None,
+                "all_clear": self.clearing.to_data() if self.clearing else None}
 
-    def load_alarms(self, rows):
-        """Restore alarms saved by ``save_alarms`` (a console restart)."""
+    def load_alarms(self, doc):
+        """Restore what ``save_alarms`` gave (a console restart); a plain list
+        is the older format (alarms only)."""
         causes = {v: k for k, v in CAUSES.items()}
+        rows = doc if isinstance(doc, list) else doc["alarms"]
+        if not isinstance(doc, list):
+            b = doc.get("evacuation"), doc.get("roll_call"), doc.get("all_clear")
+            self.evacuation, self.roll_call, self.clearing = (Broadcast.from_data(x) if x else None for x in b)
+        for r in ([] if isinstance(doc, list) else doc["acks"]):
+            self.acks[int(r["insole"], 16)] = {"operator": r["operator"], "t_ms": r["t_ms"],
+                                               "acked": [int(c) for c in r["acked"]], "nudge": False}
         for r in rows:
             al = Alarm(int(r["insole"], 16), causes[r["cause"]], r["detail"], r["counter"], r["since_ms"])
             al.last_ms, al.ended, al.recovery_s, al.ack = r["last_ms"], r["ended"], r["recovery_s"], r["ack"]
@@ -192,7 +286,10 @@ class Picture:
         for al in self.active_alarms(insole):
             if cause is not None and al.cause != cause:
                 continue
-            al.ack = {"operator": operator, "t_ms": t_ms, "counter": counter, "sent_ms": None}
+            al.ack = {"operator": operator, "t_ms": t_ms, "counter": counter, "sent_ms": None, "confirmed_ms": None}
+            pend = self.acks.setdefault(insole, {"operator": operator, "t_ms": t_ms, "acked": [], "nudge": False})
+            if al.counter not in pend["acked"]:
+                pend["acked"].append(al.counter)
             ev.append({"event": "alarm_acknowledged", "t_ms": t_ms, "insole": _hex(insole),
                        "cause": CAUSES[al.cause], "operator": operator, "acked": al.counter})
             if al.ended:
@@ -214,6 +311,7 @@ class Picture:
     def evacuation_started(self, t_ms, order, point, operator, scope="team"):
         self.evacuation = Broadcast("evacuation", order, t_ms, operator, self.roster | set(self.heard),
                                     point=point, scope=scope, counters=[])
+        self.clearing = None
         return [{"event": "evacuation_ordered", "t_ms": t_ms, "id": order, "point": point,
                  "scope": scope, "operator": operator, "expected": len(self.evacuation.expected)}]
 
@@ -227,6 +325,9 @@ class Picture:
                "id": self.evacuation.id if self.evacuation else 0}]
         if self.evacuation and self.evacuation.ended_ms is None:
             self.evacuation.ended_ms = t_ms
+        if self.evacuation is not None:  # every insole the order went to must confirm that it stopped
+            self.clearing = Broadcast("all_clear", self.evacuation.id, t_ms, operator,
+                                      self.evacuation.expected | set(self.evacuation.answers))
         return ev  # alarms stay: an all clear ends the evacuation, not a person's alarm (firmware, #6)
 
     def link_state(self, t_ms, connected, error=None, hello=None):
@@ -279,6 +380,8 @@ class Picture:
             st = self.heard[i]["status"]
             if st is not None and st & P.HB_SELF_TEST_FAILED:
                 technical.append(named({"insole": _hex(i), "cause": "self_test_failed"}, i))
+        for i in sorted(self.resets):
+            technical.append(named({"insole": _hex(i), "cause": "counter_reset", "since_ms": self.resets[i]}, i))
         silent = [named({"insole": _hex(i), "last_ms": self.heard.get(i, {}).get("last_ms")}, i)
                   for i in sorted(self.silent)]
         insoles = []
@@ -286,8 +389,13 @@ class Picture:
             h = self.heard.get(i, {})
             insoles.append(named({"insole": _hex(i), "on_roster": i in self.roster, "last_ms": h.get("last_ms"),
                                   "battery_pct": h.get("battery"), "silent": i in self.silent}, i))
+        unconfirmed = [named({"insole": _hex(i), "operator": p["operator"], "t_ms": p["t_ms"],
+                              "acked": list(p["acked"]), "age_s": (t_ms - p["t_ms"]) // 1000}, i)
+                       for i, p in sorted(self.acks.items())]
         return {"t_ms": t_ms, "alarms": alarms, "technical": technical, "not_heard_from": silent,
+                "unconfirmed_acks": unconfirmed,
                 "insoles": insoles,
                 "evacuation": self.evacuation.as_dict(label) if self.evacuation else None,
+                "all_clear": self.clearing.as_dict(label) if self.clearing else None,
                 "roll_call": self.roll_call.as_dict(label) if self.roll_call else None,
                 "rejected": dict(self.rejected), "link": dict(self.link)}

@@ -63,7 +63,7 @@ from soleguard.core.events import (
 )
 from soleguard.edges.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
 from soleguard.edges.haptics import EVACUATION, Haptics
-from soleguard.edges.outbox import Outbox
+from soleguard.edges.outbox import Outbox, OutboxFull
 from soleguard.core.radioport import CMD_EVACUATE
 
 from .app import load_board
@@ -171,6 +171,34 @@ class SimPort:
 
     def selftest(self):
         return True
+
+    def attach(self, app):
+        """As link.Link.attach: the heartbeat reports the app's lifecycle."""
+        from soleguard.edges.link import link_status
+
+        self.ins.d.status = lambda: link_status(app)
+
+
+class _Sink:
+    def push(self, *a):
+        pass
+
+
+def unprotected(app, t):
+    """True if a new fall now would raise nothing on this app: its lifecycle
+    ignores detections while no alarm of a person who is down is active (the
+    probe runs on a copy of the lifecycle)."""
+    import copy
+
+    from soleguard.core.lifecycle import ALARM, PRE_ALARM
+
+    life = app.core.lifecycle
+    if life.state == PRE_ALARM or (life.state == ALARM and not life.recovered):
+        return False  # a pre-alarm or an alarm in progress for a person who is down
+    probe = copy.copy(life)
+    probe._events = _Sink()
+    probe.detect(t, CAUSE_FALL, 1)
+    return probe.state != PRE_ALARM
 
 TEAM = 7
 TEAM_KEY = b"soleguard-simulated-team-key-0001"
@@ -285,7 +313,11 @@ class Insole:
     def event(self, now, type_, cause, detail):
         if not self.up:
             return None
-        seq = self.box.append(now, type_, cause, detail)
+        try:
+            seq = self.box.append(now, type_, cause, detail)
+        except OutboxFull:  # the firmware raises a technical alarm; the simulation counts it and goes on
+            self.sim.stats["outbox_full"] += 1
+            return None
         self.d.notify()
         self.kick(now)
         return seq
@@ -408,6 +440,11 @@ class Supervisor:
         self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(P.MemoryStore()))
         self.dec = P.Decoder(sim.keys, TEAM, P.ReplayWindow(256), False)
         self.alarms_acked = set()
+        self.ack_of = {}  # insole -> the alarm counters acknowledged and not yet confirmed by its heartbeat
+        self.ack_repeats = 0
+        self.clear_sent = False  # the first all-clear went out
+        self.clear_next = 0
+        self.clear_repeats = 0
         self.order = 0
         self.order_t = None
         self.evac_acks = {}  # sender -> ms
@@ -435,16 +472,34 @@ class Supervisor:
         if d.type == P.T_ALARM and (d.sender, d.a) not in self.alarms_acked:
             self.alarms_acked.add((d.sender, d.a))
             sender, counter = d.sender, d.counter
-            self.sim.at(now + SUPERVISOR_ACK_MS,
-                        lambda t: self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t))
+
+            def ack(t, sender=sender, counter=counter):
+                self.ack_of.setdefault(sender, set()).add(counter)
+                self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t)
+
+            self.sim.at(now + SUPERVISOR_ACK_MS, ack)
+        if d.type == P.T_HEARTBEAT and self.clear_sent and d.b & P.HB_EVACUATING and now >= self.clear_next:
+            self.clear_next = now + EVAC_REPEAT_MS  # as the console: the all-clear again while one still evacuates
+            self.clear_repeats += 1
+            self.send(self.frame(P.T_ALL_CLEAR, self.order), now)
+        if d.type == P.T_HEARTBEAT and d.sender in self.ack_of:
+            if d.b & P.HB_ACK_AWAITED:  # as the console: the ack again until the insole confirms it
+                for c in sorted(self.ack_of[d.sender]):
+                    self.ack_repeats += 1
+                    self.send(self.frame(P.T_ACK, d.sender, c, P.ACK_BY_SUPERVISOR), now)
+            else:
+                del self.ack_of[d.sender]
         elif d.type == P.T_EVAC_ACK and d.a == self.order:
             self.evac_acks.setdefault(d.sender, now)
             if len(self.evac_acks) == len(self.sim.insoles) and not self.cleared:
                 self.cleared = True
                 self.sim.evac_all_acked_ms = now
                 for k in range(3):
-                    self.sim.at(now + 30_000 + k * EVAC_REPEAT_MS,
-                                lambda t: self.send(self.frame(P.T_ALL_CLEAR, self.order), t))
+                    self.sim.at(now + 30_000 + k * EVAC_REPEAT_MS, self._all_clear)
+
+    def _all_clear(self, t):
+        self.clear_sent = True
+        self.send(self.frame(P.T_ALL_CLEAR, self.order), t)
 
     def evacuate(self, now, order=1):
         self.order = order
@@ -483,7 +538,7 @@ class TeamSim:
         self.forged_vibrated = set()
         self.evac_all_acked_ms = None
         self.attacker = Attacker()
-        self.stats = {"lost": 0, "collided": 0, "half_duplex": 0, "gateway_down": 0}
+        self.stats = {"lost": 0, "collided": 0, "half_duplex": 0, "gateway_down": 0, "outbox_full": 0}
         self.gw_tx_until = -1
         self.gw_down = []  # (start, end)
         self.gw_airtime_ms = 0
@@ -708,6 +763,7 @@ class TeamSim:
         order_t = self.supervisor.order_t
         ttv = [ins.vibrated[1] - order_t for ins in self.insoles if 1 in ins.vibrated]
         hours = cfg.duration_s / 3600
+        end = cfg.duration_s * 1000
         return {
             "insoles": cfg.insoles,
             "loss": cfg.loss,
@@ -745,6 +801,13 @@ class TeamSim:
             },
             "medium": dict(self.stats),
             "uplinks": sum(i.d.sent for i in self.insoles),
+            "protection": {  # insoles whose lifecycle would ignore a new fall at the end of the run
+                "core_insoles_at_end": sum(1 for i in self.insoles if i.app is not None),
+                "unprotected_at_end": sum(1 for i in self.insoles if i.app is not None and unprotected(i.app, end)),
+                "supervisor_ack_repeats": self.supervisor.ack_repeats,
+                "all_clear_repeats": self.supervisor.clear_repeats,
+                "still_evacuating_at_end": sum(1 for i in self.insoles if i.up and i.d.evacuating),
+            },
         }
 
 

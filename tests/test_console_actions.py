@@ -53,6 +53,24 @@ def test_alarm_acknowledged_on_the_console_reaches_the_insole(team):
     assert row["operator"] == "alice" and row["action"] == "acknowledge" and row["result"] == "sent" and row["t"].endswith("Z")
 
 
+def test_a_lost_supervisor_ack_is_repeated_until_the_insole_confirms_it(team):
+    gw, con, events, tmp = team
+    s = gw.insoles[2]
+    counter = gw.alarm(2, cause=1, detail=4)
+    assert wait(lambda: con.state.active_alarms(s.id))
+    s.lose_acks = 2  # the first two supervisor acks never reach the insole
+    con.acknowledge("Worker 2")
+    assert wait(lambda: con.snapshot()["alarms"][0]["ack"]["sent_ms"])
+    assert [u["insole"] for u in con.snapshot()["unconfirmed_acks"]] == ["%08x" % s.id]
+    assert con.snapshot()["alarms"][0]["ack"]["confirmed_ms"] is None
+    assert wait(lambda: any(e["event"] == "ack_confirmed" for e in events), timeout=15)
+    assert [c for _, c in s.supervisor_acks] == [counter]  # the third reached it, naming the alarm
+    assert con.snapshot()["unconfirmed_acks"] == [] and con.snapshot()["alarms"][0]["ack"]["confirmed_ms"]
+    n = len(gw.downlinks)
+    time.sleep(1.0)
+    assert len(gw.downlinks) == n  # confirmed: no more repeats
+
+
 def test_evacuation_repeats_until_every_insole_confirms(team):
     gw, con, events, _ = team
     gw.insoles[3].hold = True
@@ -71,6 +89,59 @@ def test_evacuation_repeats_until_every_insole_confirms(team):
     assert len(gw.downlinks) == n  # complete: repeats stop
     con.all_clear()
     assert wait(lambda: all(s.all_clears >= 1 and not s.evacuating for s in gw.insoles))
+
+
+def test_all_clear_is_repeated_until_every_insole_stops_evacuating(tmp_path):
+    """Three sends were not enough at high loss: the all-clear is confirmed per
+    insole (a heartbeat or roll-call answer that no longer says evacuating)
+    and repeated while any insole is unconfirmed."""
+    gw = FakeGateway(KEY, 7, n=3, answer_ms=(10, 60), heartbeat_s=0.4)
+    roster = Roster([Person(s.id, "Worker %d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path / "state"), "alice", gw.connect, repeat_s=0.3)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        con.evacuate()
+        assert wait(lambda: any(e["event"] == "evacuation_complete" for e in events))
+        gw.insoles[2].lose_all_clears = 5  # more than the first three sends
+        con.all_clear()
+        assert wait(lambda: con.snapshot()["all_clear"]["confirmed"] == 2)
+        assert con.snapshot()["all_clear"]["missing"] == ["%08x" % gw.insoles[2].id]
+        assert wait(lambda: any(e["event"] == "all_clear_complete" for e in events), timeout=15)
+        assert not any(s.evacuating for s in gw.insoles) and gw.insoles[2].all_clears >= 1
+    finally:
+        con.stop()
+        gw.close()
+
+
+def test_queue_full_is_audited_as_not_sent_and_roll_calls_are_rate_limited(team):
+    gw, con, events, tmp = team
+    out = con.roll_call()
+    with pytest.raises(ActionError, match="roll call"):
+        con.roll_call()  # one at a time: a flood cannot eat the gateway's downlink budget
+    con._on_line("E queue_full %d" % out["counter"])  # the gateway refused it
+    rows = audit(tmp)
+    assert rows[-1]["action"] == "roll_call" and rows[-1]["result"].startswith("not sent")
+    assert rows[-1]["args"]["counter"] == out["counter"]
+    assert any(e["event"] == "downlink_not_sent" and e["what"] == "roll_call" for e in events)
+
+
+def test_a_gateway_resync_of_a_wiped_insole_is_shown_and_its_alarm_gets_through(team):
+    from soleguard.core import protocol as P
+
+    gw, con, events, tmp = team
+    s = gw.insoles[0]
+    for _ in range(300):
+        s.frame(P.T_HEARTBEAT, 80, 0)
+    con._on_line("U %s via=lora" % s.frame(P.T_HEARTBEAT, 80, 0).hex())
+    wiped = P.Encoder(P.Keys(KEY), 7, s.id, P.TxCounter(P.MemoryStore()))  # journal wiped: counter from 1
+    n = wiped.encode(P.T_ALARM, 3, 0)
+    con._on_line("U %s via=lora resync=1" % bytes(wiped.mv[:n]).hex())  # the gateway restarted its window
+    assert any(e["event"] == "alarm" and e["insole"] == "%08x" % s.id for e in events)
+    assert any(e["event"] == "technical" and e.get("what") == "counter_reset" for e in events)
+    assert "counter_reset" in [t["cause"] for t in con.snapshot()["technical"]]
 
 
 def test_roll_call_lists_who_answered_and_who_did_not(team):
@@ -183,3 +254,101 @@ def test_open_alarms_survive_a_console_restart(tmp_path):
     (tmp_path / "alarms.json").write_text("[{")
     with pytest.raises(ValueError, match="alarms.json: unreadable alarm state"):
         Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect)
+
+
+def test_a_running_evacuation_survives_a_console_restart(tmp_path):
+    """Repeats resume after a restart: the worker who had not confirmed is
+    still ordered out, and the roll call's answers are kept."""
+    gw = FakeGateway(KEY, 7, n=3, answer_ms=(10, 60))
+    roster = Roster([Person(s.id, "W%d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "alice", gw.connect, repeat_s=0.3).start()
+    try:
+        assert wait(lambda: con.link.connected)
+        con.roll_call()
+        assert wait(lambda: len(con.state.roll_call.answers) == 3)
+        gw.insoles[2].hold = True
+        order = con.evacuate(point=4)["order"]
+        assert wait(lambda: len(con.state.evacuation.answers) == 2)
+    finally:
+        con.stop()
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "bob", gw.connect, repeat_s=0.3)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        ev = con.snapshot()["evacuation"]
+        assert (ev["id"], ev["point"], ev["confirmed"], ev["missing"]) == (order, 4, 2, ["%08x" % gw.insoles[2].id])
+        assert con.snapshot()["roll_call"]["confirmed"] == 3
+        assert wait(lambda: con.link.connected)
+        n = len(gw.downlinks)
+        assert wait(lambda: len(gw.downlinks) > n)  # the repeats go on
+        gw.insoles[2].hold = False
+        assert wait(lambda: any(e["event"] == "evacuation_complete" for e in events))
+    finally:
+        con.stop()
+        gw.close()
+
+
+def test_a_full_disk_is_a_console_error_and_events_keep_flowing(tmp_path):
+    gw = FakeGateway(KEY, 7, n=2)
+    roster = Roster([Person(s.id, "W%d" % s.index) for s in gw.insoles])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path), "alice", gw.connect)
+    events = []
+    con.add_listener(events.append)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        gone = tmp_path / "gone"
+        con._alarms_path = str(gone / "alarms.json")  # as a full disk: every write fails
+        con.audit.path = str(gone / "audit.jsonl")
+        gw.alarm(1, cause=3)
+        assert wait(lambda: any(e["event"] == "alarm" and e["cause"] == "sos" for e in events))
+        errs = [e for e in events if e["event"] == "console_error"]
+        assert errs and "alarms.json" in errs[0]["error"]
+        assert con.link.connected and con.snapshot()["alarms"][0]["cause"] == "sos"
+        con.acknowledge("W1")  # sent even though the audit log cannot be written; shown as an error
+        assert wait(lambda: gw.insoles[1].supervisor_acks)
+        assert any("audit" in e["error"] for e in events if e["event"] == "console_error")
+        gw.heartbeat(0)
+        assert wait(lambda: any(e["event"] == "heartbeat" for e in events))
+    finally:
+        con.stop()
+        gw.close()
+
+
+def test_a_console_whose_state_folder_was_lost_is_still_obeyed(tmp_path):
+    """The insoles refuse a sender's counter that goes backwards: a console
+    that lost its state folder starts as a new sender (a fresh sender epoch in
+    the state), so its evacuation vibrates; a state folder with the sender
+    file but no counter refuses to start, saying why."""
+    import shutil
+
+    from fakes.flash import FakeFlash
+    from soleguard.core import protocol as P
+    from soleguard.core.delivery import Delivery, Prng
+    from soleguard.core.radioport import CMD_EVACUATE
+    from soleguard.edges.outbox import Outbox
+    from soleguard_console.orders import Signer
+
+    d = Delivery(Outbox(FakeFlash(blocks=4, block_size=256)), P.Keys(KEY), 7, 0x11223344, P.MemoryStore(),
+                 Prng(1), None)
+
+    def obeyed(signer, order):
+        f, _ = signer.evacuate(order)
+        return d.on_frame(f, len(f), 0) == CMD_EVACUATE
+
+    state = tmp_path / "state"
+    s1 = Signer(KEY, 7, str(state), b"host")
+    for _ in range(5):
+        s1.roll_call(s1.next_id())
+    order = s1.next_id()
+    assert obeyed(s1, order)
+    f, _ = s1.all_clear(order)
+    d.on_frame(f, len(f), 1)
+    assert Signer(KEY, 7, str(state), b"host").id == s1.id  # a restart keeps the sender
+    shutil.rmtree(state)
+    s2 = Signer(KEY, 7, str(state), b"host")
+    assert obeyed(s2, s2.next_id())
+    (state / "counter").unlink()
+    with pytest.raises(ValueError, match="counter"):
+        Signer(KEY, 7, str(state), b"host")

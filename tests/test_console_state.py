@@ -98,3 +98,40 @@ def test_link_and_rejection_counts():
     assert p.link_state(1, True) == []
     assert names(p.rejected_count(2, "bad_mac", 1)) == ["rejected"]
     assert p.rejected_count(3, "bad_mac", 1) == []
+
+
+def test_an_ack_stays_unconfirmed_until_the_insole_no_longer_awaits_it():
+    """The supervisor's ack can be lost: it is shown unconfirmed (and the
+    console repeats it) until a heartbeat without the ack-awaited bit, or a
+    roll-call answer other than 'alarm', shows the insole took it."""
+    p = Picture([A, B])
+    p.uplink(0, A, 1, P.T_ALARM, 1, 4)
+    p.uplink(5000, A, 2, P.T_RECOVERED, 1, 5)
+    p.acknowledged(6000, A, "bob", 40)
+    s = p.snapshot(7000)
+    assert s["alarms"] == []  # acknowledged and ended: off the alarm list ...
+    (u,) = s["unconfirmed_acks"]  # ... but the ack is not confirmed yet
+    assert u["insole"] == "11111111" and u["acked"] == [1] and u["operator"] == "bob"
+    assert p.acks_to_repeat() == {A: [1]}
+    ev = p.uplink(30000, A, 3, P.T_HEARTBEAT, 80, P.HB_ALARM_ACTIVE | P.HB_ACK_AWAITED)
+    assert names(ev) == ["heartbeat"] and p.ack_nudged(A)  # still awaited: repeat at once
+    ev = p.uplink(31000, A, 4, P.T_HEARTBEAT, 80, 0)
+    assert names(ev) == ["heartbeat", "ack_confirmed"] and ev[1]["insole"] == "11111111"
+    assert p.snapshot(32000)["unconfirmed_acks"] == [] and p.acks_to_repeat() == {}
+    # an alarm still open shows its ack unconfirmed, then confirmed by a roll-call answer
+    p.uplink(40000, B, 1, P.T_ALARM, 2, 30)
+    p.acknowledged(41000, B, "bob", 41)
+    assert p.snapshot(42000)["alarms"][0]["ack"]["confirmed_ms"] is None
+    p.roll_call_started(43000, 5, "bob")
+    assert names(p.uplink(44000, B, 2, P.T_ROLL_CALL_ANSWER, 5, P.STATE_ALARM)) == ["roll_call_answer"]
+    assert p.acks_to_repeat() == {B: [1]}  # 'alarm': may still await it
+    p.roll_call_started(45000, 6, "bob")
+    assert "ack_confirmed" in names(p.uplink(46000, B, 3, P.T_ROLL_CALL_ANSWER, 6, P.STATE_OK))
+    assert p.snapshot(47000)["alarms"][0]["ack"]["confirmed_ms"] == 46000
+    # survives a console restart
+    p.uplink(47500, A, 5, P.T_ALARM, 3, 0)
+    p.acknowledged(48000, A, "eve", 42)
+    q = Picture([A, B])
+    q.load_alarms(p.save_alarms())
+    assert q.acks_to_repeat() == {A: [5]}
+    q.load_alarms([a.as_dict() for a in p.alarms.values()])  # the older file format: a list of alarms

@@ -128,10 +128,27 @@ CASES = (
     ),
     ("short recovery in alarm: nothing", FALL_ALARM + (("step", T_AL + 100, REC - 1),), ALARM, E_FALL_ALARM),
     (
-        "detection during alarm ignored",
+        "detection during alarm ignored while the wearer is down",
         FALL_ALARM + (("detect", T_AL + 100, CAUSE_MAN_DOWN, 30), ("step", T_AL + PRE + 100, 0)),
         ALARM,
         E_FALL_ALARM,
+    ),
+    (
+        # a lost supervisor ack must not end fall / man-down detection
+        "new fall after recovery, ack still awaited -> new pre-alarm, escalates",
+        FALL_ALARM + (("step", T_AL + 4000, REC), ("detect", T_AL + 90000, CAUSE_FALL, 6),
+                      ("step", T_AL + 90000 + PRE, 0)),
+        ALARM,
+        E_FALL_ALARM + ((T_AL + 4000, EV_RECOVERED, CAUSE_FALL, 4), (T_AL + 90000, EV_PRE_ALARM, CAUSE_FALL, 6),
+                        (T_AL + 90000 + PRE, EV_ALARM, CAUSE_FALL, 6)),
+    ),
+    (
+        "man-down after recovery, ack still awaited -> new pre-alarm; its cancel leaves idle",
+        FALL_ALARM + (("step", T_AL + 4000, REC), ("detect", T_AL + 90000, CAUSE_MAN_DOWN, 30),
+                      ("step", T_AL + 95000, REC)),
+        IDLE,
+        E_FALL_ALARM + ((T_AL + 4000, EV_RECOVERED, CAUSE_FALL, 4), (T_AL + 90000, EV_PRE_ALARM, CAUSE_MAN_DOWN, 30),
+                        (T_AL + 95000, EV_CANCELLED, CAUSE_MAN_DOWN, CANCEL_BY_RECOVERY)),
     ),
     (
         "all-clear ends alarm without ack or recovery",
@@ -162,7 +179,8 @@ CASES = (
     ("sos alarm: ack alone leaves it", SOS_ALARM + (("ack", T0 + 10),), IDLE, E_SOS_ALARM + ((T0 + 10, EV_CLEARED, CAUSE_SOS, 0),)),
     ("cancel gesture cannot end an sos alarm", SOS_ALARM + (("cancel", T0 + 10),), ALARM, E_SOS_ALARM),
     ("sos alarm: no recovered event", SOS_ALARM + (("step", T0 + 9000, REC),), ALARM, E_SOS_ALARM),
-    ("detection during sos alarm ignored", SOS_ALARM + (("detect", T0 + 10, CAUSE_FALL, 3),), ALARM, E_SOS_ALARM),
+    ("fall during an unacknowledged sos alarm -> pre-alarm", SOS_ALARM + (("detect", T0 + 10, CAUSE_FALL, 3),),
+     PRE_ALARM, E_SOS_ALARM + ((T0 + 10, EV_PRE_ALARM, CAUSE_FALL, 3),)),
     ("sos again re-raises", SOS_ALARM + (("sos", T0 + 3000),), ALARM, E_SOS_ALARM + ((T0 + 3000, EV_ALARM, CAUSE_SOS, CAUSE_NONE),)),
     ("all-clear ends sos alarm", SOS_ALARM + (("clear", T0 + 10),), IDLE, E_SOS_ALARM + ((T0 + 10, EV_CLEARED, CAUSE_SOS, 0),)),
     (

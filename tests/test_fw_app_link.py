@@ -33,7 +33,7 @@ from soleguard.core import protocol as P
 from soleguard.app import App
 from soleguard.core.delivery import DOWNLINK_KHZ, UPLINK_KHZ
 from soleguard.edges.drivers.lsm6dso_fifo import FifoIMU
-from soleguard.core.events import CAUSE_FALL, EV_ALARM
+from soleguard.core.events import CAUSE_FALL, CAUSE_TECHNICAL, EV_ALARM, EV_HEARTBEAT
 from soleguard.core.frame import Z0, new_frame
 from soleguard.edges.gateway import LONG_PREAMBLE, Gateway
 from soleguard.edges.link import Link, WindowFile, link_state, load_key, make_link
@@ -203,6 +203,52 @@ def _alarm_frames(w, rounds=6):
     return got
 
 
+def _heartbeats(w, rounds=4):
+    got = []
+    for _ in range(rounds):
+        w.step()
+        got += [u for u in w.uplinks() if u[0] == P.T_HEARTBEAT]
+    return got
+
+
+def test_heartbeat_reports_the_lifecycle_and_the_supervisor_ack_is_confirmed():
+    """After the gateway's receipt no alarm record is pending, yet the alarm is
+    still on: the heartbeat says so (alarm active, ack awaited). The
+    supervisor's ack is confirmed at once by a status heartbeat without the
+    ack-awaited bit, which is what stops the console's repeats."""
+    w = World()
+    _alarm(w)
+    first = _alarm_frames(w)
+    w.gateway_hears(first[0][4])
+    w.step()
+    assert all(r[2] != EV_ALARM for r in w.app.outbox.pending())
+    w.app._emit(w.app.t_ms, EV_HEARTBEAT, 0, 80)  # the periodic heartbeat (every_second's, without its zone checks)
+    (hb,) = _heartbeats(w)
+    assert hb[2] & P.HB_ALARM_ACTIVE and hb[2] & P.HB_ACK_AWAITED, hb
+    n = w.console.encode(P.T_ACK, w.link.device_id, first[0][3], P.ACK_BY_SUPERVISOR)
+    w.transmit(bytes(w.console.mv[:n]), False)
+    got = _heartbeats(w)
+    assert w.app.core.lifecycle.acked
+    assert len(got) == 1 and got[0][2] & P.HB_ALARM_ACTIVE and not got[0][2] & P.HB_ACK_AWAITED, got
+
+
+def test_the_motor_confirms_an_sos_only_once_it_is_stored():
+    w = World()
+
+    def broken(t, type_, cause, detail):
+        raise OSError(5, "flash write failed")
+
+    orig = w.app.outbox.append
+    w.app.outbox.append = broken
+    w.app.core.lifecycle.sos(w.app.t_ms)
+    w.app._drain()
+    assert w.app.haptics.playing == H.TECH  # the storage fault is felt, never "SOS sent"
+    w.app.outbox.append = orig
+    w.app.core.lifecycle.sos(w.app.t_ms + 1000)
+    w.app._drain()
+    assert w.app.haptics.playing == H.SOS_CONFIRM
+
+
 def test_app_alarm_ack_evacuation_over_lora_and_ble():
     w = World()
     assert isinstance(w.app.radio, Link) and w.app.start() == 0  # the radio path passes the self-test
@@ -337,6 +383,60 @@ def test_key_file_and_window_file():
 
     for p in (path + ".key", path + ".win"):
         os.remove(p)
+
+
+def _write(p, text):
+    with open(p, "w") as f:
+        f.write(text)
+
+
+def _rm(*paths):
+    import os
+
+    for p in paths:
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+
+
+def test_window_file_lost_blank_or_unreadable_is_recovered_or_a_technical_alarm():
+    """The replay windows and last all-clear ids: a cut FAT replace (main gone,
+    .new complete) is recovered silently; a blank or corrupt file with no good
+    .new, or a file lost from an insole whose journal says it has run before,
+    raises a technical alarm (storage) the supervisor sees."""
+    from soleguard.core.technical import TECH_STORAGE, tech_detail
+
+    path = "/tmp/soleguard-win-%d" % id(World)
+    _rm(path, path + ".new")
+    ws = WindowFile(path)  # first boot: no file; one is made at once
+    assert not ws.lost and ws.absent
+    assert not WindowFile(path).absent  # so that a later loss shows
+    ws.save_window(0x12345678, 77)
+    ws.save_cleared(0x0C0C0C0C, 65535)
+    import os
+
+    os.rename(path, path + ".new")  # power cut between FAT's remove and rename
+    ws2 = WindowFile(path)
+    assert not ws2.lost and ws2.load_windows() == [(0x12345678, 77)] and ws2.load_cleared() == [(0x0C0C0C0C, 65535)]
+    for text in ("", "{\"12\": "):
+        _rm(path + ".new")
+        _write(path, text)
+        assert WindowFile(path).lost, text
+    flash = FakeFlash(4, 256)
+    w = World(flash=flash, windows=WindowFile(path))
+    assert (EV_ALARM, CAUSE_TECHNICAL, tech_detail(TECH_STORAGE, 1)) in [e[1:] for e in w.events]
+    del w
+    gc.collect()  # one World at a time (MicroPython test heap)
+    _rm(path, path + ".new")  # lost after that first run: the journal says the insole ran before
+    w = World(flash=flash.power_on(), windows=WindowFile(path))
+    assert (EV_ALARM, CAUSE_TECHNICAL, tech_detail(TECH_STORAGE, 1)) in [e[1:] for e in w.events]
+    del w
+    gc.collect()
+    _rm(path, path + ".new")
+    w3 = World(windows=WindowFile(path))  # a new insole: blank journal, no file: nothing to report
+    assert [e for e in w3.events if e[2] == CAUSE_TECHNICAL] == []
+    _rm(path, path + ".new")
 
 
 def test_evacuation_all_clear_does_not_end_a_pre_alarm():

@@ -16,7 +16,7 @@ from soleguard.core.delivery import (
     EVAC_SPREAD_MS, FAST_JITTER_MS, FAST_RESEND_MS, FAST_TRIES, JITTER_MS, RESEND_MS, UPLINK_KHZ, Delivery, Prng, frame_of,
 )
 from soleguard.core.events import (
-    CAUSE_FALL, CAUSE_SOS, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
+    CAUSE_FALL, CAUSE_SOS, CAUSE_TECHNICAL, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
 from soleguard.edges.haptics import EVACUATION, NONE, Haptics
 from soleguard.edges.outbox import Outbox
@@ -132,6 +132,56 @@ def test_ack_for_another_insole_or_unknown_counter_changes_nothing():
     assert box.pending() == []
 
 
+def test_a_late_supervisor_ack_of_an_earlier_alarm_does_not_ack_the_current_one():
+    """The console repeats its ack until the insole confirms: a repeat naming a
+    frame of an earlier alarm (or of a technical alarm) must not acknowledge
+    the alarm now in progress."""
+    d, box, _, _, _ = _insole()
+    up, gw, console = _up(), Node(GW), Node(CONSOLE)
+    box.append(0, EV_ALARM, CAUSE_FALL, 4)
+    d.notify()
+    up.decode(_drain(d, 0)[0])
+    old = up.counter
+    d.on_frame(gw.frame(P.T_ACK, ME, old, 0), 26, 10)  # gateway receipt
+    box.append(100, EV_ALARM, CAUSE_TECHNICAL, 3)
+    d.notify()
+    up.decode(_drain(d, 100)[0])
+    tech = up.counter
+    d.on_frame(gw.frame(P.T_ACK, ME, tech, 0), 26, 110)
+    box.append(90000, EV_ALARM, CAUSE_FALL, 6)  # the wearer fell again
+    d.notify()
+    up.decode(_drain(d, 90000)[0])
+    new = up.counter
+    assert d.on_frame(console.frame(P.T_ACK, ME, old, 1), 26, 90010) is None
+    assert d.on_frame(console.frame(P.T_ACK, ME, tech, 1), 26, 90020) is None
+    assert [r[4] for r in box.pending()] == [6]  # still in flight
+    assert d.on_frame(console.frame(P.T_ACK, ME, new, 1), 26, 90030) == CMD_ALARM_ACK
+    assert box.pending() == []
+
+
+def test_sos_queued_behind_an_unacknowledged_technical_alarm_still_goes():
+    """Downlink lost (no receipt ever): an hour of air time must carry the SOS,
+    and the fall alarm before the technical one (SOS > fall/man-down > technical)."""
+    d, box, _, _, _ = _insole()
+    up = _up()
+    box.append(0, EV_ALARM, CAUSE_TECHNICAL, 0x601)
+    box.append(10, EV_ALARM, CAUSE_FALL, 4)
+    box.append(20, EV_ALARM, CAUSE_SOS, 0)
+    d.notify()
+    causes = []
+    now = 0
+    while now < 3600000:
+        for f in _drain(d, now):
+            assert up.decode(f) == P.OK and up.type == P.T_ALARM
+            causes.append(up.a)
+        now += 500
+    assert causes and set(causes) == {CAUSE_SOS}, causes[:5]
+    gw = Node(GW)
+    d.on_frame(gw.frame(P.T_ACK, ME, up.counter, 0), 26, now)  # the SOS is through: the fall alarm next
+    up.decode(_drain(d, now)[0])
+    assert up.a == CAUSE_FALL
+
+
 def test_alarm_preempts_and_records_go_in_order():
     d, box, _, _, _ = _insole()
     up = _up()
@@ -218,6 +268,51 @@ def test_evacuation_vibrates_once_per_order_and_acks_it():
     # an old order id after its all-clear never vibrates again
     f = console.frame(P.T_EVACUATE, 2, 1)
     assert d.on_frame(f, len(f), 31000) is None and h.playing == NONE
+
+
+def _evac(d, node, order, now):
+    f = node.frame(P.T_EVACUATE, order, 0)
+    return d.on_frame(f, len(f), now)
+
+
+def _clear(d, node, order, now):
+    f = node.frame(P.T_ALL_CLEAR, order)
+    return d.on_frame(f, len(f), now)
+
+
+def test_order_ids_compared_per_sender_with_serial_arithmetic_and_kept_across_reset():
+    """All-clear 65535, then the console's id wraps to 1; a second console
+    starting at 1; a reset in between: every new evacuation still vibrates,
+    an old order of the same console never does."""
+    d, box, h, flash, store = _insole()
+    c1, c2 = Node(CONSOLE), Node(CONSOLE + 1)
+    assert _evac(d, c1, 65535, 0) == CMD_EVACUATE
+    assert _clear(d, c1, 65535, 10) == CMD_ALL_CLEAR and h.playing == NONE
+    assert _evac(d, c1, 1, 20) == CMD_EVACUATE and d.evacuating == 1  # wrapped: 1 follows 65535
+    assert _clear(d, c1, 1, 30) == CMD_ALL_CLEAR
+    assert _evac(d, c2, 1, 40) == CMD_EVACUATE  # another console's order 1: its own sequence
+    assert _clear(d, c2, 0, 50) == CMD_ALL_CLEAR and h.playing == NONE
+    d2, _, h2, _, _ = _insole(flash=flash.power_on(), store=store)  # the cleared ids survive a reset
+    assert _evac(d2, c1, 65535, 60) is None and _evac(d2, c1, 1, 70) is None and h2.playing == NONE
+    assert _evac(d2, c2, 1, 80) is None and h2.playing == NONE
+    assert _evac(d2, c1, 2, 90) == CMD_EVACUATE and h2.playing == EVACUATION
+
+
+def test_a_fifth_sender_is_heard_and_an_evicted_one_keeps_its_replay_protection():
+    """The replay window holds 4 senders: the least recently heard gives way
+    to a new gateway or console (authenticated frames only), and its stored
+    counter comes back if it is heard again, so its old frames stay refused."""
+    d, box, h, _, store = _insole()
+    nodes = [Node(CONSOLE + k) for k in range(6)]
+    first = nodes[0].frame(P.T_EVACUATE, 7, 0)
+    assert d.on_frame(first, len(first), 0) == CMD_EVACUATE
+    assert _clear(d, nodes[0], 7, 5) == CMD_ALL_CLEAR
+    for k in range(1, 6):  # five more senders: each is heard
+        assert _evac(d, nodes[k], 100 + k, 10 * k) == CMD_EVACUATE, k
+        assert _clear(d, nodes[k], 100 + k, 10 * k + 1) == CMD_ALL_CLEAR
+    assert d.window.evicted == 2
+    assert d.on_frame(first, len(first), 100) is None and h.playing == NONE  # evicted, still no replay
+    assert _evac(d, nodes[0], 8, 110) == CMD_EVACUATE  # and heard again
 
 
 def test_forged_and_replayed_orders_never_vibrate_even_after_reset():

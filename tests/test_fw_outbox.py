@@ -63,6 +63,37 @@ def test_full_evicts_heartbeats_then_info_never_alarms():
         pass
 
 
+def test_full_of_person_alarms_a_new_alarm_is_still_stored():
+    """A person alarm is never refused: it evicts a pre-alarm (never on air),
+    then an older alarm of the same cause (the new one stands for it), then an
+    older one of lower priority (an SOS over a fall); a pre-alarm evicts only
+    pre-alarms, a fall never an SOS."""
+    box = Outbox(FakeFlash(blocks=3, block_size=128))  # capacity 6
+    falls = [box.append(i, EV_ALARM, CAUSE_FALL, 3) for i in range(4)]
+    pre = [box.append(10 + i, EV_PRE_ALARM, CAUSE_FALL, 2) for i in range(2)]
+    sos = box.append(20, EV_ALARM, CAUSE_SOS, 0)  # evicts the oldest pre-alarm
+    seqs = [p[0] for p in box.pending()]
+    assert sos in seqs and pre[0] not in seqs and pre[1] in seqs
+    box.append(21, EV_ALARM, CAUSE_SOS, 0)  # evicts the other pre-alarm
+    s3 = box.append(22, EV_ALARM, CAUSE_SOS, 0)  # evicts the oldest SOS (merged into the newer)
+    seqs = [p[0] for p in box.pending()]
+    assert sos not in seqs and s3 in seqs and seqs[:4] == falls
+    f5 = box.append(23, EV_ALARM, CAUSE_FALL, 5)  # evicts the oldest fall, never an SOS
+    kinds = [(p[2], p[3]) for p in box.pending()]
+    assert kinds.count((EV_ALARM, CAUSE_SOS)) == 2 and falls[0] not in [p[0] for p in box.pending()]
+    assert box.pending()[-1] == (f5, 23, EV_ALARM, CAUSE_FALL, 5)
+    try:
+        box.append(40, EV_PRE_ALARM, CAUSE_FALL, 2)
+        assert False, "a pre-alarm must not evict an alarm"
+    except OutboxFull:
+        pass
+    assert Outbox(box._flash.power_on()).pending() == box.pending()
+    only_falls = Outbox(FakeFlash(blocks=3, block_size=128))
+    fs = [only_falls.append(i, EV_ALARM, CAUSE_FALL, 3) for i in range(6)]
+    s = only_falls.append(9, EV_ALARM, CAUSE_SOS, 0)  # an SOS over the oldest fall
+    assert [p[0] for p in only_falls.pending()] == fs[1:] + [s]
+
+
 def test_counter_never_repeats_across_reboots():
     f = FakeFlash()
     seen = []

@@ -4,6 +4,8 @@ Random sequences of operations, each at a non-decreasing time:
   detect fall / man-down, SOS, cancel gesture, supervisor ack, all-clear,
   and lifecycle steps with a random upright_ms.
 Properties checked after every operation:
+  - a pre-alarm starts only from idle or from an alarm the wearer has
+    recovered from (a lost acknowledgement never ends detection);
   - the state always equals the state the emitted events imply (no silent
     transition: an alarm is never lost between its pre-alarm and its end);
   - an alarm ends only with CLEARED, after an ack (with recovery, or for an
@@ -74,6 +76,8 @@ def test_lifecycle_never_loses_an_alarm(ops):
     implied = IDLE
     acked = False  # an ack arrived during the current alarm
     sos_alarm = False
+    recovered = False  # the wearer is up again during the current alarm
+    cause = 0
     for o in ops:
         t += o[1]
         before = life.state
@@ -88,10 +92,19 @@ def test_lifecycle_never_loses_an_alarm(ops):
             assert e[0] == t
             ty = e[1]
             if ty == EV_PRE_ALARM:
-                assert implied == IDLE and o[0] == "detect"
+                # from idle, or from an alarm the wearer recovered from (ack awaited)
+                assert o[0] == "detect" and (implied == IDLE or (implied == ALARM and recovered))
                 implied = PRE_ALARM
+                acked = False
             elif ty == EV_ALARM:
+                if e[2] != CAUSE_SOS:
+                    recovered = False
+                elif implied == IDLE:
+                    recovered = True
+                elif cause != CAUSE_SOS:
+                    recovered = implied == ALARM and recovered
                 implied = ALARM
+                cause = e[2]
                 acked = False
                 # an SOS from idle needs no recovery; an escalating one does
                 sos_alarm = e[2] == CAUSE_SOS and e[3] == 0
@@ -100,13 +113,17 @@ def test_lifecycle_never_loses_an_alarm(ops):
                 assert o[0] in ("cancel", "step")
                 implied = IDLE
             elif ty == EV_RECOVERED:
-                assert implied == ALARM and not sos_alarm
+                assert implied == ALARM and not sos_alarm and not recovered
+                recovered = True
             elif ty == EV_CLEARED:
                 assert implied in (PRE_ALARM, ALARM)
                 if implied == ALARM and o[0] != "clear":
                     # left only after the supervisor's receipt confirmation
                     assert acked or o[0] == "ack"
                 implied = IDLE
+            if implied != ALARM:
+                recovered = False
+                cause = 0
         if o[0] == "ack" and life.state == ALARM:
             acked = True
         assert life.state == implied, (o, before, life.state, implied, evs)

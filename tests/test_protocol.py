@@ -225,12 +225,19 @@ def test_reason_replay_keeps_authentic_fields():
     assert dec.counts[p.OK] == 1 and dec.counts[p.REPLAY] == 1
 
 
-def test_reason_unknown_sender_when_window_full():
-    a, b = Node(b"a"), Node(b"b")
-    dec = p.Decoder(a.keys, TEAM, p.ReplayWindow(1), False)
-    assert dec.decode(a.frame(p.T_HEARTBEAT, 50, 0)) == p.OK
-    assert dec.decode(b.frame(p.T_HEARTBEAT, 50, 0)) == p.UNKNOWN_SENDER
-    assert dec.decode(a.frame(p.T_HEARTBEAT, 50, 0)) == p.OK
+def test_a_full_window_gives_the_least_recently_heard_sender_way():
+    a, b, c = Node(b"a"), Node(b"b"), Node(b"c")
+    store = p.MemoryStore()
+    dec = p.Decoder(a.keys, TEAM, p.ReplayWindow(2, store), False)
+    fa = a.frame(p.T_HEARTBEAT, 50, 0)
+    assert dec.decode(fa) == p.OK
+    assert dec.decode(b.frame(p.T_HEARTBEAT, 50, 0)) == p.OK
+    assert dec.decode(b.frame(p.T_HEARTBEAT, 50, 0)) == p.OK
+    assert dec.decode(c.frame(p.T_HEARTBEAT, 50, 0)) == p.OK  # a (least recent) gives way
+    assert dec.window.evicted == 1
+    assert dec.decode(fa) == p.REPLAY  # its stored counter still refuses its old frames
+    assert dec.decode(a.frame(p.T_HEARTBEAT, 50, 0)) == p.OK  # and it is heard again (b gives way)
+    assert dec.decode(c.frame(p.T_HEARTBEAT, 50, 0)) == p.OK
 
 
 def test_decoder_never_raises_on_pseudo_random_bytes():
@@ -334,4 +341,4 @@ def test_is_for_targets():
 def test_type_names():
     assert p.type_name(p.T_EVACUATE) == "evacuate" and p.type_name(0x7F) == ""
     assert p.frame_len(0x7F) == 0
-    assert len(p.REASONS) == p.UNKNOWN_SENDER + 1
+    assert len(p.REASONS) == p.REPLAY + 1

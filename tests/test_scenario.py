@@ -309,3 +309,28 @@ def test_cli_scenario_writes_traces_and_scores(tmp_path):
     bad.write_text("stand 3\nfly 2\n")
     r = CliRunner().invoke(main, ["scenario", str(bad), "-o", str(tmp_path / "x")])
     assert r.exit_code == 1 and "bad.txt:2" in r.output and "unknown activity" in r.output
+
+
+def test_cli_second_fall_while_first_alarm_awaits_the_ack(tmp_path):
+    """A recovered alarm nobody acknowledged (the ack lost) must not end fall
+    detection: the second fall raises its own pre-alarm and alarm (before the
+    fix: one pre-alarm, one alarm, one recovered; score 1/2 falls)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from soleguard_sim.cli import main
+
+    script = tmp_path / "two_falls.txt"
+    script.write_text("stand 5\nwalk 20\nfall_forward 3\nlie 30\nget_up 4\nstand 10\nwalk 60\n"
+                      "fall_backward 3\nlie 150\n")
+    r = CliRunner().invoke(main, ["scenario", str(script), "-o", str(tmp_path / "out"), "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    tr = read(tmp_path / "out" / "two_falls_s1_right.trace.csv")
+    ev = replay(tr).events
+    kinds = [(e.type, e.cause) for e in ev if e.type in (EV_PRE_ALARM, EV_ALARM)]
+    assert kinds == [(EV_PRE_ALARM, CAUSE_FALL), (EV_ALARM, CAUSE_FALL)] * 2, ev
+    r = CliRunner().invoke(main, ["score", str(tmp_path / "out"), "--json"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output)
+    assert rep["falls"]["total"] == 2 and rep["falls"]["detected"] == 2, rep["falls"]

@@ -176,6 +176,67 @@ def test_gateway_host_downlinks_sent_deferred_and_refused():
     assert any(l.startswith("H ") for l in lines[-3:])
 
 
+def test_gateway_keeps_downlink_budget_for_an_evacuation_after_a_roll_call_flood():
+    """Roll calls use only the routine share of the downlink duty cycle and give
+    way in the queue: an evacuation queued behind a flood goes first, at once."""
+    gw, lines, keys = _gateway()
+    console = _enc(keys, 0x0C0C0C0C)
+    gw.duty.record(gw.band, gw.duty.budget_ms(gw.band) // 2, 0)  # the flood used the routine share
+    calls = []
+    for k in range(QUEUE):
+        n = console.encode(P.T_ROLL_CALL, k + 1)
+        gw.on_line("D " + bytes(console.mv[:n]).hex(), 1000)
+        calls.append(console.counter)
+    assert gw.service(1000) is None  # a roll call may not take the reserve
+    n = console.encode(P.T_EVACUATE, 9, 1)
+    gw.on_line("D " + bytes(console.mv[:n]).hex(), 1000)
+    assert lines[-1] == "E queue_full %d" % calls[-1]  # the newest roll call gave way, reported as not sent
+    frame, long, ms = gw.service(1000)
+    d = P.Decoder(keys, TEAM, P.ReplayWindow(4), True)
+    assert long and d.decode(frame) == P.OK and d.type == P.T_EVACUATE and lines[-1].startswith("T %d sent" % console.counter)
+
+
+def test_an_insole_whose_journal_was_wiped_is_heard_again_and_reported():
+    """A wiped journal restarts the insole's counter near 0: the gateway refused
+    it as replays for ever. Three authentic frames climbing from below the
+    window restart it (the U line says resync=1 so the console restarts its own
+    window and shows the reset); one old frame alone stays a replay."""
+    gw, lines, keys = _gateway()
+    ins = _enc(keys, 0x12345678)
+    for _ in range(200):
+        ins.encode(P.T_HEARTBEAT, 50, 0)
+    n = ins.encode(P.T_HEARTBEAT, 50, 0)
+    old = bytes(ins.mv[:n])
+    for _ in range(40):
+        n = ins.encode(P.T_HEARTBEAT, 50, 0)
+    assert gw.on_uplink(bytes(ins.mv[:n]), n, 0) == P.OK
+    assert gw.on_uplink(old, len(old), 10) == P.REPLAY  # a captured frame alone
+    wiped = _enc(keys, 0x12345678)  # erase_flash: counter from 1 again
+    got = []
+    for k in range(3):
+        n = wiped.encode(P.T_ALARM, 3, 0)
+        got.append(gw.on_uplink(bytes(wiped.mv[:n]), n, 1000 * k))
+    assert got == [P.REPLAY, P.REPLAY, P.OK] and lines[-1].endswith("resync=1")
+    n = wiped.encode(P.T_ALARM, 3, 0)
+    assert gw.on_uplink(bytes(wiped.mv[:n]), n, 5000) == P.OK and not lines[-1].endswith("resync=1")
+
+
+def test_a_full_outbox_does_not_kill_the_simulation():
+    from soleguard.edges.outbox import OutboxFull
+    from soleguard_sim.team import TeamSim
+
+    sim = TeamSim(TeamConfig(insoles=2, loss=0.0, seed=1, duration_s=60))
+    ins = sim.insoles[0]
+    ins.boot(0)
+
+    def full(*a):
+        raise OutboxFull("outbox: full")
+
+    ins.box.append = full
+    assert ins.event(0, 6, 0, 80) is None  # counted, not raised
+    assert sim.figures()["medium"]["outbox_full"] == 1
+
+
 def _drain(link):
     """Every line the gateway link has for us until it goes quiet (None or socket timeout)."""
     out = []

@@ -111,6 +111,10 @@ class App:
         attach = getattr(radio, "attach", None)
         if attach is not None:
             attach(self)
+        faults = getattr(radio, "storage_faults", None)
+        if faults is not None:  # a lost window file: the supervisor must know (link.WindowFile)
+            for index in faults(getattr(outbox, "fresh", False)):
+                self._technical(TECH_STORAGE, index)
 
     # --- the sample path ---
 
@@ -210,6 +214,9 @@ class App:
             self.outbox.ack(arg)
         elif cmd == CMD_ALARM_ACK:
             life.ack(self.t_ms)
+            # confirm it: a status heartbeat (lifecycle state, ack-awaited bit now
+            # clear) ends the console's repeats of the ack
+            self._emit(self.t_ms, EV_HEARTBEAT, 0, self._battery_pct())
         elif cmd == CMD_ALL_CLEAR:
             # The end of an evacuation order (its frame names the order), not of a
             # person's alarm: a man-down pre-alarm running when the team's all-clear
@@ -248,10 +255,12 @@ class App:
         """Store an event in the outbox, react on the motor, tell the observer."""
         if type_ < len(self.counts):
             self.counts[type_] += 1
+        stored = True
         try:
             self.outbox.append(t, type_, cause, detail)
             self._fresh = True
         except (OutboxFull, OSError):
+            stored = False
             if cause != CAUSE_TECHNICAL:
                 self._technical(TECH_STORAGE, 0)
         h = self.haptics
@@ -261,7 +270,8 @@ class App:
         elif type_ == EV_ALARM:
             h.stop(PRE_ALARM)
             if cause == CAUSE_SOS:
-                h.play(SOS_CONFIRM, now)
+                if stored:  # "SOS sent" only for an SOS in the journal; else the storage fault's TECH plays
+                    h.play(SOS_CONFIRM, now)
             elif cause == CAUSE_TECHNICAL:
                 h.play(TECH, now)
         elif type_ == EV_CANCELLED or type_ == EV_CLEARED:

@@ -12,7 +12,8 @@ docs/PROTOCOL.md section 8 is the design; summary:
 
 - Order: one confirmed record in flight, oldest first, except that a pending
   EV_ALARM pre-empts anything else (stop-and-wait, so a ``recovered`` never
-  overtakes its ``alarm``). Records that never leave the insole (pre-alarm,
+  overtakes its ``alarm``), and among alarms an SOS goes before a fall or
+  man-down, which go before a technical alarm (``alarm_priority``). Records that never leave the insole (pre-alarm,
   cleared) are acknowledged locally; heartbeats and self-test results go once,
   unconfirmed, as a ``heartbeat`` frame, and are then acknowledged locally.
 - Schedule: first transmission at once (an evacuation ack or a roll-call
@@ -30,10 +31,15 @@ docs/PROTOCOL.md section 8 is the design; summary:
   A refused frame waits ``wait_ms``.
 - Downlinks (protocol.Decoder with a per-sender ReplayWindow that persists a
   sender's counter only before the insole acts on one of its frames): ``ack``
-  for this insole -> outbox.ack(seq) (by = 1 also returns CMD_ALARM_ACK);
-  ``evacuate`` -> evacuation vibration + an EV_EVAC_ACK record, once per order
-  id, never for an order at or below the last all-clear; ``all_clear`` -> stop;
-  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per call id; ``config``
+  for this insole -> outbox.ack(seq) (by = 1 also returns CMD_ALARM_ACK when
+  it names a frame of the current person alarm);
+  ``evacuate`` -> evacuation vibration + an EV_EVAC_ACK record, once per
+  (sender, order id), never for an order at or before the last all-clear of
+  that sender (16-bit ids compared with serial-number arithmetic, RFC 1982:
+  a console's ids may wrap; another console has its own sequence; the last
+  all-clear id per sender is kept in the window store, so it survives a
+  reset); ``all_clear`` -> stop (id 0: any evacuation);
+  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per (sender, call id); ``config``
   -> ``on_config(param, value)`` (the app validates and stores it).
   A forged frame fails the MAC, a replayed one the window: neither acts.
 - Resets: the outbox journal keeps the records and the counter, the window
@@ -50,6 +56,8 @@ from .compat import const
 from .events import (
     CANCEL_BY_GESTURE,
     CANCEL_BY_RECOVERY,
+    CAUSE_SOS,
+    CAUSE_TECHNICAL,
     EV_ALARM,
     EV_CANCELLED,
     EV_CLEARED,
@@ -73,7 +81,8 @@ EVAC_SPREAD_MS = const(20000)  # first evac_ack after 0..20 s: 50 insoles x 185 
 RING = const(8)  # counter -> seq pairs kept for acks
 UPLINK_KHZ = 868100  # g1; one channel: a single-radio (SX1262) gateway listens on one
 DOWNLINK_KHZ = 869525  # g3, 10 %: every downlink, receipt acks included
-_SEEN = const(4)  # order / call ids remembered
+_SEEN = const(8)  # (sender, order / call id) pairs remembered
+_CLEARED = const(8)  # senders whose last all-clear id is kept (oldest entry replaced)
 _IDLE = const(0x3FFFFFFF)
 
 
@@ -113,6 +122,13 @@ class OutboxCounter:
         return v
 
 
+def alarm_priority(cause):
+    """Send order of pending alarms: 3 SOS, 2 fall / man-down, 1 technical."""
+    if cause == CAUSE_SOS:
+        return 3
+    return 1 if cause == CAUSE_TECHNICAL else 2
+
+
 def frame_of(type_, cause, detail, status=0):
     """(frame type, a, b) for an outbox record, or (0, 0, 0) if it stays on the insole.
 
@@ -147,11 +163,14 @@ class Delivery:
     duty: airtime.DutyCycle (one is made if None). sf / bw_hz: LoRa settings
     for time on air. on_config(param, value): configuration sink or None.
     state(): the insole's protocol STATE_* for roll calls (default OK/evacuating).
+    status(): the lifecycle's heartbeat bits (HB_ALARM_ACTIVE, HB_PRE_ALARM,
+    HB_ACK_AWAITED); None: HB_ALARM_ACTIVE while an alarm record is pending
+    (an insole without a lifecycle, e.g. the team simulation's event-level ones).
     evac_spread_ms: the evacuation ack's random first delay (tests shorten it).
     """
 
     def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
-                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, senders=4,
+                 duty=None, sf=9, bw_hz=125000, on_config=None, state=None, status=None, senders=4,
                  evac_spread_ms=EVAC_SPREAD_MS):
         self.outbox = outbox
         self.id = device_id
@@ -166,6 +185,7 @@ class Delivery:
         self.bw_hz = bw_hz
         self.on_config = on_config
         self.state = state
+        self.status = status
         self.evac_spread_ms = evac_spread_ms
         self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
         self.airtime_ms = 0
@@ -181,9 +201,21 @@ class Delivery:
         self._ring_c = array("I", bytes(4 * RING))
         self._ring_s = array("I", bytes(4 * RING))
         self._ring_i = 0
-        self._orders = array("H", bytes(2 * _SEEN))
+        self._ring_p = bytearray(RING)  # 1: that transmission carried a person alarm (fall, man-down, SOS)
+        self._floor = 0  # seq of the newest person alarm record seen: its frames have counters above it
+        self._orders = array("H", bytes(2 * _SEEN))  # order ids heard, newest first ...
+        self._orders_s = array("I", bytes(4 * _SEEN))  # ... and their senders
         self._calls = array("H", bytes(2 * _SEEN))
-        self._cleared = 0  # highest order id an all-clear ended (0: none)
+        self._calls_s = array("I", bytes(4 * _SEEN))
+        self._clr_s = array("I", bytes(4 * _CLEARED))  # sender -> the last order id its all-clear ended
+        self._clr = array("H", bytes(2 * _CLEARED))
+        self._clr_i = 0
+        self._store = window_store
+        load = getattr(window_store, "load_cleared", None)
+        if load is not None:
+            for sender, o in load():
+                self._set_cleared(sender, o)
+        self.evac_sender = 0  # sender of the order being rendered
         self.evacuating = 0  # order id being rendered, 0: none
         self.selftest_failed = False
         self.sent = 0  # frames handed out
@@ -235,6 +267,7 @@ class Delivery:
         i = self._ring_i
         self._ring_c[i] = self.counter
         self._ring_s[i] = self.seq
+        self._ring_p[i] = 1 if t == P.T_ALARM and a != CAUSE_TECHNICAL else 0
         self._ring_i = (i + 1) % RING
         if routine:  # unconfirmed: the next heartbeat replaces it
             self._done(now)
@@ -253,6 +286,8 @@ class Delivery:
         s = P.HB_EVACUATING if self.evacuating else 0
         if self.selftest_failed:
             s |= P.HB_SELF_TEST_FAILED
+        if self.status is not None:
+            return s | self.status()
         for r in self._pending:
             if r[2] == EV_ALARM:
                 s |= P.HB_ALARM_ACTIVE
@@ -267,7 +302,10 @@ class Delivery:
         self._due = now
 
     def _pick(self, now):
-        """Choose the record to send: the oldest alarm, else the oldest record."""
+        """Choose the record to send: the alarm of highest priority (SOS, then fall
+        and man-down, then technical; the oldest among equals), else the oldest
+        record. A technical alarm the gateway never acknowledges (downlink lost)
+        therefore never holds back a person alarm."""
         pend = self.outbox.pending()
         keep = []
         for r in pend:  # records that never go on air leave the journal now
@@ -276,13 +314,18 @@ class Delivery:
             else:
                 if r[2] == EV_SELFTEST and r[4]:
                     self.selftest_failed = True
+                elif r[2] == EV_ALARM and r[3] != CAUSE_TECHNICAL and r[0] > self._floor:
+                    self._floor = r[0]
                 keep.append(r)
         self._pending = keep
         best = None
+        top = 0
         for r in keep:
             if r[2] == EV_ALARM:
-                best = r
-                break
+                p = alarm_priority(r[3])
+                if p > top:
+                    best = r
+                    top = p
         if best is None and keep:
             best = keep[0]
         if best is None:
@@ -308,11 +351,13 @@ class Delivery:
             return self._on_ack(d, now)
         if t == P.T_EVACUATE:
             o = d.a
-            if o <= self._cleared or _seen(self._orders, o):
+            c = self._cleared(d.sender)
+            if _seen(self._orders, self._orders_s, d.sender, o) or (c and not serial_after(o, c)):
                 return None
             self.window.persist(d.sender)
-            _remember(self._orders, o)
+            _remember(self._orders, self._orders_s, d.sender, o)
             self.evacuating = o
+            self.evac_sender = d.sender
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
@@ -320,20 +365,24 @@ class Delivery:
         if t == P.T_ALL_CLEAR:
             self.window.persist(d.sender)
             o = d.a
-            if o == 0:
-                o = max(self.evacuating, self._cleared, _max(self._orders))
-            if o > self._cleared:
-                self._cleared = o
-            if self.evacuating and self.evacuating <= o:
+            if o == 0:  # every order of this sender: the newest heard from it
+                o = _newest(self._orders, self._orders_s, d.sender)
+            c = self._cleared(d.sender)
+            if o and (not c or serial_after(o, c)):
+                self._set_cleared(d.sender, o)
+                save = getattr(self._store, "save_cleared", None)
+                if save is not None:
+                    save(d.sender, o)
+            if self.evacuating and (d.a == 0 or (self.evac_sender == d.sender and not serial_after(self.evacuating, o))):
                 self.evacuating = 0
                 if self.haptics is not None:
                     self.haptics.stop(EVACUATION)
             return CMD_ALL_CLEAR
         if t == P.T_ROLL_CALL:
-            if _seen(self._calls, d.a):
+            if _seen(self._calls, self._calls_s, d.sender, d.a):
                 return None
             self.window.persist(d.sender)
-            _remember(self._calls, d.a)
+            _remember(self._calls, self._calls_s, d.sender, d.a)
             st = self.state() if self.state is not None else (P.STATE_EVACUATING if self.evacuating else P.STATE_OK)
             self._append(now, EV_ROLL_CALL_ANSWER, st, d.a)
             return None
@@ -345,11 +394,18 @@ class Delivery:
         return None
 
     def _on_ack(self, d, now):
+        """A receipt (by 0) or a supervisor's ack (by 1). The supervisor's ack
+        reaches the lifecycle (CMD_ALARM_ACK) only if it names a frame of the
+        current person alarm: the console repeats it until the insole confirms,
+        so a late repeat for an earlier alarm, or the ack of a technical alarm,
+        must not acknowledge the alarm now in progress."""
         counter = d.b
         seq = -1
+        person = counter > self._floor  # a counter no longer in the ring: sent after the newest alarm began?
         for i in range(RING):
             if self._ring_c[i] == counter and counter:
                 seq = self._ring_s[i]
+                person = self._ring_p[i] == 1 and seq >= self._floor
                 break
         if seq < 0 and d.c != P.ACK_BY_SUPERVISOR:
             return None  # an ack of a frame this insole no longer remembers: nothing to do
@@ -358,7 +414,24 @@ class Delivery:
             if seq == self.seq:
                 self.seq = -1
             self._dirty = True
-        return CMD_ALARM_ACK if d.c == P.ACK_BY_SUPERVISOR else None
+        return CMD_ALARM_ACK if d.c == P.ACK_BY_SUPERVISOR and person else None
+
+    def _cleared(self, sender):
+        """The last order id ``sender``'s all-clear ended, 0 if none kept."""
+        for i in range(_CLEARED):
+            if self._clr_s[i] == sender and self._clr[i]:
+                return self._clr[i]
+        return 0
+
+    def _set_cleared(self, sender, o):
+        for i in range(_CLEARED):
+            if self._clr_s[i] == sender:
+                self._clr[i] = o
+                return
+        i = self._clr_i
+        self._clr_s[i] = sender
+        self._clr[i] = o
+        self._clr_i = (i + 1) % _CLEARED
 
     def _append(self, now, type_, cause, detail):
         try:
@@ -368,22 +441,31 @@ class Delivery:
         self._dirty = True
 
 
-def _seen(ids, v):
+def serial_after(a, b):
+    """True if 16-bit id ``a`` comes after ``b`` in serial-number arithmetic
+    (RFC 1982, SERIAL_BITS 16): 1 follows 65535; ids half the space apart
+    (32768) are not comparable and count as not after."""
+    d = (a - b) & 0xFFFF
+    return 0 < d < 0x8000
+
+
+def _seen(ids, senders, sender, v):
     for i in range(len(ids)):
-        if ids[i] == v:
+        if ids[i] == v and senders[i] == sender:
             return True
     return False
 
 
-def _remember(ids, v):
+def _remember(ids, senders, sender, v):
     for i in range(len(ids) - 1, 0, -1):
         ids[i] = ids[i - 1]
+        senders[i] = senders[i - 1]
     ids[0] = v
+    senders[0] = sender
 
 
-def _max(ids):
-    m = 0
+def _newest(ids, senders, sender):
     for i in range(len(ids)):
-        if ids[i] > m:
-            m = ids[i]
-    return m
+        if senders[i] == sender and ids[i]:
+            return ids[i]
+    return 0

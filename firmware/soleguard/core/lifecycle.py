@@ -20,7 +20,13 @@ Rules that never bend:
     the wearer's recovery (not only the acknowledgement) to end, unless the
     wearer had already recovered;
   - a cancel gesture only ends a PRE_ALARM; it cannot touch an ALARM;
-  - a new detection during PRE_ALARM or ALARM does not restart or hide it.
+  - a new detection during PRE_ALARM, or during an ALARM whose wearer is
+    still down, does not restart or hide it;
+  - a new fall or man-down once the wearer has recovered from an ALARM that
+    still awaits the supervisor's acknowledgement starts a new PRE_ALARM: a
+    lost acknowledgement must not end detection. The earlier alarm stays on
+    the supervisor's screen until acknowledged; the insole no longer waits
+    for that acknowledgement (``ack_awaited`` goes False).
 
 Every transition pushes one event into the ``EventQueue`` given at
 construction (see events.py for the detail field). No method allocates.
@@ -64,9 +70,15 @@ class AlarmLifecycle:
         self._t_start = 0
 
     def detect(self, t, cause, detail):
-        """An involuntary detection (CAUSE_FALL or CAUSE_MAN_DOWN) at ``t`` ms."""
-        if self.state != IDLE:
+        """An involuntary detection (CAUSE_FALL or CAUSE_MAN_DOWN) at ``t`` ms.
+
+        Starts a PRE_ALARM from IDLE, and from an ALARM the wearer has
+        recovered from (awaiting the acknowledgement); ignored otherwise.
+        """
+        if self.state == PRE_ALARM or (self.state == ALARM and not self.recovered):
             return
+        self.acked = False
+        self.recovered = False
         self.state = PRE_ALARM
         self.cause = cause
         self.detail = detail
@@ -86,6 +98,12 @@ class AlarmLifecycle:
             down = not (self.state == ALARM and self.recovered)
         self._alarm(t, CAUSE_SOS, prior)
         self.recovered = not down
+
+    def ack_awaited(self):
+        """True while an ALARM waits for the supervisor's acknowledgement
+        (the heartbeat reports it: the console repeats its ack until this
+        is False)."""
+        return self.state == ALARM and not self.acked
 
     def cancel_gesture(self, t):
         """The wearer's cancel gesture: ends a PRE_ALARM only."""

@@ -77,6 +77,8 @@ ACK_BY_SUPERVISOR = const(1)  # a person acknowledged the alarm on the console
 HB_ALARM_ACTIVE = const(1)  # heartbeat status bits
 HB_EVACUATING = const(2)
 HB_SELF_TEST_FAILED = const(4)
+HB_PRE_ALARM = const(8)  # the lifecycle's own state (not the journal's): bit 0 = ALARM, bit 3 = PRE_ALARM,
+HB_ACK_AWAITED = const(16)  # bit 4 = an ALARM still waiting for the supervisor's acknowledgement
 
 STATE_OK = const(0)  # roll-call answer states
 STATE_PRE_ALARM = const(1)
@@ -92,7 +94,7 @@ _TYPES = (
     (T_ALARM, "alarm", (("cause", 1, 1, 4), ("detail", 2, 0, 0xFFFF))),
     (T_CANCELLED, "cancelled", (("cause", 1, 1, 2), ("cancel_by", 1, 1, 2))),
     (T_RECOVERED, "recovered", (("cause", 1, 1, 4), ("recovery_s", 2, 0, 0xFFFF))),
-    (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 7))),
+    (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 31))),
     (T_EVAC_ACK, "evac_ack", (("order", 2, 1, 0xFFFF),)),
     (T_ROLL_CALL_ANSWER, "roll_call_answer", (("call", 2, 1, 0xFFFF), ("state", 1, 0, 3))),
     (T_ACK, "ack", (("target", 4, 1, 0xFFFFFFFE), ("acked", 4, 1, COUNTER_MAX), ("by", 1, 0, 1))),
@@ -122,11 +124,9 @@ BAD_LENGTH = const(6)
 BAD_MAC = const(7)
 BAD_FIELD = const(8)
 REPLAY = const(9)
-UNKNOWN_SENDER = const(10)
 REASONS = (
     "ok", "truncated", "bad_version", "wrong_team", "unknown_type",
     "wrong_direction", "bad_length", "bad_mac", "bad_field", "replay",
-    "unknown_sender",
 )
 
 
@@ -279,6 +279,7 @@ class TxCounter:
 # --- replay window (receiver) -----------------------------------------------
 
 _WMASK = (1 << WINDOW_BITS) - 1
+RESYNC_GAP = const(256)  # counters of a restarted sender's frames in a row: a few reservation blocks apart at most
 
 
 class ReplayWindow:
@@ -287,7 +288,12 @@ class ReplayWindow:
     A counter above the highest is new. One of the 24 below it is new if its
     bit is clear (frames may arrive out of order over BLE and LoRa). Anything
     else, and the highest itself, is a replay. ``capacity`` senders are kept in
-    preallocated arrays; a new sender beyond that is refused (UNKNOWN_SENDER).
+    preallocated arrays; a new sender beyond that takes the slot of the one
+    heard least recently (only frames that passed the MAC are accepted, so
+    only the team's own gateways and consoles can take a slot). A sender not
+    in the table is checked against its counter in the store, if the store
+    has one (an evicted sender's old frames stay refused), and gets it back
+    when its slot is made.
 
     Persistence: ``store.save_window(sender, hi)`` when the highest counter of
     a sender rises (``persist=True``, the gateway), or only when the app calls
@@ -297,10 +303,16 @@ class ReplayWindow:
     nothing at or below a stored counter is accepted.
     """
 
-    def __init__(self, capacity, store=None, persist=True):
+    def __init__(self, capacity, store=None, persist=True, resync=0):
+        self.resync = resync  # 0: off; n: n authentic frames climbing from below the window restart it
+        self._low = array("I", bytes(4 * capacity))  # per slot: the last counter heard below the window
+        self._run = bytearray(capacity)  # ... and how many climbed in a row
         self.ids = array("I", bytes(4 * capacity))
         self.hi = array("I", bytes(4 * capacity))
         self.bits = array("I", bytes(4 * capacity))
+        self.used = array("I", bytes(4 * capacity))  # accept() tick of each slot's last frame (LRU)
+        self._tick = 0
+        self.evicted = 0
         self.n = 0
         self._store = store
         self._persist = persist
@@ -315,20 +327,41 @@ class ReplayWindow:
         for i in range(self.n):
             if self.ids[i] == sender:
                 return i
-        if not add or self.n >= len(self.ids):
+        if not add:
             return -1
-        i = self.n
+        if self.n < len(self.ids):
+            i = self.n
+            self.n = i + 1
+        else:  # full: the least recently heard sender gives way
+            i = 0
+            for k in range(1, self.n):
+                if self.used[k] < self.used[i]:
+                    i = k
+            self.evicted += 1
         self.ids[i] = sender
-        self.hi[i] = 0
-        self.bits[i] = 0
-        self.n = i + 1
+        self._low[i] = 0
+        self._run[i] = 0
+        hi = self._stored(sender)
+        self.hi[i] = hi if hi > 0 else 0
+        self.bits[i] = _WMASK if hi > 0 else 0
+        self.used[i] = self._tick
         return i
 
+    def _stored(self, sender):
+        """The store's counter for ``sender``, -1 if none (allocates: new senders only)."""
+        if self._store is None:
+            return -1
+        for s, hi in self._store.load_windows():
+            if s == sender:
+                return hi
+        return -1
+
     def check(self, sender, counter):
-        """OK, REPLAY or UNKNOWN_SENDER for (sender, counter); changes nothing."""
+        """OK or REPLAY for (sender, counter); changes nothing."""
         i = self._slot(sender, False)
         if i < 0:
-            return OK if self.n < len(self.ids) else UNKNOWN_SENDER
+            hi = self._stored(sender)
+            return OK if counter > hi else REPLAY
         hi = self.hi[i]
         if counter > hi:
             return OK
@@ -340,6 +373,8 @@ class ReplayWindow:
     def accept(self, sender, counter):
         """Record (sender, counter) as seen; call only after ``check`` gave OK."""
         i = self._slot(sender, True)
+        self._tick += 1
+        self.used[i] = self._tick
         hi = self.hi[i]
         if counter > hi:
             d = counter - hi
@@ -352,6 +387,42 @@ class ReplayWindow:
                 self.persist(sender)
         else:
             self.bits[i] |= 1 << (hi - counter - 1)
+
+    def restarted(self, sender, counter):
+        """After ``check`` said REPLAY for an authentic frame: True if this is the
+        ``resync``-th frame in a row from ``sender`` with counters climbing (by at
+        most RESYNC_GAP each) from below its window, i.e. a sender whose counter
+        went back (a wiped journal, ``esptool erase_flash``) rather than a replay
+        of a recent frame. Then the window restarts at ``counter`` (accepted and,
+        with ``persist``, saved). Off (False) when ``resync`` is 0. A captured
+        frame replayed alone never restarts it; the caller must show a restart
+        (the gateway flags its U line)."""
+        if not self.resync:
+            return False
+        i = self._slot(sender, False)
+        if i < 0 or self.hi[i] - counter <= WINDOW_BITS or counter >= self.hi[i]:
+            return False
+        low = self._low[i]
+        if low and low < counter <= low + RESYNC_GAP:
+            self._run[i] += 1
+        else:
+            self._run[i] = 1
+        self._low[i] = counter
+        if self._run[i] < self.resync:
+            return False
+        self.restart(sender, counter)
+        return True
+
+    def restart(self, sender, counter):
+        """Restart ``sender``'s window at ``counter`` (accepted), e.g. when the
+        gateway reported that it restarted it."""
+        i = self._slot(sender, True)
+        self.hi[i] = counter
+        self.bits[i] = 0
+        self._run[i] = 0
+        self._low[i] = 0
+        if self._persist:
+            self.persist(sender)
 
     def persist(self, sender):
         """Save the highest counter of ``sender`` to the store (if any)."""
@@ -370,6 +441,7 @@ class MemoryStore:
     def __init__(self):
         self.counter = None
         self.windows = {}
+        self.cleared = {}
         self.writes = 0
 
     def load_counter(self):
@@ -384,6 +456,14 @@ class MemoryStore:
 
     def save_window(self, sender, hi):
         self.windows[sender] = hi
+        self.writes += 1
+
+    def load_cleared(self):
+        return list(self.cleared.items())
+
+    def save_cleared(self, sender, order):
+        """The last order id an all-clear of ``sender`` ended (delivery.py)."""
+        self.cleared[sender] = order
         self.writes += 1
 
 
@@ -451,7 +531,7 @@ class Decoder:
     ``decode(data, n=-1)`` looks at ``data[:n]`` (all of it when n < 0) and
     returns a reason (OK or one of TRUNCATED, BAD_VERSION, WRONG_TEAM,
     UNKNOWN_TYPE, WRONG_DIRECTION, BAD_LENGTH, BAD_MAC, BAD_FIELD, REPLAY,
-    UNKNOWN_SENDER; names in REASONS), and adds one to ``counts[reason]``.
+    names in REASONS), and adds one to ``counts[reason]``.
     Checks run cheapest first; the MAC is checked before fields and replay,
     so BAD_FIELD means an authentic but malformed frame (a sender bug) and a
     REPLAY carries authentic fields (a duplicate heard over two paths).
@@ -468,6 +548,7 @@ class Decoder:
         self.window = window
         self._dir = DOWNLINK if downlink else 0
         self.counts = array("I", bytes(4 * len(REASONS)))
+        self.resynced = False  # the last OK restarted the sender's window (ReplayWindow.restarted)
         self.sender = 0
         self.counter = 0
         self.type = 0
@@ -536,8 +617,12 @@ class Decoder:
         self.b = b
         self.c = c
         r = self.window.check(sender, counter)
+        self.resynced = False
         if r == OK:
             self.window.accept(sender, counter)
+        elif self.window.restarted(sender, counter):  # only a ReplayWindow with resync on
+            self.resynced = True
+            r = OK
         return r
 
     def is_for(self, device_id):

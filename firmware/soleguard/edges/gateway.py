@@ -13,7 +13,11 @@ section 10 is the line protocol, 8.2/8.3 the timing:
 
 - Every uplink goes through a protocol.Decoder with one ReplayWindow slot per
   rostered insole (``capacity``), saved on every rise (the gateway's window
-  store). Accepted -> ``U <hex>``; rejected -> ``R <reason> <count>``.
+  store). Accepted -> ``U <hex>``; rejected -> ``R <reason> <count>``. An
+  insole whose counter went back (wiped journal) is heard again after
+  RESYNC_FRAMES authentic frames climbing from below its window
+  (ReplayWindow.restarted); that U line ends ``resync=1`` (the console
+  restarts its own window and shows a technical alarm).
 - Confirmed uplinks (alarm, cancelled, recovered, evac_ack, roll_call_answer)
   get a receipt ``ack`` (by 0) signed with the gateway's own id and counter,
   sent RX1_DELAY_MS after the uplink ended (the insole's receive window),
@@ -22,10 +26,14 @@ section 10 is the line protocol, 8.2/8.3 the timing:
 - Host downlinks (``D <hex>``) are checked (team, direction, MAC; the host owns
   their counters) and queued (QUEUE frames), sent with the long preamble of
   8.3 when the duty cycle admits them: ``T <counter> sent <ms>`` or first
-  ``T <counter> deferred <ms>``. A host frame does not start when a receipt
+  ``T <counter> deferred <ms>``. Roll calls are PRIO_ROUTINE (only the
+  routine share of the budget: the rest stays reserved for evacuations,
+  all-clears and acks, which go before any queued roll call); a full queue
+  gives its newest roll call's place to an order (``E queue_full`` names the
+  roll call's counter: not sent). A host frame does not start when a receipt
   ack is due before it would end, unless it has waited HOLD_MS.
 """
-from ..core.airtime import PRIO_ALARM, DutyCycle, sub_band, time_on_air_us
+from ..core.airtime import PRIO_ALARM, PRIO_ROUTINE, DutyCycle, sub_band, time_on_air_us
 from ..core.compat import const
 from ..core.delivery import DOWNLINK_KHZ
 from ..core import protocol as P
@@ -34,6 +42,7 @@ RX1_DELAY_MS = const(1000)  # insole's receive window opens 1 s after its uplink
 ACK_SLACK_MS = const(20)  # the insole's window lasts a few symbols: 33 ms at SF9
 LONG_PREAMBLE = const(245)  # symbols: ~1.0 s at SF9, longer than the insoles' listen period (8.3)
 QUEUE = const(8)
+RESYNC_FRAMES = const(3)  # an insole whose counter went back (wiped journal) is heard again after 3 frames
 HOLD_MS = const(2000)
 _CONFIRMED = (P.T_ALARM, P.T_CANCELLED, P.T_RECOVERED, P.T_EVAC_ACK, P.T_ROLL_CALL_ANSWER)
 
@@ -63,7 +72,8 @@ class Gateway:
                  sf=9, bw_hz=125000, duty=None):
         self.id = gateway_id
         self.team = team
-        self.up = P.Decoder(keys, team, P.ReplayWindow(capacity, window_store, persist=True), False)
+        self.up = P.Decoder(keys, team, P.ReplayWindow(capacity, window_store, persist=True, resync=RESYNC_FRAMES),
+                            False)
         self._check = P.Decoder(keys, team, _AnyCounter(), True)
         self.enc = P.Encoder(keys, team, gateway_id, tx_counter)
         self.write = write
@@ -72,7 +82,7 @@ class Gateway:
         self.duty = duty if duty is not None else DutyCycle()
         self.band = sub_band(DOWNLINK_KHZ)
         self.acks = []  # [due ms, target, acked counter], due order
-        self.queue = []  # [counter, frame bytes, queued at ms, deferred reported]
+        self.queue = []  # [counter, frame bytes, queued at ms, deferred reported, duty-cycle priority]
         self.acks_sent = 0
         self.acks_missed = 0
         self.uplinks = 0
@@ -91,7 +101,7 @@ class Gateway:
             self.write("R %s %d" % (P.REASONS[r], d.counts[r]))
             return r
         self.uplinks += 1
-        self.write("U " + _hex(buf, n) + (" via=" + via if via else ""))
+        self.write("U " + _hex(buf, n) + (" via=" + via if via else "") + (" resync=1" if d.resynced else ""))
         if d.type in _CONFIRMED:
             self.acks.append([now + RX1_DELAY_MS, d.sender, d.counter])
         return r
@@ -121,16 +131,21 @@ class Gateway:
             return frame, False, ms
         if not self.queue:
             return None
-        q = self.queue[0]
+        k = 0  # an evacuation, all-clear or ack goes before any queued roll call
+        for i in range(len(self.queue)):
+            if self.queue[i][4] == PRIO_ALARM:
+                k = i
+                break
+        q = self.queue[k]
         ms = airtime_ms(len(q[1]), self.sf, self.bw_hz, LONG_PREAMBLE)
         if acks and acks[0][0] < now + ms and now - q[2] < HOLD_MS:
             return None  # let the receipt ack meet its window first
-        if not self.duty.admit(self.band, ms, now, PRIO_ALARM):
+        if not self.duty.admit(self.band, ms, now, q[4]):
             if not q[3]:
                 q[3] = True
-                self.write("T %d deferred %d" % (q[0], self.duty.wait_ms(self.band, ms, now, PRIO_ALARM)))
+                self.write("T %d deferred %d" % (q[0], self.duty.wait_ms(self.band, ms, now, q[4])))
             return None
-        self.queue.pop(0)
+        self.queue.pop(k)
         self.duty.record(self.band, ms, now)
         self.write("T %d sent %d" % (q[0], ms))
         return q[1], True, ms
@@ -172,10 +187,19 @@ class Gateway:
             self.write("E bad_frame " + P.REASONS[r])
             return
         c = self._check.counter
+        prio = PRIO_ROUTINE if self._check.type == P.T_ROLL_CALL else PRIO_ALARM
         if len(self.queue) >= QUEUE:
-            self.write("E queue_full %d" % c)
-            return
+            give = -1  # an order pre-empts the newest queued roll call
+            if prio == PRIO_ALARM:
+                for i in range(len(self.queue) - 1, -1, -1):
+                    if self.queue[i][4] == PRIO_ROUTINE:
+                        give = i
+                        break
+            if give < 0:
+                self.write("E queue_full %d" % c)
+                return
+            self.write("E queue_full %d" % self.queue.pop(give)[0])
         if airtime_ms(len(frame), self.sf, self.bw_hz, LONG_PREAMBLE) > self.duty.budget_ms(self.band):
             self.write("E never %d" % c)
             return
-        self.queue.append([c, frame, now, False])
+        self.queue.append([c, frame, now, False, prio])

@@ -12,7 +12,8 @@ Downlinks come back through Delivery.on_frame: receipt and supervisor acks
 act on the outbox inside delivery; evacuate / all clear / alarm ack become
 radio.CMD_* that ``receive()`` hands to App.command (lifecycle, haptics); an
 evacuation also appends the EV_EVAC_ACK record, a roll call the answer
-(state from ``link_state(app)``), a config frame calls ``configure(app, ...)``.
+(state from ``link_state(app)``; heartbeat status bits from
+``link_status(app)``), a config frame calls ``configure(app, ...)``.
 
 Which adapters exist comes from the board's ``radios`` (``lora``, ``ble``);
 the LoRa settings from ``radios.lora``; the team id from the validated
@@ -29,6 +30,9 @@ from .gateway import RX1_DELAY_MS
 from .haptics import EVACUATION
 from ..core.lifecycle import ALARM, PRE_ALARM
 from .store import validate
+
+
+STORAGE_WINDOWS = 1  # technical alarm index of TECH_STORAGE: the window file
 
 
 class Link:
@@ -66,7 +70,17 @@ class Link:
         """Called by App(): roll-call answers and config frames reach the app."""
         self.app = app
         self.d.state = lambda: link_state(app)
+        self.d.status = lambda: link_status(app)
         self.d.on_config = lambda param, value: configure(app, param, value)
+
+    def storage_faults(self, journal_fresh):
+        """Technical alarm indices (TECH_STORAGE) for the stores at boot:
+        1 = window file lost or unreadable (``journal_fresh``: the outbox
+        started a blank journal, so a missing window file is a first boot)."""
+        st = self.d._store
+        if getattr(st, "lost", False) or (getattr(st, "absent", False) and not journal_fresh):
+            return (STORAGE_WINDOWS,)
+        return ()
 
     def tasks(self):
         """The adapters' coroutines (App.run gathers them with its own)."""
@@ -88,6 +102,18 @@ def link_state(app):
     if app.haptics.playing == EVACUATION:
         return P.STATE_EVACUATING
     return P.STATE_OK
+
+
+def link_status(app):
+    """The lifecycle's heartbeat status bits (protocol HB_ALARM_ACTIVE,
+    HB_PRE_ALARM, HB_ACK_AWAITED): the state itself, not the journal's
+    pending records (those are gone once the gateway gave receipt)."""
+    life = app.core.lifecycle
+    s = life.state
+    b = P.HB_ALARM_ACTIVE if s == ALARM else (P.HB_PRE_ALARM if s == PRE_ALARM else 0)
+    if life.ack_awaited():
+        b |= P.HB_ACK_AWAITED
+    return b
 
 
 def configure(app, param, value):
@@ -155,27 +181,79 @@ class WindowFile:
 
     Written (to ``path + ".new"``, then renamed) only when delivery persists a
     sender's counter, i.e. before the insole acts on one of its downlinks:
-    a few writes per alarm or order, not per frame heard.
+    a few writes per alarm or order, not per frame heard. Also keeps the last
+    all-clear id per sender (keys "c<sender>").
+
+    On load: the main file, else the ``.new`` copy (complete whenever the main
+    file is missing: the main file is removed only after ``.new`` was closed);
+    neither file -> ``absent`` (an empty file is written at once, so a later
+    loss is seen); blank or unreadable with no good copy -> ``lost``. Link
+    turns ``lost``, and ``absent`` on an insole whose journal ran before, into
+    a technical alarm (TECH_STORAGE, index 1): the windows are gone, so a
+    captured downlink could act again.
     """
 
     def __init__(self, path):
         self.path = path
         self._w = {}
+        self._c = {}
+        self.writes = 0
+        self.lost = False  # the file was blank or unreadable and no good .new copy: a technical alarm
+        self.absent = False  # neither file exists (a first boot, or a loss if the journal ran before)
+        ok = self._load(path)
+        if ok is True:
+            return
+        new = self._load(path + ".new")
+        if new is True:  # cut between FAT's remove and rename: the complete copy
+            self._save()
+        elif ok is None and new is None:
+            self.absent = True
+            self._save()  # from now on a missing file is a loss
+        else:
+            self.lost = True
+
+    def _load(self, path):
+        """True: loaded; None: no such file; False: blank or unreadable."""
         try:
             with open(path) as f:
-                doc = json.loads(f.read())
+                text = f.read()
+        except OSError:
+            return None
+        try:
+            doc = json.loads(text)
+            w = {}
+            c = {}
             for k in doc:
-                self._w[int(k)] = int(doc[k])
-        except (OSError, ValueError, TypeError):
-            self._w = {}
-        self.writes = 0
+                if k[0] == "c":
+                    c[int(k[1:])] = int(doc[k])
+                else:
+                    w[int(k)] = int(doc[k])
+        except (ValueError, TypeError, AttributeError, IndexError):
+            return False
+        self._w = w
+        self._c = c
+        return True
 
     def load_windows(self):
         return list(self._w.items())
 
+    def load_cleared(self):
+        return list(self._c.items())
+
+    def save_cleared(self, sender, order):
+        """The last order id an all-clear of ``sender`` ended (kept as "c<sender>")."""
+        self._c[sender] = order
+        self._save()
+
     def save_window(self, sender, hi):
         self._w[sender] = hi
-        text = json.dumps(dict((str(k), v) for k, v in self._w.items()))
+        self._save()
+
+    def _save(self):
+        doc = dict((str(k), v) for k, v in self._w.items())
+        for k, v in self._c.items():
+            doc["c%d" % k] = v
+        text = json.dumps(doc)
         new = self.path + ".new"
         with open(new, "w") as f:
             f.write(text)

@@ -39,8 +39,13 @@ Bounded: at most ``capacity`` pending records (a sector's worth less two, so a
 rotation always has room). When full, the oldest pending record of the lowest
 rank (technical.rank: heartbeats first, then information events, technical
 alarms, person alarms last) is evicted with a K_DROP record, if its rank is
-below the new record's (or equal, for heartbeats and information events);
-otherwise ``append`` raises OutboxFull: an alarm never evicts an alarm.
+below the new record's (or equal, for heartbeats and information events).
+A person alarm is never refused: when only person records are pending (all
+this wearer's), it replaces the oldest pre-alarm, else the oldest alarm of its
+own cause, else (an SOS) the oldest fall or man-down alarm: the supervisor
+still learns that this person is in alarm. Otherwise ``append`` raises
+OutboxFull (a technical alarm never evicts a technical or person alarm, a
+pre-alarm never an alarm).
 
 The counter: ``next_counter()`` hands out values reserved in blocks of
 COUNTER_BLOCK by a K_COUNTER record, so a reboot never reuses a value (it
@@ -50,6 +55,7 @@ import struct
 
 from ..core.compat import const
 from ..core.crc import crc16
+from ..core.events import CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
 from ..core.technical import rank
 
 RECORD = const(16)
@@ -87,7 +93,7 @@ class Outbox:
     def append(self, t, type_, cause, detail):
         """Store one event; return its seq once it is in flash. Raises OutboxFull."""
         if len(self._pending) >= self.capacity:
-            self._evict(rank(type_, cause))
+            self._evict(rank(type_, cause), type_, cause)
         seq = self.next_counter()
         sector = self._write(K_EVENT, type_, cause, seq, t, detail)
         self._pending.append([seq, t, type_, cause, detail, sector])
@@ -124,7 +130,7 @@ class Outbox:
                 return i
         return -1
 
-    def _evict(self, new_rank):
+    def _evict(self, new_rank, type_, cause):
         p = self._pending
         victim = -1
         low = 4
@@ -133,13 +139,40 @@ class Outbox:
             if r < low:
                 low = r
                 victim = i
-        # An alarm never evicts an alarm; a newer heartbeat or information
-        # event may replace an older one of its rank.
-        if victim < 0 or low > new_rank or (low == new_rank and low >= 2):
+        if low == 3 and new_rank == 3:
+            victim = self._person_victim(type_, cause)
+        # A technical alarm never evicts a technical alarm; a newer heartbeat or
+        # information event may replace an older one of its rank.
+        elif low == new_rank and low == 2:
+            victim = -1
+        if victim < 0 or low > new_rank:
             raise OutboxFull("outbox: %d pending records rank at least as high" % len(p))
         self._write(K_DROP, 0, 0, p[victim][0], 0, 0)
         p.pop(victim)
         self.dropped += 1
+
+    def _person_victim(self, type_, cause):
+        """Index of the record a new person alarm (or pre-alarm) replaces when
+        every pending record is a person's (all are this wearer's): the oldest
+        pre-alarm (never goes on air), else for an alarm the oldest alarm of
+        its cause (the new one stands for it), else the oldest of a lower
+        priority (an SOS over a fall or man-down); -1 if none (a pre-alarm
+        never evicts an alarm, a fall never an SOS)."""
+        p = self._pending
+        same = -1
+        lower = -1
+        for i in range(len(p)):
+            t, c = p[i][2], p[i][3]
+            if t == EV_PRE_ALARM:
+                return i
+            if type_ != EV_ALARM or t != EV_ALARM:
+                continue
+            if c == cause:
+                if same < 0:
+                    same = i
+            elif lower < 0 and c != CAUSE_SOS and cause == CAUSE_SOS:
+                lower = i
+        return same if same >= 0 else lower
 
     def _encode(self, kind, type_, cause, seq, t, detail):
         b = self._buf
@@ -242,6 +275,7 @@ class Outbox:
         self._counter = max(self._counter, self._reserved)
         self._reserved = self._counter
         self._pending = sorted(recs.values())
+        self.fresh = not order  # a blank journal: a first boot, or flash erased (App reports it)
         if not order:  # blank or foreign flash: start a journal
             for s in range(self._n):
                 if not self._erased(s):
