@@ -44,6 +44,7 @@ MAX_NAME = 40  # account names, roster names, insole ids as typed: characters
 MIN_PASSWORD = 10  # characters (NIST SP 800-63B asks for at least 8)
 MAX_BODY = 4096  # bytes of a request body or an MQTT order
 MAX_DEPTH = 4  # JSON nesting of a request body or an MQTT order
+HASHER = PasswordHasher()  # argon2-cffi defaults: Argon2id, m=64 MiB, t=3, p=4 (RFC 9106 low-memory profile)
 
 
 class AuthError(ValueError):
@@ -72,8 +73,7 @@ class Users:
     def __init__(self, state_dir):
         os.makedirs(state_dir, exist_ok=True)
         self.path = os.path.join(state_dir, "users.json")
-        self._ph = PasswordHasher()
-        self._dummy = self._ph.hash("not a password of anyone")
+        self._dummy = None
         self._lock = threading.Lock()
         self._users = {}
         try:
@@ -97,7 +97,7 @@ class Users:
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
             raise AuthError("password: at least %d characters" % MIN_PASSWORD)
         with self._lock:
-            self._users[name] = {"role": role, "hash": self._ph.hash(password), "names": bool(names)}
+            self._users[name] = {"role": role, "hash": HASHER.hash(password), "names": bool(names)}
             self._save()
 
     def remove(self, name):
@@ -116,8 +116,10 @@ class Users:
         """The account dict if ``password`` is right, else None (the same
         Argon2 work either way, so timing does not tell which names exist)."""
         u = self._users.get(name) if isinstance(name, str) else None
+        if u is None and self._dummy is None:
+            self._dummy = HASHER.hash("not a password of anyone")
         try:
-            self._ph.verify(u["hash"] if u else self._dummy, password)
+            HASHER.verify(u["hash"] if u else self._dummy, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError, TypeError):
             return None
         return u

@@ -22,6 +22,7 @@ from soleguard_console.fakegw import FakeGateway
 from soleguard_console.keyfile import TeamKey
 from soleguard_console.roster import Person, Roster
 from soleguard_console.simlink import SimTeam
+from soleguard_console import auth
 from soleguard_console.auth import Users
 from soleguard_console.web import ACTION_BURST, SIGNIN_BURST, WebServer, ensure_cert, host_names
 from soleguard.core.radioport import CMD_ALARM_ACK
@@ -35,6 +36,26 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"olga": "operator", "vic": "viewer", "oscar": "osh", "ada": "admin"}
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    """Argon2id at test cost (the production parameters are checked below)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def test_passwords_are_stored_as_argon2id_hashes_at_the_rfc_9106_cost(tmp_path, monkeypatch):
+    monkeypatch.undo()
+    assert auth.HASHER.hash("x" * 12).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setattr(auth, "HASHER", __import__("argon2").PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    users = Users(str(tmp_path))
+    users.add("ada", "admin", PASSWORD)
+    text = (tmp_path / "users.json").read_text()
+    assert PASSWORD not in text and "$argon2id$" in text and oct((tmp_path / "users.json").stat().st_mode & 0o777) == "0o600"
+    assert users.verify("ada", PASSWORD)["role"] == "admin" and users.verify("ada", "x") is None
+    assert Users(str(tmp_path)).verify("ada", PASSWORD)  # read back from the file
 
 
 @pytest.fixture
