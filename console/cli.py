@@ -82,6 +82,11 @@ def _default_state_dir():
 @click.option("--allow-names", is_flag=True, help="--add-user --role osh: may see names in the history")
 @click.option("--remove-user", metavar="NAME", help="remove a web console account and exit")
 @click.option("--mqtt", "mqtt_addr", default=None, metavar="HOST:PORT", help="MQTT broker to bridge to")
+@click.option("--mqtt-ca", type=click.Path(dir_okay=False), help="--mqtt over TLS: the CA certificate (PEM) that signed the broker's")
+@click.option("--mqtt-cert", type=click.Path(dir_okay=False), help="--mqtt: client certificate (PEM), with --mqtt-key")
+@click.option("--mqtt-key", type=click.Path(dir_okay=False), help="--mqtt: client certificate's private key (PEM)")
+@click.option("--mqtt-user", default=None, help="--mqtt: broker user name")
+@click.option("--mqtt-password-file", type=click.Path(dir_okay=False), help="--mqtt: file holding the broker password (first line)")
 @click.option("--json", "as_json", is_flag=True, help="JSON event stream on stdout")
 @click.option("--names", is_flag=True, help="--json: add roster names (keep the stream on this machine)")
 @click.option("--ack", "ack_id", metavar="ID", help="one-shot: acknowledge the alarm of insole ID (hex id or roster name)")
@@ -219,8 +224,24 @@ def _run(o):
         if o["mqtt_addr"]:
             from .mqtt import MqttBridge
 
-            h, p = _hostport(o["mqtt_addr"], what="--mqtt")
-            bridge = MqttBridge(con, h, p, extra_keys=extra).start()
+            h, p = _hostport(o["mqtt_addr"], default_port=8883 if o["mqtt_ca"] else 1883, what="--mqtt")
+            password = None
+            if o["mqtt_password_file"]:
+                try:
+                    with open(o["mqtt_password_file"], encoding="utf-8") as f:
+                        password = f.readline().rstrip("\r\n")
+                except OSError as e:
+                    raise InputError("--mqtt-password-file: %s" % e)
+
+            def mqtt_status(e):
+                e = dict(e, t_ms=con.now_ms())
+                if o["as_json"]:
+                    emit(e)
+                else:
+                    click.echo("mqtt: %s" % ("connected to %s" % e["broker"] if e["connected"] else e["error"]), err=True)
+
+            bridge = MqttBridge(con, h, p, extra_keys=extra, ca=o["mqtt_ca"], cert=o["mqtt_cert"], key=o["mqtt_key"],
+                                username=o["mqtt_user"], password=password, on_status=mqtt_status).start()
         if not (o["no_web"] or o["as_json"] or one_shot) or o["web_addr"]:
             from .web import WebServer
 
