@@ -341,6 +341,21 @@ def test_tls_off_loopback_and_a_self_signed_certificate(fake_web, tmp_path):
         tw.stop()
 
 
+def test_the_page_shows_the_mqtt_bridge_status(fake_web, tmp_path):
+    from soleguard_console.mqtt import MqttBridge
+
+    gw, con, web = fake_web
+    bridge = MqttBridge(con, "127.0.0.1", free_port(), retry_s=(5, 5)).start()
+    mw = WebServer(con, "127.0.0.1", free_port(), bridge=bridge).start()
+    try:
+        status, s = signed_in(mw, "vic").get("/api/state")
+        assert s["mqtt"]["connected"] is False and "unreachable" in s["mqtt"]["error"]
+        assert "MQTT down" in open(os.path.join(os.path.dirname(__file__), "..", "console", "static", "app.js")).read()
+    finally:
+        mw.stop()
+        bridge.stop()
+
+
 def test_ipv6_web_address():
     from soleguard_console.cli import _hostport
 
@@ -373,7 +388,7 @@ def test_supervisor_acknowledges_and_evacuates_in_headless_chromium(tmp_path):
             ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
                                                        args=FLAGS, viewport={"width": 1180, "height": 820})
             page = ctx.pages[0] if ctx.pages else ctx.new_page()
-            page.goto(web.url)
+            page.goto(web.sign_in_link("Sam (supervisor)"))  # the one-time link the terminal prints on loopback
             expect(page.locator("#link")).to_have_text("Gateway connected")
             name2 = roster.label(team.insoles[2].id)
             card = page.locator(".alarm", has_text=name2)
@@ -415,3 +430,101 @@ def test_supervisor_acknowledges_and_evacuates_in_headless_chromium(tmp_path):
         web.stop()
         con.stop()
         team.stop()
+
+
+EVIL = """<!doctype html><html><body>
+<form id="f" method="POST" enctype="text/plain" action="%(console)s/api/evacuate">
+<input name='{"confirm": true, "point": 9, "x": "' value='"}'></form>
+<script>
+if (location.pathname === "/") document.getElementById("f").submit();
+</script>
+<form id="p" method="POST" enctype="text/plain" action="%(console)s/api/roll_call" target="_blank">
+<input name='{"a": "' value='"}'></form>
+</body></html>"""
+
+
+def test_cross_site_pages_popups_and_foreign_hosts_are_refused_in_chromium(fake_web):
+    """A page on another site auto-posts a text/plain form whose body is JSON
+    (the evacuation attack found), opens popups posting roll calls, fetches
+    with credentials; the console's page under a rebound name gets 421; the
+    viewer sees no buttons and no names; a worker's link shows their page."""
+    need(os.access(CHROMIUM, os.X_OK), "chromium")
+    import http.server
+    import threading
+
+    from playwright.sync_api import expect, sync_playwright
+
+    gw, con, web = fake_web
+    console_url = web.url.rstrip("/")
+    evil_port = free_port()
+    page_html = (EVIL % {"console": console_url}).encode()
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page_html)
+
+        def log_message(self, *a):
+            pass
+
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", evil_port), Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    gw.alarm(0, cause=3)
+    assert wait(lambda: con.state.active_alarms(gw.insoles[0].id))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=FLAGS + ["--host-resolver-rules=MAP evil.example 127.0.0.1"])
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            page.goto(console_url + "/")
+            expect(page).to_have_url(console_url + "/signin")
+            page.locator("#name").fill("olga")
+            page.locator("#password").fill(PASSWORD)
+            page.locator("#btn-signin").click()
+            expect(page.locator("#operator")).to_have_text("olga (operator)")
+            expect(page.locator(".alarm")).to_contain_text("Worker 0")
+
+            attack = ctx.new_page()  # the supervisor opens another site in the same browser
+            with attack.expect_response(console_url + "/api/evacuate") as r:
+                attack.goto("http://evil.example:%d/" % evil_port)
+            assert r.value.status in (401, 403, 415)  # SameSite=Strict: not even the session goes along
+            attack.goto("http://evil.example:%d/popup" % evil_port)
+            for _ in range(2):  # popups posting roll calls
+                with ctx.expect_page() as popup:
+                    attack.evaluate("document.getElementById('p').submit()")
+                popup.value.wait_for_load_state()
+                assert '"ok":false' in popup.value.content().replace(" ", "")
+            status = attack.evaluate("""async (u) => { try { const r = await fetch(u + "/api/roll_call",
+                {method: "POST", mode: "no-cors", credentials: "include", headers: {"Content-Type": "text/plain"},
+                 body: "{}"}); return r.type; } catch (e) { return "error"; } }""", console_url)
+            assert status in ("opaque", "error")
+            rebound = attack.goto("http://evil.example:%d/api/state" % web.port)  # DNS rebinding
+            assert rebound.status == 421 and "Worker" not in rebound.text()
+            time.sleep(0.3)
+            assert gw.downlinks == [] and con.state.evacuation is None and con.state.roll_call is None
+
+            link = page.evaluate("async () => (await (await fetch('/api/worker_link?insole=Worker%200')).json()).path")
+            vctx = browser.new_context()
+            viewer = vctx.new_page()
+            viewer.goto(console_url + "/signin")
+            viewer.locator("#name").fill("vic")
+            viewer.locator("#password").fill(PASSWORD)
+            viewer.locator("#btn-signin").click()
+            expect(viewer.locator("#operator")).to_have_text("vic (viewer)")
+            expect(viewer.locator(".alarm")).to_contain_text("insole %08x" % gw.insoles[0].id)
+            assert "Worker" not in viewer.content()
+            expect(viewer.locator("#actions")).to_be_hidden()
+            expect(viewer.locator(".alarm button")).to_have_count(0)
+
+            worker = browser.new_context().new_page()  # the worker, not signed in
+            worker.goto(console_url + link)
+            expect(worker.locator("#who")).to_contain_text("Worker 0")
+            expect(worker.locator("#sent")).to_contain_text("alarm")
+            expect(worker.locator("#fields")).to_contain_text("cause")
+            expect(worker.locator("#seen")).to_contain_text("olga (operator)")
+            browser.close()
+    finally:
+        evil.shutdown()
