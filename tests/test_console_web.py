@@ -350,7 +350,6 @@ def test_the_page_shows_the_mqtt_bridge_status(fake_web, tmp_path):
     try:
         status, s = signed_in(mw, "vic").get("/api/state")
         assert s["mqtt"]["connected"] is False and "unreachable" in s["mqtt"]["error"]
-        assert "MQTT down" in open(os.path.join(os.path.dirname(__file__), "..", "console", "static", "app.js")).read()
     finally:
         mw.stop()
         bridge.stop()
