@@ -17,7 +17,9 @@ HMAC-SHA256(web secret, that text); the web secret is 32 random bytes in
 ``<state dir>/web_secret`` (mode 600). The CSRF token of a session is
 HMAC-SHA256(web secret, "csrf:" + sid): the page reads it from ``/api/me``
 and sends it as ``X-CSRF-Token`` with every POST. A session ends after
-``SESSION_S``, at sign-out, or when its account is removed or changes role.
+``SESSION_S``, at sign-out (kept in ``web_signed_out.json`` until it would
+have expired, so a restart does not revive it), or when its account is
+removed or changes role.
 """
 import base64
 import hashlib
@@ -143,7 +145,12 @@ class Sessions:
             self._secret = os.urandom(32)
             _write_private(path, self._secret)
         self._clock = clock
-        self._revoked = {}  # sid -> exp
+        self._revoked_path = os.path.join(state_dir, "web_signed_out.json")
+        try:
+            with open(self._revoked_path, encoding="utf-8") as f:
+                self._revoked = {str(k): float(v) for k, v in json.load(f).items()}  # sid -> exp
+        except (OSError, ValueError, TypeError, AttributeError):
+            self._revoked = {}  # missing or damaged: only sessions signed out before are affected
         self._once = {}  # token -> (name, role, exp)
         self._lock = threading.Lock()
 
@@ -179,6 +186,7 @@ class Sessions:
             now = self._clock()
             self._revoked = {k: v for k, v in self._revoked.items() if v > now}
             self._revoked[s["sid"]] = s["exp"]
+            _write_private(self._revoked_path, json.dumps(self._revoked).encode())
 
     def csrf(self, s):
         return self._mac("csrf:" + s["sid"])

@@ -282,7 +282,14 @@ def test_each_role_sees_and_does_only_its_part(fake_web):
     assert admin.post("/api/users/remove", {"name": "olga"})[0] == 200
     assert op.get("/api/state")[0] == 401  # a removed account's session ends
     assert op.post("/api/signout")[0] == 200
+    cookie = dict(osh.cookies)
     assert osh.post("/api/signout")[0] == 200 and osh.get("/api/history")[0] == 401
+    again = Browser(web)
+    again.cookies = cookie  # the signed-out cookie, kept by someone
+    assert again.get("/api/history")[0] == 401
+    from soleguard_console.auth import Sessions
+
+    assert Sessions(os.path.dirname(con.audit.path)).check(cookie["sg_session"]) is None  # after a restart too
 
 
 def test_a_one_time_sign_in_link_works_once(fake_web):
