@@ -1,7 +1,9 @@
 """``soleguard gateway``: the supervisor console, live or scripted.
 
 Modes:
-  interactive  (default) web console on --web (127.0.0.1:8080) + a one-line
+  interactive  (default) web console on --web (127.0.0.1:8080; sign in with
+               the one-time link printed on loopback, or an account made
+               with --add-user; TLS off loopback) + a one-line
                text log of every event on the terminal
   --json       one JSON event per line on stdout (ids only, no names unless
                --names), for integration
@@ -243,8 +245,6 @@ def _run(o):
             bridge = MqttBridge(con, h, p, extra_keys=extra, ca=o["mqtt_ca"], cert=o["mqtt_cert"], key=o["mqtt_key"],
                                 username=o["mqtt_user"], password=password, on_status=mqtt_status).start()
         if not (o["no_web"] or o["as_json"] or one_shot) or o["web_addr"]:
-            from .web import WebServer
-
             web = _web(con, o, state_dir, bridge)
         if one_shot:
             return _one_shot(con, o, one_shot[0])
@@ -288,8 +288,6 @@ def _web(con, o, state_dir, bridge):
                            "browser shows on first visit" % (cert_p, fp), err=True)
         web = WebServer(con, h, p, state_dir, cert, o["web_name"], bridge).start()
     except (RuntimeError, OSError, ValueError) as e:
-        if isinstance(e, InputError):
-            raise
         raise click.ClickException("web console on %s: %s (another console on that port? use --web HOST:PORT)"
                                    % (o["web_addr"] or "127.0.0.1:8080", e))
     click.echo("web console: %s" % web.url, err=True)

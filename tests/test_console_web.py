@@ -9,8 +9,6 @@ import os
 import ssl
 import shutil
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
