@@ -178,3 +178,19 @@ def test_an_unreachable_broker_is_reported_and_the_bridge_retries(tmp_path):
     finally:
         con.stop()
         gw.close()
+
+
+def test_the_command_says_when_the_broker_is_unreachable(tmp_path):
+    from click.testing import CliRunner
+
+    from soleguard_sim.cli import main
+
+    port = free_port()
+    r = CliRunner().invoke(main, ["gateway", "--sim", "--insoles", "1", "--json", "--mqtt", "127.0.0.1:%d" % port,
+                                  "--duration", "1", "--state-dir", str(tmp_path)], catch_exceptions=False)
+    events = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
+    down = [e for e in events if e["event"] == "mqtt_down"]
+    assert r.exit_code == 0 and down and "unreachable" in down[0]["error"] and str(port) in down[0]["error"]
+    r = CliRunner().invoke(main, ["gateway", "--sim", "--insoles", "1", "--no-web", "--mqtt", "127.0.0.1:%d" % port,
+                                  "--duration", "1", "--state-dir", str(tmp_path)], catch_exceptions=False)
+    assert "mqtt: broker 127.0.0.1:%d unreachable" % port in r.output
