@@ -297,7 +297,7 @@ def make_app(console, state_dir, hosts, tls=False, bridge=None):
 
         async def stream():
             try:
-                while sessions.check(request.cookies.get(COOKIE)) is not None:
+                while session(request)[0] is not None:  # signed out or account removed: the stream ends
                     yield "event: state\ndata: %s\n\n" % json.dumps(picture(sp[1]))
                     try:
                         await asyncio.wait_for(q.get(), timeout=2.0)
