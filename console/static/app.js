@@ -136,6 +136,7 @@ function render() {
     li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery " + i.battery_pct + " %" : "")));
     return li;
   }));
+  $("log-panel").hidden = !s.log;  // the log names insoles as typed: operators only
   $("log").replaceChildren(...(s.log || []).map((r) => el("li", null, clock(r.t ? Date.parse(r.t) : r.t_ms) + " " + (r.operator ? r.operator + ": " : "") + r.action + " — " + r.result)));
 }
 
@@ -144,6 +145,36 @@ function connect() {
   es.addEventListener("state", (m) => { snap = JSON.parse(m.data); offset = Date.now() - snap.t_ms; render(); });
   es.onerror = () => { $("link").className = "pill bad"; $("link").textContent = "Console unreachable — retrying"; };
 }
+async function loadHistory() {
+  const r = await fetch("/api/history");
+  if (!r.ok) return;
+  const h = await r.json();
+  $("hist-mode").textContent = h.pseudonymous ? "(pseudonymous)" : "(with names)";
+  const causes = Object.entries(h.alarms_by_cause).map(([c, n]) => (CAUSE[c] || c) + ": " + n).join(", ") || "no alarm";
+  $("hist-summary").textContent = causes + " · acknowledged " + h.acknowledged +
+    (h.median_s_to_acknowledge != null ? " · median " + h.median_s_to_acknowledge.toFixed(0) + " s to acknowledgement" : "");
+  $("hist-list").replaceChildren(...h.events.slice(-50).reverse().map((e) =>
+    el("li", null, clock(e.t_ms) + " " + e.event + (e.insole ? " " + (e.name || e.insole) : "") + (e.cause ? " " + e.cause : "") + (e.operator ? " by " + e.operator : ""))));
+}
+
+async function loadAccounts() {
+  const r = await fetch("/api/users");
+  if (!r.ok) return;
+  const d = await r.json();
+  const sel = $("acc-role");
+  if (!sel.options.length) for (const role of d.roles) { const o = el("option", null, role); o.value = role; sel.appendChild(o); }
+  $("acc-list").replaceChildren(...d.users.map((u) => {
+    const li = el("li", null, u.name + " — " + u.role + (u.names ? " (names)" : "") + " ");
+    const b = el("button", "small cancel", "Remove");
+    b.onclick = async () => {
+      if (!await confirmDialog("Remove the account " + u.name + "?", "REMOVE", "evacuate")) return;
+      if (await post("users/remove", { name: u.name })) loadAccounts();
+    };
+    if (u.name !== me.name) li.appendChild(b);
+    return li;
+  }));
+}
+
 async function start() {
   const r = await fetch("/api/me");
   if (r.status === 401) { location.href = "/signin"; return; }
@@ -151,6 +182,15 @@ async function start() {
   $("operator").textContent = me.name + " (" + me.role + ")";
   $("actions").hidden = !me.perms.includes("act");
   $("btn-signout").onclick = async () => { await post("signout", {}); location.href = "/signin"; };
+  if (me.perms.includes("history")) { $("history").hidden = false; loadHistory(); setInterval(loadHistory, 10000); }
+  if (me.perms.includes("users")) {
+    $("accounts").hidden = false; loadAccounts();
+    $("acc-form").onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = await post("users", { name: $("acc-name").value, role: $("acc-role").value, password: $("acc-password").value, names: $("acc-names").checked });
+      if (d) { message("Account " + $("acc-name").value + " created."); $("acc-form").reset(); loadAccounts(); }
+    };
+  }
   connect();
 }
 start();
