@@ -298,6 +298,8 @@ class MqttBridge:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties=None):
         self.connected.clear()
+        if not self._status["connected"] and "refused" in (self._status["error"] or ""):
+            return  # the broker refused us (credentials, ACL): keep saying why
         self._set_status(False, "connection to broker %s lost (%s); reconnecting" % (self._status["broker"], reason_code))
 
     # --- in ------------------------------------------------------------------

@@ -194,3 +194,21 @@ def test_the_command_says_when_the_broker_is_unreachable(tmp_path):
     r = CliRunner().invoke(main, ["gateway", "--sim", "--insoles", "1", "--no-web", "--mqtt", "127.0.0.1:%d" % port,
                                   "--duration", "1", "--state-dir", str(tmp_path)], catch_exceptions=False)
     assert "mqtt: broker 127.0.0.1:%d unreachable" % port in r.output
+
+
+def test_the_bridge_signs_in_with_a_password_and_says_when_it_is_refused(site, tmp_path):
+    broker, gw, con, bridge, room = site
+    bridge.stop()
+    good = MqttBridge(con, "127.0.0.1", broker.port, ca=broker.ca, username="console-plant-7",
+                      password=broker.passwords["console-plant-7"], client_id="console-by-password").start()
+    bad = MqttBridge(con, "127.0.0.1", broker.port, ca=broker.ca, username="console-plant-7", password="nope",
+                     client_id="console-bad-password", retry_s=(5, 5)).start()
+    try:
+        assert wait(lambda: good.connected.is_set(), 10)
+        gw.alarm(2, cause=3)
+        assert wait(lambda: room.find("%s/%08x/alarm" % (P, gw.insoles[2].id)))
+        assert wait(lambda: "refused" in (bad.status()["error"] or ""), 10), bad.status()
+        assert not bad.connected.is_set()
+    finally:
+        good.stop()
+        bad.stop()
