@@ -154,6 +154,10 @@ class Sessions:
         self._once = {}  # token -> (name, role, exp)
         self._lock = threading.Lock()
 
+    def derive(self, label):
+        """A key of its own for ``label`` (HMAC-SHA256(web secret, "soleguard/v1/" + label))."""
+        return hmac.new(self._secret, ("soleguard/v1/" + label).encode(), hashlib.sha256).digest()
+
     def _mac(self, text):
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
 

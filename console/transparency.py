@@ -4,7 +4,8 @@ tests/test_privacy_sheet.py holds equal to protocol.py) and the console's
 own record of events and accounts.
 
 A worker opens their page through a personal link (``/worker?insole=ID&k=KEY``,
-KEY = HMAC-SHA256(web secret, "worker:" + ID), printed by an admin or operator
+KEY = HMAC-SHA256(worker-link key, ID) cut to 128 bits, the key derived
+from the web secret (auth.Sessions.derive), printed by an admin or operator
 on the worker's sheet): the key shows that insole's page and nothing else.
 """
 from pathlib import Path

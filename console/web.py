@@ -144,7 +144,8 @@ def make_app(console, state_dir, hosts, tls=False, bridge=None):
     act_limit = auth.RateLimit(ACTION_BURST, ACTION_EVERY_S)
     signin_limit = auth.RateLimit(SIGNIN_BURST, SIGNIN_EVERY_S)
     history = collections.deque(maxlen=HISTORY)
-    pseudo_key = hmac.new(sessions._secret, b"soleguard/v1/pseudonym", hashlib.sha256).digest()
+    pseudo_key = sessions.derive("pseudonym")
+    worker_mac_key = sessions.derive("worker-link")
     subscribers = set()
     loop_box = {}
 
@@ -420,7 +421,7 @@ def make_app(console, state_dir, hosts, tls=False, bridge=None):
     # --- worker transparency ----------------------------------------------------
 
     def worker_key(insole):
-        return hmac.new(sessions._secret, ("worker:" + insole).encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(worker_mac_key, insole.encode(), hashlib.sha256).hexdigest()[:32]
 
     async def worker_api(request):
         insole, k = request.query_params.get("insole", ""), request.query_params.get("k", "")
