@@ -1,7 +1,9 @@
 """``soleguard gateway``: the supervisor console, live or scripted.
 
 Modes:
-  interactive  (default) web console on --web (127.0.0.1:8080) + a one-line
+  interactive  (default) web console on --web (127.0.0.1:8080; sign in with
+               the one-time link printed on loopback, or an account made
+               with --add-user; TLS off loopback) + a one-line
                text log of every event on the terminal
   --json       one JSON event per line on stdout (ids only, no names unless
                --names), for integration
@@ -35,7 +37,16 @@ class InputError(click.ClickException):
 
 
 def _hostport(text, default_host="127.0.0.1", default_port=None, what="--web"):
-    host, _, port = text.rpartition(":") if ":" in text else ("", "", text)
+    """(host, port) of HOST:PORT, [IPv6]:PORT, [IPv6], HOST or PORT."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ("" if not rest else "?")
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    elif text.isdigit():
+        host, port = "", text
+    else:
+        host, port = text, ""
     host = host or default_host
     try:
         p = int(port) if port else default_port
@@ -65,7 +76,19 @@ def _default_state_dir():
 @click.option("--operator", default=None, help="who is at the console (audit log; default: login name)")
 @click.option("--web", "web_addr", default=None, metavar="HOST:PORT", help="web console address (default 127.0.0.1:8080)")
 @click.option("--no-web", is_flag=True, help="no web console")
+@click.option("--web-cert", type=click.Path(dir_okay=False), help="TLS certificate (PEM) of the web console off loopback [self-signed, made on first run]")
+@click.option("--web-key", type=click.Path(dir_okay=False), help="its private key (PEM)")
+@click.option("--web-name", multiple=True, help="further host name the web console is reached by (Host check, certificate); repeatable")
+@click.option("--add-user", metavar="NAME", help="create or replace a web console account (asks for its password) and exit")
+@click.option("--role", type=click.Choice(["operator", "osh", "viewer", "admin"]), default=None, help="--add-user: its role")
+@click.option("--allow-names", is_flag=True, help="--add-user --role osh: may see names in the history")
+@click.option("--remove-user", metavar="NAME", help="remove a web console account and exit")
 @click.option("--mqtt", "mqtt_addr", default=None, metavar="HOST:PORT", help="MQTT broker to bridge to")
+@click.option("--mqtt-ca", type=click.Path(dir_okay=False), help="--mqtt over TLS: the CA certificate (PEM) that signed the broker's")
+@click.option("--mqtt-cert", type=click.Path(dir_okay=False), help="--mqtt: client certificate (PEM), with --mqtt-key")
+@click.option("--mqtt-key", type=click.Path(dir_okay=False), help="--mqtt: client certificate's private key (PEM)")
+@click.option("--mqtt-user", default=None, help="--mqtt: broker user name")
+@click.option("--mqtt-password-file", type=click.Path(dir_okay=False), help="--mqtt: file holding the broker password (first line)")
 @click.option("--json", "as_json", is_flag=True, help="JSON event stream on stdout")
 @click.option("--names", is_flag=True, help="--json: add roster names (keep the stream on this machine)")
 @click.option("--ack", "ack_id", metavar="ID", help="one-shot: acknowledge the alarm of insole ID (hex id or roster name)")
@@ -98,6 +121,8 @@ def gateway(**o):
         click.echo("wrote %s (site %s, team %d, %d-byte key); copy it to the insoles at enrolment only"
                    % (o["generate_key"], tk.site, tk.team, len(tk.key)))
         return
+    if o["add_user"] or o["remove_user"]:
+        return _accounts(o)
     if bool(o["serial_port"]) == bool(o["sim"]):
         raise click.UsageError("give one of --serial PORT or --sim")
     if o["bench_mqtt"]:
@@ -110,6 +135,24 @@ def gateway(**o):
         click.echo(json.dumps(report, indent=1) if o["as_json"] else "\n".join("%-42s %s" % kv for kv in _flat(report)))
         return
     sys.exit(_run(o))
+
+
+def _accounts(o):
+    from . import auth
+
+    try:
+        users = auth.Users(o["state_dir"] or _default_state_dir())
+        if o["remove_user"]:
+            users.remove(o["remove_user"])
+            click.echo("removed account %s (%s)" % (o["remove_user"], users.path))
+            return
+        if not o["role"]:
+            raise click.UsageError("--add-user needs --role (operator, osh, viewer or admin)")
+        pw = click.prompt("password for %s" % o["add_user"], hide_input=True, confirmation_prompt=True, err=True)
+        users.add(o["add_user"], o["role"], pw, names=o["allow_names"])
+    except (auth.AuthError, ValueError, OSError) as e:
+        raise InputError(str(e))
+    click.echo("account %s (%s) written to %s" % (o["add_user"], o["role"], users.path))
 
 
 def _flat(d, prefix=""):
@@ -183,18 +226,26 @@ def _run(o):
         if o["mqtt_addr"]:
             from .mqtt import MqttBridge
 
-            h, p = _hostport(o["mqtt_addr"], what="--mqtt")
-            bridge = MqttBridge(con, h, p, extra_keys=extra).start()
-        if not (o["no_web"] or o["as_json"] or one_shot) or o["web_addr"]:
-            from .web import WebServer
+            h, p = _hostport(o["mqtt_addr"], default_port=8883 if o["mqtt_ca"] else 1883, what="--mqtt")
+            password = None
+            if o["mqtt_password_file"]:
+                try:
+                    with open(o["mqtt_password_file"], encoding="utf-8") as f:
+                        password = f.readline().rstrip("\r\n")
+                except OSError as e:
+                    raise InputError("--mqtt-password-file: %s" % e)
 
-            h, p = _hostport(o["web_addr"] or "127.0.0.1:8080", default_port=8080)
-            token = None if h in ("127.0.0.1", "localhost", "::1") else os.urandom(12).hex()
-            try:
-                web = WebServer(con, h, p, token).start()
-            except (RuntimeError, OSError) as e:
-                raise click.ClickException("%s (another console on that port? use --web HOST:PORT)" % e)
-            click.echo("web console: %s" % web.url, err=True)
+            def mqtt_status(e):
+                e = dict(e, t_ms=con.now_ms())
+                if o["as_json"]:
+                    emit(e)
+                else:
+                    click.echo("mqtt: %s" % ("connected to %s" % e["broker"] if e["connected"] else e["error"]), err=True)
+
+            bridge = MqttBridge(con, h, p, extra_keys=extra, ca=o["mqtt_ca"], cert=o["mqtt_cert"], key=o["mqtt_key"],
+                                username=o["mqtt_user"], password=password, on_status=mqtt_status).start()
+        if not (o["no_web"] or o["as_json"] or one_shot) or o["web_addr"]:
+            web = _web(con, o, state_dir, bridge)
         if one_shot:
             return _one_shot(con, o, one_shot[0])
         stop = threading.Event()
@@ -212,6 +263,38 @@ def _run(o):
         con.stop()
         if team:
             team.stop()
+
+
+def _web(con, o, state_dir, bridge):
+    """Start the web console: plain HTTP and a one-time sign-in link on
+    loopback; TLS and accounts (at least one) anywhere else."""
+    from . import auth
+    from .web import WebServer, ensure_cert, is_loopback
+
+    h, p = _hostport(o["web_addr"] or "127.0.0.1:8080", default_port=8080)
+    cert = None
+    try:
+        if not is_loopback(h):
+            if not len(auth.Users(state_dir)):
+                raise InputError("no web console account yet: create the admin first with "
+                                 "'soleguard gateway --add-user NAME --role admin' (same --state-dir)")
+            if o["web_cert"] and o["web_key"]:
+                cert = (o["web_cert"], o["web_key"])
+            else:
+                names = [h] + list(o["web_name"]) if h not in ("0.0.0.0", "::") else [socket.gethostname()] + list(o["web_name"])
+                cert_p, key_p, fp = ensure_cert(state_dir, names)
+                cert = (cert_p, key_p)
+                click.echo("web console TLS certificate %s (self-signed), SHA-256 %s: compare it with what the "
+                           "browser shows on first visit" % (cert_p, fp), err=True)
+        web = WebServer(con, h, p, state_dir, cert, o["web_name"], bridge).start()
+    except (RuntimeError, OSError, ValueError) as e:
+        raise click.ClickException("web console on %s: %s (another console on that port? use --web HOST:PORT)"
+                                   % (o["web_addr"] or "127.0.0.1:8080", e))
+    click.echo("web console: %s" % web.url, err=True)
+    if cert is None:
+        click.echo("sign in (once, within %d min, as %s, operator): %s"
+                   % (auth.ONE_TIME_S // 60, con.operator, web.sign_in_link(con.operator)), err=True)
+    return web
 
 
 def _one_shot(con, o, cmd):

@@ -12,6 +12,8 @@ A *transport factory* is a callable returning an object with
 import threading
 import time
 
+MAX_LINE = 160  # characters of a gateway line including its end (docs/PROTOCOL.md 10.1; GatewayLink's limit)
+
 
 class LinkDown(RuntimeError):
     """The gateway is not connected: nothing was sent."""
@@ -25,6 +27,8 @@ def parse(line):
     | ("T", counter, "sent"|"deferred", ms, opts) | ("E", what, detail, opts)
     | ("H", proto, opts). Raises ValueError for a known kind that is malformed.
     """
+    if len(line) > MAX_LINE:
+        raise ValueError("line of more than %d characters skipped (%r...)" % (MAX_LINE, line[:24]))
     toks = line.rstrip("\r\n").split(" ")
     if not toks or len(toks[0]) != 1:
         return None
@@ -59,19 +63,35 @@ def serial_factory(port, baud=115200):
             except (serial.SerialException, ValueError) as e:
                 raise OSError("serial port %s: %s" % (port, e))
             self._buf = b""
+            self._long = False  # inside a line longer than MAX_LINE: its rest is dropped
 
         def readline(self, timeout_s):
+            """One line (without its end) or None; a line longer than MAX_LINE
+            comes back as its first MAX_LINE + 1 characters (parse refuses it)
+            and the rest of it is dropped as it arrives: memory and time per
+            line stay bounded whatever the port sends."""
             end = time.monotonic() + timeout_s
-            while b"\n" not in self._buf:
+            while True:
+                nl = self._buf.find(b"\n")
+                if nl >= 0:
+                    line, self._buf = self._buf[:nl], self._buf[nl + 1:]
+                    if self._long:
+                        self._long = False
+                        continue
+                    return line[: MAX_LINE + 1].decode("ascii", "replace")
+                if len(self._buf) > MAX_LINE:
+                    if not self._long:
+                        self._long = True
+                        line, self._buf = self._buf[: MAX_LINE + 1], b""
+                        return line.decode("ascii", "replace")
+                    self._buf = b""
+                if time.monotonic() >= end:
+                    return None
                 try:
-                    chunk = self._s.read(self._s.in_waiting or 1)
+                    chunk = self._s.read(min(self._s.in_waiting or 1, 4096))
                 except (serial.SerialException, OSError) as e:
                     raise OSError("serial port %s gone: %s" % (port, e))
                 self._buf += chunk
-                if not chunk and time.monotonic() >= end:
-                    return None
-            line, self._buf = self._buf.split(b"\n", 1)
-            return line.decode("ascii", "replace")
 
         def write_line(self, s):
             try:

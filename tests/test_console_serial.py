@@ -80,3 +80,40 @@ def test_console_over_a_serial_port(tmp_path):
     finally:
         con.stop()
         gw.close()
+
+
+class _FloodPort:
+    """pyserial stand-in: MB without a newline, then a gateway's hello line."""
+
+    def __init__(self, *a, **kw):
+        self.data = bytearray(b"x" * 3_000_000 + b"\nH 1 team=7\n")
+        self.in_waiting = len(self.data)
+
+    def read(self, n):
+        out = bytes(self.data[:n])
+        del self.data[:n]
+        self.in_waiting = len(self.data)
+        return out
+
+    def close(self):
+        pass
+
+
+def test_a_serial_line_without_end_is_bounded_and_reported(monkeypatch):
+    import serial
+
+    from soleguard_console import link
+
+    monkeypatch.setattr(serial, "Serial", _FloodPort)
+    port = serial_factory("/dev/flood")()
+    first = port.readline(5)
+    assert len(first) == link.MAX_LINE + 1
+    with pytest.raises(ValueError, match="more than 160 characters"):
+        link.parse(first)  # the console reports it as a bad gateway line
+    got = None
+    for _ in range(1000):
+        got = port.readline(1)
+        assert len(port._buf) <= link.MAX_LINE + 4096  # never the whole flood in memory
+        if got:
+            break
+    assert got == "H 1 team=7"  # the next real line is read

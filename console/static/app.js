@@ -1,8 +1,9 @@
 // soleguard supervisor console: renders the server's picture (Server-Sent
 // Events), asks for confirmation before every order. No dependencies.
 "use strict";
-const token = new URLSearchParams(location.search).get("token") || "";
-const q = token ? "?token=" + encodeURIComponent(token) : "";
+// Signed in by a session cookie (HttpOnly); every POST carries the session's
+// CSRF token from /api/me. Buttons a role may not use are hidden.
+let me = { perms: [], csrf: "" };
 const CAUSE = { fall: "Fall", man_down: "Man down", sos: "SOS (silent alarm)", technical: "Technical alarm" };
 let snap = null, offset = 0;
 
@@ -28,7 +29,7 @@ function message(text, kind) {
 
 async function post(path, body) {
   try {
-    const r = await fetch("/api/" + path + q, { method: "POST", headers: { "Content-Type": "application/json", "X-Soleguard-Token": token }, body: JSON.stringify(body || {}) });
+    const r = await fetch("/api/" + path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf }, body: JSON.stringify(body || {}) });
     const d = await r.json();
     if (!d.ok) { message("Not sent: " + d.error, "error"); return null; }
     return d;
@@ -92,7 +93,9 @@ function renderBroadcast(b, kind) {
 function render() {
   const s = snap;
   $("where").textContent = "site " + s.site + " · team " + s.team;
-  $("operator").textContent = s.operator;
+  const mq = $("mqtt");
+  mq.hidden = !s.mqtt;
+  if (s.mqtt) { mq.className = "pill " + (s.mqtt.connected ? "ok" : "bad"); mq.textContent = s.mqtt.connected ? "MQTT connected" : "MQTT down: " + (s.mqtt.error || "connecting"); }
   const lk = $("link");
   lk.className = "pill " + (s.link.connected && !s.link.error ? "ok" : "bad");
   lk.textContent = s.link.connected ? (s.link.error ? "Gateway: " + s.link.error : "Gateway connected") : "Gateway disconnected — reconnecting" + (s.link.error ? " (" + s.link.error + ")" : "");
@@ -118,7 +121,7 @@ function render() {
     info.appendChild(el("div", "meta", meta));
     d.appendChild(info);
     if (a.ack) d.appendChild(el("div", "meta", "Acknowledged by " + a.ack.operator + " at " + clock(a.ack.t_ms) + (a.ack.sent_ms ? " — sent to the insole ✓" : " — sending…")));
-    else { const b = el("button", "ack", "ACKNOWLEDGE"); b.onclick = () => acknowledge(a); d.appendChild(b); }
+    else if (me.perms.includes("act")) { const b = el("button", "ack", "ACKNOWLEDGE"); b.onclick = () => acknowledge(a); d.appendChild(b); }
     return d;
   }));
 
@@ -133,12 +136,61 @@ function render() {
     li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery " + i.battery_pct + " %" : "")));
     return li;
   }));
-  $("log").replaceChildren(...s.log.map((r) => el("li", null, clock(r.t ? Date.parse(r.t) : r.t_ms) + " " + (r.operator ? r.operator + ": " : "") + r.action + " — " + r.result)));
+  $("log-panel").hidden = !s.log;  // the log names insoles as typed: operators only
+  $("log").replaceChildren(...(s.log || []).map((r) => el("li", null, clock(r.t ? Date.parse(r.t) : r.t_ms) + " " + (r.operator ? r.operator + ": " : "") + r.action + " — " + r.result)));
 }
 
 function connect() {
-  const es = new EventSource("/api/events" + q);
+  const es = new EventSource("/api/events");
   es.addEventListener("state", (m) => { snap = JSON.parse(m.data); offset = Date.now() - snap.t_ms; render(); });
   es.onerror = () => { $("link").className = "pill bad"; $("link").textContent = "Console unreachable — retrying"; };
 }
-connect();
+async function loadHistory() {
+  const r = await fetch("/api/history");
+  if (!r.ok) return;
+  const h = await r.json();
+  $("hist-mode").textContent = h.pseudonymous ? "(pseudonymous)" : "(with names)";
+  const causes = Object.entries(h.alarms_by_cause).map(([c, n]) => (CAUSE[c] || c) + ": " + n).join(", ") || "no alarm";
+  $("hist-summary").textContent = causes + " · acknowledged " + h.acknowledged +
+    (h.median_s_to_acknowledge != null ? " · median " + h.median_s_to_acknowledge.toFixed(0) + " s to acknowledgement" : "");
+  $("hist-list").replaceChildren(...h.events.slice(-50).reverse().map((e) =>
+    el("li", null, clock(e.t_ms) + " " + e.event + (e.insole ? " " + (e.name || e.insole) : "") + (e.cause ? " " + e.cause : "") + (e.operator ? " by " + e.operator : ""))));
+}
+
+async function loadAccounts() {
+  const r = await fetch("/api/users");
+  if (!r.ok) return;
+  const d = await r.json();
+  const sel = $("acc-role");
+  if (!sel.options.length) for (const role of d.roles) { const o = el("option", null, role); o.value = role; sel.appendChild(o); }
+  $("acc-list").replaceChildren(...d.users.map((u) => {
+    const li = el("li", null, u.name + " — " + u.role + (u.names ? " (names)" : "") + " ");
+    const b = el("button", "small cancel", "Remove");
+    b.onclick = async () => {
+      if (!await confirmDialog("Remove the account " + u.name + "?", "REMOVE", "evacuate")) return;
+      if (await post("users/remove", { name: u.name })) loadAccounts();
+    };
+    if (u.name !== me.name) li.appendChild(b);
+    return li;
+  }));
+}
+
+async function start() {
+  const r = await fetch("/api/me");
+  if (r.status === 401) { location.href = "/signin"; return; }
+  me = await r.json();
+  $("operator").textContent = me.name + " (" + me.role + ")";
+  $("actions").hidden = !me.perms.includes("act");
+  $("btn-signout").onclick = async () => { await post("signout", {}); location.href = "/signin"; };
+  if (me.perms.includes("history")) { $("history").hidden = false; loadHistory(); setInterval(loadHistory, 10000); }
+  if (me.perms.includes("users")) {
+    $("accounts").hidden = false; loadAccounts();
+    $("acc-form").onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = await post("users", { name: $("acc-name").value, role: $("acc-role").value, password: $("acc-password").value, names: $("acc-names").checked });
+      if (d) { message("Account " + $("acc-name").value + " created."); $("acc-form").reset(); loadAccounts(); }
+    };
+  }
+  connect();
+}
+start();
