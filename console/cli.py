@@ -51,7 +51,7 @@ def _default_state_dir():
     return os.path.join(base, "soleguard-console")
 
 
-@click.command("gateway")
+@click.command("gateway", short_help="Supervisor console: live alarms, acknowledge, evacuate, roll call.")
 @click.option("--serial", "serial_port", metavar="PORT", help="gateway on this serial port (e.g. /dev/ttyACM0)")
 @click.option("--sim", is_flag=True, help="attach to the team simulation's gateway (firmware gateway role, simulated LoRa)")
 @click.option("--insoles", default=5, show_default=True, type=click.IntRange(1, 500), help="--sim: simulated insoles")
@@ -86,7 +86,15 @@ def _default_state_dir():
 def gateway(**o):
     """Supervisor console: live alarms, acknowledge, evacuate, roll call; web, JSON, MQTT.
 
-    Manual: docs/CONSOLE.md.
+    Manual: docs/CONSOLE.md. One-shot orders exit 0 when every insole
+    confirmed within --wait, 1 if some did not (listed), 2 if refused.
+
+    \b
+    Examples:
+      soleguard gateway --sim --insoles 5                       # web console on http://127.0.0.1:8080/
+      soleguard gateway --sim --script demo                     # the same, with the demo's alarms
+      soleguard gateway --serial /dev/ttyACM0 --key-file team7.key --roster team7.csv
+      soleguard gateway --sim --evacuate --json
     """
     if o["generate_key"]:
         if o["team"] is None:
@@ -105,8 +113,12 @@ def gateway(**o):
             raise click.UsageError("--bench-mqtt runs on --sim")
         from .bench import bench_mqtt
 
+        from tqdm import tqdm
+
         report = bench_mqtt(o["insoles"], _hostport(o["mqtt_addr"], what="--mqtt") if o["mqtt_addr"] else None,
-                            seed=o["seed"], loss=o["loss"], log=lambda m: click.echo(m, err=True))
+                            seed=o["seed"], loss=o["loss"], log=lambda m: click.echo(m, err=True),
+                            progress=lambda it, what, total: tqdm(it, desc=what, total=total, file=sys.stderr,
+                                                                  leave=False))
         click.echo(json.dumps(report, indent=1) if o["as_json"] else "\n".join("%-42s %s" % kv for kv in _flat(report)))
         return
     sys.exit(_run(o))
@@ -202,7 +214,8 @@ def _run(o):
         try:
             stop.wait(o["duration"])
         except KeyboardInterrupt:
-            pass
+            click.echo("\ninterrupted", err=True)
+            return 130  # Ctrl-C (soleguard --help: exit status)
         return 0
     finally:
         if web:
@@ -236,7 +249,10 @@ def _one_shot(con, o, cmd):
         return 2
     try:
         if cmd == "ack_id":
-            wait_for(lambda: con.state.active_alarms(insole))
+            if not con.state.active_alarms(insole):
+                click.echo("no open alarm from %s yet: waiting up to %.0f s for one (--wait) before "
+                           "acknowledging" % (o["ack_id"], max(0, end - time.monotonic())), err=True)
+            wait_for(lambda: con.state.active_alarms(insole))  # none by then: refused below (audited), exit 2
             res = con.acknowledge(o["ack_id"])
             wait_for(lambda: all(al.ack and al.ack["sent_ms"] for al in con.state.alarms.values() if al.insole == insole))
             click.echo(json.dumps(dict(res, result="acknowledged")) if o["as_json"] else "acknowledged %s" % o["ack_id"])

@@ -11,7 +11,6 @@ Panels (shared time axis, seconds):
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -24,6 +23,8 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from soleguard.core.config import Config  # noqa: E402
 from soleguard.core.pipeline import STATE_NAMES  # noqa: E402
+
+from .trace import temp_file  # noqa: E402
 
 FORMATS = frozenset(FigureCanvasAgg.get_supported_filetypes())  # file name suffixes plot_trace can write
 STATE_COLOURS = ("#d9f0d3", "#fee08b", "#fdae61", "#f46d43", "#a50026", "#74add1")
@@ -78,7 +79,7 @@ def plot_trace(trace, result, output, cfg: Config | None = None) -> Path:
     output = Path(output)
     try:  # atomic: a failed write leaves no file, or the previous one, at ``output``
         output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=output.suffix, dir=output.parent)
+        fd, tmp = temp_file(output.parent, output.suffix)
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=110, format=output.suffix.lstrip(".").lower() or "png")
