@@ -234,13 +234,15 @@ def score(paths, as_json, plots):
 
 def _plot_errors(traces, scores, outdir):
     """Plot every trace with a missed fall, a false alarm or a false SOS; return the PNG paths."""
-    from .plot import plot_trace
+    from .plot import error_title, plot_trace
     from .replay import replay
 
     out = []
-    for tr, s in zip(traces, scores):
-        if s.falls_detected < s.falls or s.false_alarms or s.false_sos:
-            out.append(str(plot_trace(tr, replay(tr, timeline=True), Path(outdir) / (tr.name + ".png"))))
+    bad = [(tr, s) for tr, s in zip(traces, scores) if s.falls_detected < s.falls or s.false_alarms or s.false_sos]
+    wrap = _progress(len(bad) > 3, "plot", "plots")
+    for tr, s in wrap(bad) if wrap else bad:
+        out.append(str(plot_trace(tr, replay(tr, timeline=True), Path(outdir) / (tr.name + ".png"),
+                                  why=error_title(tr, s))))
     return out
 
 
