@@ -19,10 +19,13 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 
 import click
+
+from soleguard.core.config import Config
 
 from . import keyfile, roster as roster_mod
 from .console import ActionError, Console
@@ -58,6 +61,9 @@ def _default_state_dir():
 @click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.9), help="--sim: frame loss")
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.1, 100), help="--sim: simulated time x real time")
 @click.option("--seed", default=1, show_default=True, type=int, help="--sim: random seed")
+@click.option("--script", type=click.Choice(["demo"]), default=None,
+              help="--sim: make things happen on the insoles (demo: a fall, a pre-alarm cancelled by getting up, "
+                   "a silent SOS, each through the firmware app; the supervisor's part is yours)")
 @click.option("--roster", "roster_path", type=click.Path(dir_okay=False), help="CSV/JSON roster: id -> person (local only)")
 @click.option("--key-file", type=click.Path(dir_okay=False), help="team key file (JSON: site, team, key)")
 @click.option("--site-key-file", multiple=True, type=click.Path(dir_okay=False),
@@ -76,7 +82,8 @@ def _default_state_dir():
 @click.option("--roll-call", is_flag=True, help="one-shot: roll call")
 @click.option("--wait", "wait_s", default=90.0, show_default=True, type=float, help="one-shot: seconds to wait for confirmations (answers are spread over 20 s; a lost one is resent 20-30 s later)")
 @click.option("--duration", default=None, type=float, help="stop after this many seconds")
-@click.option("--state-dir", default=None, help="counter and audit log folder [~/.local/state/soleguard-console]")
+@click.option("--state-dir", default=None, help="counter, open alarms and audit log folder "
+              "[~/.local/state/soleguard-console; with --sim a fresh temporary folder, as the simulated team is new]")
 @click.option("--heartbeat-window", default=660, show_default=True, type=click.IntRange(1),
               help="seconds without a frame before an insole is 'not heard from'")
 @click.option("--generate-key", type=click.Path(dir_okay=False), help="write a new key file here (with --team, --site) and exit")
@@ -161,7 +168,9 @@ def _load(o):
 def _run(o):
     tk, ros, factory, team, extra = _load(o)
     operator = o["operator"] or getpass.getuser()
-    state_dir = o["state_dir"] or _default_state_dir()
+    if o["script"] and not o["sim"]:
+        raise click.UsageError("--script runs on --sim")
+    state_dir = o["state_dir"] or (tempfile.mkdtemp(prefix="soleguard-sim-") if o["sim"] else _default_state_dir())
     one_shot = [k for k in ("ack_id", "evacuate", "all_clear", "roll_call") if o[k]]
     if len(one_shot) > 1:
         raise click.UsageError("one one-shot command at a time")
@@ -207,6 +216,8 @@ def _run(o):
             except (RuntimeError, OSError) as e:
                 raise click.ClickException("%s (another console on that port? use --web HOST:PORT)" % e)
             click.echo("web console: %s" % web.url, err=True)
+        if o["script"]:
+            _start_script(con, team, o["speed"])
         if one_shot:
             return _one_shot(con, o, one_shot[0])
         stop = threading.Event()
@@ -225,6 +236,21 @@ def _run(o):
         con.stop()
         if team:
             team.stop()
+
+
+def _start_script(con, team, speed):
+    """``--script demo``: the story's insole events (console/story.py), narrated on stderr."""
+    from soleguard_sim.demo import DATASETS
+
+    from .story import DemoScript
+
+    end = time.monotonic() + 10
+    while not con.link.connected and time.monotonic() < end:
+        time.sleep(0.05)
+    say = lambda m: click.echo(m, err=True)  # noqa: E731
+    say("script demo at %g x real time: a fall at once (its alarm after the %d s pre-alarm), a pre-alarm cancelled, "
+        "a silent SOS; acknowledge and evacuate on the web page" % (speed, Config().PRE_ALARM_MS // 1000))
+    DemoScript(team, DATASETS, say).schedule()
 
 
 def _one_shot(con, o, cmd):

@@ -1,10 +1,17 @@
-"""The main job, end to end on real recordings: import -> replay -> events -> plot.
+"""The whole chain in a few seconds: recordings -> detectors -> team -> gateway -> console.
 
 1. A real insole recording (Moticon OpenGo: pressure + IMU on both feet) is
    imported into one trace per foot, replayed through the firmware core, and
    its events and state timeline are printed and plotted.
 2. When ../shared/datasets is present, a UMAFall fall recording is replayed
    too, so the fall path (pre-alarm) is shown on real data.
+3. The same fall, a pre-alarm cancelled by getting up and a silent SOS are
+   played by the firmware app on insoles of a simulated team, over simulated
+   LoRa to the firmware gateway role and the supervisor console; a scripted
+   supervisor acknowledges through the console's Python API, then orders an
+   evacuation that every insole confirms, and the all clear
+   (soleguard_console.story). ``soleguard gateway --sim --script demo``
+   shows the same on the web console, with you as the supervisor.
 
 The Moticon recording comes from ``--recording``, else
 ../shared/datasets/moticon_insole, else the moticon-opengo 1.0.3 sdist that
@@ -60,7 +67,8 @@ def _show(tr, out, echo):
     echo("  plot: %s" % png)
 
 
-def run_demo(recording, outdir, echo=print):
+def run_demo(recording, outdir, echo=print, team=True):
+    """Print the demo's story with ``echo``; traces and plots go to ``outdir``. ``team``: part 3 too."""
     outdir = Path(outdir)
     rec = Path(recording) if recording else find_recording()
     echo("recording: %s" % rec)
@@ -80,3 +88,24 @@ def run_demo(recording, outdir, echo=print):
             _show(tr, outdir, echo)
     echo("")
     echo("traces and plots in %s; score a folder with: soleguard score %s" % (outdir, outdir))
+    if team:
+        _team_part(echo)
+
+
+def _team_part(echo):
+    import time
+
+    from soleguard_console.story import run_story
+
+    echo("")
+    echo("the same events through a simulated team of 5 insoles, LoRa, the gateway and the console "
+         "(simulated seconds; the supervisor is scripted):")
+    t0 = time.monotonic()
+    res = run_story(DATASETS if DATASETS.is_dir() else None, say=lambda m: echo("  " + m))
+    done, expected = res["evacuation"]
+    echo("  ran in %.1f s: %d alarm cards, %d acknowledgements delivered to insoles, evacuation confirmed by "
+         "%d of %d insoles" % (time.monotonic() - t0, sum(1 for e in res["console"] if e["event"] == "alarm"),
+                                len(res["acked_on_insole"]), done, expected))
+    echo("")
+    echo("watch it on the web console, as the supervisor: soleguard gateway --sim --script demo "
+         "(then open http://127.0.0.1:8080/)")
