@@ -28,7 +28,7 @@ from soleguard.core.pipeline import STATE_NAMES, STATE_PRE_ALARM
 
 from . import trace as trace_mod
 from .importers import module
-from .plot import plot_trace
+from .plot import plot_pair, plot_trace
 from .replay import replay
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,7 @@ def _show(tr, out, echo):
              % (Config().PRE_ALARM_MS // 1000))
     png = plot_trace(tr, res, out / (tr.name + ".png"))
     echo("  plot: %s" % png)
+    return res
 
 
 def run_demo(recording, outdir, echo=print, team=True):
@@ -73,9 +74,15 @@ def run_demo(recording, outdir, echo=print, team=True):
     rec = Path(recording) if recording else find_recording()
     echo("recording: %s" % rec)
     traces = module("moticon").import_file(rec)
+    results = []
     for tr in traces:
         trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv"))
-        _show(tr, outdir, echo)
+        results.append(_show(tr, outdir, echo))
+    feet = {tr.meta["foot"]: (tr, res) for tr, res in zip(traces, results)}
+    if "left" in feet and "right" in feet:
+        pair = [feet["left"], feet["right"]]
+        png = plot_pair([p[0] for p in pair], [p[1] for p in pair], outdir / (rec.stem + "_pair.png"))
+        echo("both feet on one timeline: %s" % png)
     fall = sorted((DATASETS / "umafall_ankle").glob(UMAFALL_DEMO + "*.csv")) if DATASETS.is_dir() else []
     if not fall:
         echo("")

@@ -142,30 +142,17 @@ def plot_trace(trace, result, output, cfg: Config | None = None, why: str | None
         fig.suptitle(title + "\n" + why, fontsize=11, color="#a50026", fontweight="bold")
     else:
         fig.suptitle(title, fontsize=11)
-    output = Path(output)
-    try:  # atomic: a failed write leaves no file, or the previous one, at ``output``
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temp_file(output.parent, output.suffix)
-        os.close(fd)
-        try:
-            fig.savefig(tmp, dpi=100, format=output.suffix.lstrip(".").lower() or "png")
-            os.replace(tmp, output)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    finally:
-        plt.close(fig)
-    return output
+    return _save(fig, output)
 
 
-def _events_row(ax, fig, trace, events, span):
+def _events_row(ax, fig, trace, events, span, prefix=None):
     """Event labels in lanes (greedy: a label goes to the lowest lane where it does not overlap), the
-    impact -> pre-alarm latency arrows in the lane below them."""
+    impact -> pre-alarm latency arrows in the lane below them. ``prefix(e)``: text before a label."""
     ax.set_yticks([])
     ax.set_ylabel("events", rotation=0, ha="right", va="center")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    lat = fall_latencies(trace, events)
+    lat = fall_latencies(trace, events) if trace is not None else []
     width_s = span[1] - span[0] or 1.0
     chars_across = 0.80 * WIDTH_IN * 72 / (0.6 * EVENT_FONT)  # axes width in characters of EVENT_FONT
     s_per_char = width_s / chars_across
@@ -173,7 +160,7 @@ def _events_row(ax, fig, trace, events, span):
     placed = []
     for e in sorted(events, key=lambda e: e.t_ms):
         x = e.t_ms / 1000.0
-        text = event_label(e)
+        text = (prefix(e) if prefix else "") + event_label(e)
         w = (len(text) + 2) * s_per_char
         x0 = x if x + w <= span[1] else x - w  # labels near the end run leftwards
         lane = next((k for k, end in enumerate(lanes_end) if end < x0), len(lanes_end))
@@ -200,6 +187,68 @@ def _events_row(ax, fig, trace, events, span):
     if not events:
         ax.text(0.5, 0.5, "no events", transform=ax.transAxes, ha="center", va="center", fontsize=EVENT_FONT,
                 color="#555555")
+
+
+def plot_pair(traces, results, output, cfg: Config | None = None) -> Path:
+    """One timeline for a pair of insoles (the two feet of one recording, same clock): the events of
+    both (labelled L/R), then per foot tilt and core state, then the load of both feet.
+
+    ``traces``/``results``: (left, right) traces and their ReplayResults with timeline. Returns ``output``.
+    """
+    cfg = cfg or Config()
+    feet = [tr.meta["foot"][:1].upper() for tr in traces]
+    zones = all(tr.zones for tr in traces)
+    heights = [0.9, 2.0, 2.0] + ([1.8] if zones else [])
+    fig, axes = plt.subplots(len(heights), 1, sharex=True, figsize=(WIDTH_IN, sum(heights) + 1.0), squeeze=False,
+                             gridspec_kw={"height_ratios": heights}, layout="constrained")
+    axes = axes[:, 0]
+    t0 = [tr.t_ms / 1000.0 for tr in traces]
+    span = (min(float(t[0]) for t in t0), max(float(t[-1]) for t in t0))
+    tagged = []
+    for foot, res in zip(feet, results):
+        tagged += [(foot, e) for e in res.events]
+    for k, (tr, res, t) in enumerate(zip(traces, results, t0)):
+        ax = axes[1 + k]
+        _state_panel(ax, t, res, cfg, tr.imu is not None)
+        ax.set_ylabel("%s foot\ntilt (deg) / state" % tr.meta["foot"])
+        ax.grid(alpha=0.3)
+    if zones:
+        ax = axes[-1]
+        for foot, tr, t in zip(feet, traces, t0):
+            ax.plot(t, tr.loads.sum(axis=1), lw=1.0, label="%s foot total load" % tr.meta["foot"])
+        ax.axhline(cfg.LOAD_ON_N, color="g", ls="--", lw=0.9, label="loaded above %d N" % cfg.LOAD_ON_N)
+        ax.set_ylabel("load (N)")
+        ax.legend(**LEGEND)
+        ax.grid(alpha=0.3)
+    for foot, e in tagged:
+        for k, f in enumerate(feet):
+            if f == foot:
+                axes[1 + k].axvline(e.t_ms / 1000.0, color=EVENT_COLOURS.get(e.type_name, "k"), lw=1.6)
+    foot_of = {id(e): foot for foot, e in tagged}
+    _events_row(axes[0], fig, None, [e for _, e in tagged], span, prefix=lambda e: foot_of[id(e)] + ": ")
+    axes[0].set_xlim(span[0] - 0.01 * (span[1] - span[0]), span[1] + 0.01 * (span[1] - span[0]))
+    axes[-1].set_xlabel("time (s)")
+    m = traces[0].meta
+    fig.suptitle("%s  |  %s %s, both feet  |  %d events" % (
+        " + ".join(tr.name for tr in traces), m["dataset"], m["activity"], len(tagged)), fontsize=11)
+    return _save(fig, output)
+
+
+def _save(fig, output):
+    output = Path(output)
+    try:  # atomic: a failed write leaves no file, or the previous one, at ``output``
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temp_file(output.parent, output.suffix)
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=100, format=output.suffix.lstrip(".").lower() or "png")
+            os.replace(tmp, output)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    finally:
+        plt.close(fig)
+    return output
 
 
 def _state_panel(ax, t, result, cfg, has_imu):

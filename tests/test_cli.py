@@ -88,7 +88,8 @@ def test_demo_runs(datasets, tmp_path):
     r = CliRunner().invoke(main, ["demo", "-o", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "230927_102114_left" in r.output and "pre_alarm  cause=fall" in r.output
-    assert len(list(tmp_path.glob("*.png"))) == 3
+    assert len(list(tmp_path.glob("*.png"))) == 4  # each foot, both feet on one timeline, the fall
+    assert len(list(tmp_path.glob("*_pair.png"))) == 1
     # the same events through the team and the console: the real fall's alarm card, acknowledged
     assert "real recording %s" % FALL in r.output and "console: ALARM card: Ana Lopez, fall" in r.output
     assert "CANCELLED" in r.output and "evacuation: every insole confirmed" in r.output
