@@ -98,9 +98,10 @@ def gateway(**o):
 
     \b
     Examples:
-      soleguard gateway --sim --insoles 5                       # web console on http://127.0.0.1:8080/
-      soleguard gateway --sim --script demo                     # the same, with the demo's alarms
-      soleguard gateway --serial /dev/ttyACM0 --key-file team7.key --roster team7.csv
+      soleguard gateway --sim --insoles 5     # web console: http://127.0.0.1:8080/
+      soleguard gateway --sim --script demo   # the same, with the demo's alarms
+      soleguard gateway --serial /dev/ttyACM0 --key-file team7.key \\
+          --roster team7.csv
       soleguard gateway --sim --evacuate --json
     """
     if o["generate_key"]:

@@ -249,3 +249,13 @@ def test_errors_say_what_to_do_next(tmp_path):
     assert r.exit_code == 1 and "gx_ddps, gy_ddps, gz_ddps missing" in r.output, r.output
     r = CliRunner().invoke(main, ["replay", str(_trace_text(tmp_path, drop_meta=("subject", "placement", "foot")))])
     assert r.exit_code == 1 and "metadata lacks 'subject', 'placement', 'foot'" in r.output, r.output
+
+
+def test_ack_with_no_open_alarm_says_it_is_waiting(tmp_path):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "soleguard_sim.cli", "gateway", "--sim", "--ack", "Ana Lopez",
+                        "--wait", "1.5", "--state-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert "no open alarm from Ana Lopez yet: waiting up to" in p.stderr, p.stderr
+    assert p.returncode == 2 and "nothing" not in p.stdout  # refused after the wait: nothing acknowledged
