@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .mpbuild import ROOT, micropython_command, run_micropython
+from .mpbuild import ROOT, micropython_command
 from .replay import Event, core_args, frames
 from .trace import Trace
 
@@ -87,13 +87,8 @@ def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int =
     """
     with tempfile.TemporaryDirectory(prefix="sg-app-") as tmp:
         write_feed(trace, Path(tmp) / "feed.bin")
-        args = ["-m", "simapp", "feed.bin", str(seconds)]
-        if progress is None:
-            p = run_micropython(args, heapsize, extras=APP_EXTRAS, workdir=Path(tmp), capture_output=True,
-                                text=True, timeout=timeout)
-            returncode, stdout, stderr = p.returncode, p.stdout, p.stderr
-        else:
-            returncode, stdout, stderr = _stream(args, heapsize, Path(tmp), timeout, progress)
+        returncode, stdout, stderr = _stream(["-m", "simapp", "feed.bin", str(seconds)], heapsize, Path(tmp),
+                                             timeout, progress or (lambda samples: None))
     if returncode != 0:
         raise RuntimeError("app on micropython failed for %s: %s" % (trace.name, (stderr or stdout)[-800:]))
     res = AppResult([])
@@ -111,7 +106,7 @@ def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int =
 
 
 def _stream(args, heapsize, workdir, timeout, progress):
-    """run_micropython, reading stdout as it comes: (returncode, stdout, stderr)."""
+    """run_micropython, reading stdout as it comes (killed after ``timeout`` s): (returncode, stdout, stderr)."""
     import subprocess
     import threading
 

@@ -509,7 +509,7 @@ def soak(hours, recording, as_json, quiet):
     import os
     import time
 
-    from .app import HEAP, run_app
+    from .app import HEAP, load_board, run_app
     from .bench import synthetic_walk
     from .importers import module
 
@@ -526,8 +526,9 @@ def soak(hours, recording, as_json, quiet):
 
         bar = tqdm(total=seconds // 60, unit="sim min", desc="soak", file=sys.stderr, leave=False)
     try:
+        samples_per_min = 60 * load_board("sim")["imu"]["odr_hz"]
         res = run_app(tr, seconds=seconds, timeout=3600,
-                      progress=(lambda n: bar.update(n // 6000 - bar.n)) if bar else None)
+                      progress=(lambda n: bar.update(n // samples_per_min - bar.n)) if bar else None)
     except RuntimeError as e:
         raise click.ClickException(str(e))
     finally:
