@@ -276,7 +276,7 @@ def _one_shot(con, o, cmd):
         return 2
     try:
         if cmd == "ack_id":
-            if not con.state.active_alarms(insole):
+            if not con.state.active_alarms(insole) and not o["as_json"]:
                 click.echo("no open alarm from %s yet: waiting up to %.0f s for one (--wait) before "
                            "acknowledging" % (o["ack_id"], max(0, end - time.monotonic())), err=True)
             wait_for(lambda: con.state.active_alarms(insole))  # none by then: refused below (audited), exit 2
@@ -293,6 +293,9 @@ def _one_shot(con, o, cmd):
         click.echo("error: %s" % e, err=True)
         return 2
     bc = con.state.evacuation if cmd == "evacuate" else con.state.roll_call
+    if not o["as_json"]:
+        click.echo("%s %d sent: waiting up to %.0f s (--wait) for %d insoles to confirm"
+                   % (cmd.replace("_", " "), bc.id, max(0, end - time.monotonic()), len(bc.expected)), err=True)
     wait_for(lambda: not bc.missing())
     missing = [con.roster.label(i) for i in bc.missing()]
     summary = {"result": cmd, "id": bc.id, "confirmed": len(bc.answers), "expected": len(bc.expected),

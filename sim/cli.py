@@ -66,6 +66,12 @@ class _Group(click.Group):
 JSON_HELP = "print one JSON object (machine-readable) instead of the text report"
 
 
+def _status(as_json, text):
+    """A line on stderr saying what a long command is doing; none with --json (a clean stream for scripts)."""
+    if not as_json:
+        click.echo(text, err=True)
+
+
 def _read_all(paths, progress=True):
     """Read traces under ``paths``; returns (traces, failures)."""
     files = trace_mod.find(paths)
@@ -291,10 +297,10 @@ def taps(paths, seed, n, n_neg, as_json):
     """
     from .taps import evaluate, load
 
-    click.echo("taps: reading %s" % ", ".join(map(str, paths)), err=True)
+    _status(as_json, "taps: reading %s" % ", ".join(map(str, paths)))
     traces, failed = load(paths)
     try:
-        report = evaluate(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: click.echo(m, err=True))
+        report = evaluate(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: _status(as_json, m))
     except ValueError as e:
         raise click.ClickException(str(e))
     report["unreadable"] = failed
@@ -381,6 +387,7 @@ def bench(as_json, trace_path):
         tr = trace_mod.read(trace_path) if trace_path else None
     except trace_mod.TraceError as e:
         raise click.ClickException(str(e))
+    _status(as_json, "bench: timing the core on CPython, then on the MicroPython unix port (about 10 s)")
     _echo_report(run_bench(tr), as_json, 40)
 
 
@@ -440,6 +447,7 @@ def fuzz(seed, cases, as_json):
     """
     from .frames import fuzz as run_fuzz
 
+    _status(as_json, "fuzz: %d random cases plus structured ones ..." % cases)
     r = run_fuzz(seed, cases)
     if as_json:
         click.echo(json.dumps(r, indent=1))
@@ -564,6 +572,7 @@ def team(insoles, loss, seed, scenario, duration_s, as_json):
     """
     from .team import TeamConfig, run
 
+    _status(as_json, "team: %d insoles, %d simulated s (scenario %s) ..." % (insoles, duration_s, scenario))
     sim = run(TeamConfig(insoles=insoles, loss=loss, seed=seed, scenario=scenario, duration_s=duration_s))
     if as_json:
         click.echo(json.dumps(sim.report(), indent=1))

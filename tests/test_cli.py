@@ -185,7 +185,9 @@ def test_ctrl_c_stops_the_console_with_130(tmp_path):
 
     p = subprocess.Popen([sys.executable, "-m", "soleguard_sim.cli", "gateway", "--sim", "--no-web",
                           "--state-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    first = p.stdout.readline()  # the console is up: it logs the gateway link coming up
+    assert "link_up" in first, first
+    time.sleep(0.2)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=20)
     assert p.returncode == 130, err
