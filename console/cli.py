@@ -171,6 +171,8 @@ def _run(o):
     operator = o["operator"] or getpass.getuser()
     if o["script"] and not o["sim"]:
         raise click.UsageError("--script runs on --sim")
+    if o["script"] and o["insoles"] < 3:
+        raise click.UsageError("--script demo needs --insoles 3 or more")
     state_dir = o["state_dir"] or (tempfile.mkdtemp(prefix="soleguard-sim-") if o["sim"] else _default_state_dir())
     one_shot = [k for k in ("ack_id", "evacuate", "all_clear", "roll_call") if o[k]]
     if len(one_shot) > 1:

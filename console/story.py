@@ -72,6 +72,9 @@ class DemoScript:
     def __init__(self, team, datasets=None, say=print, hold_s=HOLD_S):
         from soleguard_sim.team import add_trace
 
+        need = 1 + max(step[1] for step in STEPS)
+        if len(team.insoles) < need:
+            raise ValueError("the demo script needs at least %d insoles (--insoles)" % need)
         self.team = team
         self.say = say
         self.log = []  # (app ms, insole index, event name, cause name): what the insoles' apps emitted
