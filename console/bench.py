@@ -50,7 +50,11 @@ def _stats(xs):
     return {"n": len(xs), "median": round(statistics.median(xs), 1), "p95": round(p95, 1), "max": round(xs[-1], 1)}
 
 
-def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, pace_s=1.5, evac_wait_s=180):
+def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, pace_s=1.5, evac_wait_s=180, progress=None):
+    """End-to-end latencies in real time; takes about 2 x ``n`` x ``pace_s`` s plus the evacuation
+    (~5.5 min for 50 insoles). ``progress``: None or ``fn(iterable, what, total)`` wrapping each
+    paced loop (the CLI passes a tqdm bar)."""
+    steps = progress or (lambda it, what, total: it)
     own = None
     if broker is None:
         own = Mosquitto().start()
@@ -98,20 +102,20 @@ def bench_mqtt(n=50, broker=None, seed=1, loss=0.0, log=print, pace_s=1.5, evac_
         while not con.link.connected and time.monotonic() < deadline:
             time.sleep(0.05)
         ids = ["%08x" % s.id for s in team.insoles]
-        log("bench: %d alarms" % n)
+        log("bench: %d alarms, one every %.1f s (%.0f s)" % (n, pace_s, n * pace_s))
         raised = {}
-        for i in range(n):
+        for i in steps(range(n), "alarms", n):
             raised[ids[i]] = team.wall(team.alarm(i, 3, 0))
             time.sleep(pace_s)
         _wait(lambda: all((i, "alarm") in got for i in ids), 60)
-        log("bench: %d acknowledge orders over MQTT" % n)
+        log("bench: %d acknowledge orders over MQTT, one every %.1f s (%.0f s)" % (n, pace_s, n * pace_s))
         published = {}
-        for i in ids:
+        for i in steps(ids, "acks", n):
             published[i] = time.monotonic()
             sub.publish(prefix + "/orders", sign_order(con.team_key, con.team, "acknowledge", {"insole": i}, "bench"), qos=1)
             time.sleep(pace_s)
         _wait(lambda: len(acked_at) >= n, 30)
-        log("bench: evacuation over MQTT")
+        log("bench: evacuation over MQTT, waiting for all %d insoles to confirm (up to %d s)" % (n, evac_wait_s))
         t_evac = time.monotonic()
         sub.publish(prefix + "/orders", sign_order(con.team_key, con.team, "evacuate", {"point": 1}, "bench"), qos=1)
         _wait(lambda: (None, "evacuation_complete") in got, evac_wait_s)

@@ -21,10 +21,13 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 
 import click
+
+from soleguard.core.config import Config
 
 from . import keyfile, roster as roster_mod
 from .console import ActionError, Console
@@ -62,13 +65,16 @@ def _default_state_dir():
     return os.path.join(base, "soleguard-console")
 
 
-@click.command("gateway")
+@click.command("gateway", short_help="Supervisor console: live alarms, acknowledge, evacuate, roll call.")
 @click.option("--serial", "serial_port", metavar="PORT", help="gateway on this serial port (e.g. /dev/ttyACM0)")
 @click.option("--sim", is_flag=True, help="attach to the team simulation's gateway (firmware gateway role, simulated LoRa)")
 @click.option("--insoles", default=5, show_default=True, type=click.IntRange(1, 500), help="--sim: simulated insoles")
 @click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.9), help="--sim: frame loss")
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.1, 100), help="--sim: simulated time x real time")
 @click.option("--seed", default=1, show_default=True, type=int, help="--sim: random seed")
+@click.option("--script", type=click.Choice(["demo"]), default=None,
+              help="--sim: make things happen on the insoles (demo: a fall, a pre-alarm cancelled by getting up, "
+                   "a silent SOS, each through the firmware app; the supervisor's part is yours)")
 @click.option("--roster", "roster_path", type=click.Path(dir_okay=False), help="CSV/JSON roster: id -> person (local only)")
 @click.option("--key-file", type=click.Path(dir_okay=False), help="team key file (JSON: site, team, key)")
 @click.option("--site-key-file", multiple=True, type=click.Path(dir_okay=False),
@@ -99,7 +105,8 @@ def _default_state_dir():
 @click.option("--roll-call", is_flag=True, help="one-shot: roll call")
 @click.option("--wait", "wait_s", default=90.0, show_default=True, type=float, help="one-shot: seconds to wait for confirmations (answers are spread over 20 s; a lost one is resent 20-30 s later)")
 @click.option("--duration", default=None, type=float, help="stop after this many seconds")
-@click.option("--state-dir", default=None, help="counter and audit log folder [~/.local/state/soleguard-console]")
+@click.option("--state-dir", default=None, help="counter, open alarms and audit log folder "
+              "[~/.local/state/soleguard-console; with --sim a fresh temporary folder, as the simulated team is new]")
 @click.option("--heartbeat-window", default=660, show_default=True, type=click.IntRange(1),
               help="seconds without a frame before an insole is 'not heard from'")
 @click.option("--generate-key", type=click.Path(dir_okay=False), help="write a new key file here (with --team, --site) and exit")
@@ -109,7 +116,16 @@ def _default_state_dir():
 def gateway(**o):
     """Supervisor console: live alarms, acknowledge, evacuate, roll call; web, JSON, MQTT.
 
-    Manual: docs/CONSOLE.md.
+    Manual: docs/CONSOLE.md. One-shot orders exit 0 when every insole
+    confirmed within --wait, 1 if some did not (listed), 2 if refused.
+
+    \b
+    Examples:
+      soleguard gateway --sim --insoles 5     # web console: http://127.0.0.1:8080/
+      soleguard gateway --sim --script demo   # the same, with the demo's alarms
+      soleguard gateway --serial /dev/ttyACM0 --key-file team7.key \\
+          --roster team7.csv
+      soleguard gateway --sim --evacuate --json
     """
     if o["generate_key"]:
         if o["team"] is None:
@@ -130,8 +146,12 @@ def gateway(**o):
             raise click.UsageError("--bench-mqtt runs on --sim")
         from .bench import bench_mqtt
 
+        from tqdm import tqdm
+
         report = bench_mqtt(o["insoles"], _hostport(o["mqtt_addr"], what="--mqtt") if o["mqtt_addr"] else None,
-                            seed=o["seed"], loss=o["loss"], log=lambda m: click.echo(m, err=True))
+                            seed=o["seed"], loss=o["loss"], log=lambda m: click.echo(m, err=True),
+                            progress=lambda it, what, total: tqdm(it, desc=what, total=total, file=sys.stderr,
+                                                                  leave=False))
         click.echo(json.dumps(report, indent=1) if o["as_json"] else "\n".join("%-42s %s" % kv for kv in _flat(report)))
         return
     sys.exit(_run(o))
@@ -192,7 +212,11 @@ def _load(o):
 def _run(o):
     tk, ros, factory, team, extra = _load(o)
     operator = o["operator"] or getpass.getuser()
-    state_dir = o["state_dir"] or _default_state_dir()
+    if o["script"] and not o["sim"]:
+        raise click.UsageError("--script runs on --sim")
+    if o["script"] and o["insoles"] < 3:
+        raise click.UsageError("--script demo needs --insoles 3 or more")
+    state_dir = o["state_dir"] or (tempfile.mkdtemp(prefix="soleguard-sim-") if o["sim"] else _default_state_dir())
     one_shot = [k for k in ("ack_id", "evacuate", "all_clear", "roll_call") if o[k]]
     if len(one_shot) > 1:
         raise click.UsageError("one one-shot command at a time")
@@ -246,6 +270,8 @@ def _run(o):
                                 username=o["mqtt_user"], password=password, on_status=mqtt_status).start()
         if not (o["no_web"] or o["as_json"] or one_shot) or o["web_addr"]:
             web = _web(con, o, state_dir, bridge)
+        if o["script"]:
+            _start_script(con, team, o["speed"])
         if one_shot:
             return _one_shot(con, o, one_shot[0])
         stop = threading.Event()
@@ -253,7 +279,8 @@ def _run(o):
         try:
             stop.wait(o["duration"])
         except KeyboardInterrupt:
-            pass
+            click.echo("\ninterrupted", err=True)
+            return 130  # Ctrl-C (soleguard --help: exit status)
         return 0
     finally:
         if web:
@@ -297,6 +324,21 @@ def _web(con, o, state_dir, bridge):
     return web
 
 
+def _start_script(con, team, speed):
+    """``--script demo``: the story's insole events (console/story.py), narrated on stderr."""
+    from soleguard_sim.demo import DATASETS
+
+    from .story import DemoScript
+
+    end = time.monotonic() + 10
+    while not con.link.connected and time.monotonic() < end:
+        time.sleep(0.05)
+    say = lambda m: click.echo(m, err=True)  # noqa: E731
+    say("script demo at %g x real time: a fall at once (its alarm after the %d s pre-alarm), a pre-alarm cancelled, "
+        "a silent SOS; acknowledge and evacuate on the web page" % (speed, Config().PRE_ALARM_MS // 1000))
+    DemoScript(team, DATASETS, say).schedule()
+
+
 def _one_shot(con, o, cmd):
     end = time.monotonic() + o["wait_s"]
 
@@ -319,7 +361,10 @@ def _one_shot(con, o, cmd):
         return 2
     try:
         if cmd == "ack_id":
-            wait_for(lambda: con.state.active_alarms(insole))
+            if not con.state.active_alarms(insole) and not o["as_json"]:
+                click.echo("no open alarm from %s yet: waiting up to %.0f s for one (--wait) before "
+                           "acknowledging" % (o["ack_id"], max(0, end - time.monotonic())), err=True)
+            wait_for(lambda: con.state.active_alarms(insole))  # none by then: refused below (audited), exit 2
             res = con.acknowledge(o["ack_id"])
             wait_for(lambda: all(al.ack and al.ack["sent_ms"] for al in con.state.alarms.values() if al.insole == insole))
             click.echo(json.dumps(dict(res, result="acknowledged")) if o["as_json"] else "acknowledged %s" % o["ack_id"])
@@ -333,6 +378,9 @@ def _one_shot(con, o, cmd):
         click.echo("error: %s" % e, err=True)
         return 2
     bc = con.state.evacuation if cmd == "evacuate" else con.state.roll_call
+    if not o["as_json"]:
+        click.echo("%s %d sent: waiting up to %.0f s (--wait) for %d insoles to confirm"
+                   % (cmd.replace("_", " "), bc.id, max(0, end - time.monotonic()), len(bc.expected)), err=True)
     wait_for(lambda: not bc.missing())
     missing = [con.roster.label(i) for i in bc.missing()]
     summary = {"result": cmd, "id": bc.id, "confirmed": len(bc.answers), "expected": len(bc.expected),

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .mpbuild import ROOT, run_micropython
+from .mpbuild import ROOT, micropython_command
 from .replay import Event, core_args, frames
 from .trace import Trace
 
@@ -79,16 +79,20 @@ def write_feed(trace: Trace, path: Path) -> None:
 APP_EXTRAS = ((BOARDS / "sim.py", "board.py", True), (FAKES, "", True))
 
 
-def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int = 900) -> AppResult:
-    """Run the app over ``trace`` on the unix port; raise RuntimeError with its message on failure."""
+def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int = 900, progress=None) -> AppResult:
+    """Run the app over ``trace`` on the unix port; raise RuntimeError with its message on failure.
+
+    ``progress``: None, or ``fn(samples_done)`` called every 10 simulated minutes
+    (the harness prints ``P,<samples>`` lines outside its allocation window).
+    """
     with tempfile.TemporaryDirectory(prefix="sg-app-") as tmp:
         write_feed(trace, Path(tmp) / "feed.bin")
-        p = run_micropython(["-m", "simapp", "feed.bin", str(seconds)], heapsize, extras=APP_EXTRAS,
-                            workdir=Path(tmp), capture_output=True, text=True, timeout=timeout)
-    if p.returncode != 0:
-        raise RuntimeError("app on micropython failed for %s: %s" % (trace.name, (p.stderr or p.stdout)[-800:]))
+        returncode, stdout, stderr = _stream(["-m", "simapp", "feed.bin", str(seconds)], heapsize, Path(tmp),
+                                             timeout, progress or (lambda samples: None))
+    if returncode != 0:
+        raise RuntimeError("app on micropython failed for %s: %s" % (trace.name, (stderr or stdout)[-800:]))
     res = AppResult([])
-    for line in p.stdout.splitlines():
+    for line in stdout.splitlines():
         parts = line.split(",")
         if parts[0] == "E":
             res.events.append(Event(*(int(x) for x in parts[1:5])))
@@ -99,3 +103,31 @@ def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int =
                 k, v = kv.split("=")
                 res.figures[k] = int(v)
     return res
+
+
+def _stream(args, heapsize, workdir, timeout, progress):
+    """run_micropython, reading stdout as it comes (killed after ``timeout`` s): (returncode, stdout, stderr)."""
+    import subprocess
+    import threading
+
+    argv, env = micropython_command(args, heapsize, workdir, APP_EXTRAS)
+    p = subprocess.Popen(argv, cwd=str(workdir), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    err = []
+    reader = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+    reader.start()
+    out = []
+    try:
+        for line in p.stdout:
+            out.append(line)
+            if line.startswith("P,"):
+                progress(int(line[2:]))
+        p.wait()
+    finally:
+        timer.cancel()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    reader.join(5)
+    return p.returncode, "".join(out), "".join(err)

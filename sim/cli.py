@@ -1,8 +1,9 @@
-"""The ``soleguard`` command: import, replay, score, plot, bench, demo.
+"""The ``soleguard`` command: import, replay, score, plot, bench, demo, ...
 
 Errors in input files are reported as one clear line naming the file, line
-and field, with exit status 1 (2 for usage errors); a batch goes on past a
-bad file and reports it at the end.
+and field; a batch goes on past a bad file and reports it at the end. Exit
+status (``EXIT_CODES``, also in ``soleguard --help``): 0 ok, 1 some inputs
+failed (or a check failed), 2 usage error, 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
@@ -15,12 +16,60 @@ import click
 from . import trace as trace_mod
 
 
-def _progress(enabled):
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CODES = """\b
+Exit status:
+  0    ok
+  1    some inputs failed (each reported on an 'error:' line), or a check failed
+  2    usage error (unknown option, bad value), or an order refused
+  130  interrupted (Ctrl-C)"""
+
+
+def _progress(enabled, unit="file", desc=None):
+    """None, or a wrapper of an iterable in a tqdm bar on stderr (kept off stdout, so --json stays clean)."""
     if not enabled:
         return None
     from tqdm import tqdm
 
-    return lambda it: tqdm(it, unit="file", file=sys.stderr, leave=False)
+    return lambda it: tqdm(it, unit=unit, desc=desc, file=sys.stderr, leave=False)
+
+
+def _version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    from soleguard.core.protocol import VERSION
+
+    try:
+        v = version("soleguard")
+    except PackageNotFoundError:  # run from a checkout without installing
+        v = "unknown"
+    return "soleguard %s (frame protocol version %d)" % (v, VERSION)
+
+
+def _show_version(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(_version())
+        ctx.exit()
+
+
+class _Group(click.Group):
+    """Ctrl-C anywhere: one line on stderr and exit status 130 (not click's 1, which means 'an input failed')."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED)
+
+
+JSON_HELP = "print one JSON object (machine-readable) instead of the text report"
+
+
+def _status(as_json, text):
+    """A line on stderr saying what a long command is doing; none with --json (a clean stream for scripts)."""
+    if not as_json:
+        click.echo(text, err=True)
 
 
 def _read_all(paths, progress=True):
@@ -52,20 +101,52 @@ def _report_failures(failed):
         click.echo("error: " + msg, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="print the version and exit")
 def main():
-    """soleguard: replay, score and plot insole recordings through the firmware core."""
+    """soleguard: the insole firmware's detectors on real and synthetic recordings, the team
+    simulation and the supervisor console.
+
+    \b
+    Start with:   soleguard demo            (the whole chain in a few seconds)
+    A recording:  soleguard import umafall ../shared/datasets/umafall_ankle -o out/traces/umafall
+                  soleguard replay out/traces/umafall/<name>.trace.csv
+    Each command: soleguard COMMAND --help  (with an example)
+    """
 
 
-@main.command("import")
-@click.argument("kind", type=click.Choice(["umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording"]))
+IMPORT_KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording")
+
+
+@main.command("import", short_help="Convert raw recordings (public sets, our *.sgr) into traces.")
+@click.argument("kind", metavar="KIND", type=click.Choice(IMPORT_KINDS))
 @click.argument("src", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="recording only: labels JSON (default <file>.labels.json beside it)")
 def import_cmd(kind, src, outdir, quiet, labels):
-    """Import recordings of KIND (public sets, or our own *.sgr) from SRC files or folders into OUTDIR."""
+    """Import recordings of KIND from SRC files or folders into OUTDIR, one trace per foot.
+
+    \b
+    KIND is one of:
+      umafall    UMAFall ankle IMU (falls and daily activities)
+      moticon    Moticon OpenGo insoles (pressure + IMU, both feet)
+      gaitpdb    PhysioNet gait in Parkinson's (vertical ground reaction forces)
+      ipol       IPOL foot IMU walks
+      gaitmap    gaitmap foot IMU walks
+      sisfall    SisFall waist IMU (falls and daily activities)
+      recording  our own *.sgr recordings (edges/recorder.py), with labels JSON
+
+    A bad file is reported on an 'error:' line (file, line, field) and the
+    import goes on; the exit status is then 1. Formats: docs/importers/.
+
+    \b
+    Example:
+      soleguard import umafall ../shared/datasets/umafall_ankle -o out/traces/umafall
+    """
     from .importers import import_batch
 
     if labels and kind != "recording":
@@ -86,12 +167,22 @@ def _event_rows(events):
     return [e.as_dict() for e in events]
 
 
-@main.command()
+@main.command(short_help="Run traces through the firmware core; print the events.")
 @click.argument("traces", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--runtime", type=click.Choice(["cpython", "micropython"]), default="cpython", show_default=True)
+@click.option("--runtime", type=click.Choice(["cpython", "micropython"]), default="cpython", show_default=True,
+              help="where the unchanged firmware core runs: this Python, or the MicroPython unix port "
+                   "(.mpy from a device-like tree); both give the same events")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per trace, one per line")
 def replay(traces, runtime, as_json):
-    """Replay TRACES through the firmware core and print the events."""
+    """Replay TRACES (*.trace.csv files or folders) through the firmware core and print the events.
+
+    A raw dataset file is converted first with `soleguard import`.
+
+    \b
+    Example:
+      soleguard replay out/traces/umafall/UMAFall_Subject_02_Fall_forwardFall_1*.trace.csv
+      soleguard replay --runtime micropython --json out/demo/
+    """
     from .replay import replay_with
 
     loaded, failed = _read_all(traces, progress=False)
@@ -116,17 +207,23 @@ def replay(traces, runtime, as_json):
         sys.exit(1)
 
 
-@main.command()
+@main.command(short_help="Score detection on labelled traces: falls, false alarms/h.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--plots", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="write a plot of every missed fall, false alarm and false SOS into this folder")
 def score(paths, as_json, plots):
-    """Score detection over labelled traces (files or folders); rules in docs/SCORING.md."""
+    """Score detection over labelled traces in PATHS (files or folders): falls detected and their
+    latency, false alarms per hour, man-down, SOS. Rules: docs/SCORING.md.
+
+    \b
+    Example:
+      soleguard score out/traces --plots out/errors
+    """
     from .score import score_trace, summarise
 
     loaded, failed = _read_all(paths)
-    wrap = _progress(len(loaded) > 20)
+    wrap = _progress(len(loaded) > 20, "trace", "scoring")
     scores = [score_trace(tr) for tr in (wrap(loaded) if wrap else loaded)]
     report = summarise(scores)
     report["unreadable"] = failed
@@ -143,13 +240,15 @@ def score(paths, as_json, plots):
 
 def _plot_errors(traces, scores, outdir):
     """Plot every trace with a missed fall, a false alarm or a false SOS; return the PNG paths."""
-    from .plot import plot_trace
+    from .plot import error_title, plot_trace
     from .replay import replay
 
     out = []
-    for tr, s in zip(traces, scores):
-        if s.falls_detected < s.falls or s.false_alarms or s.false_sos:
-            out.append(str(plot_trace(tr, replay(tr, timeline=True), Path(outdir) / (tr.name + ".png"))))
+    bad = [(tr, s) for tr, s in zip(traces, scores) if s.falls_detected < s.falls or s.false_alarms or s.false_sos]
+    wrap = _progress(len(bad) > 3, "plot", "plots")
+    for tr, s in wrap(bad) if wrap else bad:
+        out.append(str(plot_trace(tr, replay(tr, timeline=True), Path(outdir) / (tr.name + ".png"),
+                                  why=error_title(tr, s))))
     return out
 
 
@@ -179,23 +278,29 @@ def _print_table(r):
         click.echo("plots of each: %d PNG files in %s" % (len(r["plots"]), Path(r["plots"][0]).parent))
 
 
-@main.command()
+@main.command(short_help="Score the silent-SOS (triple tap) detector.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--seed", default=4, show_default=True, help="random seed of the tap model")
 @click.option("--n", "n", default=400, show_default=True, help="synthetic gestures in the parameter space")
 @click.option("--n-neg", default=40, show_default=True, help="look-alikes per adversarial kind")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def taps(paths, seed, n, n_neg, as_json):
     """Score the silent-SOS detector: synthetic strikes in real recordings, look-alikes, every real recording.
 
     PATHS: trace files/folders, or raw folders of ../shared/datasets (imported
-    in memory). Model and rules: docs/TAPS.md.
+    in memory). Model and rules: docs/TAPS.md. Takes about 15 s on
+    ../shared/datasets; the stages are shown on stderr.
+
+    \b
+    Example:
+      soleguard taps ../shared/datasets
     """
     from .taps import evaluate, load
 
+    _status(as_json, "taps: reading %s" % ", ".join(map(str, paths)))
     traces, failed = load(paths)
     try:
-        report = evaluate(traces, seed=seed, n=n, n_neg=n_neg)
+        report = evaluate(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: _status(as_json, m))
     except ValueError as e:
         raise click.ClickException(str(e))
     report["unreadable"] = failed
@@ -235,11 +340,17 @@ def _print_taps(r):
             c["trace"], c["activity"], c["strikes"], c["longest_run"], c["run_t_ms"]))
 
 
-@main.command()
+@main.command(short_help="Plot a trace's signals, thresholds, states and events.")
 @click.argument("trace", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="image file (.png, .svg, .pdf ...)")
 def plot(trace, output):
-    """Plot a TRACE's signals, state timeline and events into a PNG."""
+    """Plot a TRACE's signals with the detector's thresholds, its state timeline and events into an image.
+
+    \b
+    Example:
+      soleguard plot out/traces/umafall/UMAFall_Subject_02_Fall_forwardFall_1*.trace.csv -o out/fall.png
+    """
     from .plot import FORMATS, plot_trace
     from .replay import replay
 
@@ -260,26 +371,38 @@ def plot(trace, output):
     click.echo("wrote %s (%d events)" % (output, len(res.events)))
 
 
-@main.command()
-@click.option("--json", "as_json", is_flag=True)
+@main.command(short_help="Benchmark: core µs/sample on both runtimes, bytes/sample.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--trace", "trace_path", type=click.Path(exists=True, path_type=Path), help="trace to time (default: a synthetic walk)")
 def bench(as_json, trace_path):
-    """Core us/sample on CPython and MicroPython, bytes/sample, replay speed."""
+    """Core µs/sample on CPython and MicroPython, bytes allocated per sample, replay speed, heap headroom.
+
+    \b
+    Example:
+      soleguard bench --json
+    """
     from .bench import run_bench
 
     try:
         tr = trace_mod.read(trace_path) if trace_path else None
     except trace_mod.TraceError as e:
         raise click.ClickException(str(e))
+    _status(as_json, "bench: timing the core on CPython, then on the MicroPython unix port (about 10 s)")
     _echo_report(run_bench(tr), as_json, 40)
 
 
-@main.command()
+@main.command(short_help="The whole chain: recordings -> detectors -> team -> console.")
 @click.option("--recording", type=click.Path(exists=True, path_type=Path), default=None,
               help="a Moticon OpenGo .txt recording (default: found in ../shared/datasets or the set-up cache)")
 @click.option("-o", "--outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"), show_default=True)
 def demo(recording, outdir):
-    """The main job: a real insole recording -> traces -> core events, plus a plot."""
+    """The whole chain in a few seconds: real recordings through the detectors, then the same
+    alarms through the simulated team and gateway to the console.
+
+    \b
+    Example:
+      soleguard demo                 # prints the story, writes traces and plots to out/demo/
+    """
     from .demo import run_demo
 
     try:
@@ -288,10 +411,15 @@ def demo(recording, outdir):
         raise click.ClickException(str(e))
 
 
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@main.command(short_help="Radio frames: fields, bytes, LoRa time on air.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def frames(as_json):
-    """Frame types: fields, bytes, LoRa time on air at SF7/SF9/SF12 (docs/PROTOCOL.md)."""
+    """Frame types: fields, bytes, LoRa time on air at SF7/SF9/SF12 (docs/PROTOCOL.md).
+
+    \b
+    Example:
+      soleguard frames
+    """
     from .frames import frames_report
 
     r = frames_report()
@@ -306,14 +434,20 @@ def frames(as_json):
                                                           ", ".join("%s:%d" % (x["name"], x["bytes"]) for x in f["fields"])))
 
 
-@main.command()
-@click.option("--seed", default=1, show_default=True, type=int)
+@main.command(short_help="Fuzz the frame decoder; exit 1 if anything invalid is accepted.")
+@click.option("--seed", default=1, show_default=True, type=int, help="random seed (a run is reproducible)")
 @click.option("--cases", default=100_000, show_default=True, type=click.IntRange(0), help="random inputs (plus structured ones)")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def fuzz(seed, cases, as_json):
-    """Fuzz the frame decoder: random, truncated, bit-flipped, replayed, wrong-team/version frames."""
+    """Fuzz the frame decoder: random, truncated, bit-flipped, replayed, wrong-team/version frames.
+
+    \b
+    Example:
+      soleguard fuzz --cases 10000 --json
+    """
     from .frames import fuzz as run_fuzz
 
+    _status(as_json, "fuzz: %d random cases plus structured ones ..." % cases)
     r = run_fuzz(seed, cases)
     if as_json:
         click.echo(json.dumps(r, indent=1))
@@ -328,7 +462,7 @@ def fuzz(seed, cases, as_json):
         sys.exit(1)
 
 
-@main.command()
+@main.command(short_help="Generate synthetic labelled traces from scenario scripts.")
 @click.argument("scripts", nargs=-1, required=True)
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
 @click.option("--seed", type=int, default=0, show_default=True, help="wearer, timing and noise draw")
@@ -339,6 +473,10 @@ def scenario(scripts, outdir, seed, foot, mass_kg):
 
     Script format and model: docs/SCENARIOS.md. Synthetic traces are scored
     separately from real recordings.
+
+    \b
+    Example:
+      soleguard scenario all -o out/synth --seed 1 --foot both
     """
     from .scenario import ScenarioError, generate, library, load_script
 
@@ -360,17 +498,26 @@ def scenario(scripts, outdir, seed, foot, mass_kg):
         sys.exit(1)
 
 
-@main.command()
-@click.option("--hours", type=float, default=8.0, show_default=True, help="simulated shift length")
+@main.command(short_help="The app on the MicroPython unix port for a simulated shift.")
+@click.option("--hours", type=click.FloatRange(0.01, 24), default=8.0, show_default=True,
+              help="simulated shift length")
 @click.option("--recording", type=click.Path(exists=True, path_type=Path), default=None,
               help="a Moticon OpenGo .txt recording to loop (default: one from ../shared/datasets, else a synthetic walk)")
-@click.option("--json", "as_json", is_flag=True)
-def soak(hours, recording, as_json):
-    """The app on the unix port (sim board, its test heap) for a simulated shift: heap, bytes/sample, events."""
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def soak(hours, recording, as_json, quiet):
+    """The app on the unix port (sim board, its test heap) for a simulated shift: heap, bytes/sample, events.
+
+    An 8-hour shift takes about 1.5 minutes; a progress bar counts simulated time.
+
+    \b
+    Example:
+      soleguard soak --hours 8
+    """
     import os
     import time
 
-    from .app import HEAP, run_app
+    from .app import HEAP, load_board, run_app
     from .bench import synthetic_walk
     from .importers import module
 
@@ -380,10 +527,21 @@ def soak(hours, recording, as_json):
         recording = cand if cand.exists() else None
     tr = module("moticon").import_file(recording)[0] if recording else synthetic_walk()
     t0 = time.time()
+    seconds = int(hours * 3600)
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=seconds // 60, unit="sim min", desc="soak", file=sys.stderr, leave=False)
     try:
-        res = run_app(tr, seconds=int(hours * 3600), timeout=3600)
+        samples_per_min = 60 * load_board("sim")["imu"]["odr_hz"]
+        res = run_app(tr, seconds=seconds, timeout=3600,
+                      progress=(lambda n: bar.update(n // samples_per_min - bar.n)) if bar else None)
     except RuntimeError as e:
         raise click.ClickException(str(e))
+    finally:
+        if bar:
+            bar.close()
     f = res.figures
     report = {"recording": tr.name, "simulated_hours": hours, "samples": res.samples, "heapsize": HEAP,
               "memory_error": False, "wall_s": round(time.time() - t0, 1),
@@ -428,7 +586,7 @@ def power(board, profile, us_per_sample, as_json):
     click.echo("\nbatch_sleep is a projection: the firmware does not light-sleep between FIFO batches yet.")
 
 
-@main.command()
+@main.command(short_help="Simulate a team of insoles and the gateway over lossy LoRa.")
 @click.option("--insoles", "-n", default=10, show_default=True, type=click.IntRange(1, 500), help="insoles in the team")
 @click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.95), help="per-frame loss probability")
 @click.option("--seed", default=1, show_default=True, type=int, help="random seed (a run is reproducible)")
@@ -436,12 +594,18 @@ def power(board, profile, us_per_sample, as_json):
               type=click.Choice(["all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage"]))
 @click.option("--duration", "duration_s", default=3600, show_default=True, type=click.IntRange(600, 86400),
               help="simulated seconds")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable report")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def team(insoles, loss, seed, scenario, duration_s, as_json):
     """Simulate a team: N insoles (firmware delivery, outbox, haptics; the alarm-raising ones also the app and
-    detection core over generated traces) and the gateway role over a lossy LoRa medium."""
+    detection core over generated traces) and the gateway role over a lossy LoRa medium (docs/PROTOCOL.md).
+
+    \b
+    Example:
+      soleguard team --insoles 50 --loss 0.3 --seed 1 --json
+    """
     from .team import TeamConfig, run
 
+    _status(as_json, "team: %d insoles, %d simulated s (scenario %s) ..." % (insoles, duration_s, scenario))
     sim = run(TeamConfig(insoles=insoles, loss=loss, seed=seed, scenario=scenario, duration_s=duration_s))
     if as_json:
         click.echo(json.dumps(sim.report(), indent=1))

@@ -1,10 +1,17 @@
-"""The main job, end to end on real recordings: import -> replay -> events -> plot.
+"""The whole chain in a few seconds: recordings -> detectors -> team -> gateway -> console.
 
 1. A real insole recording (Moticon OpenGo: pressure + IMU on both feet) is
    imported into one trace per foot, replayed through the firmware core, and
    its events and state timeline are printed and plotted.
 2. When ../shared/datasets is present, a UMAFall fall recording is replayed
    too, so the fall path (pre-alarm) is shown on real data.
+3. The same fall, a pre-alarm cancelled by getting up and a silent SOS are
+   played by the firmware app on insoles of a simulated team, over simulated
+   LoRa to the firmware gateway role and the supervisor console; a scripted
+   supervisor acknowledges through the console's Python API, then orders an
+   evacuation that every insole confirms, and the all clear
+   (soleguard_console.story). ``soleguard gateway --sim --script demo``
+   shows the same on the web console, with you as the supervisor.
 
 The Moticon recording comes from ``--recording``, else
 ../shared/datasets/moticon_insole, else the moticon-opengo 1.0.3 sdist that
@@ -21,7 +28,7 @@ from soleguard.core.pipeline import STATE_NAMES, STATE_PRE_ALARM
 
 from . import trace as trace_mod
 from .importers import module
-from .plot import plot_trace
+from .plot import plot_pair, plot_trace
 from .replay import replay
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,16 +65,24 @@ def _show(tr, out, echo):
              % (Config().PRE_ALARM_MS // 1000))
     png = plot_trace(tr, res, out / (tr.name + ".png"))
     echo("  plot: %s" % png)
+    return res
 
 
-def run_demo(recording, outdir, echo=print):
+def run_demo(recording, outdir, echo=print, team=True):
+    """Print the demo's story with ``echo``; traces and plots go to ``outdir``. ``team``: part 3 too."""
     outdir = Path(outdir)
     rec = Path(recording) if recording else find_recording()
     echo("recording: %s" % rec)
     traces = module("moticon").import_file(rec)
+    results = []
     for tr in traces:
         trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv"))
-        _show(tr, outdir, echo)
+        results.append(_show(tr, outdir, echo))
+    feet = {tr.meta["foot"]: (tr, res) for tr, res in zip(traces, results)}
+    if "left" in feet and "right" in feet:
+        pair = [feet["left"], feet["right"]]
+        png = plot_pair([p[0] for p in pair], [p[1] for p in pair], outdir / (rec.stem + "_pair.png"))
+        echo("both feet on one timeline: %s" % png)
     fall = sorted((DATASETS / "umafall_ankle").glob(UMAFALL_DEMO + "*.csv")) if DATASETS.is_dir() else []
     if not fall:
         echo("")
@@ -80,3 +95,24 @@ def run_demo(recording, outdir, echo=print):
             _show(tr, outdir, echo)
     echo("")
     echo("traces and plots in %s; score a folder with: soleguard score %s" % (outdir, outdir))
+    if team:
+        _team_part(echo)
+
+
+def _team_part(echo):
+    import time
+
+    from soleguard_console.story import run_story
+
+    echo("")
+    echo("the same events through a simulated team of 5 insoles, LoRa, the gateway and the console "
+         "(simulated seconds; the supervisor is scripted):")
+    t0 = time.monotonic()
+    res = run_story(DATASETS if DATASETS.is_dir() else None, say=lambda m: echo("  " + m))
+    done, expected = res["evacuation"]
+    echo("  ran in %.1f s: %d alarm cards, %d acknowledgements delivered to insoles, evacuation confirmed by "
+         "%d of %d insoles" % (time.monotonic() - t0, sum(1 for e in res["console"] if e["event"] == "alarm"),
+                                len(res["acked_on_insole"]), done, expected))
+    echo("")
+    echo("watch it on the web console, as the supervisor: soleguard gateway --sim --script demo "
+         "(then open http://127.0.0.1:8080/)")

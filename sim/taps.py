@@ -239,16 +239,24 @@ def summarise_positives(rows: list) -> dict:
     return out
 
 
-def evaluate(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, real_too: bool = True) -> dict:
-    """The whole report (see module docstring). Raises ValueError without host recordings."""
+def evaluate(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, real_too: bool = True,
+             log=None) -> dict:
+    """The whole report (see module docstring). Raises ValueError without host recordings.
+
+    ``log``: None or ``fn(text)``, told each stage as it starts (progress for the CLI).
+    """
+    say = log or (lambda text: None)
     hosts = [t for t in traces if is_host(t)]
     if not hosts:
         raise ValueError("no standing/walking foot recordings with an IMU among the traces (hosts: %s)"
                          % ", ".join(HOST_DATASETS))
     rng = np.random.default_rng(seed)
+    say("taps: %d synthetic strike gestures in %d host recordings" % (n, len(hosts)))
     pos = positives(hosts, rng, n)
+    say("taps: %d gestures outside the space, one dimension at a time" % (len(tm.OUTSIDE) * max(1, n // 8)))
     outside = {name: _recall(positives(hosts, rng, max(1, n // 8), {name: band}, tag="outside"))
                for name, band in sorted(tm.OUTSIDE.items())}  # one dimension outside at a time
+    say("taps: %d look-alikes of each of %d kinds" % (n_neg, len(tm.NEGATIVES)))
     neg = negatives(hosts, rng, n_neg)
     by_kind = {k: {"n": sum(1 for r in neg if r["kind"] == k),
                    "false_sos": sum(r["false_sos"] for r in neg if r["kind"] == k)} for k in tm.NEGATIVES}
@@ -263,5 +271,6 @@ def evaluate(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, real_to
                         "false_traces": [r["trace"] for r in neg if r["false_sos"]][:20]},
     }
     if real_too:
+        say("taps: every real recording as it is (%d traces)" % len(traces))
         report["real"] = real(traces)
     return report

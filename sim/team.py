@@ -86,7 +86,6 @@ def core_trace(kind, seed):
     if key not in _TRACES:
         import numpy as np
 
-        from .replay import frames, replay
         from .scenario import generate, parse_script
 
         tr = generate(parse_script(CORE_SCRIPTS[kind], kind), seed=seed)
@@ -95,11 +94,23 @@ def core_trace(kind, seed):
 
             g = tm.strike_gesture(tm.sample_params(np.random.default_rng(seed)))
             tr = tm.inject(tr, g, 28000, "sos_%d" % seed, True)
-        fr = frames(tr)
-        alarm = [e.t_ms for e in replay(tr).events if e.type == EV_ALARM]
-        _TRACES[key] = (fr[:, 0:6].reshape(-1).tolist(), tr.loads.tolist(), tr.zones,
-                        alarm[0] if alarm else None, len(tr.t_ms))
+        _TRACES[key] = pack_trace(tr)
     return _TRACES[key]
+
+
+def pack_trace(tr):
+    """What a core-running insole replays, from a 100 Hz trace: see ``core_trace``."""
+    from .replay import frames, replay
+
+    fr = frames(tr)
+    alarm = [e.t_ms for e in replay(tr).events if e.type == EV_ALARM]
+    return (fr[:, 0:6].reshape(-1).tolist(), tr.loads.tolist() if tr.loads is not None else [], tr.zones,
+            alarm[0] if alarm else None, len(tr.t_ms))
+
+
+def add_trace(kind, tr):
+    """Let ``Insole.start_app(now, kind, 0)`` replay ``tr`` (e.g. a real recording, in the demo)."""
+    _TRACES[(kind, 0)] = pack_trace(tr)
 
 
 class TraceFifo:

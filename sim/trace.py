@@ -161,9 +161,9 @@ def _is(value, typ) -> bool:
 
 def _check_meta(where, meta):
     """Raise TraceError naming the metadata field that is missing or of the wrong type or shape."""
-    for key in REQUIRED_META:
-        if key not in meta:
-            raise TraceError(where, "metadata lacks %r" % key, field=key)
+    missing = [key for key in REQUIRED_META if key not in meta]
+    if missing:  # every missing key at once: a hand-made trace is fixed in one go
+        raise TraceError(where, "metadata lacks %s" % ", ".join(repr(k) for k in missing), field=missing[0])
     for key in TEXT_META + ("kind", "foot"):
         if not isinstance(meta[key], str):
             raise TraceError(where, "must be text, got %s" % json.dumps(meta[key]), field=key)
@@ -197,11 +197,11 @@ def _check_meta(where, meta):
             f = "labels.%s[%d]" % (kind, i)
             if not isinstance(entry, dict):
                 raise TraceError(where, "must be an object", field=f)
+            lacking = [key for key, (typ, required) in keys.items() if required and key not in entry]
+            if lacking:
+                raise TraceError(where, "%s label lacks %s" % (kind, ", ".join(repr(k) for k in lacking)), field=f)
             for key, (typ, required) in keys.items():
-                if key not in entry:
-                    if required:
-                        raise TraceError(where, "%s label lacks %r" % (kind, key), field=f)
-                elif not _is(entry[key], typ):
+                if key in entry and not _is(entry[key], typ):
                     raise TraceError(where, "%s must be %s, got %s" % (key, typ.__name__, json.dumps(entry[key])),
                                      field=f + "." + key)
             if kind == "sos" and not all(_is(t, int) for t in entry["strikes_ms"]):
@@ -217,6 +217,16 @@ def _check_range(where, arr, limit, names, off, lo=None):
             where, "value %d outside %d..%d" % (arr[row, col], low, limit),
             line=int(row) + off, field=names[col],
         )
+
+
+def temp_file(folder, suffix):
+    """(fd, path) of a new temporary file in ``folder`` for an atomic write, with the
+    permissions of an ordinary new file (0666 less the user's umask), not mkstemp's 0600."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.fchmod(fd, 0o666 & ~mask)
+    return fd, tmp
 
 
 def write(trace: Trace, path) -> Path:
@@ -238,7 +248,7 @@ def write(trace: Trace, path) -> Path:
     meta["units"] = UNITS
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".trace.csv", dir=path.parent)
+        fd, tmp = temp_file(path.parent, ".trace.csv")
     except OSError as e:
         raise TraceError(path, "cannot write: %s" % (e.strerror or e)) from None
     try:
@@ -276,7 +286,9 @@ def read(path) -> Trace:
     with io.StringIO(text, newline="") as f:  # CRLF line ends (Windows tools) are accepted
         first = f.readline().rstrip()
         if first != MAGIC:
-            raise TraceError(path, "not a soleguard trace (first line must be %r)" % MAGIC, line=1)
+            raise TraceError(path, "not a soleguard trace (first line must be %r); a raw recording of a public "
+                             "set is converted first: soleguard import KIND %s -o OUTDIR (soleguard import --help "
+                             "lists the kinds)" % (MAGIC, path), line=1)
         lineno = 1
         meta_lines = []
         pos = f.tell()
@@ -302,6 +314,12 @@ def read(path) -> Trace:
         lineno += 1
         zone_cols = ["load_%s_n" % z["name"] for z in meta.get("zones") or []]
         has_imu = list(header[1:7]) == list(IMU_COLUMNS)
+        some_imu = [c for c in IMU_COLUMNS if c in header]
+        if some_imu and not has_imu:
+            lacking = [c for c in IMU_COLUMNS if c not in header]
+            raise TraceError(path, "IMU columns incomplete: %s missing (the IMU needs all of %s, in that order, "
+                             "after t_ms)" % (", ".join(lacking) or "none, but out of order", ", ".join(IMU_COLUMNS)),
+                             line=lineno, field="header")
         expected = ["t_ms"] + (list(IMU_COLUMNS) if has_imu else []) + zone_cols
         if header != expected:
             i = next((k for k, (a, b) in enumerate(zip(header, expected)) if a != b), min(len(header), len(expected)))

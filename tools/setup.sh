@@ -18,7 +18,12 @@ fi
 stamp=.venv/.soleguard-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  # The editable install maps three import names onto folders of other names
+  # (pyproject.toml package-dir), so setuptools installs a meta path finder and
+  # warns, for every such project, about "folders with the same name as your
+  # package": none exists here (tests/test_layout.py), so that one warning is
+  # filtered by its text; every other warning still shows.
+  PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
 # Debian packages for the console's end-to-end tests: an MQTT broker and a
@@ -45,4 +50,5 @@ if [ ! -d "$datasets/moticon_insole" ] && ! ls .cache/moticon*/*/testdata/*.txt 
   .venv/bin/python -m pip download --quiet --no-deps --no-binary :all: moticon-opengo==1.0.3 -d .cache
   tar -xzf .cache/moticon_opengo-1.0.3.tar.gz -C .cache 2>/dev/null || tar -xzf .cache/moticon-opengo-1.0.3.tar.gz -C .cache
 fi
-echo "setup: ok ($(.venv/bin/micropython -c 'import sys; print("MicroPython", sys.version)'))"
+# The release (sys.implementation.version), not sys.version (the Python language level it implements).
+echo "setup: ok ($(.venv/bin/micropython -c 'import sys; print("MicroPython %d.%d.%d" % sys.implementation.version[:3])'), $(.venv/bin/python --version))"

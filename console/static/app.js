@@ -14,7 +14,7 @@ function el(tag, cls, text) {
   if (text !== undefined) e.textContent = text;  // textContent only: names never become HTML
   return e;
 }
-function clock(ms) { return ms ? new Date(ms).toLocaleTimeString() : "never"; }
+function clock(ms) { return ms ? new Date(ms).toTimeString().slice(0, 8) : "never"; }  // 24-hour HH:MM:SS, local time
 function age(ms) {
   if (!ms) return "";
   const s = Math.max(0, Math.round((Date.now() - offset - ms) / 1000));
@@ -103,7 +103,8 @@ function render() {
   const ev = s.evacuation;
   $("evacuation").hidden = !ev || !!ev.ended_ms;
   if (ev && !ev.ended_ms) {
-    $("evac-title").textContent = "EVACUATION #" + ev.id + (ev.point ? " — assembly point " + ev.point : "") + (ev.scope === "site" ? " — whole site" : "");
+    $("evac-title").textContent = "EVACUATION" + (ev.point ? " — assembly point " + ev.point : "") + (ev.scope === "site" ? " — whole site" : "");
+    $("evac-order").textContent = "ordered " + clock(ev.t_ms) + " by " + ev.operator + " · order id " + ev.id;
     renderBroadcast(ev, "evac");
   }
   const rc = s.roll_call;
@@ -133,7 +134,7 @@ function render() {
 
   $("team").replaceChildren(...s.insoles.map((i) => {
     const li = el("li", i.silent ? "silent" : "", i.name);
-    li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery " + i.battery_pct + " %" : "")));
+    li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery\u00a0" + i.battery_pct + "\u00a0%" : "")));
     return li;
   }));
   $("log-panel").hidden = !s.log;  // the log names insoles as typed: operators only

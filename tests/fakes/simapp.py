@@ -133,6 +133,8 @@ def run(path, seconds=0):
                     used = gc.mem_alloc()
                     if used > peak:
                         peak = used
+                    if window != 0 and n % (600 * odr) == 0:  # every 10 simulated min, never in the alloc window
+                        sys.stdout.write("P,%d\n" % n)
             app.haptics.tick(app.t_ms)
     gc.collect()
     peak = max(peak, gc.mem_alloc())

@@ -9,8 +9,9 @@ States (``state``):
              MOTION_CANCEL_MS. Otherwise it escalates to ALARM.
              [PNA: pre-alarm required]
   ALARM      sent to the supervisor and resent until acknowledged. Left only
-             when acknowledged *and* the wearer has recovered, or on an
-             all-clear from the supervisor. [PNA: alarm state left only
+             when acknowledged *and* the wearer has recovered. (``all_clear``
+             ends any state, but the app never calls it: a team's all clear
+             ends the evacuation only, app.py.) [PNA: alarm state left only
              after receipt confirmation]
 
 Rules that never bend:
