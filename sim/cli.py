@@ -58,7 +58,7 @@ def main():
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording"]))
+@click.argument("kind", type=click.Choice(["umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "hugadb", "recording"]))
 @click.argument("src", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder for the traces")
 @click.option("--quiet", is_flag=True, help="no progress bar")

@@ -1,7 +1,7 @@
 """Importers: public recordings -> soleguard traces.
 
 Each source module (``umafall``, ``moticon``, ``gaitpdb``, ``ipol``,
-``gaitmap``, ``sisfall``) provides:
+``gaitmap``, ``sisfall``, ``hugadb``) provides:
 
   SOURCE_GLOB: str                     which files in a folder are sources
   import_file(path: Path) -> list[Trace]
@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import trace as trace_mod
 from .common import ImportProblem
 
-KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording")
+KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "hugadb", "recording")
 
 
 def module(kind: str):
