@@ -310,7 +310,7 @@ def by_subject(scores: list) -> dict:
 # sent false alarm costs a supervisor's call-out; a missed fall can cost a life).
 LOSO_GRID = (
     ("IMPACT_MG", (1800, 1600, 2200)),
-    ("SUPINE_MAX_DEG", (30, 40)),
+    ("SUPINE_MAX_DEG", (40, 30)),
 )
 PRE_ALARM_COST = 0.5
 SENT_COST = 10.0

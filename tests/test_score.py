@@ -135,7 +135,8 @@ def test_dev_set_scores_within_bounds(dev_traces):
     Measured (issue #3, fall impact = peak |a| of the descent): UMAFall falls
     91/94 detected (0.968); SisFall falls 15/15; latency median 870 ms, p95
     1530 ms, max 2120 ms; 15 false pre-alarms, all in UMAFall
-    LyingDown_OnABed; 0 elsewhere; 0 false SOS. (Issue #2: 82/94, 27.) The
+    LyingDown_OnABed; 0 elsewhere; 0 false SOS. With SUPINE_MAX_DEG 40 (the
+    leave-one-subject-out choice): the same falls, 12 false pre-alarms. (Issue #2: 82/94, 27.) The
     bounds are the issue's targets where met (sensitivity >= 0.95, latency
     <= 3 s, median <= 2 s, zero false alarms outside lying down on a bed) and
     just outside the measured figure where not (lying down on a bed).
@@ -147,7 +148,7 @@ def test_dev_set_scores_within_bounds(dev_traces):
     assert r["by_dataset"]["SisFall"]["detections"] == r["by_dataset"]["SisFall"]["falls"] >= 14
     assert r["falls"]["latency_ms"]["max"] <= 3000 and r["falls"]["latency_ms"]["median"] <= 2000
     lying = r["by_activity"]["LyingDown_OnABed"]["false_alarms"]
-    assert lying <= 16
+    assert lying <= 13   # 12 of 35 with SUPINE_MAX_DEG 40 (15 with 30)
     assert r["false_alarms"]["count"] == lying  # zero outside lying down on a bed
     for quiet in ("Walking", "Jogging", "Hopping", "GoUpstairs", "GoDownstairs", "Sitting_GettingUpOnAChair"):
         assert r["by_activity"][quiet]["false_alarms"] == 0, quiet
