@@ -117,7 +117,7 @@ def main():
     """
 
 
-IMPORT_KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording")
+IMPORT_KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "hugadb", "recording")
 
 
 @main.command("import", short_help="Convert raw recordings (public sets, our *.sgr) into traces.")
@@ -212,30 +212,77 @@ def replay(traces, runtime, as_json):
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--plots", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="write a plot of every missed fall, false alarm and false SOS into this folder")
-def score(paths, as_json, plots):
+@click.option("--by-subject", is_flag=True, help="also per subject (dataset:subject), default thresholds")
+@click.option("--loso", is_flag=True, help="leave-one-subject-out over the real traces: thresholds chosen on all "
+              "other subjects from the declared grid (docs/SCORING.md); held-out beside in-sample")
+def score(paths, as_json, plots, by_subject, loso):
     """Score detection over labelled traces in PATHS (files or folders): falls detected and their
-    latency, false alarms per hour, man-down, SOS. Rules: docs/SCORING.md.
+    latency, false alarms per hour, man-down, SOS. Rules: docs/SCORING.md. Real and synthetic
+    traces are always scored apart (sections "real" and "synthetic").
 
     \b
     Example:
       soleguard score out/traces --plots out/errors
+      soleguard score out/traces --by-subject --loso --json
     """
-    from .score import score_trace, summarise
+    from . import score as sc
 
     loaded, failed = _read_all(paths)
     wrap = _progress(len(loaded) > 20, "trace", "scoring")
-    scores = [score_trace(tr) for tr in (wrap(loaded) if wrap else loaded)]
-    report = summarise(scores)
-    report["unreadable"] = failed
+    scores = [sc.score_trace(tr) for tr in (wrap(loaded) if wrap else loaded)]
+    rep = sc.report(scores)
+    if by_subject:
+        for part in ("real", "synthetic"):
+            if rep[part]:
+                rep[part]["by_subject"] = sc.by_subject([s for s in scores if (s.real == (part == "real"))])
+    if loso:
+        real = [tr for tr in loaded if tr.meta.get("dataset") != sc.SYNTHETIC]
+        if real:
+            rep["loso"] = sc.loso(real, progress=_progress(not as_json, "config", "leave-one-subject-out"))
+    rep["unreadable"] = failed
     if plots:
-        report["plots"] = _plot_errors(loaded, scores, plots)
+        rep["plots"] = _plot_errors(loaded, scores, plots)
     if as_json:
-        click.echo(json.dumps(report, indent=1))
+        click.echo(json.dumps(rep, indent=1))
     else:
-        _print_table(report)
+        for part in ("real", "synthetic"):
+            if rep[part]:
+                click.echo("== %s recordings ==" % part)
+                _print_table(rep[part])
+                if by_subject:
+                    _print_subjects(rep[part]["by_subject"], None)
+                click.echo("")
+        if rep.get("loso"):
+            _print_loso(rep["loso"])
     _report_failures(failed)
     if failed:
         sys.exit(1)
+
+
+def _print_subjects(held, in_sample):
+    """Per-subject rows; with ``in_sample`` the in-sample figures beside the held-out ones."""
+    head = "%-16s %5s %9s %7s %8s %6s %5s" % ("subject", "falls", "det", "sens", "pre-al", "/h", "FSOS")
+    click.echo(head + ("   | in-sample: det  sens  pre-al" if in_sample else ""))
+    for subj, r in held.items():
+        line = "%-16s %5d %9d %7s %8d %6s %5d" % (subj[:16], r["falls"], r["detected"], r["sensitivity"],
+                                                  r["false_alarms"], r["per_hour"], r["false_sos"])
+        if in_sample:
+            i = in_sample[subj]
+            line += "   |          %4d %5s %7d" % (i["detected"], i["sensitivity"], i["false_alarms"])
+        click.echo(line)
+
+
+def _print_loso(lo):
+    click.echo("== leave-one-subject-out (real recordings) ==")
+    click.echo("grid: %s; objective: %s" % (lo["grid"], lo["objective"]))
+    click.echo("chosen across folds: %s; on all subjects (in-sample): %s" % (lo["spread"], lo["in_sample_config"]))
+    for label, r in (("held-out", lo["held_out"]), ("in-sample", lo["in_sample"])):
+        f, fa = r["falls"], r["false_alarms"]
+        click.echo("%-9s falls %d/%d (%s), latency median %s max %s ms, false pre-alarms %d (%s per wearer h), "
+                   "false alarms sent %d, false SOS %d" % (label, f["detected"], f["total"], f["sensitivity"],
+                                                          f["latency_ms"]["median"], f["latency_ms"]["max"], fa["count"],
+                                                          fa["per_wearer_hour"], r["alarms_sent"]["false"], r["sos"]["false"]))
+    _print_subjects(lo["held_out_by_subject"], lo["in_sample_by_subject"])
 
 
 def _plot_errors(traces, scores, outdir):

@@ -14,6 +14,14 @@ Rules:
     ``alarm`` with cause ``sos`` starts in [first strike, last strike +
     SOS_GRACE_MS]; any other SOS alarm is a false SOS, per hour over all time
     outside the SOS windows.
+  - An *alarm sent* is an ``alarm`` event with cause fall or man_down (what
+    reaches the supervisor); it is a *false alarm sent* when the pre-alarm it
+    escalated was a false pre-alarm.
+  - Real and synthetic traces (meta dataset ``synthetic``) are never summed:
+    ``summarise`` refuses a mix, ``report`` scores each apart.
+  - Labelled activity segments (``labels.segments`` with ``activity``, e.g.
+    HuGaDB's per-row labels) give false pre-alarms per activity: each false
+    pre-alarm is charged to the segment it starts in.
   - A labelled man-down window (``labels.man_down``: start_ms, end_ms; the
     wearer still and not upright, synthetic scenarios) is detected when a
     pre-alarm with cause ``man_down`` starts inside it; latency = that start -
@@ -34,6 +42,7 @@ from soleguard.core.pipeline import MODE_NAMES
 from .replay import make_core, replay
 from .trace import Trace
 
+SYNTHETIC = "synthetic"
 SOS_GRACE_MS = 1500  # voluntary alarm recognised <= 1.5 s after the third strike (DESIGN.md)
 MS_PER_HOUR = 3600000.0
 
@@ -60,6 +69,16 @@ class TraceScore:
     man_down: int = 0
     man_down_detected: int = 0
     man_down_latencies_ms: list = field(default_factory=list)
+    subject: str = ""          # dataset:subject, one person (both feet of a wearer share it)
+    recording: str = ""        # traces of one recording (the feet of one wearer) share it
+    false_alarms_sent: list = field(default_factory=list)   # alarm times (ms) escalating a false pre-alarm
+    alarms_sent: int = 0
+    segment_ms: dict = field(default_factory=dict)       # segment activity -> ms
+    segment_false: dict = field(default_factory=dict)    # segment activity -> false pre-alarms
+
+    @property
+    def real(self) -> bool:
+        return self.dataset != SYNTHETIC
 
 
 def score_trace(trace: Trace, events=None) -> TraceScore:
@@ -78,7 +97,8 @@ def score_trace(trace: Trace, events=None) -> TraceScore:
         name=trace.name, dataset=trace.meta["dataset"], activity=trace.meta["activity"],
         kind=trace.meta["kind"], duration_ms=dur, nonfall_ms=max(0, dur - fall_ms),
         falls=len(falls), sos=len(sos), sos_free_ms=max(0, dur - sos_ms), events=events,
-        mode=MODE_NAMES[core.mode],
+        mode=MODE_NAMES[core.mode], subject=subject_of(trace.meta),
+        recording=str(trace.meta.get("recording") or trace.name),
     )
     pre = [e for e in events if e.type == EV_PRE_ALARM]
     for f in falls:
@@ -97,6 +117,8 @@ def score_trace(trace: Trace, events=None) -> TraceScore:
         if not any(f["start_ms"] <= e.t_ms <= f["end_ms"] for f in falls) and not (
                 e.cause == CAUSE_MAN_DOWN and any(w["start_ms"] <= e.t_ms <= w["end_ms"] for w in md)):
             ts.false_alarms.append(e.t_ms)
+    _sent(ts, events)
+    _segments(ts, labels.get("segments", []), dur)
     sos_alarms = [e for e in events if e.type == EV_ALARM and e.cause == CAUSE_SOS]
     for (a, b), s in zip(sos_windows, sos):
         hits = [e for e in sos_alarms if a <= e.t_ms <= b]
@@ -107,6 +129,37 @@ def score_trace(trace: Trace, events=None) -> TraceScore:
         if not any(a <= e.t_ms <= b for a, b in sos_windows):
             ts.false_sos.append(e.t_ms)
     return ts
+
+
+def subject_of(meta) -> str:
+    """``dataset:subject`` (wearer if given): the unit of held-out evaluation."""
+    return "%s:%s" % (meta.get("dataset", "?"), meta.get("wearer") or meta.get("subject") or "?")
+
+
+def _sent(ts, events):
+    """Count alarms sent (cause fall / man_down) and those escalating a false pre-alarm."""
+    last_pre = None
+    false = set(ts.false_alarms)
+    for e in events:
+        if e.type == EV_PRE_ALARM:
+            last_pre = e.t_ms
+        elif e.type == EV_ALARM and e.cause in (CAUSE_FALL, CAUSE_MAN_DOWN):
+            ts.alarms_sent += 1
+            if last_pre is None or last_pre in false:
+                ts.false_alarms_sent.append(e.t_ms)
+
+
+def _segments(ts, segments, dur):
+    """Time and false pre-alarms per labelled segment activity."""
+    for seg in segments:
+        act = seg.get("activity")
+        if not act:
+            continue
+        a, b = max(0, int(seg["start_ms"])), min(dur, int(seg["end_ms"]))
+        ts.segment_ms[act] = ts.segment_ms.get(act, 0) + max(0, b - a)
+        n = sum(1 for t in ts.false_alarms if a <= t < b or (b == dur and t == dur))
+        if n:
+            ts.segment_false[act] = ts.segment_false.get(act, 0) + n
 
 
 def _pct(values, q):
@@ -127,8 +180,23 @@ def _ratio(a, b):
     return round(a / b, 4) if b else None
 
 
+def report(scores: list) -> dict:
+    """{"real": summary or None, "synthetic": summary or None}: the two never mixed."""
+    real = [s for s in scores if s.real]
+    synth = [s for s in scores if not s.real]
+    return {"real": summarise(real) if real else None, "synthetic": summarise(synth) if synth else None}
+
+
 def summarise(scores: list) -> dict:
-    """Aggregate TraceScores into the report dict (see module docstring)."""
+    """Aggregate TraceScores of ONE source kind into the report dict (module docstring).
+
+    Raises ValueError for a mix of real and synthetic scores (use ``report``).
+    ``source`` says which kind it is. ``wearer_hours`` count each recording
+    once (the two feet of one wearer are one person's hours).
+    """
+    kinds = {s.real for s in scores}
+    if len(kinds) > 1:
+        raise ValueError("real and synthetic traces are scored apart: use score.report()")
     hours = sum(s.duration_ms for s in scores) / MS_PER_HOUR
     nonfall_h = sum(s.nonfall_ms for s in scores) / MS_PER_HOUR
     sos_free_h = sum(s.sos_free_ms for s in scores) / MS_PER_HOUR
@@ -156,7 +224,23 @@ def summarise(scores: list) -> dict:
     for table in (by_act, by_ds, by_mode):
         for row in table.values():
             row["hours"] = round(row["hours"], 4)
+    rec_ms = {}
+    for s in scores:
+        rec_ms[s.recording] = max(rec_ms.get(s.recording, 0), s.nonfall_ms)
+    wearer_h = sum(rec_ms.values()) / MS_PER_HOUR
+    seg = defaultdict(lambda: {"hours": 0.0, "false_alarms": 0})
+    for s in scores:
+        for act, ms in s.segment_ms.items():
+            seg[act]["hours"] += ms / MS_PER_HOUR
+        for act, n in s.segment_false.items():
+            seg[act]["false_alarms"] += n
+    for row in seg.values():
+        row["per_hour"] = _ratio(row["false_alarms"], row["hours"])
+        row["hours"] = round(row["hours"], 4)
+    sent = sum(s.alarms_sent for s in scores)
+    sent_false = sum(len(s.false_alarms_sent) for s in scores)
     return {
+        "source": "synthetic" if scores and not scores[0].real else "real",
         "traces": len(scores),
         "hours": round(hours, 4),
         "falls": {
@@ -178,7 +262,11 @@ def summarise(scores: list) -> dict:
             "hours": round(nonfall_h, 4),
             "per_hour": _ratio(fa, nonfall_h),
             "traces": sorted(s.name for s in scores if s.false_alarms),
+            "wearer_hours": round(wearer_h, 4),
+            "per_wearer_hour": _ratio(fa, wearer_h),
         },
+        "alarms_sent": {"count": sent, "false": sent_false,
+                        "false_traces": sorted(s.name for s in scores if s.false_alarms_sent)},
         "sos": {
             "total": sos_total,
             "detected": sos_det,
@@ -192,4 +280,100 @@ def summarise(scores: list) -> dict:
         "by_activity": dict(sorted(by_act.items())),
         "by_dataset": dict(sorted(by_ds.items())),
         "by_mode": dict(sorted(by_mode.items())),
+        "by_segment_activity": dict(sorted(seg.items())),
+    }
+
+
+def by_subject(scores: list) -> dict:
+    """subject -> {falls, detected, sensitivity, latency_ms, false_alarms, hours, per_hour,
+    false_alarms_sent, false_sos}; hours are wearer non-fall hours (each recording once)."""
+    groups = defaultdict(list)
+    for s in scores:
+        groups[s.subject].append(s)
+    out = {}
+    for subj in sorted(groups):
+        r = summarise(groups[subj])
+        out[subj] = {
+            "falls": r["falls"]["total"], "detected": r["falls"]["detected"],
+            "sensitivity": r["falls"]["sensitivity"], "latency_ms": r["falls"]["latency_ms"],
+            "false_alarms": r["false_alarms"]["count"], "hours": r["false_alarms"]["wearer_hours"],
+            "per_hour": r["false_alarms"]["per_wearer_hour"], "false_alarms_sent": r["alarms_sent"]["false"],
+            "false_sos": r["sos"]["false"],
+        }
+    return out
+
+
+# Leave-one-subject-out: the declared grid of the fall detector's tunable
+# values (default first: it wins ties) and the objective that picks one of them
+# on the training subjects. Objective: falls detected - 0.5 x false pre-alarms
+# - 10 x false alarms sent (a cancelled pre-alarm costs the wearer a gesture, a
+# sent false alarm costs a supervisor's call-out; a missed fall can cost a life).
+LOSO_GRID = (
+    ("IMPACT_MG", (1800, 1600, 2200)),
+    ("SUPINE_MAX_DEG", (40, 30)),
+)
+PRE_ALARM_COST = 0.5
+SENT_COST = 10.0
+
+
+def grid_configs(grid=LOSO_GRID) -> list:
+    """Every combination of the grid as a dict name -> value, the defaults first."""
+    out = [{}]
+    for name, values in grid:
+        out = [dict(c, **{name: v}) for c in out for v in values]
+    return out
+
+
+def objective(scores: list) -> float:
+    det = sum(s.falls_detected for s in scores)
+    fa = sum(len(s.false_alarms) for s in scores)
+    sent = sum(len(s.false_alarms_sent) for s in scores)
+    return det - PRE_ALARM_COST * fa - SENT_COST * sent
+
+
+def loso(traces: list, grid=LOSO_GRID, progress=None) -> dict:
+    """Leave-one-subject-out over real ``traces`` (ValueError for synthetic ones).
+
+    Every trace is replayed once per grid value set (CPython); for each
+    subject the set with the best ``objective`` on all OTHER subjects is
+    chosen and that subject is scored with it. Returns {"grid", "configs",
+    "folds": [{subject, chosen}], "held_out": summary, "held_out_by_subject",
+    "in_sample": summary with the set chosen on all subjects, "in_sample_config",
+    "in_sample_by_subject", "spread": name -> {value: folds choosing it}}.
+    """
+    from soleguard.core.config import Config
+
+    from .replay import replay
+
+    if any(tr.meta.get("dataset") == SYNTHETIC for tr in traces):
+        raise ValueError("leave-one-subject-out is over real recordings only")
+    configs = grid_configs(grid)
+    per = []
+    for c in (progress(configs) if progress else configs):
+        cfg = Config.from_dict(c)
+        per.append([score_trace(tr, replay(tr, cfg).events) for tr in traces])
+    subjects = sorted({s.subject for s in per[0]})
+
+    def pick(keep):
+        vals = [objective([s for s in scores if keep(s)]) for scores in per]
+        return max(range(len(configs)), key=lambda k: (vals[k], -k))
+
+    folds, held = [], []
+    for subj in subjects:
+        k = pick(lambda s: s.subject != subj)
+        folds.append({"subject": subj, "chosen": configs[k]})
+        held.extend(s for s in per[k] if s.subject == subj)
+    k_all = pick(lambda s: True)
+    spread = {name: {str(v): sum(1 for f in folds if f["chosen"][name] == v) for v in values}
+              for name, values in grid}
+    return {
+        "grid": {name: list(values) for name, values in grid},
+        "objective": "falls detected - %g x false pre-alarms - %g x false alarms sent" % (PRE_ALARM_COST, SENT_COST),
+        "folds": folds,
+        "spread": spread,
+        "held_out": summarise(held),
+        "held_out_by_subject": by_subject(held),
+        "in_sample_config": configs[k_all],
+        "in_sample": summarise(per[k_all]),
+        "in_sample_by_subject": by_subject(per[k_all]),
     }

@@ -279,7 +279,7 @@ def test_import_truncated_source_rejected_previous_trace_kept(datasets, tmp_path
     ("moticon", "umafall_ankle/UMAFall_Subject_01_ADL_Aplausing_1_2017-04-14_23-38-23_ankle.csv",
      ":37: data before the '# time' column header"),
     ("gaitpdb", "moticon_insole/230927_102231.txt", ":1: 1 cells, expected 19"),
-    ("gaitmap", "moticon_insole/230927_102231.txt", ":2 [header]: header rows must start with 'sensor'/'axis'"),
+    ("gaitmap", "moticon_insole/230927_102231.txt", ":2 [header]: needs two header rows of equal length"),
 ])
 def test_import_wrong_kind_of_file(datasets, tmp_path, kind, src, message):
     _fails(["import", kind, datasets / src, "-o", tmp_path / "out", "--quiet"],

@@ -50,6 +50,8 @@ def test_score_json_keys(imported):
     r = CliRunner().invoke(main, ["score", str(imported), "--json"])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output[r.output.index("{"):])
+    assert rep["synthetic"] is None and rep["real"]["source"] == "real"
+    rep = rep["real"]
     assert rep["traces"] == 7 and rep["hours"] > 0
     assert rep["falls"]["total"] == 1 and rep["falls"]["detected"] == 1 and rep["falls"]["sensitivity"] == 1.0
     assert rep["falls"]["latency_ms"]["median"] is not None and rep["falls"]["latency_ms"]["p95"] is not None
@@ -65,6 +67,21 @@ def test_score_table(imported):
     r = CliRunner().invoke(main, ["score", str(imported)])
     assert r.exit_code == 0
     assert "falls: 1/1 detected" in r.output and "walking_normal" in r.output
+    assert "== real recordings ==" in r.output and "synthetic" not in r.output
+
+
+def test_score_by_subject_and_loso(imported):
+    r = CliRunner().invoke(main, ["score", str(imported), "--by-subject", "--loso", "--json"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output[r.output.index("{"):])
+    subjects = rep["real"]["by_subject"]
+    assert sum(row["falls"] for row in subjects.values()) == 1
+    lo = rep["loso"]
+    assert [f["subject"] for f in lo["folds"]] == sorted(subjects)
+    assert sorted(lo["held_out_by_subject"]) == sorted(subjects) == sorted(lo["in_sample_by_subject"])
+    for name, counts in lo["spread"].items():
+        assert sum(counts.values()) == len(subjects)
+    assert lo["held_out"]["traces"] == lo["in_sample"]["traces"] == 7
 
 
 def test_plot_writes_png(imported, tmp_path):
@@ -111,7 +128,8 @@ def test_score_plots_every_missed_fall(tmp_path):
     r = CliRunner().invoke(main, ["score", str(tmp_path / "t"), "--plots", str(tmp_path / "p"), "--json"])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output[r.output.index("{"):])
-    assert rep["falls"]["missed"] == ["miss"] and rep["plots"] == [str(tmp_path / "p" / "miss.png")]
+    assert rep["real"] is None and rep["synthetic"]["source"] == "synthetic"
+    assert rep["synthetic"]["falls"]["missed"] == ["miss"] and rep["plots"] == [str(tmp_path / "p" / "miss.png")]
     assert (tmp_path / "p" / "miss.png").read_bytes()[:4] == b"\x89PNG"
 
 

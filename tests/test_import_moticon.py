@@ -169,13 +169,36 @@ def test_negative_pressure_rejected(tmp_path):
     assert (e.line, e.field) == (13, "left pressure 1[N/cm²]")
 
 
-def test_short_row_and_other_size_rejected(tmp_path):
+def test_short_row_rejected(tmp_path):
     def edit(i, left, right):
         if i == 2:
             del right[-1]
     assert _problem(write_moticon(tmp_path / "a.txt", edit=edit)).line == 12
-    e = _problem(write_moticon(tmp_path / "b.txt", size="5"))
-    assert (e.line, e.field) == (4, "Size")
+
+
+@pytest.mark.parametrize("size", ["5", "3", " 9 ", "10;;;"])
+def test_other_size_imu_and_total_force_with_warning(tmp_path, size):
+    left, right = moticon.import_file(write_moticon(tmp_path / "b.txt", size=size))
+    for tr in (left, right):
+        assert [z["name"] for z in tr.zones] == ["total"] and tr.loads.shape[1] == 1
+        (rep,) = [r for r in tr.meta["repairs"] if r["rule"] == "insole_size_without_cell_geometry"]
+        assert rep["lines"] == [4] and "WARNING" in rep["detail"] and "WARNING" in tr.meta["notes"]
+        assert tr.imu is not None and tr.loads[:, 0].min() > 0
+
+
+def test_size_7_padded_keeps_cell_geometry(tmp_path):
+    left, _ = moticon.import_file(write_moticon(tmp_path / "b.txt", size=" 7 ;;"))
+    assert len(left.zones) == 8
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "NaN"])
+def test_non_finite_cell_is_a_logged_missing_cell(tmp_path, text):
+    def edit(i, left, right):
+        if i == 5:
+            left[3] = text
+    left, right = moticon.import_file(write_moticon(tmp_path / "a.txt", edit=edit))
+    (rep,) = [r for r in left.meta["repairs"] if r["rule"] == "non_finite_cell_as_missing"]
+    assert rep["lines"] == [15] and left.loads.max() < 1000
 
 
 def test_batch_one_good_one_bad(tmp_path):

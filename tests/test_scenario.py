@@ -301,7 +301,7 @@ def test_cli_scenario_writes_traces_and_scores(tmp_path):
     assert tr.meta["source_file"] == "mine.txt" and tr.meta["generator"]["seed"] == 4
     r = CliRunner().invoke(main, ["score", str(tmp_path / "out"), "--json"])
     assert r.exit_code == 0, r.output
-    rep = json.loads(r.output)
+    rep = json.loads(r.output)["synthetic"]
     assert rep["falls"]["total"] == 2 and rep["man_down"]["total"] == 2
     r = CliRunner().invoke(main, ["scenario", "no_such", "-o", str(tmp_path / "x")])
     assert r.exit_code == 1 and "no such scenario" in r.output

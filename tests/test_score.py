@@ -4,7 +4,7 @@ import pytest
 
 from soleguard_sim.importers import import_batch
 from soleguard_sim.replay import Event
-from soleguard_sim.score import score_trace, summarise
+from soleguard_sim.score import report, score_trace, summarise
 from soleguard_sim.trace import Trace, find, read
 from soleguard.core.events import CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_PRE_ALARM
 
@@ -59,6 +59,67 @@ def test_summary_per_hour_over_nonfall_time():
     assert r["by_activity"]["forwardFall"]["detections"] == 1
 
 
+def _real(tr):
+    tr.meta["dataset"] = "UMAFall"
+    tr.meta["subject"] = "UMA99"
+    return tr
+
+
+def test_real_and_synthetic_never_mixed():
+    real = score_trace(_real(_trace(falls=[FALL])), [Event(11000, EV_PRE_ALARM, CAUSE_FALL, 2)])
+    synth = score_trace(_trace(falls=[FALL]), [])
+    with pytest.raises(ValueError, match="apart"):
+        summarise([real, synth])
+    rep = report([real, synth])
+    assert rep["real"]["source"] == "real" and rep["real"]["falls"]["detected"] == 1
+    assert rep["synthetic"]["source"] == "synthetic" and rep["synthetic"]["falls"]["detected"] == 0
+
+
+def test_alarm_sent_counted_apart_from_pre_alarms():
+    ev = [Event(11000, EV_PRE_ALARM, CAUSE_FALL, 2), Event(26000, EV_ALARM, CAUSE_FALL, 2),
+          Event(40000, EV_PRE_ALARM, CAUSE_FALL, 2), Event(55000, EV_ALARM, CAUSE_FALL, 2)]
+    s = score_trace(_trace(seconds=70, falls=[FALL]), ev)
+    assert s.alarms_sent == 2 and s.false_alarms_sent == [55000] and s.false_alarms == [40000]
+    assert summarise([s])["alarms_sent"] == {"count": 2, "false": 1, "false_traces": ["t"]}
+
+
+def test_false_pre_alarms_per_segment_activity_and_wearer_hours():
+    tr = _trace(seconds=100, kind="adl", activity="various")
+    tr.meta["labels"]["segments"] = [{"start_ms": 0, "end_ms": 40000, "activity": "sitting"},
+                                     {"start_ms": 40000, "end_ms": 100000, "activity": "walking"}]
+    tr.meta["recording"] = "rec1"
+    ev = [Event(50000, EV_PRE_ALARM, CAUSE_FALL, 2)]
+    right, left = score_trace(tr, ev), score_trace(tr, [])
+    r = summarise([right, left])
+    seg = r["by_segment_activity"]
+    assert seg["walking"]["false_alarms"] == 1 and seg["sitting"]["false_alarms"] == 0
+    assert seg["walking"]["hours"] == round(2 * 60 / 3600, 4)            # both feet's hours
+    assert r["false_alarms"]["wearer_hours"] == round(100 / 3600, 4)      # one wearer, one recording
+
+
+def test_loso_chooses_on_the_other_subjects(monkeypatch):
+    from soleguard_sim import score as sc
+
+    traces = []
+    for subj in ("A", "B", "C"):
+        t = _real(_trace(falls=[FALL]))
+        t.meta["subject"] = subj
+        t.meta["name"] = subj
+        traces.append(t)
+
+    def fake_replay(tr, cfg):  # subject C's fall is detected only with IMPACT_MG 1600
+        hit = tr.meta["subject"] != "C" or cfg.IMPACT_MG == 1600
+        return type("R", (), {"events": [Event(11000, EV_PRE_ALARM, CAUSE_FALL, 2)] if hit else []})()
+
+    monkeypatch.setattr("soleguard_sim.replay.replay", fake_replay)
+    lo = sc.loso(traces, grid=(("IMPACT_MG", (1800, 1600)),))
+    chosen = {f["subject"]: f["chosen"]["IMPACT_MG"] for f in lo["folds"]}
+    assert chosen == {"UMAFall:A": 1600, "UMAFall:B": 1600, "UMAFall:C": 1800}
+    assert lo["held_out"]["falls"]["detected"] == 2 and lo["in_sample"]["falls"]["detected"] == 3
+    assert lo["spread"] == {"IMPACT_MG": {"1800": 1, "1600": 2}}
+    assert lo["held_out_by_subject"]["UMAFall:C"]["detected"] == 0
+
+
 @pytest.fixture(scope="module")
 def dev_traces(datasets, tmp_path_factory):
     out = tmp_path_factory.mktemp("dev")
@@ -74,7 +135,8 @@ def test_dev_set_scores_within_bounds(dev_traces):
     Measured (issue #3, fall impact = peak |a| of the descent): UMAFall falls
     91/94 detected (0.968); SisFall falls 15/15; latency median 870 ms, p95
     1530 ms, max 2120 ms; 15 false pre-alarms, all in UMAFall
-    LyingDown_OnABed; 0 elsewhere; 0 false SOS. (Issue #2: 82/94, 27.) The
+    LyingDown_OnABed; 0 elsewhere; 0 false SOS. With SUPINE_MAX_DEG 40 (the
+    leave-one-subject-out choice): the same falls, 12 false pre-alarms. (Issue #2: 82/94, 27.) The
     bounds are the issue's targets where met (sensitivity >= 0.95, latency
     <= 3 s, median <= 2 s, zero false alarms outside lying down on a bed) and
     just outside the measured figure where not (lying down on a bed).
@@ -86,7 +148,7 @@ def test_dev_set_scores_within_bounds(dev_traces):
     assert r["by_dataset"]["SisFall"]["detections"] == r["by_dataset"]["SisFall"]["falls"] >= 14
     assert r["falls"]["latency_ms"]["max"] <= 3000 and r["falls"]["latency_ms"]["median"] <= 2000
     lying = r["by_activity"]["LyingDown_OnABed"]["false_alarms"]
-    assert lying <= 16
+    assert lying <= 13   # 12 of 35 with SUPINE_MAX_DEG 40 (15 with 30)
     assert r["false_alarms"]["count"] == lying  # zero outside lying down on a bed
     for quiet in ("Walking", "Jogging", "Hopping", "GoUpstairs", "GoDownstairs", "Sitting_GettingUpOnAChair"):
         assert r["by_activity"][quiet]["false_alarms"] == 0, quiet

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out=${1:-out/traces}
 ds=${SOLEGUARD_DATASETS:-../shared/datasets}
 status=0
-for pair in umafall:umafall_ankle moticon:moticon_insole gaitpdb:gaitpdb_vgrf ipol:ipol_foot gaitmap:gaitmap_foot sisfall:sisfall_waist; do
+for pair in umafall:umafall_ankle moticon:moticon_insole gaitpdb:gaitpdb_vgrf ipol:ipol_foot gaitmap:gaitmap_foot sisfall:sisfall_waist hugadb:hugadb_feet; do
   kind=${pair%%:*}; dir=${pair#*:}
   .venv/bin/soleguard import "$kind" "$ds/$dir" -o "$out/$kind" || status=1
 done

@@ -1,7 +1,7 @@
 """Importers: public recordings -> soleguard traces.
 
 Each source module (``umafall``, ``moticon``, ``gaitpdb``, ``ipol``,
-``gaitmap``, ``sisfall``) provides:
+``gaitmap``, ``sisfall``, ``hugadb``) provides:
 
   SOURCE_GLOB: str                     which files in a folder are sources
   import_file(path: Path) -> list[Trace]
@@ -10,7 +10,8 @@ Each source module (``umafall``, ``moticon``, ``gaitpdb``, ``ipol``,
 
 ``import_batch`` runs one kind over files and folders: each source file is
 imported on its own, so one bad file is reported and skipped, never aborting
-the batch silently and never leaving a half-written trace (writes are atomic).
+the batch and never leaving a half-written trace (writes are atomic); a
+failure the importer did not foresee is reported for that file the same way.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from .. import trace as trace_mod
 from .common import ImportProblem
 
-KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "recording")
+KINDS = ("umafall", "moticon", "gaitpdb", "ipol", "gaitmap", "sisfall", "hugadb", "recording")
 
 
 def module(kind: str):
@@ -56,16 +57,29 @@ def check_text(path, kind) -> None:
     mid-row (its last number may be cut short and still parse), so it is
     rejected rather than imported with a wrong last sample.
     """
-    raw = Path(path).read_bytes()
+    import codecs
+
+    dec = codecs.getincrementaldecoder("utf-8")()
+    offset, newlines, tail = 0, 0, b""
+    with open(path, "rb") as f:  # streamed: memory does not grow with the file
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            try:
+                dec.decode(chunk)
+            except UnicodeDecodeError as e:
+                raise ImportProblem(path, "not UTF-8 text (byte 0x%02x): not a %s file" % (chunk[e.start], kind),
+                                    line=newlines + chunk.count(b"\n", 0, e.start) + 1) from None
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+            tail = (tail + chunk)[-4096:]
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ImportProblem(path, "not UTF-8 text (byte 0x%02x): not a %s file" % (raw[e.start], kind),
-                            line=raw.count(b"\n", 0, e.start) + 1) from None
-    body = raw.rstrip(b" \t")
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ImportProblem(path, "not UTF-8 text (ends inside a character): not a %s file" % kind,
+                            line=newlines + 1) from None
+    body = tail.rstrip(b" \t")
     if body and not body.endswith((b"\n", b"\r")):
         raise ImportProblem(path, "last line does not end with a newline: the file looks cut mid-row "
-                            "(incomplete copy?)", line=raw.count(b"\n") + 1)
+                            "(incomplete copy?)", line=newlines + 1)
 
 
 @dataclass
@@ -108,4 +122,6 @@ def import_batch(kind: str, srcs, outdir, progress=None, options=None) -> BatchR
             result.failed.append((str(path), "%s: a file it needs is not UTF-8 text: %s" % (path, e.reason)))
         except OSError as e:
             result.failed.append((str(path), "%s: %s" % (e.filename or path, e.strerror or e)))
+        except Exception as e:  # noqa: BLE001 - one unreadable file never stops a batch
+            result.failed.append((str(path), "%s: cannot be read as %s (%s: %s)" % (path, kind, type(e).__name__, e)))
     return result

@@ -58,19 +58,30 @@ def parse_number(text: str, path, line, field, repairs: Repairs | None = None) -
     e.g. '1.002.685.546.875' for 1.002685546875 (seen in UMAFall copies).
     Rule: more than one dot, a first group of 1-3 digits and further groups of
     exactly three digits -> the first group is the integer part and the rest
-    the fraction. Anything else unparsable raises ImportProblem.
+    the fraction. Anything else unparsable, and any non-finite value (nan,
+    inf), raises ImportProblem naming file, line and field; an importer that
+    can repair a non-finite sample catches it (``is_non_finite``) and logs it.
     """
     s = text.strip()
     try:
-        return float(s)
+        v = float(s)
     except ValueError:
         pass
+    else:
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ImportProblem(path, "not a finite number: %r" % text, line=line, field=field)
+        return v
     m = _MANGLED.match(s)
     if m and s.count(".") >= 2:
         if repairs is not None:
             repairs.add("locale_mangled_number", line, "a.bbb.ccc read as a.bbbccc")
         return float("%s%s.%s" % (m.group(1), m.group(2), m.group(3).replace(".", "")))
     raise ImportProblem(path, "not a number: %r" % text, line=line, field=field)
+
+
+def is_non_finite(problem: ImportProblem) -> bool:
+    """True if ``problem`` came from a nan/inf value in ``parse_number``."""
+    return "not a finite number" in str(problem)
 
 
 def sha256_file(path) -> str:

@@ -1,7 +1,9 @@
 """gaitmap example data (shoe-mounted IMUs, both feet) -> two traces per file.
 
 Source: CSV with a two-row header (``sensor,...`` / ``axis,...``; the stair
-file leaves the first cell of both rows empty), an index column (sample
+file leaves the first cell of both rows empty; other exports name the index
+there, add pandas' index-name row ``samples,,,``, pad cells or end rows with a
+separator: all accepted), an index column (sample
 number or seconds), then acc_x..z [m/s^2] and gyr_x..z [deg/s] per
 ``left_sensor`` / ``right_sensor``, 204.8 Hz, in gaitmap's Foot Sensor Frame
 (x to the tip of the shoe, y to the left, z up; right-handed; both feet).
@@ -63,17 +65,20 @@ def _read(path: Path):
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         try:
-            sensors, axes = next(reader), next(reader)
+            sensors, axes = _header_row(next(reader)), _header_row(next(reader))
         except StopIteration:
             raise ImportProblem(path, "needs a two-row header (sensor / axis)", line=1, field="header") from None
-        if len(sensors) != len(axes) or sensors[0] not in ("", "sensor") or axes[0] not in ("", "axis"):
-            raise ImportProblem(path, "header rows must start with 'sensor'/'axis' (or be empty) "
-                                "and have equal length", line=2, field="header")
+        if len(sensors) != len(axes) or len(sensors) < 2 or not _is_label(sensors[0]) or not _is_label(axes[0]):
+            raise ImportProblem(path, "needs two header rows of equal length (sensor names / axis names after "
+                                "an index label)", line=2, field="header")
         header = list(zip(sensors[1:], axes[1:]))
         rows = []
         for row in reader:
-            if not row:
+            row = _header_row(row)
+            if not row or not "".join(row).strip():
                 continue
+            if not rows and _is_label(row[0]) and not "".join(row[1:]).strip():
+                continue  # pandas writes the index name on a third header row ("samples,,,,")
             if len(row) != len(sensors):
                 raise ImportProblem(path, "%d cells, expected %d" % (len(row), len(sensors)), line=reader.line_num)
             rows.append([parse_number(c, path, reader.line_num, name)
@@ -82,6 +87,23 @@ def _read(path: Path):
         raise ImportProblem(path, "fewer than 4 data rows")
     arr = np.array(rows, dtype=np.float64)
     return header, arr[:, 0], arr[:, 1:]
+
+
+def _header_row(row) -> list:
+    """Cells stripped of padding, without the empty cells a trailing separator leaves."""
+    cells = [c.strip() for c in row]
+    while len(cells) > 1 and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _is_label(cell: str) -> bool:
+    """An index label cell ('', 'sensor', 'axis', 'samples', 'time' ...): anything but a number."""
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
 
 
 def _times(path: Path, index: np.ndarray) -> np.ndarray:

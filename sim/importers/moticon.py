@@ -16,7 +16,8 @@ right insoles give the same areas and the same normalised centres: Moticon's
 normalised frame is side-agnostic with +x toward the toes and +y *medial*
 (cell 7, the arch, carries almost no load; cell 14, the hallux, is the last
 loaded cell at toe-off). Areas are for insole size 7 (the sensors scale with
-the size), so other sizes are rejected.
+the size); another size is imported with IMU + the recorded total force as
+one zone and a warning (repair 'insole_size_without_cell_geometry').
 
 Zone loads are therefore true forces (sum of pressure * area), not a scale
 fitted to the total-force column; the importer checks that they add up to
@@ -29,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from ..trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N
-from .common import G_MG, MAX_GAP_MS, ImportProblem, Repairs, base_meta, make_trace, parse_number, resample, to_int
+from .common import (G_MG, MAX_GAP_MS, ImportProblem, Repairs, base_meta, is_non_finite, make_trace, parse_number,
+                     resample, to_int)
 
 SOURCE_GLOB = "*.txt"
 DATASET = "Moticon"
@@ -99,16 +101,17 @@ def import_file(path: Path) -> list:
     cells are all empty are trimmed; shorter gaps inside are interpolated.
     Raises ImportProblem naming file, line and column for a defect it cannot
     repair (missing column, bad number, negative pressure, gap > MAX_GAP_MS,
-    wrong insole size, cells not adding up to the total force).
+    cells not adding up to the total force). A nan/inf cell is treated as an
+    empty cell (logged); another insole size gives one 'total' zone (logged).
     """
     path = Path(path)
     header, columns, rows = _read(path)
-    _check_size(path, header)
+    sized = _known_size(header)
     activity = _activity(header.get("Tag", ("", 0))[0])
     t_s = np.array([parse_number(r[1][0], path, r[0], "time") for r in rows])
     traces = []
     for side in SIDES:
-        traces.append(_side_trace(path, header, columns, rows, t_s, side, activity))
+        traces.append(_side_trace(path, header, columns, rows, t_s, side, activity, sized))
     return traces
 
 
@@ -143,12 +146,19 @@ def _read(path: Path):
     return header, columns, rows
 
 
-def _check_size(path, header):
-    """Reject insoles of another size: the cell areas belong to size 7."""
-    if "Size" in header and header["Size"][0] != CELL_SIZE:
-        value, line = header["Size"]
-        raise ImportProblem(path, "insole size %r: cell areas are known for size %s only" % (value, CELL_SIZE),
-                            line=line, field="Size")
+def _known_size(header) -> bool:
+    """True if the cell areas are known for this insole size (size 7, or no Size line)."""
+    return header.get("Size", (CELL_SIZE, 0))[0].strip().rstrip(";,").strip() == CELL_SIZE
+
+
+def total_zone(side: str) -> list:
+    """The one zone of an insole of unknown cell geometry: total force at the area-weighted centre of size 7."""
+    zones = zone_table(side)
+    area = np.array(CELL_AREA_CM2)
+    w = [float(area[np.array(z["cells"]) - 1].sum()) for z in zones]
+    x = sum(z["x_mm"] * a for z, a in zip(zones, w)) / sum(w)
+    y = sum(z["y_mm"] * a for z, a in zip(zones, w)) / sum(w)
+    return [{"name": "total", "x_mm": int(round(x)), "y_mm": int(round(y)), "cells": list(range(1, N_CELLS + 1))}]
 
 
 def _activity(tag: str) -> str:
@@ -166,7 +176,7 @@ def _side_columns(side: str) -> list:
     return cols
 
 
-def _side_values(path, columns, rows, side):
+def _side_values(path, columns, rows, side, repairs=None):
     """Values of one insole: float array (N, 23), NaN for empty cells, and the names."""
     names = _side_columns(side)
     idx = []
@@ -179,7 +189,13 @@ def _side_values(path, columns, rows, side):
         for j, (k, name) in enumerate(zip(idx, names)):
             text = cells[k].strip()
             if text:
-                out[i, j] = parse_number(text, path, lineno, name)
+                try:
+                    out[i, j] = parse_number(text, path, lineno, name)
+                except ImportProblem as e:
+                    if not (repairs is not None and is_non_finite(e)):
+                        raise
+                    repairs.add("non_finite_cell_as_missing", lineno,
+                                "nan/inf cell treated as an empty (lost) cell, then gap-filled")
     return out, names
 
 
@@ -284,10 +300,10 @@ def _check_force(path, loads, total, side):
     return float(rel)
 
 
-def _side_trace(path, header, columns, rows, t_s, side, activity):
+def _side_trace(path, header, columns, rows, t_s, side, activity, sized=True):
     """Build the Trace of one insole (see import_file)."""
     repairs = Repairs()
-    values, names = _side_values(path, columns, rows, side)
+    values, names = _side_values(path, columns, rows, side, repairs)
     lines = np.array([r[0] for r in rows])
     first, stop = _trim_empty(path, values, lines, side, repairs)
     values, lines = values[first:stop], lines[first:stop]
@@ -295,19 +311,28 @@ def _side_trace(path, header, columns, rows, t_s, side, activity):
     _fill_gaps(path, t_ms, values, lines, names, repairs)
     _check_pressure(path, values, lines, names)
     t_out, v = resample(t_ms, values, path, lines)
-    loads = zone_loads(v[:, :N_CELLS])
-    rel = _check_force(path, loads, v[:, -1], side)
+    size = header.get("Size", ("?", 0))[0]
+    if sized:
+        loads, zones = zone_loads(v[:, :N_CELLS]), zone_table(side)
+        rel = _check_force(path, loads, v[:, -1], side)
+        load_note = ("Zone loads = sum of cell pressure x cell area (size-%s areas recovered from the recordings); "
+                     "median deviation from the recorded total force %.1f %%." % (CELL_SIZE, 100 * rel))
+    else:
+        loads, zones = v[:, -1:], total_zone(side)
+        repairs.add("insole_size_without_cell_geometry", header["Size"][1],
+                    "WARNING: cell areas unknown for size %r: IMU + the recorded total force as one zone "
+                    "(no centre of pressure)" % size)
+        load_note = ("WARNING: insole size %r has no known cell geometry: one zone 'total' = the recorded total "
+                     "force at the size-%s area-weighted centre (no centre of pressure)." % (size, CELL_SIZE))
     acc, gyro = to_insole_axes(v[:, 16:19], v[:, 19:22], side)
     imu = np.hstack([to_int(acc, ACC_LIMIT_MG), to_int(gyro, GYRO_LIMIT_DDPS)])
     duration = int(t_out[-1]) + DT_MS
     meta = base_meta(
         DATASET, path, name="%s_%s" % (path.stem, side), citation=CITATION,
         subject=header.get("Sensor insoles", ("unknown", 0))[0], activity=activity, kind="adl",
-        placement="insole", foot=side, axes=AXES, zones=zone_table(side),
+        placement="insole", foot=side, axes=AXES, zones=zones,
         labels={"falls": [], "segments": [{"start_ms": 0, "end_ms": duration, "activity": activity}], "sos": []},
-        repairs=repairs.as_list(), source_t0_ms=int(t_ms[0]), insole_size=header.get("Size", ("?", 0))[0],
-        notes="Zone loads = sum of cell pressure x cell area (size-%s areas recovered from the recordings); "
-              "median deviation from the recorded total force %.1f %%. source_t0_ms aligns this insole with "
-              "the other one of the same file." % (CELL_SIZE, 100 * rel),
+        repairs=repairs.as_list(), source_t0_ms=int(t_ms[0]), insole_size=size,
+        notes=load_note + " source_t0_ms aligns this insole with the other one of the same file.",
     )
     return make_trace(meta, t_out, imu=imu, loads=to_int(loads, LOAD_LIMIT_N, lo=0))

@@ -50,6 +50,8 @@ def decode(raw: bytes, path="recording") -> dict:
     board = raw[9:25].rstrip(b"\0").decode("ascii", "replace")
     zxy = [struct.unpack_from("<hh", raw, 25 + 4 * i) for i in range(zones)]
     pos = hlen + 2
+    if not 1 <= rate <= 1000:
+        raise ImportProblem(path, "sample rate %d Hz in the header: not a recording rate" % rate, field="rate_hz")
     dt = 1000 // rate
     times, frames, bad = [], [], 0
     while pos + 6 <= len(raw):
@@ -80,7 +82,6 @@ def decode(raw: bytes, path="recording") -> dict:
 def import_file(path: Path, labels=None) -> list:
     """One trace from a ``*.sgr`` recording; ``labels``: JSON path (default ``<file>.labels.json``)."""
     path = Path(path)
-    rec = decode(path.read_bytes(), path)
     lab_path = Path(labels) if labels else path.with_name(path.name + ".labels.json")
     lab = {}
     if lab_path.exists():
@@ -90,6 +91,10 @@ def import_file(path: Path, labels=None) -> list:
             raise ImportProblem(lab_path, "labels are not valid JSON: %s" % e) from None
     elif labels:
         raise ImportProblem(lab_path, "no such labels file")
+    if not isinstance(lab, dict):
+        raise ImportProblem(lab_path, "labels must be a JSON object {falls, segments, sos}, got %s"
+                            % type(lab).__name__)
+    rec = decode(path.read_bytes(), path)
     repairs = Repairs()
     if rec["bad_blocks"]:
         repairs.add("corrupted_block_dropped", None, "%d blocks failed their CRC" % rec["bad_blocks"])

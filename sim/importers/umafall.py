@@ -22,7 +22,7 @@ import numpy as np
 
 from .common import MAX_GAP_MS as COMMON_MAX_GAP_MS
 from .common import (
-    G_MG, ImportProblem, Repairs, base_meta, derived_fall_label, imu_to_int,
+    G_MG, ImportProblem, Repairs, base_meta, derived_fall_label, imu_to_int, is_non_finite,
     make_trace, parse_number, resample_aligned,
 )
 
@@ -134,7 +134,8 @@ def _header_line(text: str, line: int, header: dict):
     body = text.lstrip("#").strip()
     if body.startswith("%") and ":" in body:
         key, _, value = body[1:].partition(":")
-        header.setdefault(key.strip().lower(), []).append((value.strip(), line))
+        # Other copies pad fields with spaces and end them with separators (';;;;;;;').
+        header.setdefault(key.strip(" \t;,").lower(), []).append((value.strip(" \t;,"), line))
 
 
 def _row(path, row, line, rows, repairs):
@@ -144,8 +145,18 @@ def _row(path, row, line, rows, repairs):
     if sensor not in rows:
         raise ImportProblem(path, "unknown sensor %r (expected acc_g or gyro_dps)" % sensor, line=line, field="sensor")
     t, xyz, lines = rows[sensor]
-    t.append(parse_number(row[0], path, line, "t_ms", repairs))
-    xyz.append([parse_number(row[i], path, line, "xyz"[i - 2], repairs) for i in (2, 3, 4)])
+    stamp = parse_number(row[0], path, line, "t_ms", repairs)
+    try:
+        values = [parse_number(row[i], path, line, "xyz"[i - 2], repairs) for i in (2, 3, 4)]
+    except ImportProblem as e:
+        if not is_non_finite(e):
+            raise
+        # A nan/inf reading is a missing sample: dropped and interpolated (the gap rule still applies).
+        repairs.add("%s_non_finite_row_dropped" % sensor.split("_")[0], line,
+                    "row with a nan/inf value treated as missing, interpolated from its neighbours")
+        return
+    t.append(stamp)
+    xyz.append(values)
     lines.append(line)
 
 

@@ -50,7 +50,7 @@ _TABLE = (
     ("FALL_CONFIRM_MS", 2500, 500, 10000, "ms", "[PNA] fall recognised <= 3 s after impact (target)"),
     ("FALL_TILT_HOLD_MS", 1000, 100, 5000, "ms", "[DEV] not upright this long inside the window confirms a fall"),
     ("SUPINE_IMPACT_MG", 3000, 1500, 16000, "mg", "[DEV] ending supine (toes up) needs this impact: lying down on a bed peaks <= 2.8 g, backward falls >= 3.1 g (UMAFall ankle)"),
-    ("SUPINE_MAX_DEG", 30, 5, 60, "deg", "supine = gravity within this angle of the sole's +x (rounded down to a multiple of 5)"),
+    ("SUPINE_MAX_DEG", 40, 5, 60, "deg", "[DEV] supine = gravity within this angle of the sole's +x (rounded down to a multiple of 5); chosen under leave-one-subject-out from 30/40 by 31 of 32 folds (docs/DETECTION.md)"),
     # --- man-down ---
     ("MAN_DOWN_MAX_LOAD_PERCENT", 14, 5, 40, "%", "man-down needs a foot bearing less than this share of its standing load (50 % of body weight): lying, a foot bears at most its shank and foot, 6.1 % of body mass (Winter 2009) = 12 %; kneeling on tucked toes puts 8-20 % of body weight (16-40 %) on it"),
     ("MAN_DOWN_MAX_LOAD_N", 50, 20, 500, "N", "the same before the standing load is learned: 6.1 % of a 75 kg body = 45 N"),
