@@ -600,8 +600,9 @@ def soak(hours, recording, as_json, quiet):
     _echo_report(report, as_json, 28)
 
 
-@main.command()
-@click.option("--board", type=click.Choice(["xiao_s3", "t3s3"]), default="xiao_s3", show_default=True)
+@main.command(short_help="Battery budget per board from the measured awake time.")
+@click.option("--board", type=click.Choice(["xiao_s3", "t3s3"]), default="xiao_s3", show_default=True,
+              help="board file in boards/")
 @click.option("--profile", type=click.Choice(["shift"]), default="shift", show_default=True,
               help="worn-shift profile: walking/standing/sitting, 1 alarm and 1 evacuation a day, heartbeats")
 @click.option("--us-per-sample", type=float, default=None,
