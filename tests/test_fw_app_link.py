@@ -1,5 +1,5 @@
 # runtimes: cpython micropython
-# heapsize: 256K
+# heapsize: 448K
 """The app wired to its radios (issue #6): core -> lifecycle -> outbox ->
 delivery -> LoRa (fake micropython-lib ``lora`` modem on a fake air) and BLE
 (fake ``aioble``), with the gateway role (firmware gateway.Gateway) and a
