@@ -1,8 +1,8 @@
 """Test runner for the MicroPython unix port (pytest's counterpart on device-like heaps).
 
-Run from the repository root (``tools/mptest.py`` does this)::
+Run in a device-like tree (``tools/mptest.py`` does this, through soleguard_sim.mpbuild)::
 
-    MICROPYPATH=firmware:tests:.frozen micropython -X heapsize=96K tests/mp_runner.py [module ...]
+    MICROPYPATH=lib:lib/tests:.frozen micropython -X heapsize=96K -m mp_runner [module ...]
 
 Collects the ``tests/test_*.py`` modules whose first line is exactly
 ``# runtimes: cpython micropython`` (or only the modules named), imports each,
@@ -28,7 +28,12 @@ HEAP_LINE = "# heapsize:"
 
 
 def _tests_dir():
-    a = sys.argv[0]
+    # this file's folder; run as ``micropython -m mp_runner`` so that names stay relative
+    # (a script's folder goes on sys.path as its realpath, which depends on the checkout's path)
+    try:
+        a = __file__
+    except NameError:  # exec'd on a board by tools/deploy.py --test, which sets sys.argv[0]
+        a = sys.argv[0]
     i = a.rfind("/")
     return a[:i] if i >= 0 else "."
 

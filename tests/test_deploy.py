@@ -191,3 +191,23 @@ def test_sample_roster_loads_with_a_team_key(tmp_path):
     r = roster.load(ROOT / "docs" / "roster.sample.csv", P.Keys(tk.key))
     ids = [P.Keys(tk.key).device_id(bytes.fromhex(h)) for h in ("246f28000001", "246f28000002")]
     assert all(r.name(i) for i in ids)
+
+
+def test_on_board_test_command_runs_under_micropython(tmp_path):
+    # the exact text `deploy --test` execs on the board, with the board's /lib/tests moved into a device
+    # tree (MicroPython's sys module is not writable: `sys.argv = [...]` raised AttributeError there)
+    from soleguard_sim.mpbuild import micropython_path, run_micropython
+
+    try:
+        micropython_path()
+    except RuntimeError as e:
+        pytest.skip(str(e))
+    code = deploy.RUN_TESTS_PY.replace("/lib/tests", "lib/tests").replace(
+        "['lib/tests/mp_runner.py']", "['lib/tests/mp_runner.py', 'test_airtime']")
+    assert code != deploy.RUN_TESTS_PY
+    tests = ROOT / "tests"
+    extras = [(tests / "mp_runner.py", "tests/mp_runner.py", False), (tests / "test_airtime.py", "tests/test_airtime.py", False)]
+    p = run_micropython(["-c", code], "96K", extras=extras, workdir=tmp_path, capture_output=True, text=True,
+                        timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert deploy.test_counts(p.stdout) == (7, 0), p.stdout

@@ -53,7 +53,7 @@ CHECK_PY = ("import sys, os, esp32; v = sys.implementation.version[:3]; "
 HWID_PY = "import machine; print('hardware_id', machine.unique_id().hex())"
 TESTS_DIR = ROOT / "tests"
 MARKER = "# runtimes: cpython micropython"
-RUN_TESTS_PY = ("import sys; sys.path.append('/lib/tests'); sys.argv = ['/lib/tests/mp_runner.py']; "
+RUN_TESTS_PY = ("import sys; sys.path.append('/lib/tests'); sys.argv[:] = ['/lib/tests/mp_runner.py']; "
                 "exec(open('/lib/tests/mp_runner.py').read())")
 
 

@@ -120,7 +120,7 @@ def run_tests(modules=(), heap=HEAP):
     find_micropython()
     extras = [(TESTS / "fakes", "tests/fakes", False), (ROOT / "boards", "boards", False)]
     extras += [(TESTS / (m + ".py"), "tests/%s.py" % m, False) for m in dual_runtime_modules() + ["mp_runner", "synth"]]
-    p = run_micropython(["lib/tests/mp_runner.py"] + list(modules), heap, extras=extras,
+    p = run_micropython(["-m", "mp_runner"] + list(modules), heap, extras=extras,
                         paths=("lib", "lib/tests"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
     return p.returncode, p.stdout
