@@ -56,7 +56,7 @@ CATCH_MS = 80.0  # the leg catching the bounce after a strike
 SPACE = {
     "speed_ms": (0.5, 1.2),       # impact speed, m/s: a deliberate tap, not a brush
     "stop_mm": (3.0, 8.0),        # stop distance of shoe against shoe, mm
-    "gap_ms": (150.0, 800.0),     # inter-strike interval ([TAP], issue 4)
+    "gap_ms": (150.0, 800.0),     # inter-strike interval ([TAP])
     "roll_deg": (0.0, 12.0),      # foot inverted/everted while lifted
     "yaw_deg": (0.0, 15.0),       # strike direction swept forward/back
     "rebound": (0.1, 0.5),        # restitution of shoe on shoe

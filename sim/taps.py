@@ -134,7 +134,7 @@ def positives(hosts: list, rng, n: int, space=None, tag="space") -> list:
         strikes = tr.labels["sos"][0]["strikes_ms"]
         a, b = strikes[0], strikes[-1] + SOS_GRACE_MS
         inside = [e for e in _sos_events(ev) if a <= e.t_ms <= b]
-        third = strikes[2]  # latency counts from the third strike (issue 4)
+        third = strikes[2]  # latency counts from the third strike
         # the struck foot alone (informational): left gesture on the host as a left foot
         left = tm.inject(host if host.meta.get("foot") == "left" else right, tm.left_gesture(p), at,
                          tr.name + "_left", positive=True)

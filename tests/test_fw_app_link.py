@@ -1,6 +1,6 @@
 # runtimes: cpython micropython
 # heapsize: 448K
-"""The app wired to its radios (issue #6): core -> lifecycle -> outbox ->
+"""The app wired to its radios: core -> lifecycle -> outbox ->
 delivery -> LoRa (fake micropython-lib ``lora`` modem on a fake air) and BLE
 (fake ``aioble``), with the gateway role (firmware gateway.Gateway) and a
 console signing orders with the team key.

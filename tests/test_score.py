@@ -132,7 +132,7 @@ def dev_traces(datasets, tmp_path_factory):
 def test_dev_set_scores_within_bounds(dev_traces):
     """Regression bounds for the current detector on every real recording.
 
-    Measured (issue #3, fall impact = peak |a| of the descent): UMAFall falls
+    Measured (fall impact = peak |a| of the descent): UMAFall falls
     91/94 detected (0.968); SisFall falls 15/15; latency median 870 ms, p95
     1530 ms, max 2120 ms; 15 false pre-alarms, all in UMAFall
     LyingDown_OnABed; 0 elsewhere; 0 false SOS. With SUPINE_MAX_DEG 40 (the

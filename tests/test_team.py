@@ -1,4 +1,4 @@
-"""Team simulation targets (issue #6) with fixed seeds, the gateway role and its line protocol.
+"""Team simulation targets with fixed seeds, the gateway role and its line protocol.
 
 Targets: every alarm delivered and acknowledged at 0/10/30 % loss; the
 evacuation reaches and is acknowledged by every insole, p95 time to vibrate

@@ -243,7 +243,7 @@ def derived_fall_label(t_ms, acc_mg) -> dict:
     "start_ms": impact - FALL_PRE_MS (>= 0), "end_ms": impact + FALL_POST_MS
     (<= last sample), "rule": ...}.
 
-    Rule (issue #2 asks for the peak |a|; issue #3's plots showed where that
+    Rule (the peak |a| was asked for; error plots showed where that
     is wrong): a fall trial ends with the sensor turned away from how it
     started. The *descent* is the last time the sensor's gravity direction
     (0.5 s moving mean of the acceleration) leaves ``DESCENT_DEG`` of its

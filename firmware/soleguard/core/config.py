@@ -13,7 +13,7 @@ in degrees, load in N. Origins are cited per value:
   [DEV]   chosen on the development recordings in ../shared/datasets
           (see docs/SCORING.md for the current scores); retune there, never per file.
   [TAP]   human foot-tapping rates: inter-tap intervals of about 150-800 ms
-          (issue 4; finger/foot tapping literature gives 150-200 ms fastest).
+          (the SOS gesture spec; finger/foot tapping literature gives 150-200 ms fastest).
   [TAPS]  the seeded foot-to-foot strike model in sim/tapmodel.py, scored by
           ``soleguard taps`` (docs/TAPS.md).
 
@@ -31,7 +31,7 @@ _TABLE = (
     ("GRAVITY_SHIFT", 5, 2, 8, "log2 samples", "[DEV] gravity EMA, time constant 2^5 samples = 320 ms at 100 Hz"),
     ("ACTIVITY_SHIFT", 7, 3, 9, "log2 samples", "[DEV] activity EMA, time constant 2^7 samples = 1.28 s"),
     ("TILT_EVERY", 5, 1, 50, "samples", "tilt recomputed every 5 samples (20 Hz): tilt changes slowly"),
-    ("CAL_STILL_MS", 1000, 200, 10000, "ms", "standing still this long learns the upright reference (issue 3: orientation in the shoe)"),
+    ("CAL_STILL_MS", 1000, 200, 10000, "ms", "standing still this long learns the upright reference (orientation in the shoe)"),
     ("CAL_G_TOLERANCE_MG", 100, 20, 300, "mg", "|gravity| within this of 1 g while learning the reference"),
     ("CAL_FIRST_MAX_DEG", 40, 5, 60, "deg", "the first reference is learned only this close to the board's mounting (+z): never from lying"),
     ("CAL_RECAL_DEG", 20, 0, 45, "deg", "re-learn the reference only when standing within this of it"),
@@ -64,7 +64,7 @@ _TABLE = (
     ("STRIKE_LATERAL_TENTHS", 25, 10, 80, "0.1 ratio", "[DEV][TAPS] lateral peak must dominate |dyn_x| and |dyn_z| over the window by 2.5:1; 2.0 gave 2 false SOS (UMAFall jogging, a forward fall), 3.0 missed rolled feet"),
     ("STRIKE_LOOKBACK", 6, 0, 20, "samples", "[DEV] dominance window before the peak (60 ms: a heel strike's vertical part)"),
     ("STRIKE_LOOKAHEAD", 3, 0, 10, "samples", "[DEV] dominance window after the peak (30 ms: the strike is decided this late)"),
-    ("STRIKE_MAX_LOAD_N", 150, 10, 2000, "N", "striking foot unloaded or lightly loaded (issue 4)"),
+    ("STRIKE_MAX_LOAD_N", 150, 10, 2000, "N", "striking foot unloaded or lightly loaded (the SOS gesture spec)"),
     ("STRIKE_REFRACTORY_MS", 100, 20, 300, "ms", "one strike rings for <100 ms"),
     ("STRIKE_GAP_MIN_MS", 150, 50, 400, "ms", "[TAP] fastest deliberate strike interval"),
     ("STRIKE_GAP_MAX_MS", 800, 400, 2000, "ms", "[TAP] slowest strike interval"),

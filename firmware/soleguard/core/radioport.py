@@ -1,4 +1,4 @@
-"""The radio port: what the app needs from a radio (issue #6 implements BLE/LoRa).
+"""The radio port: what the app needs from a radio.
 
 A radio adapter is an object with:
   send(seq, t, type, cause, detail) -> bool   hand one outbox record to the
@@ -7,7 +7,7 @@ A radio adapter is an object with:
   receive() -> (command, arg) or None          one decoded, authenticated
                                                command from the supervisor
   selftest() -> bool                           the chip answers (start-up test)
-Commands (values are the app's, #6 maps its frames onto them):
+Commands (values are the app's; edges/link.py maps its frames onto them):
   CMD_ACK         arg = seq: the gateway stored that record (outbox.ack)
   CMD_ALARM_ACK   the supervisor acknowledged the alarm (lifecycle.ack)
   CMD_ALL_CLEAR   the evacuation is over: its vibration stops (a person's
@@ -15,7 +15,7 @@ Commands (values are the app's, #6 maps its frames onto them):
   CMD_EVACUATE    evacuation order: long vibration until CMD_ALL_CLEAR
 The app calls these from its radio task only; adapters may be async inside.
 
-``LoopbackRadio`` stands in until #6 lands: every record sent is acknowledged
+``LoopbackRadio`` stands in where a board has no radio: every record sent is acknowledged
 at once, so the outbox drains as it would with a perfect link. ``down = True``
 makes it drop everything (link lost), to test that alarms wait in the outbox.
 """
