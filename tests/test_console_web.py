@@ -417,7 +417,7 @@ def test_supervisor_acknowledges_and_evacuates_in_headless_chromium(tmp_path):
             page.locator("#confirm-yes").click()
             expect(page.locator("#evac-title")).to_have_text("EVACUATION — assembly point 2")
             expect(page.locator("#evac-order")).to_contain_text("order id %d" % con.state.evacuation.id)
-            expect(page.locator("#evac-list li.confirmed")).to_have_count(5, timeout=15_000)
+            expect(page.locator("#evac-list li.confirmed")).to_have_count(5, timeout=40_000)  # acks spread over seconds (docs/PROTOCOL.md)
             waiting = page.locator("#evac-list li.waiting")
             expect(waiting).to_have_count(1)
             expect(waiting).to_contain_text(roster.label(team.insoles[5].id))
