@@ -13,6 +13,6 @@ def test_fw_over_models_on_cpython():
 
 
 def test_fw_over_models_on_micropython():
-    p = run_mp("fw_tests/run_mp.py", heap="16M", paths=("lib/fw_tests", "lib/sx1262_tests"))  # the models keep logs
+    p = run_mp("sx1262_tests/run_mp.py", ("--dir", "lib/fw_tests"), heap="16M", paths=("lib/fw_tests", "lib/sx1262_tests"))  # the models keep logs
     assert p.returncode == 0, p.stdout[-6000:] + p.stderr[-2000:]
     assert summary(p)[0] >= 9 and summary(p)[1] == 0, p.stdout[-2000:]

@@ -1,4 +1,4 @@
-# pytest (CPython) path setup; fw_tests/run_mp.py does the same under MicroPython.
+# pytest (CPython) path setup; sx1262_tests/run_mp.py --dir lib/fw_tests does the same under MicroPython.
 import os
 import sys
 

@@ -11,11 +11,16 @@ import os
 
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 TESTS = HERE  # soleguard: the runner sits in the tests folder
-for p in (TESTS, HERE.rsplit("/", 1)[0] if "/" in HERE else "."):
+ARGV = sys.argv[1:]  # a list of our own: MicroPython's sys module is not writable
+if "--dir" in ARGV:  # soleguard: the same runner for another folder of tests (tests/models/fw_tests)
+    _i = ARGV.index("--dir")
+    TESTS = ARGV[_i + 1]
+    ARGV = ARGV[:_i] + ARGV[_i + 2:]
+for p in (TESTS, TESTS.rsplit("/", 1)[0] if "/" in TESTS else "."):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-args = sys.argv[1:]
+args = ARGV
 pattern = None
 if "-k" in args:
     i = args.index("-k")
