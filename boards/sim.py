@@ -1,31 +1,35 @@
-"""The ``sim`` board: the MicroPython unix port with register-level fakes (tests/fakes).
+"""The ``sim`` board: the MicroPython unix port over the chip and port models (sim/models).
 
-Plays a recording through a fake LSM6DSO (FIFO bytes), fake ADCs and a fake
-NOR flash, so the same drivers and app code run as on a device. Recordings
-are resampled to 100 Hz by the importers, so the sample clock here is 100 Hz
-(the fake chip is programmed for 104 Hz like a real one; only the
-timestamps use ``odr_hz``). Zone positions are replaced by the recording's
-own (``zones`` below is the default 8-zone layout of tests/synth.py).
-Calibration is exact: the fake ADC reads load N << 4, decoded by (0, 1, 4).
-Radios as on the T3-S3 (SX1262 LoRa + BLE): on the unix port they are the
-fakes of micropython-lib ``lora`` (tests/fakes/lora.py, a shared fake air)
-and ``aioble``; the pins are placeholders the fakes ignore.
+Plays a recording through the LSM6DSO register model (FIFO words) under the
+real micropython-lib ``lsm6dsox`` driver, the ESP32-S3 ``machine`` model's
+ADCs and the ``esp32`` model's ``outbox`` partition, so the same drivers and
+app code run as on a device (sim/harness/simapp.py). Recordings are resampled
+to 100 Hz by the importers, so the sample clock here is 100 Hz (the chip model
+is programmed for 104 Hz like a real one and ticked once per recorded sample;
+only the timestamps use ``odr_hz``). Zone positions are replaced by the
+recording's own (``zones`` below is the default 8-zone layout of tests/synth.py).
+Calibration is exact: the ADC inputs are set so the 12-bit count is the load
+in N, decoded by (0, 1, 4) from ``read_u16``. The pins are ESP32-S3 GPIOs the
+port model accepts (ADC1 on GPIO1..9); they stand for no real wiring. Radios
+as on the T3-S3 (SX1262 LoRa + BLE): the link test (tests/fakes/linkapp.py)
+passes its own modem and BLE modules.
 """
 BOARD = {
     "name": "sim",
     "mcu": "unix",
     "arch": "x64",
-    "i2c": {"id": 0, "scl": 0, "sda": 0, "freq": 400000},
-    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 99, "odr_hz": 100, "watermark": 16,
+    "i2c": {"id": 0, "scl": 12, "sda": 11, "freq": 400000},
+    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 13, "odr_hz": 100, "watermark": 16,
             "axes": ((0, 1), (1, 1), (2, 1))},
     "zones": tuple(
-        {"name": "z%d" % i, "adc": 10 + i, "x_mm": x, "y_mm": y, "cal": (0, 1, 4)}
+        {"name": "z%d" % i, "adc": 1 + i, "x_mm": x, "y_mm": y, "cal": (0, 1, 4)}
         for i, (x, y) in enumerate(((25, -12), (25, 12), (110, -25), (110, 15),
                                     (180, -30), (185, 0), (180, 30), (235, 10)))
     ),
-    "motor": {"pin": 30, "pwm_hz": 1000},
-    "battery": {"adc": 31, "num": 2, "den": 1},
-    # The fake flash lives in the heap here (on a device it does not): 4 x 1 KB.
+    "motor": {"pin": 21, "pwm_hz": 1000},
+    "battery": {"adc": 9, "num": 2, "den": 1},
+    # The harness's outbox is the esp32 model's 16 KB partition (boards/partitions.csv), in the heap here
+    # (on a device it is flash); blocks x block_size is the RAM journal used when no partition is found.
     "storage": {"partition": "outbox", "blocks": 4, "block_size": 1024},
     "wdt_ms": 8000,
     "radios": {
@@ -35,8 +39,9 @@ BOARD = {
     },
     "power": {"battery_mah": 1000, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},
     # Test heaps on the 64-bit unix port (objects about twice their 32-bit size), sized so the app keeps
-    # >= 25 % free at its measured peak of live heap: the app with the loopback radio (sim/app.py,
-    # peak ~125 KB), and with the board's LoRa + BLE link, the gateway role and a second fake flash in the
+    # >= 25 % free at its measured peak of live heap: the app with the loopback radio over the chip and
+    # port models (sim/app.py, peak ~206 KB: the models' code, the 16 KB partition; ~125 KB on the former
+    # register-level fakes at 192K), and with the board's LoRa + BLE link, the gateway role and a second fake flash in the
     # same process (tests/fakes/linkapp.py, peak ~197 KB). Measured figures: soleguard bench --json.
-    "heap": {"test_kb": 192, "link_test_kb": 288},
+    "heap": {"test_kb": 320, "link_test_kb": 288},
 }

@@ -1,10 +1,13 @@
 """The firmware app on the MicroPython unix port with the ``sim`` board (host side).
 
 ``run_app(trace)`` writes the trace as a feed (one text header, then int16
-frames), runs ``tests/fakes/simapp.py`` under ``micropython -X heapsize=...``
+frames), runs ``sim/harness/simapp.py`` under ``micropython -X heapsize=...``
 and returns the events and figures it printed. The app reads the recording
-through the register-level fakes (LSM6DSO FIFO bytes, ADC, NOR flash), so the
-driver code runs too. ``seconds`` > 0 loops the recording for that much
+through the chip and port models of ``sim/models`` (LSM6DSO registers and
+FIFO, the ESP32-S3 ``machine`` and ``esp32`` partition) under the real
+micropython-lib ``lsm6dsox`` driver, so the driver code runs too. The driver
+is read from ``../shared/vendor/micropython-lib/lib`` (or ``SOLEGUARD_MPLIB``):
+``vendor_lib()``. ``seconds`` > 0 loops the recording for that much
 simulated time (the 8-hour soak: ``soleguard soak``).
 
 Heap: the sim board's test heap (boards/sim.py ``heap``). The boards' own
@@ -15,6 +18,7 @@ at least 25 % of it free at its peak.
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +29,20 @@ from .mpbuild import ROOT, micropython_command
 from .replay import Event, core_args, frames
 from .trace import Trace
 
-FAKES = ROOT / "tests" / "fakes"
 BOARDS = ROOT / "boards"
+MODELS = Path(__file__).resolve().parent / "models"  # chip and port models (README there: their authors)
+HARNESS = Path(__file__).resolve().parent / "harness"  # the unix-port scripts that drive the app over them
+
+
+def vendor_lib() -> Path:
+    """The real micropython-lib packages: ``SOLEGUARD_MPLIB`` or ../shared/vendor/micropython-lib/lib.
+
+    Raises RuntimeError naming the folder when the ``lsm6dsox`` driver is not there.
+    """
+    lib = Path(os.environ.get("SOLEGUARD_MPLIB", ROOT.parent / "shared" / "vendor" / "micropython-lib" / "lib"))
+    if not (lib / "lsm6dsox.py").is_file():
+        raise RuntimeError("micropython-lib packages not found at %s (set SOLEGUARD_MPLIB)" % lib)
+    return lib.resolve()
 
 
 def load_board(name: str) -> dict:
@@ -74,9 +90,12 @@ def write_feed(trace: Trace, path: Path) -> None:
         f.write(frames(trace).astype("<i2").tobytes())
 
 
-# What the app harness adds to the firmware's device tree: the sim board as deployed
-# (board.py) and the register-level fakes, all precompiled.
-APP_EXTRAS = ((BOARDS / "sim.py", "board.py", True), (FAKES, "", True))
+def app_extras() -> tuple:
+    """What the app harness adds to the firmware's device tree (mpbuild extras): the sim board as
+    deployed (board.py), the models laid flat in lib/ (their ``machine``, ``esp32``, ``time`` shadow
+    the port's), the harness scripts and the real ``lsm6dsox`` driver, all precompiled."""
+    return ((BOARDS / "sim.py", "board.py", True), (MODELS, "", True), (HARNESS, "", True),
+            (vendor_lib() / "lsm6dsox.py", "lsm6dsox.py", True))
 
 
 def run_app(trace: Trace, seconds: int = 0, heapsize: str = HEAP, timeout: int = 900, progress=None) -> AppResult:
@@ -110,7 +129,7 @@ def _stream(args, heapsize, workdir, timeout, progress):
     import subprocess
     import threading
 
-    argv, env = micropython_command(args, heapsize, workdir, APP_EXTRAS)
+    argv, env = micropython_command(args, heapsize, workdir, app_extras())
     p = subprocess.Popen(argv, cwd=str(workdir), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     timer = threading.Timer(timeout, p.kill)
     timer.start()

@@ -1,4 +1,4 @@
-"""Running code over the chip/port models (tests/models) and the real micropython-lib packages.
+"""Running code over the chip/port models (sim/models; their suites in tests/models) and the real micropython-lib packages.
 
 The models patch process-wide state on CPython (``time.sleep_ms`` moves a
 simulated clock, ``micropython`` and ``asyncio.ThreadSafeFlag`` shims), so
@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "tests" / "models"
+MODELS = ROOT / "tests" / "models"  # the models' own suites and the firmware-over-models tests
+CHIP_MODELS = ROOT / "sim" / "models"  # the models (the sim board runs on them too: sim/app.py)
 VENDOR = Path(os.environ.get("SOLEGUARD_MPLIB", ROOT.parent / "shared" / "vendor" / "micropython-lib" / "lib")).resolve()
 
 
@@ -49,7 +50,8 @@ def run_pytest(folder, *args, timeout=600):
 def mp_extras():
     # the packages one by one: a folder laid flat into lib/ loses its __init__.py (mpbuild)
     pkgs = [(p, p.name, False) for p in sorted(VENDOR.iterdir()) if p.is_dir() or p.suffix == ".py"]
-    return [(MODELS, "", False), (ROOT / "boards", "boards", False),
+    suites = [(p, p.name, False) for p in sorted(MODELS.iterdir()) if p.is_dir() and p.name != "__pycache__"]
+    return [(CHIP_MODELS, "", False)] + suites + [(ROOT / "boards", "boards", False),
             (ROOT / "tests" / "synth.py", "synth.py", False)] + pkgs
 
 

@@ -1,19 +1,21 @@
 # runtimes: cpython micropython
-# heapsize: 192K
-"""Edges without hardware: FIFO decode through the register-level fake chip,
+# heapsize: 448K
+"""Edges without hardware: FIFO decode through the LSM6DSO register model (sim/models) under the real
+micropython-lib ``lsm6dsox`` driver (tests/imu_model.py),
 haptics priorities, zone health, configuration validation and persistence,
 board files, the app's zero-allocation sample path (heap_lock on MicroPython).
 
-Heap 192K (second line, read by tools/mptest.py): this module compiles the
+Heap 448K (second line, read by tools/mptest.py): this module compiles the
 whole app from source on the 64-bit unix port (about 90 KB of bytecode and
-objects once loaded); a device loads precompiled .mpy and the app itself runs
+objects once loaded) and the LSM6DSO model, whose full 512-word FIFO (the
+overrun test) is a list of bytes objects: 320K ran out of one piece of 4 KB,
+448K passes; a device loads precompiled .mpy and the app itself runs
 in 160K (sim/app.py), see docs/FIRMWARE.md."""
 import gc
 import os
 
-from fakes.chips import FakeI2C, FakeLSM6DSO
 from fakes.flash import FakeFlash
-from fakes.lsm6dsox import LSM6DSOX
+from imu_model import IMUChip, locked_batch
 
 from soleguard.edges import haptics as H
 from soleguard.edges.board import validate as validate_board
@@ -36,9 +38,8 @@ except ImportError:
 
 
 def _chip(watermark=4, axes=((0, 1), (1, 1), (2, 1))):
-    chip = FakeLSM6DSO()
-    bus = FakeI2C({0x6A: chip})
-    return chip, FifoIMU(LSM6DSOX(bus, accel_scale=16, gyro_scale=2000), watermark, axes)
+    chip = IMUChip()
+    return chip, FifoIMU(chip.driver(), watermark, axes)
 
 
 def test_fifo_decodes_exact_values_in_batches():
@@ -60,10 +61,9 @@ def test_fifo_axis_mapping_and_wrong_chip():
     chip, fifo = _chip(1, ((1, -1), (0, 1), (2, 1)))
     chip.push(10, 20, 30, 1, 2, 3)
     assert fifo.read() == 1 and tuple(fifo.frames) == (-20, 10, 30, -2, 1, 3)
-    chip = FakeLSM6DSO()
-    chip.regs[0x0F] = 0x6A  # another chip
+    chip = IMUChip(who_am_i=0x6A)  # another chip
     try:
-        FifoIMU(type("I", (), {"bus": FakeI2C({0x6A: chip}), "address": 0x6A})())
+        FifoIMU(type("I", (), {"bus": chip.bus, "address": 0x6A})())
         assert False
     except OSError:
         pass
@@ -279,28 +279,18 @@ def test_app_events_selftest_radio_and_zero_allocation():
     _feed(app, chip, adcs, STAND, 3000, i, f)
     i += 3000
     n = len(events)
-    if _MP:
-        gc.collect()
-        gc.disable()
-        a = gc.mem_alloc()
     done = 0
+    used = 0
     for k in range(60):
         for j in range(16):
             fill_pattern(f, STAND, i, 8)
             i += 1
             chip.push(f[0], f[1], f[2], f[3], f[4], f[5])
             app.zones.sample()
-        if _MP:
-            micropython.heap_lock()
-        try:
-            done += app.on_batch()
-        finally:
-            if _MP:
-                micropython.heap_unlock()
-    if _MP:
-        used = gc.mem_alloc() - a
-        gc.enable()
-        assert used == 0, used
+        got, b = locked_batch(chip, app.on_batch)  # heap_lock on MicroPython: an allocation raises
+        done += got
+        used += b
+    assert used == 0, used
     assert done == 960 and len(events) == n
 
 

@@ -21,8 +21,9 @@ Steps (each printed; ``--dry-run`` prints them and runs nothing):
      --generate-key) as :team.key, and the insole's hardware id printed for the
      roster (docs/roster.sample.csv)
   6. ``--test``: the dual-runtime tests (tests/test_*.py marked ``# runtimes:
-     cpython micropython``), tests/fakes, tests/synth.py and tests/mp_runner.py
-     copied to :/lib/tests, then run on the board by mp_runner, which prints
+     cpython micropython``), tests/fakes, tests/synth.py, tests/mp_runner.py,
+     tests/imu_model.py and its LSM6DSO model (sim/models/sim_hw.py,
+     lsm6dso_model.py) copied to :/lib/tests, then run on the board by mp_runner, which prints
      ``N passed, N failed``; deploy fails unless N failed is 0 and N passed > 0
   7. mpremote reset
 Exit 0 on success, 1 on a failed step, 2 on bad arguments.
@@ -52,6 +53,11 @@ CHECK_PY = ("import sys, os, esp32; v = sys.implementation.version[:3]; "
             % (FIRMWARE_VERSION, ".".join(str(x) for x in FIRMWARE_VERSION), MIN_FREE_KB))
 HWID_PY = "import machine; print('hardware_id', machine.unique_id().hex())"
 TESTS_DIR = ROOT / "tests"
+MODELS = ROOT / "sim" / "models"
+# what the dual-runtime tests import besides the firmware and tests/fakes: the runner, the synthetic
+# patterns, the LSM6DSO register model on its simulated I2C bus (lsm6dsox itself comes from mip)
+TEST_SUPPORT = (TESTS_DIR / "synth.py", TESTS_DIR / "mp_runner.py", TESTS_DIR / "imu_model.py",
+                MODELS / "sim_hw.py", MODELS / "lsm6dso_model.py")
 MARKER = "# runtimes: cpython micropython"
 RUN_TESTS_PY = ("import sys; sys.path.append('/lib/tests'); sys.argv[:] = ['/lib/tests/mp_runner.py']; "
                 "exec(open('/lib/tests/mp_runner.py').read())")
@@ -121,7 +127,7 @@ def plan(board, port=None, config=None, test=False, out=None, key_file=None, fir
     if test:
         steps.append(mp + ["exec", 'import os; "tests" in os.listdir("/lib") or os.mkdir("/lib/tests")'])
         steps.append(mp + ["cp", "-r", str(TESTS_DIR / "fakes"), ":/lib/tests/"])
-        for t in [TESTS_DIR / "synth.py", TESTS_DIR / "mp_runner.py"] + dual_runtime_tests():
+        for t in list(TEST_SUPPORT) + dual_runtime_tests():
             steps.append(mp + ["cp", str(t), ":/lib/tests/" + t.name])
         steps.append(mp + ["exec", RUN_TESTS_PY])
     steps.append(mp + ["reset"])

@@ -115,11 +115,16 @@ def run_tests(modules=(), heap=HEAP):
     """Run the MicroPython runner; return (exit code, combined output)."""
     # the firmware as a device loads it (.mpy in a device-like tree, relative
     # paths: the heap does not depend on the checkout's path); the tests from source
+    from soleguard_sim.app import vendor_lib
     from soleguard_sim.mpbuild import run_micropython
 
     find_micropython()
     extras = [(TESTS / "fakes", "tests/fakes", False), (ROOT / "boards", "boards", False)]
-    extras += [(TESTS / (m + ".py"), "tests/%s.py" % m, False) for m in dual_runtime_modules() + ["mp_runner", "synth"]]
+    extras += [(TESTS / (m + ".py"), "tests/%s.py" % m, False)
+               for m in dual_runtime_modules() + ["mp_runner", "synth", "imu_model"]]
+    # tests/imu_model.py: the LSM6DSO register model on its I2C bus (sim/models) under the real driver
+    extras += [(ROOT / "sim" / "models" / m, "tests/" + m, False) for m in ("sim_hw.py", "lsm6dso_model.py")]
+    extras += [(vendor_lib() / "lsm6dsox.py", "lsm6dsox.py", False)]
     p = run_micropython(["-m", "mp_runner"] + list(modules), heap, extras=extras,
                         paths=("lib", "lib/tests"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)

@@ -3,8 +3,9 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-for p in (HERE, ROOT, os.path.join(ROOT, "sx1262_tests")):
+SUITES = os.path.dirname(HERE)
+ROOT = os.path.join(os.path.dirname(os.path.dirname(SUITES)), "sim", "models")  # the models (sim/models)
+for p in (HERE, ROOT, os.path.join(SUITES, "sx1262_tests")):
     if p not in sys.path:
         sys.path.insert(0, p)
 

@@ -3,7 +3,8 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+# the models themselves live in sim/models (the sim board runs on them too)
+ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(HERE))), "sim", "models")
 for p in (HERE, ROOT):
     if p not in sys.path:
         sys.path.insert(0, p)

@@ -17,7 +17,7 @@ except (ImportError, AttributeError):
 
 def _default():
     here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-    # tests/models -> the checkout -> its parent
+    # sim/models -> the checkout -> its parent
     return here + "/../../../shared/vendor/micropython-lib/lib"
 
 
