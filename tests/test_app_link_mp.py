@@ -1,6 +1,7 @@
-"""The wired app on the MicroPython unix port (firmware, sim board and fakes as .mpy):
+"""The wired app on the MicroPython unix port (firmware, sim board, chip models and fakes as .mpy):
 a generated fall_forward trace (sim/scenario.py, seed 1) through hardware.build's
-LoRa + BLE link over the ``lora`` / ``aioble`` fakes (tests/fakes/linkapp.py).
+LoRa + BLE link over the ``lora`` / ``aioble`` fakes (tests/linkapp.py; the IMU,
+ADCs and partition are the models of sim/models under the real ``lsm6dsox``).
 
 Checks: the fake modem carries the authenticated alarm frame; the first one is
 not heard and the insole is reset 3 s later (app rebuilt from the same fake
@@ -12,11 +13,21 @@ the fakes; docs/FIRMWARE.md).
 """
 import pytest
 
-from soleguard_sim.app import APP_EXTRAS, LINK_HEAP, MIN_FREE_AT_PEAK, heap_headroom, write_feed
+from pathlib import Path
+
+from soleguard_sim.app import LINK_HEAP, MIN_FREE_AT_PEAK, app_extras, heap_headroom, write_feed
 from soleguard_sim.mpbuild import micropython_path, run_micropython
 from soleguard_sim.scenario import generate, load_script
 
 HEAP = LINK_HEAP
+TESTS = Path(__file__).resolve().parent
+FAKES = TESTS / "fakes"
+
+
+def link_extras():
+    """The sim board's device tree plus linkapp and the radio fakes (as the package ``fakes``)."""
+    return app_extras() + ((TESTS / "linkapp.py", "linkapp.py", True),) + tuple(
+        (FAKES / n, "fakes/" + n, True) for n in ("__init__.py", "lora.py", "aioble.py", "bluetooth.py"))
 
 
 def test_wired_app_on_the_unix_port_alarm_reset_ack_evacuation(tmp_path):
@@ -26,7 +37,7 @@ def test_wired_app_on_the_unix_port_alarm_reset_ack_evacuation(tmp_path):
         pytest.skip(str(e))
     tr = generate(load_script("fall_forward"), seed=1)
     write_feed(tr, tmp_path / "feed.bin")
-    p = run_micropython(["-m", "linkapp", "feed.bin"], HEAP, extras=APP_EXTRAS, workdir=tmp_path,
+    p = run_micropython(["-m", "linkapp", "feed.bin"], HEAP, extras=link_extras(), workdir=tmp_path,
                         capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, (p.stdout + p.stderr)[-1500:]
     lines = [l.split(",") for l in p.stdout.splitlines()]

@@ -1,5 +1,5 @@
-"""The app on the MicroPython unix port (sim board, register-level fakes,
-160K heap, .mpy as deployed) emits the same detection events as
+"""The app on the MicroPython unix port (sim board over the chip/port models of sim/models
+and the real lsm6dsox, boards/sim.py test heap, .mpy as deployed) emits the same detection events as
 ``soleguard_sim.replay.replay`` for real recordings; a 10-minute simulated soak allocates
 nothing per sample in steady state. The 8-hour soak is ``soleguard soak``."""
 import pytest

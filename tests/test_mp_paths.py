@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from soleguard_sim.app import vendor_lib
 from soleguard_sim.mpbuild import micropython_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,7 @@ def _run_harness(root: Path, cwd: Path):
     env = dict(os.environ)
     pkgs = root / ".pkgs"
     env["PYTHONPATH"] = os.pathsep.join([str(pkgs), str(root / "firmware")])
+    env["SOLEGUARD_MPLIB"] = str(vendor_lib())  # the real micropython-lib, found beside this checkout
     p = subprocess.run([sys.executable, "-c", HARNESS], cwd=str(cwd), env=env, capture_output=True, text=True,
                        timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
@@ -49,8 +51,9 @@ def _run_harness(root: Path, cwd: Path):
 
 
 def _layout(root: Path):
-    """The parts of a checkout the harness reads, with import names as the package installs them."""
-    for part in ("firmware", "sim", "console", "boards", "tests/fakes"):
+    """The parts of a checkout the harness reads, with import names as the package installs them
+    (no tests/: the host tool's harness and models are in its package, sim/harness and sim/models)."""
+    for part in ("firmware", "sim", "console", "boards"):
         shutil.copytree(ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     (root / ".pkgs").mkdir()
     (root / ".pkgs" / "soleguard_sim").symlink_to(root / "sim", target_is_directory=True)

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from soleguard_sim.app import APP_EXTRAS
+from soleguard_sim.app import app_extras
 from soleguard_sim.mpbuild import micropython_command, micropython_path
 from soleguard.core import protocol as P
 from soleguard.edges.gateway import Gateway
@@ -42,7 +42,7 @@ def test_three_micropython_insoles_over_udp_loopback(tmp_path):
     console = P.Encoder(keys, TEAM, keys.device_id(b"console"), P.TxCounter(P.MemoryStore()))
     up = P.Decoder(keys, TEAM, P.ReplayWindow(8), False)
     cmds = [micropython_command(["-m", "mpinsole", str(port), str(i), "15", "1" if i == 0 else "0"], "160K", wd,
-                                APP_EXTRAS) for i in range(N)]
+                                app_extras()) for i in range(N)]
     procs = [subprocess.Popen(argv, env=env, cwd=str(wd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for argv, env in cmds]
     peers = {}

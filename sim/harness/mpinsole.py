@@ -2,7 +2,8 @@
 
     micropython -m mpinsole PORT INDEX SECONDS [ALARM]     (in a device tree: soleguard_sim.mpbuild, app.APP_EXTRAS)
 
-Runs the firmware delivery layer (outbox on a fake NOR flash, Delivery,
+Runs the firmware delivery layer (outbox on the ``outbox`` partition of the
+``esp32`` model, sim/models; boards/partitions.csv: 16 KB), Delivery,
 Haptics) in real time: registers with ``HELLO <index>`` at 127.0.0.1:PORT,
 sends every frame delivery hands out as one datagram, feeds every datagram
 received to ``Delivery.on_frame``. ALARM = 1 raises an SOS alarm at start.
@@ -15,7 +16,7 @@ import socket
 import sys
 import time
 
-from flash import FakeFlash
+import esp32
 
 from soleguard.core import protocol as P
 from soleguard.core.delivery import Delivery, Prng
@@ -40,7 +41,9 @@ def main():
     alarm = len(sys.argv) > 4 and sys.argv[4] == "1"
     keys = P.Keys(KEY)
     me = keys.device_id(b"mp-insole-%d" % index)
-    box = Outbox(FakeFlash(blocks=4, block_size=256))
+    esp32.reset_partitions()
+    esp32.install_partition("outbox", esp32.Partition.TYPE_DATA, 0x06, 0x200000, 0x4000)
+    box = Outbox(esp32.Partition.find(esp32.Partition.TYPE_DATA, label="outbox")[0])
     h = Haptics(Pwm())
     d = Delivery(box, keys, TEAM, me, P.MemoryStore(), Prng(index + 1), h, evac_spread_ms=1500)
     addr = socket.getaddrinfo("127.0.0.1", port)[0][-1]

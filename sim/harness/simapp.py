@@ -109,7 +109,7 @@ def make(header, events=None):
     esp32.install_partition(label, esp32.Partition.TYPE_DATA, subtype, address, size)
     gc.collect()
     # detection parity and the soak measure the sample path: the loopback radio
-    # (tests/fakes/linkapp.py runs the board's LoRa + BLE link)
+    # (tests/linkapp.py runs the board's LoRa + BLE link)
     hw = hardware.build(board, radio=LoopbackRadio())
     if hw.imu is None or hw.storage_error:
         raise RuntimeError("sim board did not come up: %s %s" % (hw.imu_error, hw.storage_error))

@@ -1,16 +1,19 @@
 """The wired app on the unix port: sim board, LoRa + BLE link over the ``lora`` / ``aioble`` fakes.
 
-    micropython -X heapsize=288K -m linkapp FEED   (in the device tree of soleguard_sim.app.APP_EXTRAS)
+    micropython -X heapsize=... -m linkapp FEED   (device tree: tests/test_app_link_mp.py)
 
-FEED as tests/fakes/simapp.py (a recording or a sim/scenario.py trace). The
+FEED as sim/harness/simapp.py (a recording or a sim/scenario.py trace). The
 app is built by ``hardware.build`` from the sim board (its ``radios`` list
-LoRa and BLE), a fake NOR flash, the team key and TEAM_ID; the gateway role
+LoRa and BLE) over the chip and port models as in simapp (LSM6DSO register
+model under the real ``lsm6dsox``, ESP32-S3 ``machine`` ADCs, the ``esp32``
+model's outbox partition), the team key and TEAM_ID; the radios are still
+the fakes of ``lora`` and ``aioble`` (tests/fakes); the gateway role
 (firmware gateway.Gateway) and a console signing orders share the fake air.
 Simulated time: one FIFO batch per 16 samples, ``every_second`` per 100,
 ``radio_service`` + one LoRa round (``LoRaRadio.step``) per second.
 
 Script: the gateway does not hear the first alarm frame; 3 s later the
-insole is reset (the app rebuilt from the same flash, the rest of the trace
+insole is reset (the app rebuilt from the same partition, the rest of the trace
 goes to the new app); the gateway acknowledges the resent alarm frame; then
 the console orders an evacuation (order 3).
 Output lines:
@@ -26,12 +29,13 @@ import asyncio
 import gc
 import sys
 
-import aioble
-import bluetooth
+import esp32
 import machine
-from chips import FakeI2C, FakeLSM6DSO
-from flash import FakeFlash
-from lora import AIR, AsyncModem
+import sim_hw
+from fakes import aioble, bluetooth
+from fakes.lora import AIR, AsyncModem
+from lsm6dso_model import LSM6DSO
+from simapp import _PARTITION, uv_for_raw
 
 import board as sim_board  # boards/sim.py, deployed as board.py
 from soleguard.edges import hardware
@@ -46,7 +50,7 @@ from soleguard.edges.lora_radio import Clock, lora_cfg
 
 KEY = b"unix-port-link-team-key-01234"
 TEAM = 7
-_BATTERY_RAW = 4000 * 65535 // 2 // 3300
+_BATTERY_UV = 2000000  # a 4.0 V cell through the 2:1 divider
 
 
 class Ticks:
@@ -59,9 +63,8 @@ class Ticks:
 ticks = Ticks()
 
 
-def build(board, flash, out):
-    st = board["storage"]
-    hw = hardware.build(board, {"TEAM_ID": TEAM}, flash=flash, key=KEY, modem=AsyncModem(AIR), aioble=aioble,
+def build(board, out):
+    hw = hardware.build(board, {"TEAM_ID": TEAM}, key=KEY, modem=AsyncModem(AIR), aioble=aioble,
                         bluetooth=bluetooth, windows=WINDOWS, clock=Clock(ticks), evac_spread_ms=0,
                         rx1_delay_ms=0)
     hw.radio.lora.rx_window_ms = 1
@@ -87,14 +90,18 @@ def main(path):
         {"name": proto[i]["name"], "adc": proto[i]["adc"], "x_mm": header[2 + 2 * i],
          "y_mm": header[3 + 2 * i], "cal": proto[i]["cal"]} for i in range(nz))
     validate(board)
-    chip = FakeLSM6DSO()
-    machine.I2C_BUSES[0] = FakeI2C({board["imu"]["address"]: chip})
-    machine.ADC_VALUES[board["battery"]["adc"]] = _BATTERY_RAW
-    st = board["storage"]
+    machine.reset_model()
+    clock = sim_hw.SimClock()
+    bus = sim_hw.i2c_bus(board["i2c"]["id"])
+    bus.log_max = 0
+    chip = LSM6DSO(bus, clock=clock, address=board["imu"]["address"])
+    machine.set_adc_uv(board["battery"]["adc"], _BATTERY_UV)
+    esp32.reset_partitions()
+    label, subtype, address, size = _PARTITION
+    esp32.install_partition(label, esp32.Partition.TYPE_DATA, subtype, address, size)
     gc.collect()
-    flash = FakeFlash(st["blocks"], st["block_size"])
     out = []
-    hw, app = build(board, flash, out)
+    hw, app = build(board, out)
     app.start()
     keys = P.Keys(KEY)
     gw = Gateway(keys, TEAM, keys.device_id(b"gw"), P.TxCounter(P.MemoryStore()), P.MemoryStore(), lambda l: None)
@@ -136,7 +143,7 @@ def main(path):
 
     buf = bytearray(2 * FRAME_LEN * 64)
     vals = memoryview(buf)
-    adc = machine.ADC_VALUES
+    set_uv = machine.set_adc_uv
     pins = [z["adc"] for z in board["zones"]]
     n = 0
     wm2 = 2 * board["imu"]["watermark"]
@@ -146,15 +153,16 @@ def main(path):
             break
         for k in range(got // (2 * FRAME_LEN)):
             b = 2 * FRAME_LEN * k
-            chip.push(_s16(vals, b), _s16(vals, b + 2), _s16(vals, b + 4), _s16(vals, b + 6),
-                      _s16(vals, b + 8), _s16(vals, b + 10))
+            chip.push((_s16(vals, b), _s16(vals, b + 2), _s16(vals, b + 4)),
+                      (100 * _s16(vals, b + 6), 100 * _s16(vals, b + 8), 100 * _s16(vals, b + 10)))
+            chip.tick()
             for i in range(nz):
-                adc[pins[i]] = _s16(vals, b + 12 + 2 * i) << 4
+                set_uv(pins[i], uv_for_raw(_s16(vals, b + 12 + 2 * i)))
             if hw.zones is not None:
                 hw.zones.sample()
             n += 1
             ticks.t += 10
-            if chip.count >= wm2:
+            if chip.fifo_level() >= wm2:
                 app.on_batch()
             if n % 100 == 0:
                 app.every_second()
@@ -165,8 +173,7 @@ def main(path):
                     out.append("R,%d" % ticks.t)
                     app = hw = None
                     gc.collect()
-                    hw, app = build(board, flash.power_on(), out)
-                    flash = None
+                    hw, app = build(board, out)  # the partition model keeps what was written
                     app.start()
                 if n % 1000 == 0:
                     gc.collect()
