@@ -1,29 +1,44 @@
 """Seeed XIAO ESP32S3 + Wio-SX1262 (the wearable form): LSM6DSO, 3 FSR zones, ERM motor.
 
 Firmware: the official MicroPython ESP32_GENERIC_S3 build (SPIRAM_OCT variant:
-8 MB flash, 8 MB PSRAM). The Wio-SX1262 board uses the XIAO's SPI pads
-(D8 GPIO7 SCK, D9 GPIO8 MISO, D10 GPIO9 MOSI) and B2B-connector pins for NSS,
-RESET, BUSY, DIO1 (GPIO41, 42, 40, 39 per Seeed's kit documentation: check
-against the kit schematic before flashing). What is left of the XIAO's ADC1
-pads after I2C (D4 GPIO5 SDA, D5 GPIO6 SCL) and SPI is A0..A3 (GPIO1..4): three
-FSR zones (heel, medial and lateral metatarsal heads) and the battery through
-an external 2:1 divider on A3 (the XIAO has no battery-sense divider). IMU
-INT1 on D6 (GPIO43), motor driver on D7 (GPIO44).
+8 MB flash, 8 MB octal PSRAM; the ESP32-S3R8's octal PSRAM takes GPIO33..37).
 Calibration values are placeholders until the insole is calibrated.
+
+Where each pin comes from (Seeed's XIAO ESP32S3 pin map: D0..D3 = GPIO1..4,
+D4 = GPIO5, D5 = GPIO6, D6 = GPIO43, D7 = GPIO44, D8..D10 = GPIO7..9; the
+XIAO ESP32S3 & Wio-SX1262 kit: SPI on D8/D9/D10, NSS 41, RESET 42, BUSY 40,
+DIO1 39 and the RF switch's RX enable 38 on the B2B connector; 1.8 V TCXO on DIO3):
+the kit leaves eight pads for the insole, so UART0 and one strapping pin must
+be used, each for the one role it tolerates:
+  GPIO43 (D6, UART0 TX): the ROM prints its boot log there at every reset, and
+    MicroPython v1.28.0 ESP32_GENERIC_S3 keeps a UART REPL on UART0
+    (mpconfigboard.h MICROPY_HW_ENABLE_UART_REPL, uart.h MICROPY_HW_UART_REPL 0)
+    until the pin is taken: only the I2C SCL, an input on the IMU, may sit there
+    (with SDA idle high the boot log forms no START condition). Before, INT1 was
+    here: the IMU's push-pull INT1 fought the boot log.
+  GPIO44 (D7, UART0 RX): an input of ours: INT1. Before, the motor was here.
+  GPIO3 (D2): a strapping pin (JTAG source), read only when the
+    STRAP_JTAG_SEL eFuse is burnt (not on a stock XIAO): the motor driver's input,
+    which needs a pull-down so the motor stays off while the pin floats at reset.
+  ADC1: zones on D0 (GPIO1), D1 (GPIO2), D5 (GPIO6); the battery through an
+    external 2:1 divider on D3 (GPIO4; the XIAO has no battery-sense divider);
+    I2C SDA on D4 (GPIO5).
+Still to check on the kit's schematic: that the Wio-SX1262 of the kit leaves D0..D7
+unconnected (its edge pads carry another pinout than the stand-alone module).
 """
 BOARD = {
     "name": "xiao_s3",
     "mcu": "esp32s3",
     "arch": "xtensawin",
-    "i2c": {"id": 0, "scl": 6, "sda": 5, "freq": 400000},
-    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 43, "odr_hz": 104, "watermark": 16,
+    "i2c": {"id": 0, "scl": 43, "sda": 5, "freq": 400000},
+    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 44, "odr_hz": 104, "watermark": 16,
             "axes": ((1, -1), (0, 1), (2, 1))},
     "zones": (
         {"name": "heel", "adc": 1, "x_mm": 25, "y_mm": 0, "cal": (1500, 5, 6)},
         {"name": "meta_medial", "adc": 2, "x_mm": 180, "y_mm": 30, "cal": (1500, 5, 6)},
-        {"name": "meta_lateral", "adc": 3, "x_mm": 180, "y_mm": -30, "cal": (1500, 5, 6)},
+        {"name": "meta_lateral", "adc": 6, "x_mm": 180, "y_mm": -30, "cal": (1500, 5, 6)},
     ),
-    "motor": {"pin": 44, "pwm_hz": 1000},
+    "motor": {"pin": 3, "pwm_hz": 1000},
     "battery": {"adc": 4, "num": 2, "den": 1},
     "storage": {"partition": "outbox", "blocks": 4, "block_size": 4096},
     "wdt_ms": 8000,

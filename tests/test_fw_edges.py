@@ -202,7 +202,7 @@ def _load_board(name):
 
 
 def test_boards_parse_and_validate():
-    for name, zones in (("t3s3", 6), ("xiao_s3", 3), ("sim", 8)):
+    for name, zones in (("t3s3", 5), ("xiao_s3", 3), ("sim", 8)):
         b = validate_board(_load_board(name))
         assert len(b["zones"]) == zones
     b = dict(_load_board("t3s3"))
