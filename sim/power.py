@@ -31,7 +31,7 @@ from soleguard.core.airtime import time_on_air_us
 from soleguard.edges.lora_radio import RX_PERIOD_MS, RX_WINDOW_MS
 from soleguard.edges.store import EDGE_FIELDS
 
-from .app import load_board, run_app
+from .app import APP_EXTRAS, HEAP, _stream, load_board, run_app, write_feed
 from .bench import MCU_FACTORS, synthetic_walk
 
 # Datasheet figures (typical). mA unless noted.
@@ -72,6 +72,48 @@ class Budget:
                 "average_ma": round(self.average_ma, 3), "hours": round(self.hours, 1),
                 "mcu_awake_pct": round(self.awake_pct, 2),
                 "lines": [{"consumer": c, "ma": round(ma, 4), "source": s} for c, ma, s in self.lines]}
+
+
+@dataclass
+class SleepRun:
+    """What ``tests/fakes/sleepapp.py`` measured: the app on the unix port in simulated time."""
+    mode: int            # 0 awake as without sleep, 1 light sleep between FIFO batches
+    events: list         # soleguard_sim.replay.Event, every event the app emitted
+    samples: int = 0
+    wakes: int = 0
+    work_us: int = 0     # host us of the work done at the wakes (MODE 0: of all the work)
+    awake_ms: int = 0    # simulated ms the MCU stayed awake between wakes (a pattern played, radio busy)
+    motor_ms: int = 0
+    batch_ms: int = 0
+
+    @property
+    def core_events(self) -> list:
+        return [e for e in self.events if e.type in (1, 2, 3, 4, 5) and e.cause != 4]
+
+
+def run_sleep_app(trace, seconds: int = 0, mode: int = 1, heapsize: str = HEAP, timeout: int = 900) -> SleepRun:
+    """Run the app over ``trace`` with (mode 1) or without (0) light sleep; RuntimeError on failure."""
+    import tempfile
+    from pathlib import Path
+
+    from .replay import Event
+
+    with tempfile.TemporaryDirectory(prefix="sg-sleep-") as tmp:
+        write_feed(trace, Path(tmp) / "feed.bin")
+        rc, out, err = _stream(["-m", "sleepapp", "feed.bin", str(seconds), str(mode)], heapsize, Path(tmp),
+                               timeout, lambda samples: None)
+    if rc != 0:
+        raise RuntimeError("sleep app on micropython failed for %s: %s" % (trace.name, (err or out)[-800:]))
+    res = SleepRun(mode, [])
+    for line in out.splitlines():
+        parts = line.split(",")
+        if parts[0] == "E":
+            res.events.append(Event(*(int(x) for x in parts[1:5])))
+        elif parts[0] == "S":
+            for kv in parts[1:]:
+                k, v = kv.split("=")
+                setattr(res, k, int(v))
+    return res
 
 
 def measure_app_us_per_sample(seconds: int = 60) -> float:
