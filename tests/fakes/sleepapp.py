@@ -18,7 +18,9 @@ the work done at the wake. Output lines:
   S,k=v,...               samples, wakes, work_us (host us of the work at the
                           wakes; MODE 0: of every batch and second), awake_ms
                           (simulated ms the MCU stayed awake between wakes),
-                          motor_ms (simulated ms the motor was on), batch_ms
+                          motor_ms (simulated ms the motor was on), batch_ms,
+                          bus_us / bus_bytes / bus_transfers (the fake I2C's share
+                          of work_us, and what went over the bus)
 """
 import sys
 import time
@@ -29,12 +31,39 @@ from simapp import _s16, make
 from soleguard.core.frame import FRAME_LEN
 
 
+class _TimedBus:
+    """The FIFO's I2C bus, timed: the fake chip's Python register model stands in for a transfer that is
+    C code and bus time on a device (the power model adds the bus time from the board's I2C clock)."""
+
+    def __init__(self, bus):
+        self.bus = bus
+        self.us = 0
+        self.bytes = 0
+        self.transfers = 0
+
+    def readfrom_mem_into(self, addr, reg, buf):
+        t0 = time.ticks_us()
+        self.bus.readfrom_mem_into(addr, reg, buf)
+        self.us += time.ticks_diff(time.ticks_us(), t0)
+        self.bytes += len(buf)
+        self.transfers += 1
+
+    def writeto_mem(self, addr, reg, buf):
+        t0 = time.ticks_us()
+        self.bus.writeto_mem(addr, reg, buf)
+        self.us += time.ticks_diff(time.ticks_us(), t0)
+        self.bytes += len(buf)
+        self.transfers += 1
+
+
 def run(path, seconds, mode):
     f = open(path, "rb")
     header = [int(x) for x in f.readline().decode().strip().split(",")[1:]]
     start = f.tell()
     board, chip, hw, app = make(header)
     app.start()
+    bus = _TimedBus(hw.fifo._bus)
+    hw.fifo._bus = bus
     zones = hw.zones
     nz = header[1]
     pins = [z["adc"] for z in board["zones"]]
@@ -98,8 +127,9 @@ def run(path, seconds, mode):
             app.haptics.tick(app.t_ms)
             awake = app.doze_ms() == 0
             work += ticks_diff(ticks_us(), t0)
-    sys.stdout.write("S,samples=%d,wakes=%d,work_us=%d,awake_ms=%d,motor_ms=%d,batch_ms=%d\n"
-                     % (n, wakes, work, awake_samples * 1000 // odr, motor_samples * 1000 // odr, app._batch_ms))
+    sys.stdout.write("S,samples=%d,wakes=%d,work_us=%d,awake_ms=%d,motor_ms=%d,batch_ms=%d,bus_us=%d,bus_bytes=%d,"
+                     "bus_transfers=%d\n" % (n, wakes, work, awake_samples * 1000 // odr, motor_samples * 1000 // odr,
+                                             app._batch_ms, bus.us, bus.bytes, bus.transfers))
 
 
 if __name__ == "__main__":
