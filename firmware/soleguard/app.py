@@ -112,6 +112,7 @@ class App:
         self._sent = {}  # seq -> clock() of the last send
         self.asleep = False
         self._batch_ms = batch_ms(board)
+        self._may_sleep = getattr(radio, "may_sleep", None)  # looked up once: a missing attribute allocates
         self.counts = [0] * 10  # events by type
         self._fresh = False  # a record was appended since the radio was last told
         attach = getattr(radio, "attach", None)
@@ -181,8 +182,7 @@ class App:
         pattern plays or the radio port needs the MCU awake (edges/sleep.py gives the reasons)."""
         if self.asleep or self.haptics.playing:
             return 0
-        may = getattr(self.radio, "may_sleep", None)
-        if may is not None and not may():
+        if self._may_sleep is not None and not self._may_sleep():
             return 0
         return self._batch_ms
 
