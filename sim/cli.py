@@ -606,7 +606,8 @@ def soak(hours, recording, as_json, quiet):
 @click.option("--profile", type=click.Choice(["shift"]), default="shift", show_default=True,
               help="worn-shift profile: walking/standing/sitting, 1 alarm and 1 evacuation a day, heartbeats")
 @click.option("--us-per-sample", type=float, default=None,
-              help="the app's unix-port cost per sample (default: measured now with the sim-board harness, ~20 s)")
+              help="the app's unix-port cost per sample; given, light sleep is projected from it instead of measured "
+                   "(default: both measured now with the sim-board harnesses, ~40 s)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def power(board, profile, us_per_sample, as_json):
     """Battery budget of a board: average current per consumer and hours on its cell (docs/FIRMWARE.md).
