@@ -606,7 +606,8 @@ def soak(hours, recording, as_json, quiet):
 @click.option("--profile", type=click.Choice(["shift"]), default="shift", show_default=True,
               help="worn-shift profile: walking/standing/sitting, 1 alarm and 1 evacuation a day, heartbeats")
 @click.option("--us-per-sample", type=float, default=None,
-              help="the app's unix-port cost per sample (default: measured now with the sim-board harness, ~20 s)")
+              help="the app's unix-port cost per sample; given, light sleep is projected from it instead of measured "
+                   "(default: both measured now with the sim-board harnesses, ~40 s)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def power(board, profile, us_per_sample, as_json):
     """Battery budget of a board: average current per consumer and hours on its cell (docs/FIRMWARE.md).
@@ -617,21 +618,32 @@ def power(board, profile, us_per_sample, as_json):
     """
     import json
 
-    from .power import budget, measure_app_us_per_sample
+    from .power import budget, low_battery_hours, measure_app_us_per_sample, measure_sleep
 
+    _status(as_json, "power: measuring the app on the unix port with and without light sleep (~30 s) ...")
     us = us_per_sample if us_per_sample is not None else measure_app_us_per_sample()
-    rows = [budget(board, mode, us).as_dict() for mode in ("as_built", "batch_sleep")]
+    run = None if us_per_sample is not None else measure_sleep()
+    budgets = [budget(board, "as_built", us), budget(board, "batch_sleep", us, run)]
+    rows = [dict(b.as_dict(), battery_low_alarm_hours_left=round(low_battery_hours(b), 1)) for b in budgets]
     if as_json:
         click.echo(json.dumps({"board": board, "profile": profile, "app_us_per_sample_unix": round(us, 2),
+                               "sleep_run": None if run is None else {
+                                   "samples": run.samples, "wakes": run.wakes, "work_us": run.work_us,
+                                   "awake_ms": run.awake_ms, "work_us_per_wake": round(run.work_us / max(1, run.wakes), 1)},
                                "modes": rows}, indent=1))
         return
     click.echo("%s, %s profile; app measured at %.1f us/sample on the unix port" % (board, profile, us))
+    if run is not None:
+        click.echo("light sleep measured: %d wakes in %.0f simulated s, %.0f us of host work per wake"
+                   % (run.wakes, run.samples / 100, run.work_us / max(1, run.wakes)))
     for r in rows:
-        click.echo("\n%s: %.2f mA average -> %.1f h on %d mAh (MCU awake %.1f %%)"
-                   % (r["mode"], r["average_ma"], r["hours"], r["battery_mah"], r["mcu_awake_pct"]))
+        click.echo("\n%s: %.2f mA average -> %.1f h on %d mAh (MCU awake %.1f %%); battery alarm %.1f h before empty"
+                   % (r["mode"], r["average_ma"], r["hours"], r["battery_mah"], r["mcu_awake_pct"],
+                      r["battery_low_alarm_hours_left"]))
         for line in r["lines"]:
-            click.echo("  %-18s %8.3f mA  %s" % (line["consumer"], line["ma"], line["source"]))
-    click.echo("\nbatch_sleep is a projection: the firmware does not light-sleep between FIFO batches yet.")
+            click.echo("  %-20s %8.3f mA  %s" % (line["consumer"], line["ma"], line["source"]))
+    if run is None:
+        click.echo("\nbatch_sleep projected from --us-per-sample (not measured in simulated time).")
 
 
 @main.command(short_help="Simulate a team of insoles and the gateway over lossy LoRa.")

@@ -301,3 +301,41 @@ def test_app_survives_imu_errors_as_a_technical_alarm():
     assert app.on_batch() == 0 and app.on_batch() == 0
     tech = [e for e in events if e[2] == 4]
     assert len(tech) == 1 and tech[0][3] >> 8 == 4  # TECH_IMU_FAULT, once
+
+
+def test_light_sleep_wake_allocates_nothing_and_stays_awake_while_a_pattern_plays():
+    events = []
+    app, chip, adcs = _app(events)
+    app.start()
+    f = new_frame()
+    i = 0
+    _feed(app, chip, adcs, STAND, 3000, i, f)
+    i += 3000
+    app.haptics.play(H.TECH, 0)
+    assert app.doze_ms() == 0  # the motor's PWM and pattern ticks need the MCU awake
+    app.haptics.stop(H.TECH)
+    assert app.doze_ms() == 1000 * app.fifo.watermark // app.board["imu"]["odr_hz"]
+    if _MP:
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+    done = 0
+    for k in range(30):
+        for j in range(app.fifo.watermark):
+            fill_pattern(f, STAND, i, 8)
+            i += 1
+            chip.push(f[0], f[1], f[2], f[3], f[4], f[5])
+        if _MP:
+            micropython.heap_lock()
+        try:
+            done += app.on_wake()  # zones read once for the batch, then the batch
+            ms = app.doze_ms()
+        finally:
+            if _MP:
+                micropython.heap_unlock()
+        assert ms > 0
+    if _MP:
+        used = gc.mem_alloc() - a
+        gc.enable()
+        assert used == 0, used
+    assert done == 30 * app.fifo.watermark

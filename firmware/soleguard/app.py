@@ -17,12 +17,16 @@ tasks of ``run()`` call, and that the simulator calls in simulated time:
                    pending record (again every RESEND_S until acknowledged);
                    then received commands are applied
   haptics.tick()   every 20 ms
+  on_wake()        with light sleep between batches (edges/sleep.py): the
+                   zones read once for the batch, then on_batch; doze_ms()
+                   says how long the MCU may sleep next (0: stay awake)
 
 Time: the core gets the sample clock ``t_ms`` (frame k is at k x 1000 / odr_hz
 ms, from 0, exact integer accumulation, no drift: the timeline a replay uses);
 haptics and the radio get ``clock()`` (time.ticks_ms on a device).
 """
 from .edges.board import zone_positions
+from .core.compat import micropython
 from .core.pipeline import Core
 from .core.events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
 from .core.frame import new_frame
@@ -30,6 +34,7 @@ from .edges.haptics import EVACUATION, PRE_ALARM, SOS_CONFIRM, TECH, Haptics
 from .core.lifecycle import IDLE
 from .edges.outbox import OutboxFull
 from .edges.power import IdlePolicy
+from .edges.sleep import batch_ms
 from .core.radioport import CMD_ACK, CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 from .edges import selftest
 from .edges.store import validate
@@ -106,6 +111,8 @@ class App:
         self._tech = {}  # TECH code -> latched (reported once until healthy)
         self._sent = {}  # seq -> clock() of the last send
         self.asleep = False
+        self._batch_ms = batch_ms(board)
+        self._may_sleep = getattr(radio, "may_sleep", None)  # looked up once: a missing attribute allocates
         self.counts = [0] * 10  # events by type
         self._fresh = False  # a record was appended since the radio was last told
         attach = getattr(radio, "attach", None)
@@ -118,6 +125,7 @@ class App:
 
     # --- the sample path ---
 
+    @micropython.native
     def on_batch(self):
         """Read one FIFO batch and step the core on each frame; return frames processed."""
         try:
@@ -155,6 +163,28 @@ class App:
             else:
                 self.t_ms += self._q
         return n
+
+    def on_wake(self):
+        """A wake from light sleep: read the zones once for the batch (the zone timer does not run
+        while the MCU sleeps; every frame of the batch carries this reading), then process every
+        batch waiting; return frames processed."""
+        if self.zones is not None:
+            self.zones.sample()
+        n = 0
+        while True:
+            k = self.on_batch()
+            if not k:
+                return n
+            n += k
+
+    def doze_ms(self):
+        """How long the MCU may light-sleep now, ms: the batch period, or 0 while a vibration
+        pattern plays or the radio port needs the MCU awake (edges/sleep.py gives the reasons)."""
+        if self.asleep or self.haptics.playing:
+            return 0
+        if self._may_sleep is not None and not self._may_sleep():
+            return 0
+        return self._batch_ms
 
     # --- slower work ---
 
@@ -305,8 +335,13 @@ class App:
 
     # --- asyncio wiring (device) ---
 
-    async def run(self, int1=None, ticks_ms=None):
-        """Run forever: the four tasks. ``int1``: the IMU INT1 machine.Pin (watermark / wake-up)."""
+    async def run(self, int1=None, ticks_ms=None, sleeper=None):
+        """Run forever: the four tasks. ``int1``: the IMU INT1 machine.Pin (watermark / wake-up).
+
+        ``sleeper(ms)``: light sleep for at most ``ms`` (hardware.light_sleep, woken early by the
+        board's wake pins); None keeps the MCU awake (asyncio idles) and the zones on their timer.
+        With it, after each batch the other tasks that are due run, then the MCU sleeps for
+        ``doze_ms()``; every task runs at most one batch period late."""
         import asyncio
 
         flag = asyncio.ThreadSafeFlag()
@@ -317,8 +352,11 @@ class App:
         ticks = ticks_ms or self.clock
 
         async def sampler():
+            woke = False  # back from a light sleep: read the FIFO at once
             while True:
-                if int1 is None:
+                if woke:
+                    woke = False
+                elif int1 is None:
                     await asyncio.sleep_ms(1000 * self.fifo.watermark // self._odr)
                 else:
                     await flag.wait()
@@ -328,8 +366,18 @@ class App:
                     await flag.wait()  # wake-up interrupt: the wearer moves
                     self.wake(ticks() - t0)
                     continue
-                while self.on_batch():
-                    pass
+                if sleeper is None:
+                    while self.on_batch():
+                        pass
+                else:
+                    self.on_wake()
+                    await asyncio.sleep_ms(0)  # the tasks that fell due run before the MCU sleeps
+                    ms = self.doze_ms()
+                    if ms:
+                        sleeper(ms)
+                        woke = True  # INT1, DIO1 or the timer: read what the FIFO holds
+                        continue
+                    # awake (a pattern plays, the radio needs it): wait for INT1 as without sleep
                 if int1 is not None and int1.value():
                     # INT1 is a level: still high after the reads (one failed, e.g. an I2C NACK)
                     # means no new edge will come; retry shortly instead of waiting for ever

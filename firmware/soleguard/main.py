@@ -4,7 +4,8 @@ Loads the deployed ``board.py`` and ``/config.json``, offers the boot escape,
 builds the edges (the board's radios: delivery over LoRa + BLE, keyed by
 ``/team.key`` and the configured TEAM_ID; docs/FIRMWARE.md "App wiring"),
 arms the watchdog, self-tests and runs the asyncio tasks (the app's four +
-the radio adapters') forever.
+the radio adapters') forever, light-sleeping between IMU FIFO batches
+(edges/sleep.py; a board file's ``"light_sleep": False`` keeps it awake).
 
 Boot escape: for the board's ``boot_escape_ms`` (BOOT_ESCAPE_MS by default)
 after reset, before the watchdog is armed, a Ctrl-C (what ``mpremote`` sends
@@ -50,6 +51,9 @@ def run(config_path="/config.json", key_path="/team.key"):
     wdt = hardware.watchdog(board)
     app = App(board, hw.fifo, hw.zones, hw.motor, hw.battery, hw.outbox, hw.radio, values,
               clock=time.ticks_ms, wdt=wdt, sleep_ms=time.sleep_ms, config_store=store)
-    hardware.start_zone_timer(hw, board["imu"]["odr_hz"])
     app.start()
-    asyncio.run(app.run(hw.int1, time.ticks_ms))
+    if board.get("light_sleep", True):  # between FIFO batches (edges/sleep.py): zones read at each wake
+        asyncio.run(app.run(hw.int1, time.ticks_ms, hardware.sleeper(board, hw)))
+    else:  # awake: the zones sampled by a timer at the IMU rate
+        hardware.start_zone_timer(hw, board["imu"]["odr_hz"])
+        asyncio.run(app.run(hw.int1, time.ticks_ms))

@@ -30,9 +30,10 @@ Attributes after ``update``:
                on the foot as when standing, not sitting
   load_change  EMA of |load - previous load|, N per sample
   cop_x/cop_y  centre of pressure, mm in the zone coordinates; held while load < 20 N
-  still        True when the foot is not moving (see ``_is_still``)
+  still        True when the foot is not moving (IMU: activity < STILL_ACTIVITY_MG and rotation
+               < STILL_ROTATION_DDPS; pressure only: load_change < STILL_LOAD_N)
 """
-from .compat import const
+from .compat import const, micropython
 from .frame import AX, AY, AZ, GX, GY, GZ, Z0
 
 # round(cos(d)^2 * 1024) for d = 0..90 degrees; tilt = the smallest d whose
@@ -152,16 +153,140 @@ class Features:
         self.calibrated = False
         self._cal_count = 0
 
+    @micropython.native
     def update(self, f):
-        """Refresh every feature from frame ``f`` (array('h'), see frame.py)."""
-        if self.imu:
-            self._update_imu(f)
-        if self.zones:
-            self._update_load(f)
-        self.still = self._is_still()
-        if self.imu:
+        """Refresh every feature from frame ``f`` (array('h'), see frame.py).
+
+        One machine-code function (``@micropython.native``; plain Python on
+        CPython, same integer results): the whole per-sample path with the
+        filter state in locals, no method calls except the tilt every
+        TILT_EVERY samples and the rare calibration steps while still.
+        """
+        imu = self.imu
+        zones = self.zones
+        if imu:
+            fs = self._acc_fs
+            ax = f[AX]
+            ay = f[AY]
+            az = f[AZ]
+            if ax > fs:
+                ax = fs
+            elif ax < -fs:
+                ax = -fs
+            if ay > fs:
+                ay = fs
+            elif ay < -fs:
+                ay = -fs
+            if az > fs:
+                az = fs
+            elif az < -fs:
+                az = -fs
+            k = self._gk
+            if self._n == 0:  # start the gravity estimate at the first sample
+                self._sx = ax << k
+                self._sy = ay << k
+                self._sz = az << k
+                self._n = 1
+            sx = self._sx
+            sy = self._sy
+            sz = self._sz
+            sx += ax - (sx >> k)
+            sy += ay - (sy >> k)
+            sz += az - (sz >> k)
+            self._sx = sx
+            self._sy = sy
+            self._sz = sz
+            gx = sx >> k
+            gy = sy >> k
+            gz = sz >> k
+            self.grav_x = gx
+            self.grav_y = gy
+            self.grav_z = gz
+            dx = ax - gx
+            dy = ay - gy
+            dz = az - gz
+            self.dyn_x = dx
+            self.dyn_y = dy
+            self.dyn_z = dz
+            self.amag2 = ax * ax + ay * ay + az * az
+            k = self._ak
+            if dx < 0:
+                dx = -dx
+            if dy < 0:
+                dy = -dy
+            if dz < 0:
+                dz = -dz
+            sa = self._sa
+            sa += dx + dy + dz - (sa >> k)
+            self._sa = sa
+            activity = sa >> k
+            self.activity = activity
+            rx = f[GX]
+            ry = f[GY]
+            rz = f[GZ]
+            if rx < 0:
+                rx = -rx
+            if ry < 0:
+                ry = -ry
+            if rz < 0:
+                rz = -rz
+            sr = self._sr
+            sr += rx + ry + rz - (sr >> k)
+            self._sr = sr
+            rotation = sr >> k
+            self.rotation = rotation
+            c = self._tilt_count + 1
+            if c >= self._tilt_every:
+                c = 0
+                t = tilt_degrees(gx, gy, gz, self.ref_x, self.ref_y, self.ref_z)
+                if t >= 0:
+                    self.tilt = t
+            self._tilt_count = c
+        if zones:
+            total = 0
+            mx = 0
+            my = 0
+            zx = self.zone_x
+            zy = self.zone_y
+            for i in range(zones):
+                v = f[Z0 + i]
+                if v > 0:
+                    total += v
+                    mx += v * zx[i]
+                    my += v * zy[i]
+            if total >= _COP_MIN_LOAD_N:
+                self.cop_x = mx // total
+                self.cop_y = my // total
+            k = self._ak
+            prev = self._prev_load
+            if prev < 0:  # first sample: start the averages here
+                prev = total
+                self._sla = total << k
+            d = total - prev
+            if d < 0:
+                d = -d
+            sl = self._sl
+            sl += d - (sl >> k)
+            self._sl = sl
+            self.load_change = sl >> k
+            self._prev_load = total
+            sla = self._sla
+            self._sla = sla + total - (sla >> k)
+            self.load = total
+            self.loaded = total >= self._loaded_min
+        # still: the foot is not moving (IMU: low activity and rotation; pressure only: a steady load)
+        if imu:
+            still = activity < self._still_act and rotation < self._still_rot
+        elif zones:
+            still = self.load_change < self._still_load
+        else:
+            still = False
+        self.still = still
+        if not still:  # the common case while moving: no calibration arithmetic
+            self._cal_count = 0
+        elif imu:
             self._calibrate()
-        elif self.zones:
+        elif zones:
             self._learn_load_base()
 
     def _learn_load_base(self):
@@ -209,88 +334,3 @@ class Features:
         self.calibrated = True
         if self.zones:
             self._set_load_base()
-
-    def _update_imu(self, f):
-        fs = self._acc_fs
-        ax = f[AX]
-        ay = f[AY]
-        az = f[AZ]
-        if ax > fs:
-            ax = fs
-        elif ax < -fs:
-            ax = -fs
-        if ay > fs:
-            ay = fs
-        elif ay < -fs:
-            ay = -fs
-        if az > fs:
-            az = fs
-        elif az < -fs:
-            az = -fs
-        k = self._gk
-        if self._n == 0:  # start the gravity estimate at the first sample
-            self._sx = ax << k
-            self._sy = ay << k
-            self._sz = az << k
-            self._n = 1
-        self._sx += ax - (self._sx >> k)
-        self._sy += ay - (self._sy >> k)
-        self._sz += az - (self._sz >> k)
-        gx = self._sx >> k
-        gy = self._sy >> k
-        gz = self._sz >> k
-        self.grav_x = gx
-        self.grav_y = gy
-        self.grav_z = gz
-        dx = ax - gx
-        dy = ay - gy
-        dz = az - gz
-        self.dyn_x = dx
-        self.dyn_y = dy
-        self.dyn_z = dz
-        self.amag2 = ax * ax + ay * ay + az * az
-        k = self._ak
-        self._sa += abs(dx) + abs(dy) + abs(dz) - (self._sa >> k)
-        self.activity = self._sa >> k
-        self._sr += abs(f[GX]) + abs(f[GY]) + abs(f[GZ]) - (self._sr >> k)
-        self.rotation = self._sr >> k
-        c = self._tilt_count + 1
-        if c >= self._tilt_every:
-            c = 0
-            t = tilt_degrees(gx, gy, gz, self.ref_x, self.ref_y, self.ref_z)
-            if t >= 0:
-                self.tilt = t
-        self._tilt_count = c
-
-    def _update_load(self, f):
-        total = 0
-        mx = 0
-        my = 0
-        zx = self.zone_x
-        zy = self.zone_y
-        for i in range(self.zones):
-            v = f[Z0 + i]
-            if v > 0:
-                total += v
-                mx += v * zx[i]
-                my += v * zy[i]
-        if total >= _COP_MIN_LOAD_N:
-            self.cop_x = mx // total
-            self.cop_y = my // total
-        k = self._ak
-        if self._prev_load < 0:  # first sample: start the averages here
-            self._prev_load = total
-            self._sla = total << k
-        self._sl += abs(total - self._prev_load) - (self._sl >> k)
-        self.load_change = self._sl >> k
-        self._prev_load = total
-        self._sla += total - (self._sla >> k)
-        self.load = total
-        self.loaded = total >= self._loaded_min
-
-    def _is_still(self):
-        if self.imu:
-            return self.activity < self._still_act and self.rotation < self._still_rot
-        if self.zones:
-            return self.load_change < self._still_load
-        return False

@@ -123,7 +123,9 @@ def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.
     hw.int1 = machine.Pin(imu["int1"], machine.Pin.IN)
     zs = board["zones"]
     adcs = [machine.ADC(machine.Pin(z["adc"]), atten=machine.ADC.ATTN_11DB) for z in zs]
-    hw.zones = Zones(adcs, [z["cal"] for z in zs]) if zs else None
+    zp = board.get("zone_power")  # optional GPIO that powers the FSR dividers only while they are read
+    power = machine.Pin(zp, machine.Pin.OUT, value=0) if zp is not None and zs else None
+    hw.zones = Zones(adcs, [z["cal"] for z in zs], power) if zs else None
     m = board["motor"]
     hw.motor = machine.PWM(machine.Pin(m["pin"]), freq=m["pwm_hz"], duty_u16=0)
     bat = board["battery"]
@@ -208,6 +210,23 @@ def start_zone_timer(hw, odr_hz):
     z = hw.zones
     t.init(mode=machine.Timer.PERIODIC, freq=odr_hz, callback=lambda _: z.sample())
     return t
+
+
+def sleeper(board, hw):
+    """The app's light sleep (``App.run(..., sleeper=)``): ``machine.lightsleep(ms)`` with the board's
+    RTC-capable wake pins armed (edges/sleep.py ``wake_sources``): INT1 (FIFO watermark, a high level)
+    on ext0, the SX1262's DIO1 (high on RxDone/TxDone) on ext1. Other pins: the timer ends the sleep."""
+    import esp32  # device only
+
+    from .sleep import wake_sources
+
+    w = wake_sources(board)
+    if w["int1"]:
+        esp32.wake_on_ext0(pin=hw.int1, level=esp32.WAKEUP_ANY_HIGH)
+    if w["dio1"]:
+        esp32.wake_on_ext1(pins=(machine.Pin(board["radios"]["lora"]["dio1"], machine.Pin.IN),),
+                           level=esp32.WAKEUP_ANY_HIGH)
+    return machine.lightsleep
 
 
 def watchdog(board):

@@ -61,6 +61,13 @@ class Link:
             return self.ble.commands.pop(0)
         return None
 
+    def may_sleep(self):
+        """False while the MCU must stay awake (edges/sleep.py): an uplink and its RX1 window, or an
+        alarm in flight, which BLE advertises (a BLE advert does not survive light sleep)."""
+        if self.lora is not None and self.lora.busy:
+            return False
+        return not (self.ble is not None and self.d.alarm_in_flight())
+
     def selftest(self):
         if self.lora is not None:
             return self.lora.selftest()

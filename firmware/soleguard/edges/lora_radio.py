@@ -123,6 +123,7 @@ class LoRaRadio:
         self._up = lora_cfg(lora, lora.get("uplink_khz", UPLINK_KHZ))  # LORA_FREQ_KHZ (hardware.with_config)
         self._down = lora_cfg(lora, DOWNLINK_KHZ)
         self.windows = 0  # receive windows opened (power accounting)
+        self.busy = False  # an uplink on air or its RX1 window open: the MCU stays awake (edges/sleep.py)
         self.faults = 0  # driver errors survived by run()
         self.error = None
 
@@ -161,10 +162,14 @@ class LoRaRadio:
         """One round: send what is due (then its RX1 window), else one listen window."""
         n = self.d.service(self.clock())
         if n:
-            self.modem.configure(self._up)
-            await self.modem.send(self.d.frame[:n])
-            await _sleep_ms(self.rx1_delay_ms)
-            await self._listen(self.rx_window_ms)
+            self.busy = True  # RX1 opens RX1_DELAY_MS after TxDone: a light sleep could miss the receipt ack
+            try:
+                self.modem.configure(self._up)
+                await self.modem.send(self.d.frame[:n])
+                await _sleep_ms(self.rx1_delay_ms)
+                await self._listen(self.rx_window_ms)
+            finally:
+                self.busy = False
         else:
             await self._listen(self.rx_window_ms)
         self.modem.sleep()
