@@ -14,7 +14,7 @@ what is taken from a datasheet is said per line:
   period of edges/lora_radio.py, heartbeat period of edges/store.py, frame
   sizes and time on air of core/airtime.py).
 
-The light-sleep mode is measured: ``tests/fakes/sleepapp.py`` runs the app
+The light-sleep mode is measured: ``sim/harness/sleepapp.py`` runs the app
 with light sleep between FIFO batches in simulated time and reports the host
 time of the work done at each wake (``run_sleep_app``, ``measure_sleep``).
 
@@ -38,7 +38,7 @@ from soleguard.edges.gateway import RX1_DELAY_MS
 from soleguard.edges.lora_radio import RX_PERIOD_MS, RX_WINDOW_MS
 from soleguard.edges.store import EDGE_FIELDS
 
-from .app import APP_EXTRAS, HEAP, _stream, load_board, run_app, write_feed
+from .app import HEAP, _stream, load_board, run_app, write_feed
 from .bench import MCU_FACTORS, synthetic_walk
 
 # Datasheet figures (typical). mA unless noted.
@@ -87,7 +87,7 @@ class Budget:
 
 @dataclass
 class SleepRun:
-    """What ``tests/fakes/sleepapp.py`` measured: the app on the unix port in simulated time."""
+    """What ``sim/harness/sleepapp.py`` measured: the app on the unix port in simulated time."""
     mode: int            # 0 awake as without sleep, 1 light sleep between FIFO batches
     events: list         # soleguard_sim.replay.Event, every event the app emitted
     samples: int = 0

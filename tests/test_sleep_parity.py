@@ -1,5 +1,5 @@
 """Light sleep between FIFO batches changes nothing that matters: the app on the unix port
-(tests/fakes/sleepapp.py, simulated time) emits the same detection events with and without sleep,
+(sim/harness/sleepapp.py, simulated time) emits the same detection events with and without sleep,
 each decision within one batch period, and the latency targets hold counting the batch's delay.
 Wake sources come from the board files' pins (edges/sleep.py)."""
 import numpy as np

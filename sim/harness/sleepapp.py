@@ -19,20 +19,20 @@ the work done at the wake. Output lines:
                           wakes; MODE 0: of every batch and second), awake_ms
                           (simulated ms the MCU stayed awake between wakes),
                           motor_ms (simulated ms the motor was on), batch_ms,
-                          bus_us / bus_bytes / bus_transfers (the fake I2C's share
+                          bus_us / bus_bytes / bus_transfers (the I2C model's share
                           of work_us, and what went over the bus)
 """
 import sys
 import time
 
 import machine
-from simapp import _s16, make
+from simapp import _s16, make, uv_for_raw
 
 from soleguard.core.frame import FRAME_LEN
 
 
 class _TimedBus:
-    """The FIFO's I2C bus, timed: the fake chip's Python register model stands in for a transfer that is
+    """The FIFO's I2C bus, timed: the LSM6DSO register model (Python) stands in for a transfer that is
     C code and bus time on a device (the power model adds the bus time from the board's I2C clock)."""
 
     def __init__(self, bus):
@@ -60,7 +60,7 @@ def run(path, seconds, mode):
     f = open(path, "rb")
     header = [int(x) for x in f.readline().decode().strip().split(",")[1:]]
     start = f.tell()
-    board, chip, hw, app = make(header)
+    board, chip, clock, hw, app = make(header)
     app.start()
     bus = _TimedBus(hw.fifo._bus)
     hw.fifo._bus = bus
@@ -72,7 +72,7 @@ def run(path, seconds, mode):
     buf = bytearray(2 * FRAME_LEN * 64)
     vals = memoryview(buf)
     limit = seconds * odr if seconds else -1
-    adc = machine.ADC_VALUES
+    set_uv = machine.set_adc_uv
     ticks_us = time.ticks_us
     ticks_diff = time.ticks_diff
     n = 0
@@ -93,10 +93,12 @@ def run(path, seconds, mode):
             if 0 <= limit <= n:
                 break
             base = 2 * FRAME_LEN * k
-            chip.push(_s16(vals, base), _s16(vals, base + 2), _s16(vals, base + 4),
-                      _s16(vals, base + 6), _s16(vals, base + 8), _s16(vals, base + 10))
+            # insole units (mg, 0.1 dps) are the chip's axes on the sim board (identity mounting)
+            chip.push((_s16(vals, base), _s16(vals, base + 2), _s16(vals, base + 4)),
+                      (100 * _s16(vals, base + 6), 100 * _s16(vals, base + 8), 100 * _s16(vals, base + 10)))
+            chip.tick()  # one output-data-rate tick: the sample lands in the FIFO as two words
             for i in range(nz):
-                adc[pins[i]] = _s16(vals, base + 12 + 2 * i) << 4
+                set_uv(pins[i], uv_for_raw(_s16(vals, base + 12 + 2 * i)))
             n += 1
             if app.haptics.on:
                 motor_samples += 1
@@ -104,7 +106,7 @@ def run(path, seconds, mode):
                 if zones is not None:
                     zones.sample()
                 t0 = ticks_us()
-                if chip.count >= need:
+                if chip.fifo_level() >= need:
                     app.on_batch()
                 if n % odr == 0:
                     app.every_second()
@@ -115,7 +117,7 @@ def run(path, seconds, mode):
             if awake:
                 awake_samples += 1
                 app.haptics.tick(app.t_ms)
-            if chip.count < need:
+            if chip.fifo_level() < need:
                 continue
             wakes += 1
             t0 = ticks_us()
