@@ -96,7 +96,7 @@ class SleepRun:
     awake_ms: int = 0    # simulated ms the MCU stayed awake between wakes (a pattern played, radio busy)
     motor_ms: int = 0
     batch_ms: int = 0
-    bus_us: int = 0      # host us of work_us spent in the fake I2C chip (on a device: C code + bus time)
+    bus_us: int = 0      # host us of work_us spent in the I2C model (on a device: C code + bus time)
     bus_bytes: int = 0   # bytes over the IMU's I2C bus (FIFO status + burst reads)
     bus_transfers: int = 0
 
@@ -173,7 +173,7 @@ def budget(board_name: str, mode: str, host_us_per_sample: float | None = None,
             sim_s = run.samples / 100.0
             work = (run.work_us - run.bus_us) / sim_s * rate * factor / 1e6
             wakes_s = run.wakes / sim_s * rate
-            src = ("measured: %d us of work (%d us in the fake I2C chip left out) at %d wakes in %.0f simulated s "
+            src = ("measured: %d us of work (%d us in the I2C model left out) at %d wakes in %.0f simulated s "
                    "on the unix port (sleepapp) x %d (host/MCU) x %d/100 Hz"
                    % (run.work_us - run.bus_us, run.bus_us, run.wakes, sim_s, factor, odr))
             between = run.awake_ms / 1000.0 / sim_s
