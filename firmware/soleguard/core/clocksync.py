@@ -51,6 +51,9 @@ WRAP_BITS = const(24)
 WRAP = const(0x1000000)  # peer stamps are mod 2**24 ms on the wire (4.66 h)
 MASK = const(0xFFFFFF)
 _HALF = const(0x800000)
+SUB = const(16)  # the interval is kept in 1/16 ms: whole-ms ageing would widen it by 1 ms at every sample
+_MASK16 = const(0xFFFFFFF)  # theta mod 2**24 ms in 1/16 ms
+_HALF16 = const(0x8000000)
 AGE_MAX_MS = const(0x100000)  # 17.5 min: an interval older than this is not aged (restart); keeps rho * age < 2**30
 DRIFT_BASE_MS = const(10000)  # shortest anchor baseline that narrows the drift interval
 DRIFT_CAP_PPM = const(50000)  # largest drift_max_ppm accepted (5 %: an uncalibrated RC or IMU oscillator)
@@ -66,11 +69,17 @@ def wrap(d):
     return d - WRAP if d >= _HALF else d
 
 
+def _wrap16(d):
+    d &= _MASK16
+    return d - 0x10000000 if d >= _HALF16 else d
+
+
 def _mul_floor(rho, age):
-    """floor(rho * age / 10**6) without an intermediate above 2**30 (age < AGE_MAX_MS, |rho| <= DRIFT_CAP_PPM)."""
-    q = age // 1000
-    r = age - 1000 * q
-    return (rho * q + (rho * r) // 1000) // 1000
+    """floor(rho ppm * age ms) in 1/16 ms = floor(rho * age / 62500), no intermediate above 2**30
+    (age < AGE_MAX_MS, |rho| <= DRIFT_CAP_PPM)."""
+    q = age // 250
+    r = age - 250 * q
+    return (rho * q + (rho * r) // 250) // 250
 
 
 def _mul_ceil(rho, age):
@@ -78,14 +87,15 @@ def _mul_ceil(rho, age):
 
 
 def _div_ppm(num, dt, up):
-    """num ms / dt ms in ppm, rounded down (``up`` False) or up, soundly; dt >= DRIFT_BASE_MS, |num| < 2**20."""
-    lo_s = dt // 1000
-    hi_s = (dt + 999) // 1000
+    """num (1/16 ms) / dt (ms) in ppm = num * 125 / (2 * dt s), rounded down (``up`` False) or up,
+    soundly; dt >= DRIFT_BASE_MS, |num| < 2**22."""
+    lo_s = 2 * (dt // 1000)
+    hi_s = 2 * ((dt + 999) // 1000)
     if up:
         s = lo_s if num >= 0 else hi_s
-        return -((-num * 1000) // s)
+        return -((-num * 125) // s)
     s = hi_s if num >= 0 else lo_s
-    return (num * 1000) // s
+    return (num * 125) // s
 
 
 class ClockSync:
@@ -114,7 +124,7 @@ class ClockSync:
     def reset(self):
         """Forget everything (a new peer, or a peer that rebooted)."""
         self.n = 0  # samples used since the last (re)start
-        self.lo = 0  # theta lies in [lo, hi] (ms) at local time t
+        self.lo = 0  # theta lies in [lo, hi] (1/16 ms) at local time t
         self.hi = 0
         self.t = 0
         self.rho_lo = -self.drift_max  # relative drift lies in [rho_lo, rho_hi] ppm
@@ -133,19 +143,19 @@ class ClockSync:
     def sample(self, t1, t2, t3, t4):
         rtt = t4 - t1
         hold = (t3 - t2) & MASK
-        if rtt < 0 or rtt >= AGE_MAX_MS or hold > rtt + 2 + _mul_ceil(self._rho_abs(), rtt + 1):
+        if rtt < 0 or rtt >= AGE_MAX_MS or hold > rtt + 2 + (_mul_ceil(self._rho_abs(), rtt + 1) + SUB - 1) // SUB:
             return -1
-        lo = wrap(t3 - t4) - 1
-        hi = lo + rtt - hold + 2
+        lo = (wrap(t3 - t4) - 1) * SUB
+        hi = lo + (rtt - hold + 2) * SUB
         spread = _mul_ceil(self._rho_abs(), rtt + 1)  # theta moved during the exchange
         lo -= spread
         hi += spread
-        own = (hi - lo + 1) // 2
+        own = (hi - lo + 2 * SUB - 1) // (2 * SUB)
         if self.n and (t4 - self.t) < AGE_MAX_MS:
             self._age(t4)
             alo = self._alo
             ahi = self._ahi
-            shift = wrap(lo - alo) - (lo - alo)  # the same theta mod 2**24, next to the old interval
+            shift = _wrap16(lo - alo) - (lo - alo)  # the same theta mod 2**24, next to the old interval
             lo += shift
             hi += shift
             if lo < alo:
@@ -174,7 +184,7 @@ class ClockSync:
             return
         lo = self.lo - self._a_hi
         hi = self.hi - self._a_lo
-        if dt >= AGE_MAX_MS or lo <= -0x100000 or hi >= 0x100000:
+        if dt >= AGE_MAX_MS or lo <= -0x400000 or hi >= 0x400000:
             self._anchor()  # baseline too long for small ints: move the anchor (rho bounds kept)
             return
         r_lo = _div_ppm(lo, dt, False)
@@ -196,7 +206,7 @@ class ClockSync:
         self._anchored = True
 
     def _age(self, now):
-        """The interval aged to ``now`` into _alo, _ahi (no tuple: nothing allocated)."""
+        """The interval aged to ``now`` into _alo, _ahi (1/16 ms; no tuple: nothing allocated)."""
         age = now - self.t
         if age <= 0:
             self._alo = self.lo
@@ -212,14 +222,21 @@ class ClockSync:
         if not self.n:
             return -1
         self._age(now)
-        return (self._ahi - self._alo + 1) // 2
+        c = self._centre()
+        a = self._ahi - c
+        b = c - self._alo
+        return ((a if a > b else b) + SUB - 1) // SUB
+
+    def _centre(self):
+        """Centre of the aged interval rounded to whole ms, in 1/16 ms."""
+        return (((self._alo + self._ahi) >> 1) + SUB // 2) // SUB * SUB
 
     def offset(self, now):
         """theta = peer clock - local clock at ``now``, mod 2**24 (0 before any sample)."""
         if not self.n:
             return 0
         self._age(now)
-        return ((self._alo + self._ahi) >> 1) & MASK
+        return (self._centre() // SUB) & MASK
 
     def to_local(self, t_peer, now):
         """Local ms (full int, near ``now``: within 2**23 ms) of the peer's 24-bit stamp ``t_peer``."""

@@ -234,6 +234,7 @@ class PairLink:
         self.imp_t = 0
         self.imp_peak = 0
         self.imp_err = -1
+        self._last_rx = 0
         self.stop(0)
 
     # --- connection -----------------------------------------------------------
@@ -243,7 +244,8 @@ class PairLink:
         if len(nonce) != NONCE_LEN:
             raise ValueError("pairlink: nonce must be 8 bytes")
         self.stop(now)
-        self._nonce[:] = nonce
+        for i in range(NONCE_LEN):
+            self._nonce[i] = nonce[i]
         self.connected = True
         self._hello_due = True
         self._last_rx = now
@@ -417,6 +419,21 @@ class PairLink:
             f[1] = self._done & MASK
             return self._frame(T_TIME)
         return 0
+
+    def wait_ms(self, now):
+        """ms until ``poll`` will have a frame (0: now; at most ``PAIR_SYNC_MS``). The edge sleeps this
+        long (capped by its own period for new impulses) rather than on a fixed grid: a grid keeps the
+        send phase against BLE's connection events fixed, and the clock then sees the same delays."""
+        if not self.connected:
+            return self.sync_ms
+        if self._hello_due or (self.up and (self._tq_n or (self._st_valid and self._st_dirty))):
+            return 0
+        if not self.up:
+            return self.sync_ms
+        w = self._sync_due - now
+        if self._st_valid and self._st_due - now < w:
+            w = self._st_due - now
+        return 0 if w < 0 else w
 
     def _hello_frame(self):
         b = self.buf
