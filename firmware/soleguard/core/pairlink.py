@@ -193,6 +193,7 @@ class PairLink:
         self.state_ms = cfg.PAIR_STATE_MS
         self.clock = ClockSync(cfg.PAIR_DRIFT_PPM, cfg.PAIR_GOOD_MS)
         self._key = key
+        self.adv_tag = adv_tag(key)  # what the peripheral advertises (edges/pair_link.py)
         self._hello = Hmac(key)
         self._tx_mac = None  # session keys, per direction
         self._rx_mac = None

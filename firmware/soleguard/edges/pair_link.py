@@ -68,7 +68,7 @@ class PairLinkBle:
         self.clock = clock
         self.central = central
         self.urandom = urandom
-        self.tag = PL.adv_tag(core._key)
+        self.tag = core.adv_tag
         self.uuid = bluetooth.UUID(SERVICE_UUID)
         self.c2p_uuid = bluetooth.UUID(C2P_UUID)
         self.p2c_uuid = bluetooth.UUID(P2C_UUID)
