@@ -117,6 +117,7 @@ def test_pair_connects_aligns_clocks_and_carries_impulses():
         out["connects"] = (right.connects, left.connects)
         tl.cancel()
         tr.cancel()
+        await asyncio.sleep_ms(10)  # the cancelled sessions finish (their reader tasks end too)
         await F.settle()
 
     _run(main)
@@ -143,6 +144,7 @@ def test_an_insole_of_another_pair_is_never_connected():
         out["right"] = (right.connects, right.failures, right.core.status(rc()), right._fails)
         tl.cancel()
         tr.cancel()
+        await asyncio.sleep_ms(10)  # the cancelled sessions finish (their reader tasks end too)
         await F.settle()
 
     _run(main)
@@ -179,6 +181,7 @@ def test_link_dropped_mid_gesture_falls_back_then_reconnects():
         out["back"] = (right.core.pair_mode(rc()), right.connects, right.core.sessions)
         tl.cancel()
         tr.cancel()
+        await asyncio.sleep_ms(10)  # the cancelled sessions finish (their reader tasks end too)
         await F.settle()
 
     _run(main)
