@@ -68,6 +68,20 @@ def micropython_figures(trace: Trace, heapsize: str = "256K") -> dict:
     return {"steps": steps, "us_per_sample": us_k / 1000, "bytes_per_sample": bytes_k / 1000, "heap_free_bytes": free}
 
 
+def pair_link_figures(heapsize: str = "192K") -> dict:
+    """The pair link core on the MicroPython unix port: us and bytes per message (soleguard_unix.bench_pair)."""
+    proc = run_micropython(["-m", "soleguard_unix.bench_pair"], heapsize, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("micropython pair bench failed: " + proc.stderr.strip())
+    out = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("P,"):
+            what, count, us_k, bytes_k = line.split(",")[1:]
+            out[what] = {"count": int(count), "us_per_call": int(us_k) / 1000, "bytes_per_call": int(bytes_k) / 1000}
+    out["heap"] = heapsize
+    return out
+
+
 def replay_speed(trace: Trace) -> float:
     """Real-time multiple of a full CPython replay (trace read excluded)."""
     t0 = time.perf_counter()

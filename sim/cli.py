@@ -438,6 +438,24 @@ def bench(as_json, trace_path):
     _echo_report(run_bench(tr), as_json, 40)
 
 
+@main.command("pair-bench", short_help="Benchmark: the pair link's µs and bytes per message (unix port).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def pair_bench(as_json):
+    """The left-right pair link core on the MicroPython unix port (192K heap, gc off while timing): µs and bytes per
+    SYNC and impulse message (both ends), per app call, and the heap of one link (docs/PAIR.md).
+
+    \b
+    Example:
+      soleguard pair-bench --json
+    """
+    from .bench import pair_link_figures
+
+    try:
+        _echo_report(pair_link_figures(), as_json, 40)
+    except RuntimeError as e:
+        raise click.ClickException(str(e))
+
+
 @main.command(short_help="The whole chain: recordings -> detectors -> team -> console.")
 @click.option("--recording", type=click.Path(exists=True, path_type=Path), default=None,
               help="a Moticon OpenGo .txt recording (default: found in ../shared/datasets or the set-up cache)")

@@ -58,3 +58,29 @@ def test_every_frame_type_is_in_the_sheet():
 
 def test_header_fields_add_up_to_the_header():
     assert sum(size for _, size in p.HEADER_FIELDS) == p.HEADER_LEN
+
+
+def _pair_rows():
+    rows = []
+    for line in SHEET.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 5 and cells[0] not in ("pair frame", "---"):
+            rows.append(cells)
+    return rows
+
+
+def test_pair_link_fields_are_in_the_sheet_and_vice_versa():
+    from soleguard.core import pairlink as pl
+
+    code = {}
+    for name, size in pl.HEADER_FIELDS + pl.TRAILER_FIELDS:
+        code[("*", name)] = size
+    for _, tname, spec in pl.frame_types():
+        for f in spec:
+            code[(tname, f[0])] = f[1]
+    sheet = {}
+    for frame, field, size, reveals, who in _pair_rows():
+        assert (frame, field) not in sheet and reveals and who, (frame, field)
+        sheet[(frame, field)] = int(size)
+    assert sheet == code, (sorted(set(code) - set(sheet)), sorted(set(sheet) - set(code)))
+    assert sum(size for _, size in pl.HEADER_FIELDS) == pl.HEADER_LEN

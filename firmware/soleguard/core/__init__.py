@@ -14,5 +14,7 @@
   radioport  the radio port's command codes and a loopback radio
   protocol   frames, HMAC, replay window; airtime: time on air, EU868 duty cycle
   delivery   resend until acknowledged, downlink windows; crc: CRC-16
+  pairlink   the left-right pair link: frames, session keys, queues, link state
+  clocksync  the peer's clock offset as a proven interval (NTP exchanges, drift)
 Nothing here imports anything outside this folder.
 """

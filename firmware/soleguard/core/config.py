@@ -27,6 +27,12 @@ _TABLE = (
     ("RATE_HZ", 100, 50, 208, "Hz", "[DS] LSM6DSO ODR 104 Hz, traces resampled to 100 Hz"),
     ("ACC_FULL_SCALE_MG", 16000, 2000, 16000, "mg", "[DS] +-16 g full scale"),
     ("GYRO_FULL_SCALE_DDPS", 20000, 1250, 20000, "0.1 dps", "[DS] +-2000 dps full scale"),
+    # --- pair link (the two insoles of one wearer, core/pairlink.py, docs/PAIR.md) ---
+    ("PAIR_SYNC_MS", 250, 200, 10000, "ms", "mean interval of the clock-sync frames each insole sends (jittered 0.5-1.5x): after 60 s the proven bound is within 10 ms in 60 of 60 simulated links at 7.5, 15 and 30 ms connection intervals and 19 of 20 at 50 ms; 1000 ms gave 14 ms at 50 ms (tests/test_pairlink_props.py, docs/PAIR.md)"),
+    ("PAIR_SILENT_MS", 3000, 500, 30000, "ms", "nothing heard from the peer this long: the pair is treated as absent (single-insole mode) before BLE's supervision timeout ends the connection"),
+    ("PAIR_GOOD_MS", 10, 1, 100, "ms", "clock alignment the pair mode needs: proven offset bound at or below this (strike/impulse coincidence windows are tens of ms)"),
+    ("PAIR_DRIFT_PPM", 80, 1, 50000, "ppm", "largest relative drift of the two link clocks: two +-40 ppm crystals (ESP32-S3 40 MHz crystal, ticks_ms)"),
+    ("PAIR_STATE_MS", 5000, 1000, 60000, "ms", "posture state is resent at least this often (and at once when it changes)"),
     # --- features ---
     ("GRAVITY_SHIFT", 5, 2, 8, "log2 samples", "[DEV] gravity EMA, time constant 2^5 samples = 320 ms at 100 Hz"),
     ("ACTIVITY_SHIFT", 7, 3, 9, "log2 samples", "[DEV] activity EMA, time constant 2^7 samples = 1.28 s"),

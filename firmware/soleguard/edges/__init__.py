@@ -11,6 +11,7 @@ library module as a constructor argument (tests pass models, boards real objects
   store       configuration file (validated)
   lora_radio  LoRa adapter over micropython-lib lora (SX1262)
   ble_radio   BLE adapter over aioble
+  pair_link   the left-right pair link over aioble (central / peripheral, back-off)
   link        delivery + radio adapters as the app's radio port, key and window files
   gateway     the gateway role (an insole-class board that bridges LoRa to the console)
   selftest    start-up test of every alarm path
