@@ -144,3 +144,69 @@ def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
             b: round(us * MCU_FACTORS[m] / period_us * 100, 1) for b, m in APP_BOARDS.items()
         },
     }
+
+
+def grow_source(kind: str, src, factor: int, folder) -> "Path":
+    """Write ``src`` with its data rows repeated ``factor`` times into ``folder`` (same name).
+
+    HuGaDB rows repeat as they are (no timestamps); UMAFall rows repeat with
+    their t_ms shifted by the recording's span each time, so time still
+    increases. For memory figures only: the file lives in a temp folder.
+    """
+    from pathlib import Path
+
+    src = Path(src)
+    text = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    if kind == "hugadb":
+        head = [ln for ln in text if ln.startswith("#") or ln.startswith("acc_rf_x")]
+        rows = [ln for ln in text if ln not in head and ln.strip()]
+        shift = None
+    elif kind == "umafall":
+        k = next(i for i, ln in enumerate(text) if ln.startswith("t_ms"))
+        head, rows = text[:k + 1], [ln for ln in text[k + 1:] if ln.strip()]
+        times = [float(ln.split(",", 1)[0]) for ln in rows]
+        shift = max(times) - min(times) + 50.0
+    else:
+        raise ValueError("grow_source: hugadb or umafall, not %r" % kind)
+    dst = Path(folder) / src.name
+    with open(dst, "w", encoding="utf-8", newline="") as f:
+        f.writelines(head)
+        for i in range(factor):
+            if shift is None:
+                f.writelines(rows)
+            else:
+                for ln in rows:
+                    t, rest = ln.split(",", 1)
+                    f.write("%s,%s" % (repr(float(t) + i * shift), rest))
+    return dst
+
+
+def import_memory(kind: str, src, factors=(1, 4, 16)) -> list:
+    """Peak traced memory of ``import_batch`` for ``src`` grown 1x, 4x, 16x.
+
+    Returns [{factor, source_bytes, peak_bytes, peak_per_source_byte}]:
+    tracemalloc's peak (Python objects and numpy buffers) while importing one
+    grown copy into a temp folder; the grown copies are deleted afterwards.
+    """
+    import tempfile
+    import tracemalloc
+    from pathlib import Path
+
+    from .importers import import_batch
+
+    out = []
+    for factor in factors:
+        with tempfile.TemporaryDirectory() as tmp:
+            src_dir = Path(tmp) / "src"
+            src_dir.mkdir()
+            path = grow_source(kind, src, factor, src_dir)
+            size = path.stat().st_size
+            tracemalloc.start()
+            res = import_batch(kind, [path], Path(tmp) / "out")
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            if res.failed:
+                raise ValueError("import failed: %s" % res.failed[0][1])
+            out.append({"factor": factor, "source_bytes": size, "peak_bytes": peak,
+                        "peak_per_source_byte": round(peak / size, 3)})
+    return out

@@ -421,14 +421,31 @@ def plot(trace, output):
 @main.command(short_help="Benchmark: core µs/sample on both runtimes, bytes/sample.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--trace", "trace_path", type=click.Path(exists=True, path_type=Path), help="trace to time (default: a synthetic walk)")
-def bench(as_json, trace_path):
+@click.option("--import-memory", "import_src", nargs=2, type=(click.Choice(["hugadb", "umafall"]), click.Path(exists=True, dir_okay=False, path_type=Path)),
+              default=None, help="KIND FILE: peak import memory for FILE's rows repeated 1x, 4x, 16x (temp copies) instead")
+def bench(as_json, trace_path, import_src):
     """Core µs/sample on CPython and MicroPython, bytes allocated per sample, replay speed, heap headroom.
 
     \b
     Example:
       soleguard bench --json
+      soleguard bench --import-memory hugadb ../shared/datasets/hugadb_feet/HuGaDB_v1_various_01_00.txt
     """
-    from .bench import run_bench
+    from .bench import import_memory, run_bench
+
+    if import_src:
+        _status(as_json, "bench: importing 1x, 4x and 16x copies of %s (temp folder)" % import_src[1])
+        try:
+            rows = import_memory(import_src[0], import_src[1])
+        except ValueError as e:
+            raise click.ClickException(str(e))
+        if as_json:
+            click.echo(json.dumps({"import_memory": rows}, indent=1))
+        else:
+            for r in rows:
+                click.echo("%2dx  source %9d B  peak %9d B  (%.2f x source)" % (
+                    r["factor"], r["source_bytes"], r["peak_bytes"], r["peak_per_source_byte"]))
+        return
 
     try:
         tr = trace_mod.read(trace_path) if trace_path else None

@@ -269,6 +269,90 @@ def write(trace: Trace, path) -> Path:
     return path
 
 
+class TraceStream:
+    """Write one trace block by block; memory holds one block, never the whole trace.
+
+    ``add`` checks each block (10 ms steps continuing the previous block,
+    int16 ranges as ``Trace.validate``) and appends its rows to a temporary
+    data file; ``finish(meta)`` checks the metadata (known only at the end:
+    repairs, labels) and writes header + rows to ``path`` atomically (temp
+    file + rename), copying the rows in 64 KiB chunks. ``abort`` (or an
+    error) leaves no file at ``path``. Raises TraceError like ``write``.
+    """
+
+    def __init__(self, path, imu: bool, zones: int = 0):
+        self.path = Path(path)
+        self.imu = imu
+        self.zones = zones
+        self.samples = 0
+        self._last_t = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._rows_tmp = temp_file(self.path.parent, ".rows")
+        except OSError as e:
+            raise TraceError(self.path, "cannot write: %s" % (e.strerror or e)) from None
+        self._rows = os.fdopen(fd, "w", newline="")
+        self._csv = csv.writer(self._rows, lineterminator="\n")
+
+    def add(self, t_ms, imu=None, loads=None):
+        """Append samples: t_ms (M,), imu int16 (M, 6) if the trace has an IMU, loads (M, zones) if zones."""
+        t = np.asarray(t_ms, dtype=np.int64)
+        if not len(t):
+            return
+        steps = np.diff(t if self._last_t is None else np.concatenate(([self._last_t], t)))
+        if steps.size and (steps.min() != DT_MS or steps.max() != DT_MS):
+            raise TraceError(self.path, "t_ms must step by %d ms" % DT_MS, line=self.samples + 1, field="t_ms")
+        parts = [t.reshape(-1, 1)]
+        if self.imu:
+            _check_range(self.path, imu[:, :3], ACC_LIMIT_MG, IMU_COLUMNS[:3], self.samples)
+            _check_range(self.path, imu[:, 3:], GYRO_LIMIT_DDPS, IMU_COLUMNS[3:], self.samples)
+            parts.append(np.asarray(imu, dtype=np.int64))
+        if self.zones:
+            _check_range(self.path, loads, LOAD_LIMIT_N, ["zone %d" % i for i in range(self.zones)], self.samples, lo=0)
+            parts.append(np.asarray(loads, dtype=np.int64))
+        self._csv.writerows(np.hstack(parts).tolist())
+        self.samples += len(t)
+        self._last_t = int(t[-1])
+
+    def finish(self, meta: dict) -> Path:
+        """Check ``meta`` and write the trace file; returns its path."""
+        try:
+            self._rows.close()
+            if self.samples < 2:
+                raise TraceError(self.path, "a trace needs at least 2 samples")
+            _check_meta(self.path, meta)
+            if len(meta["zones"]) != self.zones or meta["rate_hz"] != RATE_HZ:
+                raise TraceError(self.path, "metadata zones/rate do not match the samples", field="zones")
+            stub = Trace(meta=meta, t_ms=np.zeros(0, dtype=np.int64), imu=np.zeros((0, 6)) if self.imu else None)
+            full = dict(meta, columns=stub.columns(), units=UNITS)
+            fd, tmp = temp_file(self.path.parent, ".trace.csv")
+            try:
+                with os.fdopen(fd, "w", newline="") as f, open(self._rows_tmp, newline="") as rows:
+                    f.write(MAGIC + "\n")
+                    for line in json.dumps(full, indent=1, sort_keys=True).splitlines():
+                        f.write("# " + line + "\n")
+                    f.write(",".join(full["columns"]) + "\n")
+                    for chunk in iter(lambda: rows.read(1 << 16), ""):
+                        f.write(chunk)
+                os.replace(tmp, self.path)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except OSError as e:
+            raise TraceError(self.path, "cannot write: %s" % (e.strerror or e)) from None
+        finally:
+            self.abort()
+        return self.path
+
+    def abort(self):
+        """Drop the rows written so far (idempotent)."""
+        if not self._rows.closed:
+            self._rows.close()
+        if os.path.exists(self._rows_tmp):
+            os.unlink(self._rows_tmp)
+
+
 def read(path) -> Trace:
     """Read and validate a trace file; raise TraceError naming file/line/field."""
     path = Path(path)

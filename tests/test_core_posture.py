@@ -301,3 +301,36 @@ def test_moving_again_cancels_a_man_down_pre_alarm_but_not_a_fall_one():
     assert [e[2] for e in _pre_alarms(rig)] == [CAUSE_FALL]
     rig.pattern(FIDGET, Config().PRE_ALARM_MS)
     assert rig.core.lifecycle.state == 2  # ALARM: moving in pain does not cancel a fall
+
+
+def test_accelerometer_railed_above_the_impact_threshold_while_pedalling_is_no_fall():
+    # HuGaDB bicycling: the accelerometer sticks at its rail (|a| 3.4 g, gravity
+    # at 87 deg) while the gyro shows the foot pedalling at 1200 dps, then slowing.
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(15000, ax=-2500, ay=-2300, az=170, gx=6000, gy=6000)
+    rig.hold(5000, ax=-2500, ay=-2300, az=170)
+    assert _pre_alarms(rig, CAUSE_FALL) == []
+
+
+def test_fall_is_decided_once_the_foot_stops_turning_fast():
+    # impact, prone, the leg still swinging at 1500 dps for 1.2 s: the decision
+    # waits for the rotation to fall below FALL_MAX_ROTATION_DDPS, inside the window.
+    rig = Rig()
+    rig.hold(2000)
+    t_impact = rig.t
+    rig.hold(10, ax=3000, az=4000)
+    rig.hold(1200, ax=-1000, az=0, gx=15000)
+    assert _pre_alarms(rig) == []
+    rig.hold(3000, ax=-1000, az=0)
+    found = _pre_alarms(rig, CAUSE_FALL)
+    assert len(found) == 1 and 1200 < found[0][0] - t_impact <= Config().FALL_CONFIRM_MS
+
+
+def test_foot_turning_fast_through_the_whole_window_is_no_fall():
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(10, ax=3000, az=4000)
+    rig.hold(4000, ax=-1000, az=0, gx=15000)
+    rig.hold(3000, ax=-1000, az=0)
+    assert _pre_alarms(rig, CAUSE_FALL) == []

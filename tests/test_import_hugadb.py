@@ -93,3 +93,32 @@ def test_batch_survives_a_bad_file(tmp_path):
     bad.write_text("\n" * 1000)
     res = import_batch("hugadb", [good, bad], tmp_path / "out")
     assert len(res.written) == 2 and len(res.failed) == 1 and "column header" in res.failed[0][1]
+
+
+def test_streamed_blocks_give_the_same_trace_as_one_block(datasets, tmp_path, monkeypatch):
+    """Block boundaries (resampling across them, activity runs spanning them) change nothing."""
+    path = datasets / FOLDER / "HuGaDB_v1_various_01_00.txt"
+    whole = hugadb.import_file(path)
+    monkeypatch.setattr(hugadb, "BLOCK_ROWS", 7)
+    pieces = hugadb.import_file(path)
+    for a, b in zip(whole, pieces):
+        assert np.array_equal(a.t_ms, b.t_ms) and np.array_equal(a.imu, b.imu)
+        assert a.meta == b.meta
+
+
+def test_bad_row_late_in_a_streamed_file_leaves_no_trace(tmp_path, monkeypatch):
+    monkeypatch.setattr(hugadb, "BLOCK_ROWS", 5)
+    p = _file(tmp_path, [_standing_row()] * 30 + ["1\t2\n"])
+    res = import_batch("hugadb", [p], tmp_path / "out")
+    assert len(res.failed) == 1 and ":33" in res.failed[0][1]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_grown_source_for_the_memory_benchmark(tmp_path):
+    from soleguard_sim.bench import grow_source
+
+    src = _file(tmp_path, [_standing_row()] * 120)
+    (tmp_path / "g").mkdir()
+    grown = grow_source("hugadb", src, 4, tmp_path / "g")
+    right, _ = hugadb.import_file(grown)
+    assert right.t_ms[-1] == (4 * 120 - 1) * 1000 // 60 // 10 * 10

@@ -120,6 +120,25 @@ def test_loso_chooses_on_the_other_subjects(monkeypatch):
     assert lo["held_out_by_subject"]["UMAFall:C"]["detected"] == 0
 
 
+def test_objective_is_the_targets_first_then_falls():
+    from soleguard_sim import score as sc
+
+    fall = score_trace(_real(_trace(falls=[FALL])), [Event(11000, EV_PRE_ALARM, CAUSE_FALL, 2)])
+    missed = score_trace(_real(_trace(falls=[FALL])), [])
+    day = _real(_trace(seconds=3600, kind="adl", activity="various"))
+    day.meta["labels"]["segments"] = [{"start_ms": 0, "end_ms": 3600000, "activity": "walking"}]
+    quiet_day = score_trace(day, [])
+    bad_day = score_trace(day, [Event(50000, EV_PRE_ALARM, CAUSE_FALL, 2)])  # 1 per daily-life hour > 0.1
+    lying = score_trace(_real(_trace(kind="adl", activity="LyingDown_OnABed")),
+                        [Event(5000, EV_PRE_ALARM, CAUSE_FALL, 2)])
+    # more falls never buys a daily-life false pre-alarm rate over the target
+    assert sc.objective([fall, fall, bad_day]) < sc.objective([fall, missed, quiet_day])
+    # within the targets, a fall outweighs any number of cancelled lying-down pre-alarms
+    assert sc.objective([fall, fall, lying, lying, lying, quiet_day]) > sc.objective([fall, missed, quiet_day])
+    # equal falls: fewer false pre-alarms wins
+    assert sc.objective([fall, quiet_day]) > sc.objective([fall, lying, quiet_day])
+
+
 @pytest.fixture(scope="module")
 def dev_traces(datasets, tmp_path_factory):
     out = tmp_path_factory.mktemp("dev")

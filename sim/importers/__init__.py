@@ -7,6 +7,10 @@ Each source module (``umafall``, ``moticon``, ``gaitpdb``, ``ipol``,
   import_file(path: Path) -> list[Trace]
       one or more traces (e.g. one per foot); raises ImportProblem (or
       TraceError) naming the file and line of a defect it cannot repair.
+  import_to(path: Path, outdir) -> list[Path]   (optional: streaming importers)
+      the same traces written straight to ``outdir`` block by block, memory
+      bounded independently of the file's size; ``import_batch`` uses it
+      when present.
 
 ``import_batch`` runs one kind over files and folders: each source file is
 imported on its own, so one bad file is reported and skipped, never aborting
@@ -113,6 +117,9 @@ def import_batch(kind: str, srcs, outdir, progress=None, options=None) -> BatchR
         try:
             if not getattr(mod, "BINARY", False):
                 check_text(path, kind)
+            if hasattr(mod, "import_to"):  # streamed: memory bounded by a block, not the file
+                result.written.extend(mod.import_to(path, outdir, **(options or {})))
+                continue
             traces = mod.import_file(path, **(options or {}))
             for tr in traces:
                 result.written.append(trace_mod.write(tr, outdir / (tr.meta["name"] + ".trace.csv")))

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..trace import DT_MS
-from .common import G_MG, ImportProblem, Repairs, base_meta, gravity_alignment, imu_to_int, make_trace, resample
+from .common import G_MG, ImportProblem, Repairs, base_meta, gravity_alignment, imu_to_int
 
 SOURCE_GLOB = "HuGaDB_v1_*.txt"
 DATASET = "HuGaDB"
@@ -59,41 +59,110 @@ _NAME = re.compile(r"^HuGaDB_v1_([a-z_]+)_(\d\d)_(\d\d)$")
 MAX_LINE_CHARS = 4096   # a data row is at most 13 * 7 characters; longer cannot be a row
 
 
+BLOCK_ROWS = 6000   # source rows per streamed block (100 s at 60 Hz): memory does not grow with the file
+
+
 def import_file(path: Path) -> list:
     """Import one HuGaDB file -> [right Trace, left Trace] at 100 Hz, mg / 0.1 dps.
 
-    Both traces share ``meta['wearer']`` (subject) and ``meta['recording']``
-    (file stem); ``foot`` is right / left. ``labels.segments`` are the runs of
-    the per-row activity id (start_ms, end_ms, activity, activity_id).
-    Raises ImportProblem naming file:line [field] for a bad name, a missing
-    column header, a row without 13 integers, an unknown activity id, a count
-    outside int16, or fewer than 2 rows.
+    The same as ``import_to`` (which streams to files), read back as Traces.
     """
+    import tempfile
+
+    from .. import trace as trace_mod
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [trace_mod.read(p) for p in import_to(path, tmp)]
+
+
+def import_to(path: Path, outdir) -> list:
+    """Import one HuGaDB file, streamed, into ``outdir`` -> [right path, left path].
+
+    Reads the source in blocks of BLOCK_ROWS rows and writes each block's
+    resampled samples at once (trace.TraceStream), so memory is bounded by
+    the block, not the file. Both traces share ``meta['wearer']`` (subject) and
+    ``meta['recording']`` (file stem); ``foot`` is right / left.
+    ``labels.segments`` are the runs of the per-row activity id (start_ms,
+    end_ms, activity, activity_id). Raises ImportProblem naming file:line
+    [field] for a bad name, a missing column header, a row without 13
+    integers, an unknown activity id, a count outside int16, or fewer than 2
+    rows; nothing is left in ``outdir`` then.
+    """
+    from .. import trace as trace_mod
+
     path = Path(path)
     activity, subject, take = _name(path)
-    counts, lines = _read(path)
-    if len(counts) < 2:
-        raise ImportProblem(path, "fewer than 2 rows (%d)" % len(counts))
-    t_src = np.arange(len(counts)) * (1000.0 / SOURCE_RATE_HZ)
-    act = counts[:, 12]
-    segments = _segments(act, len(counts))
-    traces = []
-    for foot, c in FEET:
-        repairs = Repairs()
-        raw = counts[:, c:c + 6].astype(np.float64)
-        for i in np.flatnonzero((np.abs(raw[:, :3]) >= ACC_RAIL).any(axis=1)):
-            repairs.add("source_acc_at_2g_rail", int(lines[i]),
-                        "source accelerometer at its +-2 g rail (clipped at the source, kept as read)")
-        acc_g = raw[:, :3] / ACC_COUNTS_PER_G @ LEVEL[foot].T
-        gyro_dps = raw[:, 3:] / GYRO_COUNTS_PER_DPS @ LEVEL[foot].T
-        t_ms, v = resample(t_src, np.hstack([acc_g, gyro_dps]), path, lines)
-        imu = imu_to_int(v[:, :3] * G_MG, v[:, 3:] * 10.0, repairs)
-        meta = _meta(path, activity, subject, take, foot, repairs, len(counts))
-        end = int(t_ms[-1])
-        meta["labels"]["segments"] = [dict(s, start_ms=min(s["start_ms"], end), end_ms=min(s["end_ms"], end))
-                                      for s in segments]
-        traces.append(make_trace(meta, t_ms, imu=imu))
-    return traces
+    names = ["%s_%s" % (path.stem, foot) for foot, _ in FEET]
+    streams = [trace_mod.TraceStream(Path(outdir) / (n + ".trace.csv"), imu=True) for n in names]
+    repairs = [Repairs() for _ in FEET]
+    runs = _Runs()
+    try:
+        prev = None          # (source index, levelled values (2, 6)) of the last row of the previous block
+        next_k = 0           # next output sample index
+        rows = 0
+        for counts, lines in _blocks(path):
+            rows += len(counts)
+            runs.add(counts[:, 12])
+            idx = np.arange(rows - len(counts), rows)
+            vals = []
+            for (foot, c), rep in zip(FEET, repairs):
+                raw = counts[:, c:c + 6].astype(np.float64)
+                for i in np.flatnonzero((np.abs(raw[:, :3]) >= ACC_RAIL).any(axis=1)):
+                    rep.add("source_acc_at_2g_rail", int(lines[i]),
+                            "source accelerometer at its +-2 g rail (clipped at the source, kept as read)")
+                vals.append(np.hstack([raw[:, :3] / ACC_COUNTS_PER_G @ LEVEL[foot].T,
+                                       raw[:, 3:] / GYRO_COUNTS_PER_DPS @ LEVEL[foot].T]))
+            if prev is not None:
+                idx = np.concatenate(([prev[0]], idx))
+                vals = [np.vstack([p, v]) for p, v in zip(prev[1], vals)]
+            prev = (int(idx[-1]), [v[-1:] for v in vals])
+            t_src = idx * (1000.0 / SOURCE_RATE_HZ)
+            last_k = int(t_src[-1] // DT_MS)
+            if last_k < next_k or len(idx) < 2:
+                continue
+            t_out = np.arange(next_k, last_k + 1, dtype=np.int64) * DT_MS
+            for st, v, rep in zip(streams, vals, repairs):
+                out = np.column_stack([np.interp(t_out, t_src, v[:, j]) for j in range(6)])
+                st.add(t_out, imu=imu_to_int(out[:, :3] * G_MG, out[:, 3:] * 10.0, rep))
+            next_k = last_k + 1
+        if rows < 2:
+            raise ImportProblem(path, "fewer than 2 rows (%d)" % rows)
+        end = (next_k - 1) * DT_MS
+        segments = runs.segments()
+        out = []
+        for (foot, _), st, rep in zip(FEET, streams, repairs):
+            meta = _meta(path, activity, subject, take, foot, rep, rows)
+            meta["labels"]["segments"] = [dict(s, start_ms=min(s["start_ms"], end), end_ms=min(s["end_ms"], end))
+                                          for s in segments]
+            out.append(st.finish(meta))
+        return out
+    except BaseException:
+        for st in streams:
+            st.abort()
+        raise
+
+
+class _Runs:
+    """Runs of equal activity id over a streamed file -> segments in trace time."""
+
+    def __init__(self):
+        self._runs = []   # [start row, activity id]
+        self._n = 0
+
+    def add(self, act):
+        edges = np.flatnonzero(np.diff(act)) + 1
+        for a in np.concatenate(([0], edges)):
+            aid = int(act[a])
+            if not self._runs or self._runs[-1][1] != aid:
+                self._runs.append([self._n + int(a), aid])
+        self._n += len(act)
+
+    def segments(self):
+        ms = 1000.0 / SOURCE_RATE_HZ
+        ends = [r[0] for r in self._runs[1:]] + [self._n]
+        return [{"start_ms": int(round(a * ms)), "end_ms": int(round(b * ms)),
+                 "activity": ACTIVITIES[aid], "activity_id": aid}
+                for (a, aid), b in zip(self._runs, ends)]
 
 
 def _name(path: Path):
@@ -103,8 +172,8 @@ def _name(path: Path):
     return m.group(1), "HGD" + m.group(2), m.group(3)
 
 
-def _read(path: Path):
-    """-> (counts int32 (N, 13), file line of each row (N,)); streams the file row by row."""
+def _blocks(path: Path):
+    """Yield (counts int32 (B, 13), file line of each row (B,)) in blocks of BLOCK_ROWS rows."""
     flat = array("i")
     lines = array("i")
     header = False
@@ -123,9 +192,14 @@ def _read(path: Path):
                 continue
             flat.extend(_row(path, cells, no))
             lines.append(no)
+            if len(lines) == BLOCK_ROWS:
+                yield np.array(flat, dtype=np.int32).reshape(-1, 13), np.array(lines, dtype=np.int32)
+                flat = array("i")
+                lines = array("i")
     if not header:
         raise ImportProblem(path, "no column header (%s ...)" % COLUMNS[0], field="header")
-    return np.frombuffer(flat, dtype=np.int32).reshape(-1, 13), np.frombuffer(lines, dtype=np.int32)
+    if len(lines):
+        yield np.array(flat, dtype=np.int32).reshape(-1, 13), np.array(lines, dtype=np.int32)
 
 
 def _row(path, cells, no):
@@ -143,17 +217,6 @@ def _row(path, cells, no):
     if out[12] not in ACTIVITIES:
         raise ImportProblem(path, "unknown activity id %d" % out[12], line=no, field="act")
     return out
-
-
-def _segments(act, n):
-    """Runs of equal activity id -> [{start_ms, end_ms, activity, activity_id}] in trace time."""
-    edges = np.flatnonzero(np.diff(act)) + 1
-    starts = np.concatenate(([0], edges))
-    ends = np.concatenate((edges, [n]))
-    ms = 1000.0 / SOURCE_RATE_HZ
-    return [{"start_ms": int(round(a * ms)), "end_ms": int(round(b * ms)),
-             "activity": ACTIVITIES[int(act[a])], "activity_id": int(act[a])}
-            for a, b in zip(starts, ends)]
 
 
 def _meta(path, activity, subject, take, foot, repairs, rows) -> dict:

@@ -14,10 +14,13 @@ Posture states (``state``):
                   happened less than FALL_CONFIRM_MS ago (a fall awaiting
                   confirmation)
 
-Fall: an impact |a| > IMPACT_MG while the wearer was upright (tilt below
-TILT_UPRIGHT_DEG) less than FALL_UPRIGHT_BEFORE_MS earlier, then not upright
-for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS of the latest impact (further
-impacts, e.g. a stumble then the landing, extend the window). Needs an IMU.
+Fall: an impact (|a| rising above IMPACT_MG) while the wearer was upright
+(tilt below TILT_UPRIGHT_DEG) less than FALL_UPRIGHT_BEFORE_MS earlier, then
+not upright for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS of the latest impact
+(further impacts, e.g. a stumble then the landing, extend the window; |a|
+staying above the threshold is one impact), decided only while the foot's
+rotation (features.rotation) is at most FALL_MAX_ROTATION_DDPS: a foot that
+keeps turning fast, as on a pedal, is not lying after a fall. Needs an IMU.
 Lying down on one's back is not a fall: when the wearer ends supine (gravity
 within SUPINE_MAX_DEG of the sole's +x, toes up) the impact must exceed
 SUPINE_IMPACT_MG; a backward fall lands hard, deliberately lying back does not
@@ -62,6 +65,7 @@ class PostureDetector:
         self._before_ms = cfg.FALL_UPRIGHT_BEFORE_MS
         self._supine_impact2 = cfg.SUPINE_IMPACT_MG * cfg.SUPINE_IMPACT_MG
         self._supine_cos2 = _COS2_PERMILLE[cfg.SUPINE_MAX_DEG // 5]
+        self._fall_max_rot = cfg.FALL_MAX_ROTATION_DDPS
         self.reset()
 
     def reset(self):
@@ -78,6 +82,7 @@ class PostureDetector:
         self._t_impact = _NEVER
         self._t_was_upright = _NEVER
         self._peak2 = 0
+        self._above = False
         self._fall_reported = False
         self._man_down_reported = False
 
@@ -131,16 +136,21 @@ class PostureDetector:
     @micropython.native
     def _update_fall(self, t, feat):
         a2 = feat.amag2
-        if a2 > self._impact2:
+        above = a2 > self._impact2
+        onset = above and not self._above  # an impact is a jolt: |a| rising through IMPACT_MG
+        self._above = above
+        if above and self._t_impact != _NEVER and a2 > self._peak2:
+            self._peak2 = a2
+        if onset:
             if self._t_impact == _NEVER:
                 if self._t_was_upright == _NEVER or t - self._t_was_upright > self._before_ms:
                     return 0
                 self._peak2 = a2
                 self._fall_reported = False
-            elif a2 > self._peak2:
-                self._peak2 = a2
             # The window runs from the latest impact: a stumble, then the
-            # landing a second later, is one fall.
+            # landing a second later, is one fall. |a| held above the
+            # threshold (a stuck or railed accelerometer) is one impact, not
+            # a window that never closes.
             self._t_impact = t
         if self._t_impact == _NEVER:
             return 0
@@ -151,6 +161,8 @@ class PostureDetector:
             return 0
         if t - self._t_down < self._hold_ms:
             return 0
+        if feat.rotation > self._fall_max_rot:
+            return 0  # a foot still turning fast (pedalling) is not lying after a fall: decide later in the window
         self._fall_reported = True  # one decision per impact window
         if self._peak2 < self._supine_impact2 and _supine(feat, self._supine_cos2):
             return 0  # on the back, toes up, after a soft jolt: lying down, not a fall
