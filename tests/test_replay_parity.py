@@ -7,7 +7,7 @@ are replayed in-process and through `micropython -m soleguard_unix.replay`.
 import pytest
 
 from soleguard_sim.importers import module
-from soleguard_sim.replay import protocol_lines, replay, replay_micropython
+from soleguard_sim.replay import REPLAY_HEAP, protocol_lines, replay, replay_micropython
 
 # (kind, file under ../shared/datasets, must the CPython replay have events?)
 CASES = [
@@ -51,7 +51,7 @@ def test_micropython_replay_reports_bad_input(datasets):
     tr = module("umafall").import_file(datasets / CASES[0][1])[0]
     lines = list(protocol_lines(tr))
     lines[5] = "S,50,1,2,oops,4,5,6,0,0,0,0,0,0,0,0\n"
-    proc = run_micropython(["-m", "soleguard_unix.replay"], "64K", input="".join(lines), capture_output=True,
+    proc = run_micropython(["-m", "soleguard_unix.replay"], REPLAY_HEAP, input="".join(lines), capture_output=True,
                            text=True)
     assert proc.returncode != 0
     assert "line 6" in proc.stderr and "not an integer" in proc.stderr
