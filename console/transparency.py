@@ -16,6 +16,11 @@ EVENT_FRAME = {"alarm": "alarm", "cancelled": "cancelled", "recovered": "recover
                "evac_ack": "evac_ack", "roll_call_answer": "roll_call_answer"}
 
 
+# events that carry an operator's name but are not something the operator did: the insole's
+# confirmation that it received the operator's acknowledgement
+NOT_ACTIONS = ("ack_confirmed",)
+
+
 def sheet_rows(path=SHEET):
     """[(frame, dir, field, bytes, reveals, who, retention)] of the sheet's
     field table. OSError when the sheet is not there."""
@@ -47,7 +52,7 @@ def report(insole, name, events, accounts, rows=None):
         frame = EVENT_FRAME.get(e["event"])
         if frame:
             sent.append({"event": e["event"], "t_ms": e.get("t_ms"), "fields": by_frame.get(frame, [])})
-        if e.get("operator"):
+        if e.get("operator") and e["event"] not in NOT_ACTIONS:
             acted.append({"event": e["event"], "operator": e["operator"], "t_ms": e.get("t_ms")})
     sees = {"operator": "your name and every event", "viewer": "your insole id and every event (no name)",
             "osh": "events under a pseudonym", "admin": "your insole id (no name, no events)"}
