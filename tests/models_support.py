@@ -51,8 +51,10 @@ def mp_extras():
     # the packages one by one: a folder laid flat into lib/ loses its __init__.py (mpbuild)
     pkgs = [(p, p.name, False) for p in sorted(VENDOR.iterdir()) if p.is_dir() or p.suffix == ".py"]
     suites = [(p, p.name, False) for p in sorted(MODELS.iterdir()) if p.is_dir() and p.name != "__pycache__"]
-    return [(CHIP_MODELS, "", False)] + suites + [(ROOT / "boards", "boards", False),
-            (ROOT / "tests" / "synth.py", "synth.py", False)] + pkgs
+    # fw_tests/test_fw_app_link: the IMU under the real lsm6dsox (imu_model) and the block-level flash fake
+    support = [(ROOT / "tests" / n, n, False) for n in ("synth.py", "imu_model.py")] + [
+        (ROOT / "tests" / "fakes" / n, "fakes/" + n, False) for n in ("__init__.py", "flash.py")]
+    return [(CHIP_MODELS, "", False)] + suites + [(ROOT / "boards", "boards", False)] + support + pkgs
 
 
 def run_mp(script, args=(), heap="1M", timeout=600, paths=()):

@@ -1,33 +1,35 @@
-"""The wired app on the MicroPython unix port (firmware, sim board, chip models and fakes as .mpy):
-a generated fall_forward trace (sim/scenario.py, seed 1) through hardware.build's
-LoRa + BLE link over the ``lora`` / ``aioble`` fakes (tests/linkapp.py; the IMU,
-ADCs and partition are the models of sim/models under the real ``lsm6dsox``).
+"""The wired app on the MicroPython unix port (firmware, sim board, chip models and the real
+micropython-lib packages as .mpy): a generated fall_forward trace (sim/scenario.py, seed 1) through
+hardware.build's LoRa + BLE link (tests/linkapp.py): the real ``lora`` driver on an SX1262 model,
+the real ``aioble`` on the ``bluetooth`` model; the IMU, ADCs and partition are the models of
+sim/models under the real ``lsm6dsox``; the gateway has its own SX1262 model on the same model Air.
 
-Checks: the fake modem carries the authenticated alarm frame; the first one is
-not heard and the insole is reset 3 s later (app rebuilt from the same fake
-flash): the alarm is resent from the journal with a new counter, the gateway's
-signed receipt ack stops the resends; BLE advertised it meanwhile; an
-evacuation order plays the evacuation pattern and an evac_ack goes out; the
-outbox ends empty, with >= 25 % of the test heap free at the peak. Heap: boards/sim.py link_test_kb (the link stack, the in-process gateway role and
-the fakes; docs/FIRMWARE.md).
+Checks: the insole's chip puts the authenticated alarm frame on the air; the first one is
+not heard and the insole is reset 3 s later (app rebuilt from the same partition): the alarm
+is resent from the journal with a new counter, the gateway's signed receipt ack (received by
+the insole's chip in its listen window) stops the resends; a phone scanning BLE saw the alarm
+frame advertised meanwhile; an evacuation order plays the evacuation pattern and an evac_ack
+goes out; the outbox ends empty, with >= 25 % of the test heap free at the peak. Heap:
+boards/sim.py link_test_kb (the link stack, the in-process gateway role, the radio models and
+packages; docs/FIRMWARE.md).
 """
 import pytest
 
 from pathlib import Path
 
-from soleguard_sim.app import LINK_HEAP, MIN_FREE_AT_PEAK, app_extras, heap_headroom, write_feed
+from soleguard_sim.app import LINK_HEAP, MIN_FREE_AT_PEAK, app_extras, heap_headroom, vendor_lib, write_feed
 from soleguard_sim.mpbuild import micropython_path, run_micropython
 from soleguard_sim.scenario import generate, load_script
 
 HEAP = LINK_HEAP
 TESTS = Path(__file__).resolve().parent
-FAKES = TESTS / "fakes"
 
 
 def link_extras():
-    """The sim board's device tree plus linkapp and the radio fakes (as the package ``fakes``)."""
-    return app_extras() + ((TESTS / "linkapp.py", "linkapp.py", True),) + tuple(
-        (FAKES / n, "fakes/" + n, True) for n in ("__init__.py", "lora.py", "aioble.py", "bluetooth.py"))
+    """The sim board's device tree plus linkapp and the real ``lora`` and ``aioble`` packages."""
+    lib = vendor_lib()
+    return app_extras() + ((TESTS / "linkapp.py", "linkapp.py", True), (lib / "lora", "lora", True),
+                           (lib / "aioble", "aioble", True))
 
 
 def test_wired_app_on_the_unix_port_alarm_reset_ack_evacuation(tmp_path):

@@ -1,7 +1,7 @@
 """The insole app: sampler -> core -> alarm lifecycle -> outbox -> radio, commands -> haptics.
 
 Everything is injected (``hardware.build(board)`` makes the real objects on a
-device; tests/fakes make register-level fakes on the unix port), so the same
+device; on the unix port the same over the chip/port models of sim/models), so the same
 code runs in both places. The work is in plain methods that the asyncio
 tasks of ``run()`` call, and that the simulator calls in simulated time:
 

@@ -45,7 +45,8 @@ def adv_payload(frame):
 class BleRadio:
     """Advertises the alarm in flight and serves the GATT ack/config service for ``delivery``.
 
-    ``aioble`` / ``bluetooth``: the modules (tests pass fakes; None imports the real ones).
+    ``aioble`` / ``bluetooth``: the modules (None imports the real ones; tests run the real
+    aioble over the ``bluetooth`` model of sim/models).
     ``clock()``: monotonic ms (lora_radio.Clock on a device).
     """
 

@@ -1,8 +1,7 @@
 """Build the app's edges from a board definition (the only module that imports ``machine``).
 
     hw = build(board, values, key_path="/team.key")            # on a device
-    hw = build(board, values, flash=fake, key=k, modem=m, aioble=a, bluetooth=b,
-               windows=w)                                          # on the unix port (tests/fakes)
+    hw = build(board, values, key=k, windows=w)   # on the unix port, over the models of sim/models
     app = App(board, hw.fifo, hw.zones, hw.motor, hw.battery, hw.outbox, hw.radio, values, ...)
 
 Storage: the board's ``storage.partition`` data partition (esp32.Partition)

@@ -274,8 +274,8 @@ class WindowFile:
 
 def make_link(board, outbox, edge, key, hardware_id, clock=None, modem=None, aioble=None, bluetooth=None,
               windows=None, evac_spread_ms=EVAC_SPREAD_MS, rx1_delay_ms=RX1_DELAY_MS):
-    """Build Delivery + the board's adapters. ``modem`` / ``aioble`` / ``bluetooth``: fakes in tests
-    (hardware.py passes the board's modem; None with a LoRa radio is a ValueError). ``windows``: window store
+    """Build Delivery + the board's adapters. ``modem``: the real lora driver (on the SX1262 model
+    in tests); ``aioble`` / ``bluetooth``: None imports the real ones (hardware.py passes the board's modem; None with a LoRa radio is a ValueError). ``windows``: window store
     (protocol interface; WindowFile on a device, MemoryStore if None)."""
     from .lora_radio import Clock, LoRaRadio
 

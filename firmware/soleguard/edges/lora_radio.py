@@ -113,7 +113,7 @@ class LoRaRadio:
     def __init__(self, modem, delivery, lora, clock=None, rx_period_ms=RX_PERIOD_MS, rx_window_ms=RX_WINDOW_MS,
                  rx1_delay_ms=RX1_DELAY_MS):
         self.modem = modem
-        self.rx1_delay_ms = rx1_delay_ms  # tests on a fake air shorten the real-time wait
+        self.rx1_delay_ms = rx1_delay_ms  # tests whose gateway answers at once shorten the wait
         self.d = delivery
         self.lora = lora
         self.clock = clock or Clock()

@@ -25,6 +25,40 @@ if not IS_MP:
     # which CPython's json refuses for bytes (the device writes ble_secrets.json)
     bluetooth.SIM_IRK_SECRETS = False
 
+    import struct as _struct
+
+    class _MPStruct:
+        """CPython only: ``struct`` as MicroPython's (py/modstruct.c, py/binary.c mp_binary_set_val)
+        packs an int, the low bytes of the value without a range check. The real driver relies on
+        it: SetRx packs its 24-bit timeout as ``B`` (>> 16) + ``H`` (the whole value), so a receive
+        window over 1023 ms raises struct.error on CPython and is right on MicroPython."""
+
+        def __getattr__(self, name):
+            return getattr(_struct, name)
+
+        @staticmethod
+        def pack_into(fmt, buf, offset, *args):
+            order = fmt[0] if fmt and fmt[0] in "<>!=@" else ""
+            codes = []
+            num = ""
+            for ch in fmt[len(order):]:
+                if ch.isdigit():
+                    num += ch
+                    continue
+                codes += [ch] if ch in "sp" else [ch] * (int(num) if num else 1)
+                num = ""
+            vals = []
+            for c, v in zip(codes, args):
+                if c in "bBhHiIlLqQ" and isinstance(v, int):
+                    bits = 8 * _struct.calcsize(order + c)
+                    v &= (1 << bits) - 1
+                    if c.islower() and v >= 1 << (bits - 1):
+                        v -= 1 << bits
+                vals.append(v)
+            _struct.pack_into(fmt, buf, offset, *vals)
+
+    helpers.sx126x.struct = _MPStruct()
+
 
 def board(name):
     mod = __import__("boards." + name)

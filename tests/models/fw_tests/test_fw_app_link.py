@@ -1,32 +1,40 @@
-# runtimes: cpython micropython
-# heapsize: 448K
-"""The app wired to its radios: core -> lifecycle -> outbox ->
-delivery -> LoRa (fake micropython-lib ``lora`` modem on a fake air) and BLE
-(fake ``aioble``); the IMU is the LSM6DSO register model under the real
-``lsm6dsox`` driver (tests/imu_model.py), with the gateway role (firmware gateway.Gateway) and a
-console signing orders with the team key.
+"""The app wired to its radios: core -> lifecycle -> outbox -> delivery -> LoRa and BLE over
+the real micropython-lib packages and the models: the real ``lora`` driver on an SX1262 model
+(``hardware``'s ``make_modem`` on the sim board's pins of the ``machine`` model), the real
+``aioble`` on the ``bluetooth`` model; the IMU is the LSM6DSO register model under the real
+``lsm6dsox`` driver (tests/imu_model.py). The gateway role (firmware gateway.Gateway) has its
+own SX1262 model and real driver on the same model Air (the medium between the chips: a
+receiver hears a packet only when it was listening as the packet started); a console signs
+orders with the team key; a phone (the model's SimCentral) scans the BLE beacon.
 
-The app replays a synthetic walk, fall and lying still (tests/synth.py; the
-unix-port run of a sim/scenario.py recording from .mpy is
-tests/test_app_link_mp.py): the modem sees the authenticated alarm frame, the
-alarm is resent until a gateway-signed receipt ack stops it, BLE advertises
-it meanwhile; an evacuation order plays the evacuation pattern and an evac_ack
-goes out; a roll call is answered with the app's state, a config frame is
-applied; across a reset mid-alarm (the app rebuilt from the same fake flash)
-the alarm is resent with a new counter and delivered. The sample path stays
-allocation-free with the link attached (heap_lock on MicroPython).
+The app replays a synthetic walk, fall and lying still (tests/synth.py; the unix-port run of a
+sim/scenario.py recording from .mpy is tests/test_app_link_mp.py): the insole's chip puts the
+authenticated alarm frame on the air, the alarm is resent until a gateway-signed receipt ack
+(received by the insole's chip) stops it, BLE advertises it meanwhile; an evacuation order
+plays the evacuation pattern and an evac_ack goes out; a roll call is answered with the app's
+state, a config frame is applied; across a reset mid-alarm (the app rebuilt from the same fake
+flash, the chips keep their wiring) the alarm is resent with a new counter and delivered. The
+sample path stays allocation-free with the link attached (heap_lock on MicroPython).
 
-Heap 256K (second line): this module compiles the app, the delivery layer,
-the adapters and the fakes on the 64-bit unix port; the app itself from .mpy
-runs in 160K (tests/test_app_link_mp.py).
+Time: the app's clock (``Ticks``) moves as the tests say; each link round first brings the
+radio models' clock (simenv) up to it, then runs on simulated microseconds (SPI, BUSY, time on
+air). The insole's listen window is held open ``LISTEN_MS``: the SX1262 model reports a
+preamble only with the header (preamble + 12.25 symbols), so a 245-symbol downlink needs the
+receiver on for about 1.05 s. A downlink the gateway is given goes on the air in the insole's
+next listen window (``Radios.gateway_tx``).
+
+Both runtimes through tests/test_fw_models.py (CPython in a child process: the models patch
+``time``/``asyncio`` process-wide; MicroPython in the models' device tree).
 """
 import asyncio
 import gc
 
-from fakes import aioble, bluetooth
+import fwhelpers as F
+import machine
+import simenv
 from fakes.flash import FakeFlash
-from fakes.lora import Air, AsyncModem
 from imu_model import IMUChip, locked_batch
+from sx1262_model import MODE_RX, SX1262
 
 from soleguard.edges import haptics as H
 from soleguard.core import protocol as P
@@ -43,16 +51,10 @@ from soleguard.edges.zones import Zones
 
 from synth import FALL, LYING, STAND, WALK, fill_pattern
 
-try:
-    import micropython
-
-    _MP = hasattr(micropython, "heap_lock")
-except ImportError:
-    _MP = False
-
 KEY = b"app-link-test-team-key-0123456"
 TEAM = 12
-_ROOT = __file__[: __file__.rfind("tests/")] if "tests/" in __file__ else ""
+LISTEN_MS = 1500  # > 257.25 symbols at SF9 (4.096 ms): the long-preamble downlink's header (see above)
+GW_PINS = (2, 15, 16, 17, 18)  # the gateway's SX1262: SPI 2, NSS, BUSY, DIO1, RESET (free on the sim board)
 
 
 _BOARD = []
@@ -60,10 +62,7 @@ _BOARD = []
 
 def _board():
     if not _BOARD:
-        ns = {}
-        with open(_ROOT + "boards/sim.py") as fh:
-            exec(fh.read(), ns)
-        b = ns["BOARD"]
+        b = F.board("sim")
         _BOARD.append(dict(b, storage=dict(b["storage"], block_size=256)))
     return _BOARD[0]
 
@@ -96,11 +95,51 @@ class Ticks:
         return self.t
 
 
+class Radios:
+    """The radio side of the world: the models' clock, the Air, the insole's SX1262 model on the
+    sim board's LoRa pins, the gateway's SX1262 model + real driver, a phone. Survives a reset."""
+
+    def __init__(self):
+        b = _board()
+        F._ble_reset()
+        lc = b["radios"]["lora"]
+        self.clock, self.air, self.chip = F.radio_world(b, tcxo_mv=lc.get("tcxo_mv"))
+        spi_id, nss, busy, dio1, rst = GW_PINS
+        self.gw_chip = SX1262(self.clock, air=self.air, name="gw", tcxo_mv=None)
+        self.gw_chip.connect_machine(spi_id, nss=nss, busy=busy, dio1=dio1, reset=rst)
+        self.gm = F.AsyncSX1262(machine.SPI(spi_id, baudrate=8000000), machine.Pin(nss, machine.Pin.OUT, value=1),
+                                machine.Pin(busy, machine.Pin.IN), dio1=machine.Pin(dio1, machine.Pin.IN),
+                                reset=machine.Pin(rst))
+        import bluetooth
+
+        self.phone = bluetooth.SimCentral()
+        self.queued = []  # (frame, long preamble): sent in the insole's next listen window
+
+    def catch_up(self, t_ms):
+        """The models' clock up to the app's ``t_ms`` (at least 1 ms on: a chip finishes entering sleep)."""
+        self.clock.advance_us(max(1000, t_ms * 1000 - self.clock.now_us()))
+
+    async def gateway_tx(self):
+        if not self.queued:
+            return
+        while self.chip.mode != MODE_RX:  # the insole opens its receive window
+            await asyncio.sleep_ms(1)
+        frame, long = self.queued.pop(0)
+        self.gm.configure(lora_cfg(_board()["radios"]["lora"], DOWNLINK_KHZ, LONG_PREAMBLE if long else 8))
+        await self.gm.send(frame)
+        self.gm.standby()
+
+    def check(self):
+        for c in (self.chip, self.gw_chip):
+            assert not c.violations and not c.exec_failures, (c.violations, c.exec_failures)
+
+
 class World:
     """One insole app with its link, a gateway modem on the same air, a console."""
 
-    def __init__(self, flash=None, windows=None, air=None, ticks=None):
-        self.air = air or Air()
+    def __init__(self, flash=None, windows=None, radios=None, ticks=None):
+        self.radios = radios or Radios()
+        self.air = self.radios.air
         self.ticks = ticks or Ticks()
         self.flash = flash or FakeFlash(4, 256)
         self.windows = windows if windows is not None else P.MemoryStore()
@@ -111,20 +150,24 @@ class World:
         self.adcs = [_ADC() for _ in range(8)]
         zones = Zones(self.adcs, [z["cal"] for z in board["zones"]])
         box = Outbox(self.flash)
-        self.modem = AsyncModem(self.air)
         values = {"TEAM_ID": TEAM}
         from soleguard.edges.store import validate
 
-        self.link = make_link(board, box, validate(values)[1], KEY, b"insole-hw-1", clock=Clock(self.ticks),
-                              modem=self.modem, aioble=aioble, bluetooth=bluetooth, windows=self.windows,
-                              evac_spread_ms=0, rx1_delay_ms=0)
-        self.link.lora.rx_window_ms = 2
+        self.radios.catch_up(self.ticks.t)
+        self.modem = F.make_modem(board)  # the real lora driver on the insole's SX1262 model
+
+        async def build():  # aioble starts its capture task when the BLE service is built, inside the loop
+            self.link = make_link(board, box, validate(values)[1], KEY, b"insole-hw-1", clock=Clock(self.ticks),
+                                  modem=self.modem, windows=self.windows, evac_spread_ms=0, rx1_delay_ms=0)
+            await F.settle()
+
+        simenv.run(build())  # the real aioble on the bluetooth model
+        self.link.lora.rx_window_ms = LISTEN_MS
         self.events = []
         self.app = App(board, self.fifo, zones, _PWM(), _Battery(), box, self.link, values,
                        clock=self.ticks, on_event=lambda t, a, b, c: self.events.append((t, a, b, c)))
         keys = P.Keys(KEY)
         self.keys = keys
-        self.gm = AsyncModem(self.air)
         self.gw = Gateway(keys, TEAM, keys.device_id(b"gw"), P.TxCounter(P.MemoryStore()), P.MemoryStore(),
                           lambda line: None)
         self.console = P.Encoder(keys, TEAM, keys.device_id(b"console"), P.TxCounter(P.MemoryStore()))
@@ -145,20 +188,45 @@ class World:
                 self.ticks.t += 160
 
     def step(self):
-        """The app's radio task once, then one LoRa round (send what is due, else listen)."""
-        self.app.radio_service()
-        asyncio.run(self.link.lora.step())
+        """The app's radio task once, then one LoRa round (send what is due, else listen; a queued
+        downlink goes on the air in that listen window)."""
+        r = self.radios
+        r.catch_up(self.ticks.t)
         self.app.radio_service()
 
+        async def round_():
+            g = asyncio.create_task(r.gateway_tx())
+            await self.link.lora.step()
+            await g
+
+        simenv.run(round_())
+        self.app.radio_service()
+        r.check()
+
+    def advertise(self):
+        """One BLE advertising session; (returned True, the payload a scanning phone saw)."""
+        seen = []
+
+        async def go():
+            adv = asyncio.create_task(self.link.ble.advertise_once(timeout_ms=20))
+            await asyncio.sleep_ms(5)
+            seen.extend(bytes(a.adv_data) for a in self.radios.phone.scan())
+            return await adv
+
+        ok = simenv.run(go())
+        return ok, seen
+
     def uplinks(self):
-        """New frames the insole's modem transmitted: list of (type, a, b, counter, bytes)."""
+        """New frames the insole's chip transmitted: list of (type, a, b, counter, bytes)."""
         out = []
         log = self.air.log
         while self.seen < len(log):
-            m, freq, pre, data = log[self.seen]
+            e = log[self.seen]
             self.seen += 1
-            if m is self.modem:
-                assert freq == UPLINK_KHZ and pre == 8
+            if e["sender"] is self.radios.chip:
+                data = bytes(e["payload"])
+                # the uplink channel (the chip's PLL step is 0.95 Hz: the driver rounds down) and a short preamble
+                assert abs(e["freq_hz"] - UPLINK_KHZ * 1000) <= 1 and e["preamble"] == 8, (e["freq_hz"], e["preamble"])
                 assert self.up.decode(data) == P.OK  # authenticated with the team key
                 out.append((self.up.type, self.up.a, self.up.b, self.up.counter, data))
         return out
@@ -172,8 +240,8 @@ class World:
         self.transmit(out[0], False)
 
     def transmit(self, frame, long):
-        self.gm.configure(lora_cfg(_board()["radios"]["lora"], DOWNLINK_KHZ, LONG_PREAMBLE if long else 8))
-        asyncio.run(self.gm.send(frame))
+        """The gateway's radio sends ``frame`` in the insole's next listen window."""
+        self.radios.queued.append((bytes(frame), long))
 
     def order(self, t, a=0, b=0, c=0):
         """A console frame through the gateway's line protocol, sent with the long preamble."""
@@ -254,9 +322,9 @@ def test_app_alarm_ack_evacuation_over_lora_and_ble():
     _alarm(w)
     first = _alarm_frames(w)
     assert len(first) == 1 and first[0][1] == CAUSE_FALL
-    # BLE advertises the frame in flight as manufacturer data
-    assert asyncio.run(w.link.ble.advertise_once(timeout_ms=1))
-    assert aioble.advertisements[-1][1][7:] == first[0][4]
+    # BLE advertises the frame in flight as manufacturer data (what a scanning phone sees)
+    ok, seen = w.advertise()
+    assert ok and len(seen) == 1 and seen[0][7:] == first[0][4], seen
     # no ack: resent after 20-30 s with a new counter
     w.ticks.t += 31000
     again = _alarm_frames(w, 1)
@@ -311,7 +379,7 @@ def test_reset_mid_alarm_resends_from_the_journal_and_delivers():
     first = _alarm_frames(w)
     assert len(first) == 1
     # power cut before any ack: the app is rebuilt from the same flash and window store
-    w2 = World(flash=w.flash.power_on(), windows=w.windows, air=w.air, ticks=w.ticks)
+    w2 = World(flash=w.flash.power_on(), windows=w.windows, radios=w.radios, ticks=w.ticks)
     w2.seen = len(w.air.log)
     w2.ticks.t += 5000
     assert w2.app.start() == 0
