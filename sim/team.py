@@ -43,10 +43,16 @@ Medium (docs/PROTOCOL.md 8.3, 9):
   insole hears nothing.
 
 Scenarios (``SCENARIOS``): ``all`` (default: every item below in one hour),
-``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``. Every
-scenario has heartbeats every 5 min, an evacuation order, a forged
-evacuation order (wrong key) and replays of the captured real orders after
-the all-clear.
+``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``, and one
+injected fault each (docs/PROTOCOL.md 9.1): ``lost-acks`` (every supervisor
+ack's first send lost; workers fall twice), ``order-id-wrap`` (order 65535,
+all-clear, then order 1), ``second-console`` (another sender's order 1 after
+order 7), ``console-restart`` (the console down for 20 s mid-evacuation,
+back from its persisted state), ``journal-wipe`` (an insole's flash erased,
+then an SOS), ``roll-call-flood`` (a roll call every 2 s before the
+evacuation). Every scenario has heartbeats every 5 min, an evacuation order,
+a forged evacuation order (wrong key) and replays of the captured real
+orders after the all-clear.
 """
 from __future__ import annotations
 
@@ -472,8 +478,9 @@ class Supervisor:
     EVAC_BURST_PERIOD_MS, then every EVAC_SLOW_REPEAT_MS until every insole
     confirmed (an ``evac_ack``, or a heartbeat that says "evacuating");
     ``auto_clear``: the all-clear 30 s after the last confirmation, ALL_CLEAR_SENDS
-    times, then every EVAC_SLOW_REPEAT_MS until every insole said it stopped (a
-    heartbeat without the evacuating bit), at most ALL_CLEAR_UNTIL_MS. Alarms:
+    times, then every EVAC_SLOW_REPEAT_MS with a roll call until every insole said
+    it stopped (a heartbeat without the evacuating bit, a roll-call answer other
+    than "evacuating"), at most ALL_CLEAR_UNTIL_MS. Alarms:
     acknowledged after SUPERVISOR_ACK_MS, and again on every heartbeat that
     still awaits the ack. ``restart(now, gap_ms)``: the console process ends
     (its timers and the lines meanwhile are lost) and comes back after gap_ms
@@ -593,6 +600,9 @@ class Supervisor:
         elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is None \
                 and d.b == P.STATE_EVACUATING:
             self._confirm(ev, d.sender, now, "roll_call")
+        elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is not None \
+                and d.b != P.STATE_EVACUATING:
+            ev["stopped"].setdefault(d.sender, now)
 
     def _confirm(self, ev, sender, now, how):
         if sender in ev["acks"]:
@@ -620,6 +630,11 @@ class Supervisor:
         if k:
             self.clear_repeats += 1
         self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
+        if k >= ALL_CLEAR_SENDS:  # and a roll call (one id, repeated): an answer other than "evacuating"
+            if not ev.get("clear_poll"):  # confirms without waiting for the next heartbeat
+                self.calls += 1
+                ev["clear_poll"] = self.calls
+            self.send(self.frame(P.T_ROLL_CALL, ev["clear_poll"]), now)
         nxt = EVAC_BURST_PERIOD_MS if k + 1 < ALL_CLEAR_SENDS else EVAC_SLOW_REPEAT_MS
         self.later(now + nxt, lambda t: self._clear_repeat(t, k + 1, ev))
 
@@ -936,8 +951,22 @@ class TeamSim:
         for order in (1, 2):
             k = bad.encode(P.T_EVACUATE, order, 0)
             f = bytes(bad.mv[:k])
-            ms = _ms(len(f), LONG_PREAMBLE)
-            self.transmit(Tx(now + order * 3000, now + order * 3000 + ms, DOWN, self.attacker, f, True))
+            self._attack(now + order * 3000, f)
+
+    def _attack(self, t, f, tries=480):
+        """The attacker sends ``f`` at ``t``, or as soon after as the downlink channel is quiet (it
+        wants to be heard: a frame over the gateway's would be lost, with the gateway's)."""
+        ms = _ms(len(f), LONG_PREAMBLE)
+
+        def go(now):
+            gw = self.gateway
+            busy = (self.gw_tx_until > now or gw.queue or any(a[0] < now + ms + 50 for a in gw.acks)
+                    or any(o.start < now + ms and now < o.end for o in self.air[DOWN]))
+            if busy and tries > 0:
+                self._attack(now + 250, f, tries - 1)
+                return
+            self.transmit(Tx(now, now + ms, DOWN, self.attacker, f, True))
+        self.at(t, go)
 
     def _watch_clear(self, now):
         """After the all-clear the attacker replays every captured real order."""
@@ -946,8 +975,7 @@ class TeamSim:
             return
         t = now + 60_000
         for f in self.supervisor.captured[:1] + self.supervisor.captured[-1:]:
-            ms = _ms(len(f), LONG_PREAMBLE)
-            self.transmit(Tx(t, t + ms, DOWN, self.attacker, f, True))
+            self._attack(t, f)
             t += 3000
 
     # --- results ---

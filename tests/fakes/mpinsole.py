@@ -42,7 +42,7 @@ def main():
     me = keys.device_id(b"mp-insole-%d" % index)
     box = Outbox(FakeFlash(blocks=4, block_size=256))
     h = Haptics(Pwm())
-    d = Delivery(box, keys, TEAM, me, P.MemoryStore(), Prng(index + 1), h, evac_spread_ms=1500)
+    d = Delivery(box, keys, TEAM, me, P.MemoryStore(), Prng(index + 1), h, evac_spread_ms=1500, evac_hold_ms=0)
     addr = socket.getaddrinfo("127.0.0.1", port)[0][-1]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(socket.getaddrinfo("127.0.0.1", 0)[0][-1])
