@@ -19,13 +19,12 @@ from soleguard.core import protocol as P
 from . import link as link_mod
 from .orders import Audit, Signer
 from .state import Picture
-from soleguard.core.config import Config
+from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
 
-_CFG = Config()
 REPEAT_S = 2.5  # all-clear and roll-call repeat period (docs/PROTOCOL.md 8.3, 10.4)
-BURST_S = _CFG.EVAC_BURST_PERIOD_MS / 1000  # the evacuation order first back to back (core/config.py) ...
-FAST_REPEATS = _CFG.EVAC_BURST_REPEATS - 1  # ... this many repeats after the first frame,
-SLOW_REPEAT_S = _CFG.EVAC_SLOW_REPEAT_MS / 1000  # then this often until every insole confirmed (as sim/team.py)
+BURST_S = EVAC_BURST_PERIOD_MS / 1000  # the evacuation order first back to back (core/config.py) ...
+FAST_REPEATS = EVAC_BURST_REPEATS - 1  # ... this many repeats after the first frame,
+SLOW_REPEAT_S = EVAC_SLOW_REPEAT_MS / 1000  # then this often until every insole confirmed (as sim/team.py)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
 ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole confirmed it stopped,
 ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")

@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 
 from soleguard.core import protocol as P
 from soleguard.core.airtime import DutyCycle, time_on_air_us
-from soleguard.core.config import Config
+from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
 from soleguard.core.delivery import Delivery, Prng
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
@@ -228,10 +228,7 @@ UP, DOWN = 0, 1
 HEARTBEAT_MS = 300_000
 RX_WINDOW_MS = 33  # 8 symbols at SF9: preamble detection (PROTOCOL.md 8.3)
 BOOT_MS = 5000  # reset -> running again
-_CFG = Config()
-EVAC_BURST_PERIOD_MS = _CFG.EVAC_BURST_PERIOD_MS  # the console's order: a burst (core/config.py) ...
-EVAC_BURST_REPEATS = _CFG.EVAC_BURST_REPEATS
-EVAC_SLOW_REPEAT_MS = _CFG.EVAC_SLOW_REPEAT_MS  # ... then this often until every insole confirmed
+# the console's order: a burst, then slow repeats until every insole confirmed (core/config.py)
 ALL_CLEAR_SENDS = 3  # as console/console.py: the all-clear 3 times, then slow repeats ...
 ALL_CLEAR_UNTIL_MS = 11 * 60_000  # ... while an insole still says evacuating, at most this long
 SUPERVISOR_ACK_MS = 10_000  # a person acknowledges an alarm on the console

@@ -23,6 +23,8 @@ Errors: ``from_dict`` raises ValueError naming the field for an unknown name, a
 non-integer value or a value outside its range.
 """
 
+from .compat import const
+
 # name: (default, min, max, unit, origin)
 _TABLE = (
     # --- sampling ---
@@ -73,16 +75,26 @@ _TABLE = (
     ("GESTURE_MAX_MS", 2500, 1000, 5000, "ms", "[TAP] whole three-strike gesture"),
     ("CANCEL_STAMPS", 2, 2, 4, "strikes", "cancel gesture: this many stamps (strikes along the sole's normal), same timing as the SOS strikes"),
     ("GESTURE_LOCKOUT_MS", 2500, 500, 10000, "ms", "after an SOS, strikes are ignored: 4-5 strikes trigger once"),
-    # --- evacuation over the radio (console, gateway host and insole; docs/PROTOCOL.md 8.3) ---
-    ("EVAC_BURST_PERIOD_MS", 1200, 1000, 5000, "ms", "[TEAM] the order is first repeated back to back: one long-preamble frame (1156 ms at SF9, 245 symbols > the insoles' 1 s listen period) every 1.2 s, so an insole that missed one hears the next within its next listen windows"),
-    ("EVAC_BURST_REPEATS", 6, 1, 20, "frames", "[TEAM] frames of that first burst: at 30 % loss an insole misses all 6 with 0.07 % probability (0.3^6); 6 x 1.16 s = 7 s of the gateway's 360 s/h g3 budget (ERC 70-03: 10 %)"),
-    ("EVAC_SLOW_REPEAT_MS", 15000, 5000, 60000, "ms", "[TEAM] after the burst, the order again this often until every insole confirmed (the gateway is deaf while it sends: 1.16 s in 15 s)"),
-    ("EVAC_ACK_HOLD_MS", 7000, 0, 20000, "ms", "[TEAM] an insole's first evac_ack waits this long after it heard the order: the half-duplex gateway hears no uplink during the burst (6 x 1.2 s = 7.2 s from its first frame, which ends 1.16 s after it starts)"),
-    ("EVAC_ACK_SPREAD_MS", 30000, 0, 60000, "ms", "[TEAM] then a random 0..this: 50 answers x 185 ms on one uplink channel (pure ALOHA, offered load 0.31); 20, 25, 40, 60 s were slower (docs/PROTOCOL.md 9)"),
-    ("EVAC_ACK_RESEND_MS", 3000, 1000, 60000, "ms", "[TEAM] an unreceipted evac_ack or roll-call answer again after this + 0..EVAC_ACK_JITTER_MS (was the 20-30 s of every record: most of the time until all confirmed)"),
-    ("HEARTBEAT_SPREAD_MS", 5000, 0, 60000, "ms", "[TEAM] a heartbeat goes a random 0..this after it is due: two insoles switched on together sent theirs in the same 185 ms every 5 min and collided every time (team simulation: 5 of 50 insoles heard 1-2 times an hour)"),
-    ("EVAC_ACK_JITTER_MS", 15000, 0, 60000, "ms", "[TEAM] random part of that resend: 3-18 s keeps the retries of a team spread"),
 )
+
+
+# --- evacuation over the radio: console, gateway host and insole delivery (docs/PROTOCOL.md 8.3, 9.1) ---
+# Plain constants, not rows of the detection table above (the 64 KB unix-port replay heap has no room for
+# more rows; these are not per-deployment overrides). Units in the names; origin [TEAM] = the team
+# simulation, 50 insoles at 0/10/30 % loss, seeds 1-10.
+EVAC_BURST_PERIOD_MS = const(1200)  # the order first back to back: one long-preamble frame (1156 ms at SF9,
+#   longer than the insoles' 1 s listen period) every 1.2 s
+EVAC_BURST_REPEATS = const(6)  # frames of that burst: at 30 % loss an insole misses all 6 with 0.07 %
+#   probability; 6 x 1.16 s = 7 s of the gateway's 360 s/h g3 budget (ERC 70-03: 10 %)
+EVAC_SLOW_REPEAT_MS = const(15000)  # then this often until every insole confirmed (deaf 1.16 s in 15 s)
+EVAC_ACK_HOLD_MS = const(7000)  # an insole's first evac_ack waits for the burst to end (6 x 1.2 s from its
+#   first frame, which ends 1.16 s after it starts): the half-duplex gateway hears no uplink meanwhile
+EVAC_ACK_SPREAD_MS = const(30000)  # then a random 0..30 s: 50 answers x 185 ms on one channel = pure ALOHA
+#   load 0.31; [TEAM] 20, 25, 40 and 60 s were slower
+EVAC_ACK_RESEND_MS = const(3000)  # an unreceipted evac_ack or roll-call answer again after 3 s + 0..15 s
+EVAC_ACK_JITTER_MS = const(15000)  #   (was the 20-30 s of every record: most of the time to all confirmed)
+HEARTBEAT_SPREAD_MS = const(5000)  # a heartbeat goes a random 0..5 s after it is due: [TEAM] two insoles
+#   switched on together sent theirs in the same 185 ms every 5 min and collided every time
 
 
 class Config:
@@ -109,16 +121,17 @@ class Config:
         rule TILT_UPRIGHT_DEG < TILT_NOT_UPRIGHT_DEG.
         """
         cfg = cls()
-        rows = {}
-        for row in _TABLE:
-            rows[row[0]] = row
         for name in values:
-            if name not in rows:
+            row = None
+            for r in _TABLE:  # a scan, not a dict: the unix-port replay runs in a small heap
+                if r[0] == name:
+                    row = r
+                    break
+            if row is None:
                 raise ValueError("config: unknown field %r" % (name,))
             v = values[name]
             if type(v) is not int:
                 raise ValueError("config: %s must be an integer, got %r" % (name, v))
-            row = rows[name]
             if v < row[2] or v > row[3]:
                 raise ValueError(
                     "config: %s=%d outside %d..%d %s" % (name, v, row[2], row[3], row[4])

@@ -73,7 +73,9 @@ from .events import (
 )
 from .patterns import EVACUATION
 from . import protocol as P
-from .config import Config
+from .config import (
+    EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, HEARTBEAT_SPREAD_MS,
+)
 from .radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
 RESEND_MS = const(20000)  # PROTOCOL.md 8.2: base period
@@ -81,13 +83,10 @@ JITTER_MS = const(10000)  # + uniform 0..10 s: cycle <= 30 s (DESIGN: resend <= 
 FAST_TRIES = const(2)  # an alarm's first resends: 3 s + 0..5 s (team simulation: alarms colliding
 FAST_RESEND_MS = const(3000)  # with 50 evacuation acks took 20-30 s per lost frame)
 FAST_JITTER_MS = const(5000)
-_CFG = Config()
-EVAC_HOLD_MS = _CFG.EVAC_ACK_HOLD_MS  # first evac_ack after HOLD + 0..SPREAD ms (config.py) ...
-EVAC_SPREAD_MS = _CFG.EVAC_ACK_SPREAD_MS
-EVAC_RESEND_MS = _CFG.EVAC_ACK_RESEND_MS  # ... then again after RESEND + 0..JITTER until receipted
-EVAC_JITTER_MS = _CFG.EVAC_ACK_JITTER_MS
-HEARTBEAT_SPREAD_MS = _CFG.HEARTBEAT_SPREAD_MS
-del _CFG
+EVAC_HOLD_MS = EVAC_ACK_HOLD_MS  # first evac_ack after HOLD + 0..SPREAD ms (core/config.py) ...
+EVAC_SPREAD_MS = EVAC_ACK_SPREAD_MS
+EVAC_RESEND_MS = EVAC_ACK_RESEND_MS  # ... then again after RESEND + 0..JITTER until receipted
+EVAC_JITTER_MS = EVAC_ACK_JITTER_MS
 RING = const(8)  # counter -> seq pairs kept for acks
 UPLINK_KHZ = 868100  # g1; one channel: a single-radio (SX1262) gateway listens on one
 DOWNLINK_KHZ = 869525  # g3, 10 %: every downlink, receipt acks included
