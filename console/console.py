@@ -19,10 +19,12 @@ from soleguard.core import protocol as P
 from . import link as link_mod
 from .orders import Audit, Signer
 from .state import Picture
+from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
 
-REPEAT_S = 2.5  # evacuation repeat period at first (docs/PROTOCOL.md 8.3, 10.4) ...
-FAST_REPEATS = 4  # ... this many times,
-SLOW_REPEAT_S = 15.0  # then this often until every insole confirmed (as sim/team.py's supervisor)
+REPEAT_S = 2.5  # all-clear and roll-call repeat period (docs/PROTOCOL.md 8.3, 10.4)
+BURST_S = EVAC_BURST_PERIOD_MS / 1000  # the evacuation order first back to back (core/config.py) ...
+FAST_REPEATS = EVAC_BURST_REPEATS - 1  # ... this many repeats after the first frame,
+SLOW_REPEAT_S = EVAC_SLOW_REPEAT_MS / 1000  # then this often until every insole confirmed (as sim/team.py)
 ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
 ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole confirmed it stopped,
 ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")
@@ -306,7 +308,8 @@ class Console:
 
     def evacuate(self, operator=None, point=0, scope="team", order=None, source="console"):
         """Order the team to evacuate (assembly ``point`` 0..255); repeated
-        every 2.5 s until every insole on the roster has confirmed."""
+        back to back at first (every BURST_S, FAST_REPEATS times), then every
+        SLOW_REPEAT_S until every insole on the roster has confirmed."""
         operator = operator or self.operator
 
         def run():
@@ -324,7 +327,7 @@ class Console:
             for e in ev:
                 e["source"] = source
             self._repeat.pop("all_clear", None)
-            self._repeat["evacuation"] = [time.monotonic() + self.repeat_s, FAST_REPEATS, None]
+            self._repeat["evacuation"] = [time.monotonic() + self._burst_s(), FAST_REPEATS, None]
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
@@ -406,6 +409,10 @@ class Console:
                 except link_mod.LinkDown:
                     return
 
+    def _burst_s(self):
+        """The period of the evacuation's first burst (scaled like every repeat with ``repeat_s``)."""
+        return BURST_S * self.repeat_s / REPEAT_S
+
     def _ack_period(self):
         return ACK_REPEAT_S * self.repeat_s / REPEAT_S
 
@@ -438,6 +445,8 @@ class Console:
             rep[1] -= 1
             if rep[1] <= 0:
                 rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
+            else:
+                rep[0] = now + self._burst_s()
         elif kind == "roll_call":
             rc = self.state.roll_call
             if rc is None or not rc.missing() or now >= rep[2]:

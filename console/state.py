@@ -25,7 +25,9 @@ Rules (docs/PROTOCOL.md 8.2, DESIGN.md):
 - Technical alarms: cause 4 alarms, heartbeats with the self-test-failed bit,
   and insoles not heard from.
 - Evacuation and roll call track every insole on the roster (plus any other
-  insole heard): who confirmed and when. An all-clear tracks who no longer
+  insole heard): who confirmed and when. An evacuation is confirmed by the
+  insole's ``evac_ack``, or by its state: a heartbeat with the evacuating bit
+  or a roll-call answer "evacuating" (``by``: heartbeat / roll_call). An all-clear tracks who no longer
   says "evacuating" (a heartbeat without the bit, a roll-call answer other
   than "evacuating"); the console repeats it until all have.
 """
@@ -162,12 +164,29 @@ class Picture:
                 ev.append(dict(base, event="technical", what="self_test_failed"))
             ev += self._ack_state(base, sender, t_ms, not b & P.HB_ACK_AWAITED)
             ev += self._clear_state(base, sender, t_ms, not b & P.HB_EVACUATING)
+            if b & P.HB_EVACUATING:
+                ev += self._evacuating(base, sender, t_ms, "heartbeat")
         elif type_ == P.T_EVAC_ACK:
             ev += self._answer(self.evacuation, base, sender, a, t_ms, None, "evac_ack")
         elif type_ == P.T_ROLL_CALL_ANSWER:
             ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
             ev += self._ack_state(base, sender, t_ms, b != P.STATE_ALARM)
             ev += self._clear_state(base, sender, t_ms, b != P.STATE_EVACUATING)
+            if b == P.STATE_EVACUATING:
+                ev += self._evacuating(base, sender, t_ms, "roll_call")
+        return ev
+
+    def _evacuating(self, base, sender, t_ms, how):
+        """The insole's state says it is evacuating: that confirms the running
+        evacuation too (an evac_ack the gateway receipted while the console was
+        down never comes again)."""
+        bc = self.evacuation
+        if bc is None or bc.ended_ms is not None or sender in bc.answers or self.clearing is not None:
+            return []
+        ev = self._answer(bc, base, sender, bc.id, t_ms, None, "evac_ack")
+        for e in ev:
+            if e["event"] == "evac_ack":
+                e["by"] = how
         return ev
 
     def _clear_state(self, base, sender, t_ms, stopped):

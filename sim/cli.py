@@ -686,7 +686,11 @@ def power(board, profile, us_per_sample, as_json):
 @click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.95), help="per-frame loss probability")
 @click.option("--seed", default=1, show_default=True, type=int, help="random seed (a run is reproducible)")
 @click.option("--scenario", default="all", show_default=True,
-              type=click.Choice(["all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage"]))
+              type=click.Choice(["all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage", "lost-acks",
+                                 "order-id-wrap", "second-console", "console-restart", "journal-wipe",
+                                 "roll-call-flood"]),
+              help="all: every scenario item in one hour; the fault scenarios inject one fault each "
+                   "(docs/PROTOCOL.md section 9)")
 @click.option("--duration", "duration_s", default=3600, show_default=True, type=click.IntRange(600, 86400),
               help="simulated seconds")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -714,9 +718,14 @@ def team(insoles, loss, seed, scenario, duration_s, as_json):
                % (a["sent"], a["detected_by_core"], a["delivered"], a["acknowledged"], a["latency_ms"]["median"],
                   a["latency_ms"]["p95"], a["latency_from_detection_ms"]["median"],
                   a["latency_from_detection_ms"]["p95"]))
-    click.echo("evacuation: %d/%d insoles vibrated, %d acks; time to vibrate median %s ms, p95 %s ms"
-               % (e["insoles_vibrated"], insoles, e["acks"], e["time_to_vibrate_ms"]["median"],
-                  e["time_to_vibrate_ms"]["p95"]))
+    click.echo("evacuation: %d/%d insoles vibrated, %d confirmed; time to vibrate median %s ms, p95 %s ms; "
+               "all confirmed after %s ms" % (e["insoles_vibrated"], insoles, e["acks"], e["time_to_vibrate_ms"]["median"],
+                                             e["time_to_vibrate_ms"]["p95"], e["all_acked_after_ms"]))
+    c, pr = rep["all_clear"], rep["protection"]
+    click.echo("all clear: %s, %d/%d insoles confirmed they stopped; at the end %d insoles still evacuating, "
+               "%d of %d core insoles without protection"
+               % ("sent" if c["sent"] else "not sent", c["confirmed"], insoles, pr["still_evacuating_at_end"],
+                  pr["unprotected_at_end"], pr["core_insoles_at_end"]))
     click.echo("forged/replayed orders: %d insoles vibrated" % rep["forged"]["insoles_vibrated"])
     click.echo("airtime: %.0f ms per insole-hour (uplink); gateway %.0f ms per hour"
                % (rep["airtime_ms_per_insole_hour"], rep["gateway"]["airtime_ms_per_hour"]))

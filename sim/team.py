@@ -43,10 +43,16 @@ Medium (docs/PROTOCOL.md 8.3, 9):
   insole hears nothing.
 
 Scenarios (``SCENARIOS``): ``all`` (default: every item below in one hour),
-``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``. Every
-scenario has heartbeats every 5 min, an evacuation order, a forged
-evacuation order (wrong key) and replays of the captured real orders after
-the all-clear.
+``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``, and one
+injected fault each (docs/PROTOCOL.md 9.1): ``lost-acks`` (every supervisor
+ack's first send lost; workers fall twice), ``order-id-wrap`` (order 65535,
+all-clear, then order 1), ``second-console`` (another sender's order 1 after
+order 7), ``console-restart`` (the console down for 20 s mid-evacuation,
+back from its persisted state), ``journal-wipe`` (an insole's flash erased,
+then an SOS), ``roll-call-flood`` (a roll call every 2 s before the
+evacuation). Every scenario has heartbeats every 5 min, an evacuation order,
+a forged evacuation order (wrong key) and replays of the captured real
+orders after the all-clear.
 """
 from __future__ import annotations
 
@@ -57,6 +63,7 @@ from dataclasses import dataclass, field
 
 from soleguard.core import protocol as P
 from soleguard.core.airtime import DutyCycle, time_on_air_us
+from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
 from soleguard.core.delivery import Delivery, Prng
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
@@ -75,6 +82,8 @@ CORE_SCRIPTS = {  # sim/scenario.py scripts the core-running insoles replay
     "man_down": "stand 5\nwalk 15\nstand 5\nlie 70 pose=back\n",
     "man_down_up": "stand 5\nwalk 15\nstand 5\nlie 70 pose=back\nget_up 3\nstand 10\nwalk 10\n",
     "sos": "stand 5\nwalk 15\nstand 20\n",
+    # a fall, up again, and a second fall while the first alarm may still await the supervisor's ack
+    "two_falls": "stand 5\nwalk 20\nfall_forward 3\nlie 30\nget_up 4\nstand 10\nwalk 60\nfall_backward 3\nlie 150\n",
 }
 BATCH = 16  # FIFO watermark of the boards: one on_batch every 160 ms at 100 Hz
 _TRACES = {}
@@ -219,11 +228,14 @@ UP, DOWN = 0, 1
 HEARTBEAT_MS = 300_000
 RX_WINDOW_MS = 33  # 8 symbols at SF9: preamble detection (PROTOCOL.md 8.3)
 BOOT_MS = 5000  # reset -> running again
-EVAC_REPEAT_MS = 2500  # host repeats the order this often at first (8.3) ...
-EVAC_FAST_REPEATS = 4  # ... this many times,
-EVAC_SLOW_MS = 15000  # then this often until every insole acknowledged
+# the console's order: a burst, then slow repeats until every insole confirmed (core/config.py)
+ALL_CLEAR_SENDS = 3  # as console/console.py: the all-clear 3 times, then slow repeats ...
+ALL_CLEAR_UNTIL_MS = 11 * 60_000  # ... while an insole still says evacuating, at most this long
 SUPERVISOR_ACK_MS = 10_000  # a person acknowledges an alarm on the console
-SCENARIOS = ("all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage")
+RESTART_GAP_MS = 20_000  # scenario console-restart: the console is down this long
+ROLL_CALL_FLOOD_MS = 2_000  # scenario roll-call-flood: a host sends a roll call this often
+SCENARIOS = ("all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage",
+             "lost-acks", "order-id-wrap", "second-console", "console-restart", "journal-wipe", "roll-call-flood")
 
 
 class _Pwm:
@@ -312,6 +324,21 @@ class Insole:
                           Prng(self.sim.rng.getrandbits(32)), self.haptics, duty=self.duty)
         self.wake_at = None
         self.kick(now)
+
+    def in_service(self, frames):
+        """As if the insole had sent ``frames`` frames before the run (its persisted counter), the
+        last of them heard by the gateway (whose window for it now stands there)."""
+        for _ in range(frames):
+            self.box.next_counter()
+        n = self.d.enc.encode(P.T_HEARTBEAT, 90, 0)
+        self.sim.gateway.on_uplink(bytes(self.d.frame[:n]), n, 0, "lora")
+
+    def wipe(self, now):
+        """``erase_flash`` and a reflash: the journal (records, counter) and the window store are gone."""
+        self.flash = _Flash()
+        self.store = P.MemoryStore()
+        self.duty = DutyCycle()
+        self.reset(now)
 
     def reset(self, now):
         """Power cut: objects gone; the flash and stores stay; running again after BOOT_MS."""
@@ -442,26 +469,63 @@ class Attacker:
 
 
 class Supervisor:
-    """The scripted console: speaks the line protocol to the gateway."""
+    """The scripted console: speaks the line protocol to the gateway, as console/console.py does.
 
-    def __init__(self, sim):
+    Evacuation: the order in a burst of EVAC_BURST_REPEATS frames every
+    EVAC_BURST_PERIOD_MS, then every EVAC_SLOW_REPEAT_MS until every insole
+    confirmed (an ``evac_ack``, or a heartbeat that says "evacuating");
+    ``auto_clear``: the all-clear 30 s after the last confirmation, ALL_CLEAR_SENDS
+    times, then every EVAC_SLOW_REPEAT_MS with a roll call until every insole said
+    it stopped (a heartbeat without the evacuating bit, a roll-call answer other
+    than "evacuating"), at most ALL_CLEAR_UNTIL_MS. Alarms:
+    acknowledged after SUPERVISOR_ACK_MS, and again on every heartbeat that
+    still awaits the ack. ``restart(now, gap_ms)``: the console process ends
+    (its timers and the lines meanwhile are lost) and comes back after gap_ms
+    from what it persists (``persisted``: sender, counter, evacuation, acks).
+    """
+
+    def __init__(self, sim, name=b"console", order=0):
         self.sim = sim
         self.keys = sim.keys
-        self.id = sim.keys.device_id(b"console")
-        self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(P.MemoryStore()))
+        self.name = name
+        self.id = sim.keys.device_id(name)
+        self.counter_store = P.MemoryStore()  # the console's counter file
+        self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(self.counter_store))
         self.dec = P.Decoder(sim.keys, TEAM, P.ReplayWindow(256), False)
         self.alarms_acked = set()
         self.ack_of = {}  # insole -> the alarm counters acknowledged and not yet confirmed by its heartbeat
         self.ack_repeats = 0
-        self.clear_sent = False  # the first all-clear went out
-        self.clear_next = 0
+        self.acks_dropped = 0  # first sends of a supervisor ack lost on purpose (scenario lost-acks)
+        self.drop_first_ack = False
+        self.auto_clear = True
+        self.ev = None  # the current (last) evacuation: dict, see evacuate()
+        self.evacuations = []  # every evacuation ordered, the current one last
         self.clear_repeats = 0
-        self.order = 0
-        self.order_t = None
-        self.evac_acks = {}  # sender -> ms
-        self.cleared = False
+        self.resyncs = 0  # U lines with resync=1 (an insole's counter went back: wiped journal)
+        self.queue_full = 0  # E queue_full lines: a downlink the gateway did not send
         self.captured = []  # real evacuation frames (the attacker records them off the air too)
         self.lines = []
+        self.calls = 0  # roll-call ids used
+        self.restarts = 0
+        self.gen = 0  # timers of an earlier process (before a restart) do nothing
+        self.down_until = -1
+
+    # compatibility with the single-evacuation report
+    @property
+    def order(self):
+        return self.ev["order"] if self.ev else 0
+
+    @property
+    def order_t(self):
+        return self.ev["t"] if self.ev else None
+
+    @property
+    def evac_acks(self):
+        return self.ev["acks"] if self.ev else {}
+
+    @property
+    def cleared(self):
+        return bool(self.ev and self.ev["clear_t"] is not None)
 
     def frame(self, t, a=0, b=0, c=0):
         n = self.enc.encode(t, a, b, c)
@@ -470,29 +534,57 @@ class Supervisor:
     def send(self, frame, now):
         self.sim.host_line("D " + frame.hex(), now)
 
+    def later(self, t, fn):
+        """``fn(t)`` at ``t`` unless the console restarted meanwhile."""
+        gen = self.gen
+        self.sim.at(t, lambda now: fn(now) if gen == self.gen and now >= self.down_until else None)
+
     def on_line(self, line, now):
+        if now < self.down_until:
+            return  # the console is not running: nobody reads the serial line
         self.lines.append(line)
         kind, args, kv = parse_line(line)
+        if kind == "E" and args and args[0] == "queue_full":
+            self.queue_full += 1
         if kind != "U":
             return
+        if kv.get("resync") == "1":
+            self.resyncs += 1
         data = bytes.fromhex(args[0])
-        if self.dec.decode(data) != P.OK:
-            return
         d = self.dec
+        r = d.decode(data)
+        if r == P.REPLAY and kv.get("resync") == "1":  # as the console: the gateway restarted this window
+            d.window.restart(d.sender, d.counter)
+            r = P.OK
+        if r != P.OK:
+            return
         self.sim.on_host_uplink(d.sender, d.counter, d.type, now)
+        if d.type == P.T_RECOVERED:  # that alarm ended: a later one of the same cause is a new alarm
+            self.alarms_acked.discard((d.sender, d.a))
         if d.type == P.T_ALARM and (d.sender, d.a) not in self.alarms_acked:
             self.alarms_acked.add((d.sender, d.a))
             sender, counter = d.sender, d.counter
 
             def ack(t, sender=sender, counter=counter):
                 self.ack_of.setdefault(sender, set()).add(counter)
+                if self.drop_first_ack:
+                    self.acks_dropped += 1  # lost: the insole never hears this first send
+                    return
                 self.send(self.frame(P.T_ACK, sender, counter, P.ACK_BY_SUPERVISOR), t)
 
-            self.sim.at(now + SUPERVISOR_ACK_MS, ack)
-        if d.type == P.T_HEARTBEAT and self.clear_sent and d.b & P.HB_EVACUATING and now >= self.clear_next:
-            self.clear_next = now + EVAC_REPEAT_MS  # as the console: the all-clear again while one still evacuates
-            self.clear_repeats += 1
-            self.send(self.frame(P.T_ALL_CLEAR, self.order), now)
+            self.later(now + SUPERVISOR_ACK_MS, ack)
+        ev = self.ev
+        if d.type == P.T_HEARTBEAT and ev is not None:
+            evacuating = d.b & P.HB_EVACUATING
+            if ev["clear_t"] is None and evacuating:
+                self._confirm(ev, d.sender, now, "heartbeat")  # the insole says it renders the order
+            elif ev["clear_t"] is not None and d.sender not in ev["stopped"]:
+                if not evacuating:
+                    ev["stopped"][d.sender] = now
+                elif now >= ev["clear_next"]:  # still vibrating "evacuate": the all-clear again at once
+                    ev["clear_next"] = now + EVAC_BURST_PERIOD_MS
+                    self.clear_repeats += 1
+                    self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
         if d.type == P.T_HEARTBEAT and d.sender in self.ack_of:
             if d.b & P.HB_ACK_AWAITED:  # as the console: the ack again until the insole confirms it
                 for c in sorted(self.ack_of[d.sender]):
@@ -500,31 +592,120 @@ class Supervisor:
                     self.send(self.frame(P.T_ACK, d.sender, c, P.ACK_BY_SUPERVISOR), now)
             else:
                 del self.ack_of[d.sender]
-        elif d.type == P.T_EVAC_ACK and d.a == self.order:
-            self.evac_acks.setdefault(d.sender, now)
-            if len(self.evac_acks) == len(self.sim.insoles) and not self.cleared:
-                self.cleared = True
-                self.sim.evac_all_acked_ms = now
-                for k in range(3):
-                    self.sim.at(now + 30_000 + k * EVAC_REPEAT_MS, self._all_clear)
+        elif d.type == P.T_EVAC_ACK and ev is not None and d.a == ev["order"]:
+            self._confirm(ev, d.sender, now, "evac_ack")
+        elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is None \
+                and d.b == P.STATE_EVACUATING:
+            self._confirm(ev, d.sender, now, "roll_call")
+        elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is not None \
+                and d.b != P.STATE_EVACUATING:
+            ev["stopped"].setdefault(d.sender, now)
 
-    def _all_clear(self, t):
-        self.clear_sent = True
-        self.send(self.frame(P.T_ALL_CLEAR, self.order), t)
+    def _confirm(self, ev, sender, now, how):
+        if sender in ev["acks"]:
+            return
+        ev["acks"][sender] = now
+        ev["via"][how] = ev["via"].get(how, 0) + 1
+        if len(ev["acks"]) == len(self.sim.insoles) and ev["all_acked"] is None:
+            ev["all_acked"] = now
+            if self.auto_clear:
+                self.later(now + 30_000, self.all_clear)
+
+    def all_clear(self, now):
+        ev = self.ev
+        if ev is None or ev["clear_t"] is not None:
+            return
+        ev["clear_t"] = now
+        self._clear_repeat(now, 0)
+
+    def _clear_repeat(self, now, k, ev=None):
+        if ev is not None and ev is not self.ev:
+            return  # a newer evacuation was ordered meanwhile
+        ev = self.ev
+        if len(ev["stopped"]) == len(self.sim.insoles) or now - ev["clear_t"] > ALL_CLEAR_UNTIL_MS:
+            return
+        if k:
+            self.clear_repeats += 1
+        self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
+        if k >= ALL_CLEAR_SENDS:  # and a roll call (one id, repeated): an answer other than "evacuating"
+            if not ev.get("clear_poll"):  # confirms without waiting for the next heartbeat
+                self.calls += 1
+                ev["clear_poll"] = self.calls
+            self.send(self.frame(P.T_ROLL_CALL, ev["clear_poll"]), now)
+        nxt = EVAC_BURST_PERIOD_MS if k + 1 < ALL_CLEAR_SENDS else EVAC_SLOW_REPEAT_MS
+        self.later(now + nxt, lambda t: self._clear_repeat(t, k + 1, ev))
+
+    def roll_call(self, now):
+        self.calls += 1
+        self.send(self.frame(P.T_ROLL_CALL, self.calls), now)
 
     def evacuate(self, now, order=1):
-        self.order = order
-        self.order_t = now
+        self.ev = {"order": order, "t": now, "acks": {}, "via": {}, "all_acked": None, "clear_t": None,
+                   "clear_next": 0, "stopped": {}, "sender": self.id}
+        self.evacuations.append(self.ev)
         self._repeat(now, 0)
 
     def _repeat(self, now, k):
-        if self.cleared or len(self.evac_acks) == len(self.sim.insoles):
+        ev = self.ev
+        if ev is None or ev["clear_t"] is not None or len(ev["acks"]) == len(self.sim.insoles):
             return
-        f = self.frame(P.T_EVACUATE, self.order, 1)
+        f = self.frame(P.T_EVACUATE, ev["order"], 1)
         self.captured.append(f)
         self.send(f, now)
-        nxt = EVAC_REPEAT_MS if k + 1 < EVAC_FAST_REPEATS else EVAC_SLOW_MS
-        self.sim.at(now + nxt, lambda t: self._repeat(t, k + 1))
+        if ev.get("poll"):  # after a restart: the roll call again (same id) for the insoles not confirmed
+            self.send(self.frame(P.T_ROLL_CALL, ev["poll"]), now)
+        nxt = EVAC_BURST_PERIOD_MS if k + 1 < EVAC_BURST_REPEATS else EVAC_SLOW_REPEAT_MS
+        self.later(now + nxt, lambda t: self._repeat(t, k + 1))
+
+    # --- restart ---
+
+    def persisted(self):
+        """What the console keeps on disk (console/state.py save_alarms, its sender and counter files)."""
+        import json
+
+        ev = self.ev
+        return json.dumps({"ack_of": {str(k): sorted(v) for k, v in self.ack_of.items()},
+                           "acked": sorted([list(x) for x in self.alarms_acked]), "calls": self.calls,
+                           "ev": None if ev is None else {k: ({str(i): t for i, t in v.items()}
+                                                              if isinstance(v, dict) else v)
+                                                          for k, v in ev.items()}})
+
+    def restart(self, now, gap_ms):
+        """The console process ends now and starts again ``gap_ms`` later from ``persisted()``."""
+        import json
+
+        doc = json.loads(self.persisted())
+        self.gen += 1
+        self.restarts += 1
+        self.down_until = now + gap_ms
+
+        def back(t):
+            self.ack_of = {int(k): set(v) for k, v in doc["ack_of"].items()}
+            self.alarms_acked = {tuple(x) for x in doc["acked"]}
+            self.calls = doc["calls"]
+            self.enc = P.Encoder(self.keys, TEAM, self.id, P.TxCounter(self.counter_store))
+            e = doc["ev"]
+            if e is not None:
+                ev = {k: ({int(i): t for i, t in v.items()} if k in ("acks", "stopped") else v) for k, v in e.items()}
+                self.evacuations[-1] = self.ev = ev
+                if ev["clear_t"] is not None:
+                    self._clear_repeat(t, ALL_CLEAR_SENDS)
+                elif ev["all_acked"] is None:
+                    # resumed: the order's burst and slow repeats, and a roll call: evac_acks the gateway receipted while
+                    # the console was down never come again, an answer "evacuating" confirms instead
+                    self.calls += 1
+                    ev["poll"] = self.calls
+                    self._repeat(t, 0)  # the burst again: who missed it during the outage hears it now
+        self.sim.at(now + gap_ms, back)
+
+    def switch_console(self, name):
+        """A second (or replacement) console takes over: its own sender id, its counter from 1
+        (the first console's timers stop with it)."""
+        self.gen += 1
+        self.name = name
+        self.id = self.keys.device_id(name)
+        self.counter_store = P.MemoryStore()
+        self.enc = P.Encoder(self.keys, TEAM, self.id, P.TxCounter(self.counter_store))
 
 
 class TeamSim:
@@ -547,7 +728,6 @@ class TeamSim:
         self.uplink_log = {}
         self.alarms = {}  # (insole, seq) -> {"t", "delivered"}
         self.forged_vibrated = set()
-        self.evac_all_acked_ms = None
         self.attacker = Attacker()
         self.stats = {"lost": 0, "collided": 0, "half_duplex": 0, "gateway_down": 0, "outbox_full": 0}
         self.gw_tx_until = -1
@@ -672,12 +852,14 @@ class TeamSim:
 
     # --- scenario ---
 
-    def alarm(self, t, index, cause, detail=0, recover_s=None):
+    def alarm(self, t, index, cause, detail=0, recover_s=None, kind=None):
         """A person alarm on insole ``index`` at about ``t``: raised by the core over a generated
-        trace (module docstring), or scripted when that insole is still replaying one."""
-        kind = {CAUSE_FALL: "fall", CAUSE_MAN_DOWN: "man_down", CAUSE_SOS: "sos"}[cause]
-        if recover_s and cause != CAUSE_SOS:
-            kind += "_up"
+        trace (module docstring; ``kind`` names a CORE_SCRIPTS entry), or scripted when that insole
+        is still replaying one."""
+        if kind is None:
+            kind = {CAUSE_FALL: "fall", CAUSE_MAN_DOWN: "man_down", CAUSE_SOS: "sos"}[cause]
+            if recover_s and cause != CAUSE_SOS:
+                kind += "_up"
         seed = self.rng.randrange(1 << 16)
         ins = self.insoles[index]
         off = core_trace(kind, seed)[3]
@@ -707,7 +889,9 @@ class TeamSim:
                 self.at(t, lambda now, ins=ins: ins.event(now, EV_HEARTBEAT, 0, 80 + rng.randrange(20)))
         sc = cfg.scenario
         scale = dur / 3600_000
-        evac_t = int(dur * 0.5) if sc == "all" else int(dur * 0.3)
+        faults = ("lost-acks", "order-id-wrap", "second-console", "console-restart", "journal-wipe", "roll-call-flood")
+        evac_t = int(dur * 0.5) if sc == "all" or sc in faults else int(dur * 0.3)
+        sup = self.supervisor
         picks = rng.sample(range(n), min(n, 3))
         while len(picks) < 3:
             picks.append(picks[-1])
@@ -729,8 +913,31 @@ class TeamSim:
             self.at(t + 500, lambda now: self.insoles[picks[2]].reset(now))  # before the receipt ack
         if sc in ("all", "fall-during-evacuation"):
             self.alarm(evac_t + 1000, picks[0], CAUSE_FALL, 6, 120)
+        if sc == "lost-acks":  # every supervisor ack's first send is lost; 3 workers fall twice (the issue's script)
+            sup.drop_first_ack = True
+            for k, i in enumerate(sorted(set(picks))):
+                self.alarm(int(dur * (0.05 + 0.05 * k)), i, CAUSE_FALL, 4, kind="two_falls")
+        if sc in ("order-id-wrap", "second-console") and self.host is None:
+            # a first evacuation and its all-clear: order 65535 (the last id before the wrap), or order 7
+            # of the first console; then the next order is 1: after the wrap, or from a second console
+            first = int(dur * 0.2)
+            self.at(first, lambda now: sup.evacuate(now, 65535 if sc == "order-id-wrap" else 7))
+            # at the latest (the all-clear comes 30 s after all confirmed): never the second evacuation's
+            self.at(first + int(dur * 0.2), lambda now: sup.all_clear(now) if len(sup.evacuations) == 1 else None)
+            if sc == "second-console":
+                self.at(int(dur * 0.45), lambda now: sup.switch_console(b"console-2"))
+        if sc == "console-restart" and self.host is None:  # mid-evacuation, inside the first burst
+            self.at(evac_t + 2000, lambda now: sup.restart(now, RESTART_GAP_MS))
+        if sc == "journal-wipe":  # erase_flash + reflash: journal, counter and window store gone; then an SOS
+            t = int(dur * 0.2)
+            self.insoles[picks[0]].in_service(3000)  # weeks of frames before: its counter is far from 1
+            self.at(t, lambda now: self.insoles[picks[0]].wipe(now))
+            self.alarm(t + BOOT_MS + 60_000, picks[0], CAUSE_SOS)
+        if sc == "roll-call-flood" and self.host is None:  # a host floods roll calls until the evacuation
+            for t in range(int(dur * 0.2), evac_t, ROLL_CALL_FLOOD_MS):
+                self.at(t, sup.roll_call)
         if self.host is None:  # an attached console orders its own evacuations
-            self.at(evac_t, lambda now: self.supervisor.evacuate(now, 1))
+            self.at(evac_t, lambda now: sup.evacuate(now, 1))
         forge_t = int(dur * 0.1)
         self.at(forge_t, self._forge)
         self.at(evac_t + 1, self._watch_clear)
@@ -741,8 +948,22 @@ class TeamSim:
         for order in (1, 2):
             k = bad.encode(P.T_EVACUATE, order, 0)
             f = bytes(bad.mv[:k])
-            ms = _ms(len(f), LONG_PREAMBLE)
-            self.transmit(Tx(now + order * 3000, now + order * 3000 + ms, DOWN, self.attacker, f, True))
+            self._attack(now + order * 3000, f)
+
+    def _attack(self, t, f, tries=480):
+        """The attacker sends ``f`` at ``t``, or as soon after as the downlink channel is quiet (it
+        wants to be heard: a frame over the gateway's would be lost, with the gateway's)."""
+        ms = _ms(len(f), LONG_PREAMBLE)
+
+        def go(now):
+            gw = self.gateway
+            busy = (self.gw_tx_until > now or gw.queue or any(a[0] < now + ms + 50 for a in gw.acks)
+                    or any(o.start < now + ms and now < o.end for o in self.air[DOWN]))
+            if busy and tries > 0:
+                self._attack(now + 250, f, tries - 1)
+                return
+            self.transmit(Tx(now, now + ms, DOWN, self.attacker, f, True))
+        self.at(t, go)
 
     def _watch_clear(self, now):
         """After the all-clear the attacker replays every captured real order."""
@@ -751,8 +972,7 @@ class TeamSim:
             return
         t = now + 60_000
         for f in self.supervisor.captured[:1] + self.supervisor.captured[-1:]:
-            ms = _ms(len(f), LONG_PREAMBLE)
-            self.transmit(Tx(t, t + ms, DOWN, self.attacker, f, True))
+            self._attack(t, f)
             t += 3000
 
     # --- results ---
@@ -771,8 +991,10 @@ class TeamSim:
             ins = self.insoles[i]
             if ins.up and all(r[0] != seq for r in ins.box.pending()):
                 acked += 1
-        order_t = self.supervisor.order_t
-        ttv = [ins.vibrated[1] - order_t for ins in self.insoles if 1 in ins.vibrated]
+        sup = self.supervisor
+        ev = sup.ev or {"order": 0, "t": 0, "acks": {}, "via": {}, "all_acked": None, "clear_t": None, "stopped": {}}
+        order_t = ev["t"]
+        ttv = [ins.vibrated[ev["order"]] - order_t for ins in self.insoles if ev["order"] in ins.vibrated]
         hours = cfg.duration_s / 3600
         end = cfg.duration_s * 1000
         return {
@@ -795,12 +1017,23 @@ class TeamSim:
                 "insoles": sum(1 for i in self.insoles if i.samples),
                 "samples": sum(i.samples for i in self.insoles),
             },
-            "evacuation": {
+            "evacuation": {  # the last evacuation ordered (the one after a scenario's fault)
+                "orders": len(sup.evacuations),
                 "insoles_vibrated": len(ttv),
-                "acks": len(self.supervisor.evac_acks),
+                "acks": len(ev["acks"]),  # insoles confirmed: by evac_ack, or a heartbeat saying "evacuating"
+                "confirmed_by_heartbeat": ev["via"].get("heartbeat", 0),
+                "confirmed_by_roll_call": ev["via"].get("roll_call", 0),
                 "time_to_vibrate_ms": _stats(ttv),
-                "all_acked_after_ms": (self.evac_all_acked_ms - order_t) if self.evac_all_acked_ms else None,
+                "all_acked_after_ms": (ev["all_acked"] - order_t) if ev["all_acked"] is not None else None,
             },
+            "all_clear": {  # of the last evacuation: insoles whose heartbeat said they stopped evacuating
+                "sent": ev["clear_t"] is not None,
+                "confirmed": len(ev["stopped"]),
+                "confirmed_after_ms": (max(ev["stopped"].values()) - ev["clear_t"])
+                if ev["clear_t"] is not None and len(ev["stopped"]) == cfg.insoles else None,
+            },
+            "console": {"restarts": sup.restarts, "resyncs_shown": sup.resyncs, "queue_full": sup.queue_full,
+                        "supervisor_acks_lost": sup.acks_dropped},
             "forged": {"insoles_vibrated": len(self.forged_vibrated),
                        "frames_rejected": sum(int(ins.d.dec.rejected()) for ins in self.insoles)},
             "airtime_ms_per_insole_hour": round(sum(i.airtime_ms for i in self.insoles) / cfg.insoles / hours, 1),

@@ -83,6 +83,26 @@ def test_evacuation_tracks_who_confirmed_once_and_completes():
     assert p.active_alarms(A)  # an all clear ends the evacuation, not a person's alarm
 
 
+def test_an_insole_that_says_it_is_evacuating_confirms_the_evacuation():
+    """An evac_ack the gateway receipted while the console was down never comes again:
+    a heartbeat with the evacuating bit, or a roll-call answer "evacuating", confirms;
+    a heartbeat without the bit, or one after the all-clear, does not."""
+    p = Picture([A, B, C])
+    p.evacuation_started(0, 9, 0, "alice")
+    assert names(p.uplink(500, A, 1, P.T_HEARTBEAT, 80, 0)) == ["heartbeat"]  # not evacuating: no confirmation
+    ev = p.uplink(1000, A, 3, P.T_HEARTBEAT, 80, P.HB_EVACUATING)
+    assert [(e["event"], e.get("by")) for e in ev if e["event"] == "evac_ack"] == [("evac_ack", "heartbeat")]
+    p.roll_call_started(1100, 5, "alice")
+    ev = p.uplink(1200, B, 1, P.T_ROLL_CALL_ANSWER, 5, P.STATE_EVACUATING)
+    assert [(e["event"], e.get("by")) for e in ev if e["event"] == "evac_ack"] == [("evac_ack", "roll_call")]
+    assert p.uplink(1300, A, 4, P.T_HEARTBEAT, 80, P.HB_EVACUATING) == [dict(event="heartbeat", t_ms=1300,
+        insole="%08x" % A, counter=4, battery_pct=80, status=P.HB_EVACUATING)]  # counted once
+    assert p.evacuation.missing() == [C]
+    p.all_clear(2000, "alice")
+    assert "evac_ack" not in names(p.uplink(2100, C, 1, P.T_HEARTBEAT, 80, P.HB_EVACUATING))
+    assert p.evacuation.missing() == [C]
+
+
 def test_roll_call_records_states_and_who_did_not_answer():
     p = Picture([A, B])
     p.roll_call_started(0, 4, "bob")

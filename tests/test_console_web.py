@@ -440,6 +440,50 @@ def test_supervisor_acknowledges_and_evacuates_in_headless_chromium(tmp_path):
         team.stop()
 
 
+def test_the_page_shows_unconfirmed_acks_and_all_clear_progress_in_chromium(fake_web):
+    """A supervisor's ack the insole has not confirmed is listed (the console repeats it)
+    until the insole's heartbeat confirms it; after the all-clear the page counts who
+    stopped evacuating and names the insole still vibrating "evacuate"."""
+    need(os.access(CHROMIUM, os.X_OK), "chromium")
+    from playwright.sync_api import expect, sync_playwright
+    from soleguard.core import protocol as P
+
+    gw, con, web = fake_web
+    gw.insoles[0].lose_acks = 10 ** 6  # the supervisor's ack never reaches insole 0
+    gw.insoles[2].lose_all_clears = 10 ** 6  # nor the all-clear insole 2
+    gw.alarm(0, cause=1, detail=4)
+    assert wait(lambda: con.state.active_alarms(gw.insoles[0].id), 10)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        page.goto(web.sign_in_link("olga"))
+        expect(page.locator(".alarm", has_text="Worker 0")).to_be_visible(timeout=10_000)
+        con.acknowledge("Worker 0", operator="olga")
+        unconfirmed = page.locator("#unconfirmed li")
+        expect(unconfirmed).to_have_count(1, timeout=10_000)
+        expect(unconfirmed).to_contain_text("Worker 0: acknowledged by olga")
+        expect(unconfirmed).to_contain_text("not yet confirmed by the insole")
+        gw.heartbeat(0, status=P.HB_ALARM_ACTIVE)  # the insole's state: ack no longer awaited
+        expect(page.locator("#unconfirmed-panel")).to_be_hidden(timeout=10_000)
+
+        con.evacuate(operator="olga")
+        expect(page.locator("#evac-summary")).to_have_text("3 of 3 confirmed — everyone", timeout=10_000)
+        con.all_clear(operator="olga")
+        expect(page.locator("#allclear")).to_be_visible(timeout=10_000)
+        for i in (0, 1):
+            gw.heartbeat(i, status=0)  # stopped
+        gw.heartbeat(2, status=P.HB_EVACUATING)  # still vibrating "evacuate"
+        expect(page.locator("#ac-summary")).to_have_text("2 of 3 stopped evacuating — 1 still evacuating",
+                                                         timeout=10_000)
+        waiting = page.locator("#ac-list li.waiting")
+        expect(waiting).to_have_count(1)
+        expect(waiting).to_contain_text("Worker 2")
+        gw.insoles[2].lose_all_clears = 0
+        gw.heartbeat(2, status=0)
+        expect(page.locator("#ac-summary")).to_have_text("3 of 3 stopped evacuating — everyone", timeout=10_000)
+        browser.close()
+
+
 EVIL = """<!doctype html><html><body>
 <form id="f" method="POST" enctype="text/plain" action="%(console)s/api/evacuate">
 <input name='{"confirm": true, "point": 9, "x": "' value='"}'></form>

@@ -13,7 +13,7 @@ from fakes.flash import FakeFlash
 from soleguard.core import protocol as P
 from soleguard.core.airtime import DutyCycle, PRIO_ALARM, sub_band
 from soleguard.core.delivery import (
-    EVAC_SPREAD_MS, FAST_JITTER_MS, FAST_RESEND_MS, FAST_TRIES, JITTER_MS, RESEND_MS, UPLINK_KHZ, Delivery, Prng, frame_of,
+    EVAC_HOLD_MS, EVAC_JITTER_MS, HEARTBEAT_SPREAD_MS, EVAC_RESEND_MS, EVAC_SPREAD_MS, FAST_JITTER_MS, FAST_RESEND_MS, FAST_TRIES, JITTER_MS, RESEND_MS, UPLINK_KHZ, Delivery, Prng, frame_of,
 )
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_SOS, CAUSE_TECHNICAL, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
@@ -212,17 +212,21 @@ def test_heartbeat_goes_once_and_alarm_keeps_priority_when_budget_is_tight():
     duty.record(band, duty.budget_ms(band) // 2 - 100, 0)
     box.append(0, EV_HEARTBEAT, 0, 80)
     d.notify()
-    assert _drain(d, 1000) == []  # a heartbeat may not take the rest
+    assert _drain(d, 0) == []  # a heartbeat goes 0..HEARTBEAT_SPREAD_MS after it is due ...
+    late = 1000 + HEARTBEAT_SPREAD_MS
+    assert _drain(d, late) == []  # ... and may not take the rest
     assert d.deferred == 1
-    box.append(1000, EV_ALARM, CAUSE_SOS, 0)
+    box.append(late, EV_ALARM, CAUSE_SOS, 0)
     d.notify()
-    f = _drain(d, 1100)
+    f = _drain(d, late + 100)
     assert len(f) == 1 and up.decode(f[0]) == P.OK and up.type == P.T_ALARM
     # unconfirmed heartbeat: once admitted it is sent once and leaves the journal
     d2, box2, _, _, _ = _insole()
     box2.append(0, EV_HEARTBEAT, 0, 80)
     d2.notify()
-    f = _drain(d2, 0)
+    sent = [(t, f) for t in range(0, HEARTBEAT_SPREAD_MS + 100, 50) for f in _drain(d2, t)]
+    assert len(sent) == 1 and sent[0][0] <= HEARTBEAT_SPREAD_MS  # spread: in-phase insoles do not collide for ever
+    f = [sent[0][1]]
     assert len(f) == 1 and up.decode(f[0]) == P.OK and up.type == P.T_HEARTBEAT and up.a == 80
     assert box2.pending() == [] and _drain(d2, 100000) == []
     assert duty.admit(band, 200, 2000, PRIO_ALARM)
@@ -257,11 +261,16 @@ def test_evacuation_vibrates_once_per_order_and_acks_it():
         f = console.frame(P.T_EVACUATE, 3, 1)
         assert d.on_frame(f, len(f), 2000 + k) is None
     assert len(box.pending()) == 1
-    # the ack goes within the spread window, then resends until acked
-    sent = []
-    for now in range(1000, 1000 + EVAC_SPREAD_MS + 200, 50):
-        sent += _drain(d, now)
-    assert len(sent) == 1 and up.decode(sent[0]) == P.OK and up.type == P.T_EVAC_ACK and up.a == 3
+    # the ack waits for the end of the gateway's burst of repeats (it hears nothing while it sends),
+    # goes within the spread window after it, then again after 3-18 s until receipted
+    times = []
+    for now in range(1000, 1000 + EVAC_HOLD_MS + EVAC_SPREAD_MS + EVAC_RESEND_MS + EVAC_JITTER_MS + 200, 50):
+        for f in _drain(d, now):
+            times.append(now)
+            last = f
+    assert 1000 + EVAC_HOLD_MS <= times[0] <= 1000 + EVAC_HOLD_MS + EVAC_SPREAD_MS + 50
+    assert len(times) >= 2 and EVAC_RESEND_MS <= times[1] - times[0] <= EVAC_RESEND_MS + EVAC_JITTER_MS + 50
+    assert up.decode(last) == P.OK and up.type == P.T_EVAC_ACK and up.a == 3
     f = console.frame(P.T_ALL_CLEAR, 3)
     assert d.on_frame(f, len(f), 30000) == CMD_ALL_CLEAR
     assert h.playing == NONE and d.evacuating == 0

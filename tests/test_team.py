@@ -2,7 +2,9 @@
 
 Targets: every alarm delivered and acknowledged at 0/10/30 % loss; the
 evacuation reaches and is acknowledged by every insole, p95 time to vibrate
-<= 10 s, for 50 insoles; forged or replayed orders vibrate no insole. The
+<= 5 s, for 50 insoles; forged or replayed orders vibrate no insole. The fault
+scenarios (lost supervisor acks, order id wrap, second console, console
+restart, journal wipe, roll-call flood) each assert their real outcome. The
 bounds below are the targets themselves plus checks that the runs did what
 the scenario says (the outage delayed an alarm, the reset insole resent).
 """
@@ -46,7 +48,7 @@ def test_targets(n, loss):
     assert r["alarms.acknowledged"] == r["alarms.sent"]
     assert r["evacuation.insoles_vibrated"] == n
     assert r["evacuation.acks"] == n
-    assert r["evacuation.time_to_vibrate_ms.p95"] <= 10_000
+    assert r["evacuation.time_to_vibrate_ms.p95"] <= 5_000  # the burst: one long-preamble frame every 1.2 s
     assert r["forged.insoles_vibrated"] == 0
     assert r["forged.frames_rejected"] >= n  # the forged orders were heard and refused
     # one alarm waited out the 2-minute gateway outage (raised 30 s into it)
@@ -268,3 +270,78 @@ def test_gatewaylink_over_a_socket_drives_the_simulated_gateway():
     acks = [m for m in got if m.kind == "U" and dec.decode(m.frame) == P.OK and dec.type == P.T_EVAC_ACK]
     assert len(acks) == 4
     assert all(7 in i.vibrated for i in sg.sim.insoles)
+
+
+# --- fault scenarios (soleguard team --scenario ...): each injects its fault, the team survives it ---
+
+
+def _fault(scenario, n=10, loss=0.1, seed=1, duration_s=1200):
+    sim = run(TeamConfig(insoles=n, loss=loss, seed=seed, scenario=scenario, duration_s=duration_s))
+    r = sim.report()
+    assert r["protection.unprotected_at_end"] == 0
+    assert r["alarms.delivered"] == r["alarms.sent"]
+    assert r["evacuation.insoles_vibrated"] == n and r["evacuation.acks"] == n  # the last evacuation
+    assert r["forged.insoles_vibrated"] == 0
+    return sim, r
+
+
+def test_scenario_lost_supervisor_acks_second_fall_still_raises_an_alarm():
+    """Every supervisor ack's first send is lost; workers fall, get up and fall again while
+    their first alarm may still await the ack: the second fall is a second alarm, and the
+    acks are repeated until every insole confirmed them."""
+    sim, r = _fault("lost-acks", n=3, loss=0.1)
+    assert r["console.supervisor_acks_lost"] >= 2 and r["protection.supervisor_ack_repeats"] >= 1
+    per = {}
+    for a in sim.alarms.values():
+        if a["core"]:
+            per[a["insole"]] = per.get(a["insole"], 0) + 1
+    assert len(per) == 3 and set(per.values()) == {2}  # both falls of every worker raised an alarm
+    assert r["alarms.acknowledged"] == r["alarms.sent"] == 6
+    assert sim.supervisor.ack_of == {}  # every ack confirmed by the insole's heartbeat
+
+
+@pytest.mark.parametrize("scenario", ["order-id-wrap", "second-console"])
+def test_scenario_order_ids_after_a_wrap_or_from_a_second_console_still_evacuate(scenario):
+    """The first evacuation is order 65535 (the wrap: the next id is 1) or order 7 of one
+    console (then a second console orders its id 1); both are cleared, then the new order
+    vibrates every insole, and is confirmed by every one."""
+    sim, r = _fault(scenario)
+    first, last = sim.supervisor.evacuations
+    assert first["clear_t"] is not None and last["order"] == 1 and first["order"] == (65535 if scenario == "order-id-wrap" else 7)
+    assert (first["sender"] != last["sender"]) == (scenario == "second-console")
+    assert r["evacuation.time_to_vibrate_ms.p95"] <= 5000
+
+
+def test_scenario_console_restart_mid_evacuation_resumes_it():
+    """The console stops 2 s into the order's burst and comes back 20 s later from its state
+    file: the order is repeated, and the insoles whose evac_ack the gateway receipted while
+    it was down are confirmed by their roll-call answer "evacuating"."""
+    sim, r = _fault("console-restart", loss=0.0)
+    assert r["console.restarts"] == 1
+    assert r["evacuation.confirmed_by_roll_call"] >= 1  # those acks never come again
+
+
+def test_scenario_journal_wipe_is_shown_and_the_sos_gets_through():
+    """An insole's flash is erased (journal, counter, windows): its counter restarts near 1,
+    below the gateway's window; the SOS it raises after is delivered once the gateway
+    resynced it, and the console is told (resync=1: a counter_reset technical alarm)."""
+    sim, r = _fault("journal-wipe", loss=0.1)
+    assert r["console.resyncs_shown"] >= 1 and r["alarms.sent"] == r["alarms.delivered"] == 1
+    assert sim.gateway.up.counts[P.REPLAY] >= 1  # its first frames after the wipe were refused as replays
+
+
+def test_scenario_roll_call_flood_does_not_delay_the_evacuation():
+    """A host floods roll calls (one every 2 s, beyond the gateway's routine share): the
+    gateway refuses the excess (queue_full, reported as not sent), the evacuation after
+    the flood goes on air at once, and the insoles' answers never use the budget their
+    evacuation acks need."""
+    sim, r = _fault("roll-call-flood", loss=0.1)
+    assert r["console.queue_full"] >= 1
+    assert r["evacuation.time_to_vibrate_ms.p95"] <= 5000
+    assert r["medium.outbox_full"] == 0
+
+
+def test_all_clear_is_confirmed_by_every_insole():
+    sim = _run(10, 0.3)
+    r = sim.report()
+    assert r["all_clear.sent"] and r["all_clear.confirmed"] == 10 and r["protection.still_evacuating_at_end"] == 0

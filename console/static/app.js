@@ -71,23 +71,25 @@ async function acknowledge(a) {
 }
 
 function renderBroadcast(b, kind) {
-  const list = $(kind === "evac" ? "evac-list" : "rc-list");
+  const list = $(kind + "-list");
   const order = (r) => (r.confirmed_ms ? 1 : 0);  // the unconfirmed first: they are what matters
   const sorted = b.insoles.slice().sort((x, y) => order(x) - order(y) || x.name.localeCompare(y.name));
   const rows = sorted.map((r) => {
     const li = el("li", r.confirmed_ms ? "confirmed" : "waiting", r.name);
     li.dataset.insole = r.insole;
-    let sub = r.confirmed_ms ? "✓ confirmed " + clock(r.confirmed_ms) + " (+" + ((r.confirmed_ms - b.t_ms) / 1000).toFixed(1) + " s)" : "waiting…";
+    let sub = r.confirmed_ms ? "✓ " + (kind === "ac" ? "stopped " : "confirmed ") + clock(r.confirmed_ms) + " (+" + ((r.confirmed_ms - b.t_ms) / 1000).toFixed(1) + " s)"
+      : (kind === "ac" ? "still says evacuating — all clear repeated" : "waiting…");
     if (kind === "rc" && r.state) sub += " — " + r.state.replace("_", " ");
     li.appendChild(el("span", "sub", sub));
     return li;
   });
   list.replaceChildren(...rows);
-  const s = $(kind === "evac" ? "evac-summary" : "rc-summary");
+  const s = $(kind + "-summary");
   const done = b.confirmed >= b.expected;
   s.className = "summary " + (done ? "done" : "pending");
-  s.textContent = (kind === "evac" ? b.confirmed + " of " + b.expected + " confirmed" : b.confirmed + " of " + b.expected + " answered")
-    + (done ? " — everyone" : " — " + (b.expected - b.confirmed) + " not yet");
+  const what = { evac: " confirmed", rc: " answered", ac: " stopped evacuating" }[kind];
+  s.textContent = b.confirmed + " of " + b.expected + what
+    + (done ? " — everyone" : " — " + (b.expected - b.confirmed) + (kind === "ac" ? " still evacuating" : " not yet"));
 }
 
 function render() {
@@ -110,6 +112,16 @@ function render() {
   const rc = s.roll_call;
   $("rollcall").hidden = !rc;
   if (rc) { $("rc-title").textContent = "Roll call #" + rc.id + " — " + clock(rc.t_ms) + " by " + rc.operator; renderBroadcast(rc, "rc"); }
+  const ac = s.all_clear;  // who still says "evacuating" after the all-clear (their heartbeat or roll-call answer)
+  $("allclear").hidden = !ac;
+  if (ac) { $("ac-title").textContent = "All clear — " + clock(ac.t_ms) + " by " + ac.operator + " · order id " + ac.id; renderBroadcast(ac, "ac"); }
+  const un = s.unconfirmed_acks || [];  // acks the insole has not yet confirmed (the console repeats them)
+  $("unconfirmed-panel").hidden = !un.length;
+  $("unconfirmed").replaceChildren(...un.map((u) => {
+    const li = el("li", "waiting", u.name + ": acknowledged by " + u.operator + " at " + clock(u.t_ms) + " — not yet confirmed by the insole, repeating");
+    li.dataset.insole = u.insole;
+    return li;
+  }));
 
   const box = $("alarms");
   if (!s.alarms.length) box.replaceChildren(el("p", "none", "No alarm."));
@@ -121,7 +133,8 @@ function render() {
     if (a.ended) meta += " — wearer got up";
     info.appendChild(el("div", "meta", meta));
     d.appendChild(info);
-    if (a.ack) d.appendChild(el("div", "meta", "Acknowledged by " + a.ack.operator + " at " + clock(a.ack.t_ms) + (a.ack.sent_ms ? " — sent to the insole ✓" : " — sending…")));
+    if (a.ack) d.appendChild(el("div", "meta", "Acknowledged by " + a.ack.operator + " at " + clock(a.ack.t_ms) + (a.ack.sent_ms ? " — sent to the insole ✓" : " — sending…")
+      + (a.ack.confirmed_ms ? ", confirmed by the insole " + clock(a.ack.confirmed_ms) : (a.ack.sent_ms ? ", not yet confirmed by the insole" : ""))));
     else if (me.perms.includes("act")) { const b = el("button", "ack", "ACKNOWLEDGE"); b.onclick = () => acknowledge(a); d.appendChild(b); }
     return d;
   }));

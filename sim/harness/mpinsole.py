@@ -45,7 +45,7 @@ def main():
     esp32.install_partition("outbox", esp32.Partition.TYPE_DATA, 0x06, 0x200000, 0x4000)
     box = Outbox(esp32.Partition.find(esp32.Partition.TYPE_DATA, label="outbox")[0])
     h = Haptics(Pwm())
-    d = Delivery(box, keys, TEAM, me, P.MemoryStore(), Prng(index + 1), h, evac_spread_ms=1500)
+    d = Delivery(box, keys, TEAM, me, P.MemoryStore(), Prng(index + 1), h, evac_spread_ms=1500, evac_hold_ms=0)
     addr = socket.getaddrinfo("127.0.0.1", port)[0][-1]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(socket.getaddrinfo("127.0.0.1", 0)[0][-1])

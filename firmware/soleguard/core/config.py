@@ -16,10 +16,14 @@ in degrees, load in N. Origins are cited per value:
           (the SOS gesture spec; finger/foot tapping literature gives 150-200 ms fastest).
   [TAPS]  the seeded foot-to-foot strike model in sim/tapmodel.py, scored by
           ``soleguard taps`` (docs/TAPS.md).
+  [TEAM]  the team simulation (sim/team.py, ``soleguard team``): 50 insoles at
+          0/10/30 % loss, seeds 1-10 (docs/PROTOCOL.md section 9).
 
 Errors: ``from_dict`` raises ValueError naming the field for an unknown name, a
 non-integer value or a value outside its range.
 """
+
+from .compat import const
 
 # name: (default, min, max, unit, origin)
 _TABLE = (
@@ -81,6 +85,25 @@ _TABLE = (
 )
 
 
+# --- evacuation over the radio: console, gateway host and insole delivery (docs/PROTOCOL.md 8.3, 9.1) ---
+# Plain constants, not rows of the detection table above (the 64 KB unix-port replay heap has no room for
+# more rows; these are not per-deployment overrides). Units in the names; origin [TEAM] = the team
+# simulation, 50 insoles at 0/10/30 % loss, seeds 1-10.
+EVAC_BURST_PERIOD_MS = const(1200)  # the order first back to back: one long-preamble frame (1156 ms at SF9,
+#   longer than the insoles' 1 s listen period) every 1.2 s
+EVAC_BURST_REPEATS = const(6)  # frames of that burst: at 30 % loss an insole misses all 6 with 0.07 %
+#   probability; 6 x 1.16 s = 7 s of the gateway's 360 s/h g3 budget (ERC 70-03: 10 %)
+EVAC_SLOW_REPEAT_MS = const(15000)  # then this often until every insole confirmed (deaf 1.16 s in 15 s)
+EVAC_ACK_HOLD_MS = const(7000)  # an insole's first evac_ack waits for the burst to end (6 x 1.2 s from its
+#   first frame, which ends 1.16 s after it starts): the half-duplex gateway hears no uplink meanwhile
+EVAC_ACK_SPREAD_MS = const(30000)  # then a random 0..30 s: 50 answers x 185 ms on one channel = pure ALOHA
+#   load 0.31; [TEAM] 20, 25, 40 and 60 s were slower
+EVAC_ACK_RESEND_MS = const(3000)  # an unreceipted evac_ack or roll-call answer again after 3 s + 0..15 s
+EVAC_ACK_JITTER_MS = const(15000)  #   (was the 20-30 s of every record: most of the time to all confirmed)
+HEARTBEAT_SPREAD_MS = const(5000)  # a heartbeat goes a random 0..5 s after it is due: [TEAM] two insoles
+#   switched on together sent theirs in the same 185 ms every 5 min and collided every time
+
+
 class Config:
     """Detection thresholds and timings; attributes named as in ``_TABLE``.
 
@@ -105,16 +128,17 @@ class Config:
         rule TILT_UPRIGHT_DEG < TILT_NOT_UPRIGHT_DEG.
         """
         cfg = cls()
-        rows = {}
-        for row in _TABLE:
-            rows[row[0]] = row
         for name in values:
-            if name not in rows:
+            row = None
+            for r in _TABLE:  # a scan, not a dict: the unix-port replay runs in a small heap
+                if r[0] == name:
+                    row = r
+                    break
+            if row is None:
                 raise ValueError("config: unknown field %r" % (name,))
             v = values[name]
             if type(v) is not int:
                 raise ValueError("config: %s must be an integer, got %r" % (name, v))
-            row = rows[name]
             if v < row[2] or v > row[3]:
                 raise ValueError(
                     "config: %s=%d outside %d..%d %s" % (name, v, row[2], row[3], row[4])

@@ -16,11 +16,13 @@ docs/PROTOCOL.md section 8 is the design; summary:
   man-down, which go before a technical alarm (``alarm_priority``). Records that never leave the insole (pre-alarm,
   cleared) are acknowledged locally; heartbeats and self-test results go once,
   unconfirmed, as a ``heartbeat`` frame, and are then acknowledged locally.
-- Schedule: first transmission at once (an evacuation ack or a roll-call
-  answer after a random 0..EVAC_SPREAD_MS, so that a team does not answer in
+- Schedule: first transmission at once (an evacuation ack after EVAC_HOLD_MS,
+  the end of the gateway's burst of repeats, + a random 0..EVAC_SPREAD_MS, a
+  roll-call answer after 0..EVAC_SPREAD_MS, so that a team does not answer in
   one burst), then again every RESEND_MS + uniform 0..JITTER_MS (20 s +
-  0..10 s: <= 30 s, DESIGN) until a gateway ``ack`` names the counter of one
-  of its transmissions. An alarm's first FAST_TRIES resends come sooner,
+  0..10 s: <= 30 s, DESIGN; evacuation acks and roll-call answers after
+  EVAC_RESEND_MS + 0..EVAC_JITTER_MS, 3-18 s) until a gateway ``ack`` names the
+  counter of one of its transmissions. An alarm's first FAST_TRIES resends come sooner,
   after FAST_RESEND_MS + 0..FAST_JITTER_MS (3-8 s): one collision with a
   team's evacuation acks should not cost an alarm half a minute.
 - Every transmission is a new frame with a new counter (protocol.Encoder over
@@ -39,7 +41,8 @@ docs/PROTOCOL.md section 8 is the design; summary:
   a console's ids may wrap; another console has its own sequence; the last
   all-clear id per sender is kept in the window store, so it survives a
   reset); ``all_clear`` -> stop (id 0: any evacuation);
-  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per (sender, call id); ``config``
+  ``roll_call`` -> an EV_ROLL_CALL_ANSWER record, once per (sender, call id), replacing an
+  answer still pending (sent, like heartbeats, in the routine share of the duty cycle); ``config``
   -> ``on_config(param, value)`` (the app validates and stores it).
   A forged frame fails the MAC, a replayed one the window: neither acts.
 - Resets: the outbox journal keeps the records and the counter, the window
@@ -70,6 +73,9 @@ from .events import (
 )
 from .patterns import EVACUATION
 from . import protocol as P
+from .config import (
+    EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, HEARTBEAT_SPREAD_MS,
+)
 from .radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
 RESEND_MS = const(20000)  # PROTOCOL.md 8.2: base period
@@ -77,7 +83,10 @@ JITTER_MS = const(10000)  # + uniform 0..10 s: cycle <= 30 s (DESIGN: resend <= 
 FAST_TRIES = const(2)  # an alarm's first resends: 3 s + 0..5 s (team simulation: alarms colliding
 FAST_RESEND_MS = const(3000)  # with 50 evacuation acks took 20-30 s per lost frame)
 FAST_JITTER_MS = const(5000)
-EVAC_SPREAD_MS = const(20000)  # first evac_ack after 0..20 s: 50 insoles x 185 ms spread thin (8.3)
+EVAC_HOLD_MS = EVAC_ACK_HOLD_MS  # first evac_ack after HOLD + 0..SPREAD ms (core/config.py) ...
+EVAC_SPREAD_MS = EVAC_ACK_SPREAD_MS
+EVAC_RESEND_MS = EVAC_ACK_RESEND_MS  # ... then again after RESEND + 0..JITTER until receipted
+EVAC_JITTER_MS = EVAC_ACK_JITTER_MS
 RING = const(8)  # counter -> seq pairs kept for acks
 UPLINK_KHZ = 868100  # g1; one channel: a single-radio (SX1262) gateway listens on one
 DOWNLINK_KHZ = 869525  # g3, 10 %: every downlink, receipt acks included
@@ -166,12 +175,15 @@ class Delivery:
     status(): the lifecycle's heartbeat bits (HB_ALARM_ACTIVE, HB_PRE_ALARM,
     HB_ACK_AWAITED); None: HB_ALARM_ACTIVE while an alarm record is pending
     (an insole without a lifecycle, e.g. the team simulation's event-level ones).
-    evac_spread_ms: the evacuation ack's random first delay (tests shorten it).
+    evac_spread_ms: the evacuation ack's random first delay after ``evac_hold_ms`` (None:
+    EVAC_HOLD_MS, or 0 when evac_spread_ms is 0: tests that want the answer at once);
+    evac_resend_ms / evac_jitter_ms: its resends (core/config.py EVAC_ACK_*).
     """
 
     def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
                  duty=None, sf=9, bw_hz=125000, on_config=None, state=None, status=None, senders=4,
-                 evac_spread_ms=EVAC_SPREAD_MS):
+                 evac_spread_ms=EVAC_SPREAD_MS, evac_hold_ms=None, evac_resend_ms=EVAC_RESEND_MS,
+                 evac_jitter_ms=EVAC_JITTER_MS):
         self.outbox = outbox
         self.id = device_id
         self.enc = P.Encoder(keys, team, device_id, OutboxCounter(outbox))
@@ -187,6 +199,10 @@ class Delivery:
         self.state = state
         self.status = status
         self.evac_spread_ms = evac_spread_ms
+        self.evac_hold_ms = (EVAC_HOLD_MS if evac_spread_ms else 0) if evac_hold_ms is None else evac_hold_ms
+        self.evac_resend_ms = evac_resend_ms
+        self.heartbeat_spread_ms = HEARTBEAT_SPREAD_MS if evac_spread_ms else 0
+        self.evac_jitter_ms = evac_jitter_ms
         self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
         self.airtime_ms = 0
         self.last_n = 0  # length of the last frame handed out (still in ``frame`` until the next)
@@ -249,7 +265,9 @@ class Delivery:
         n = P.frame_len(t)
         toa = (time_on_air_us(n, self.sf, self.bw_hz) + 999) // 1000
         routine = t == P.T_HEARTBEAT
-        prio = PRIO_ROUTINE if routine else PRIO_ALARM
+        # roll-call answers, like heartbeats, only in the routine share: a roll-call flood never
+        # uses up the budget that alarms and evacuation acks need
+        prio = PRIO_ROUTINE if routine or t == P.T_ROLL_CALL_ANSWER else PRIO_ALARM
         if not self.duty.admit(self.band, toa, now, prio):
             w = self.duty.wait_ms(self.band, toa, now, prio)
             self.deferred += 1
@@ -274,6 +292,8 @@ class Delivery:
         elif self.seq_type == EV_ALARM and self._tries < FAST_TRIES:
             self._tries += 1
             self._due = now + FAST_RESEND_MS + self.rng.below(FAST_JITTER_MS + 1)
+        elif self.seq_type == EV_EVAC_ACK or self.seq_type == EV_ROLL_CALL_ANSWER:
+            self._due = now + self.evac_resend_ms + self.rng.below(self.evac_jitter_ms + 1)
         else:
             self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
         return n
@@ -335,8 +355,14 @@ class Delivery:
             self.seq = best[0]
             self.seq_type = best[2]
             self._tries = 0
-            spread = best[2] == EV_EVAC_ACK or best[2] == EV_ROLL_CALL_ANSWER
-            self._due = now + (self.rng.below(self.evac_spread_ms + 1) if spread else 0)
+            if best[2] == EV_HEARTBEAT:  # a random 0..HEARTBEAT_SPREAD_MS: insoles whose periods are
+                self._due = now + self.rng.below(self.heartbeat_spread_ms + 1)  # in phase do not collide for ever
+            elif best[2] == EV_EVAC_ACK:  # after the gateway's burst of repeats, then spread
+                self._due = now + self.evac_hold_ms + self.rng.below(self.evac_spread_ms + 1)
+            elif best[2] == EV_ROLL_CALL_ANSWER:
+                self._due = now + self.rng.below(self.evac_spread_ms + 1)
+            else:
+                self._due = now
         self._rec = best
 
     # --- downlink ---
@@ -383,6 +409,11 @@ class Delivery:
                 return None
             self.window.persist(d.sender)
             _remember(self._calls, self._calls_s, d.sender, d.a)
+            for r in self.outbox.pending():  # only the newest answer matters: it replaces an unsent one
+                if r[2] == EV_ROLL_CALL_ANSWER:
+                    self.outbox.ack(r[0])
+                    if r[0] == self.seq:
+                        self.seq = -1
             st = self.state() if self.state is not None else (P.STATE_EVACUATING if self.evacuating else P.STATE_OK)
             self._append(now, EV_ROLL_CALL_ANSWER, st, d.a)
             return None
