@@ -16,10 +16,10 @@ import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
-try:
+if IS_MICROPYTHON:
     import micropython  # noqa: F401
     from micropython import const  # noqa: F401
-except ImportError:  # CPython
+else:  # CPython (even where a test has put a micropython stand-in of its own in sys.modules)
 
     def const(x):
         return x
