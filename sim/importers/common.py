@@ -257,48 +257,111 @@ def derived_fall_label(t_ms, acc_mg) -> dict:
     detector output or threshold.
     """
     acc = np.asarray(acc_mg, dtype=np.float64).reshape(len(t_ms), 3)
-    mag = np.linalg.norm(acc, axis=1)
-    i = int(np.argmax(mag))
-    rule = "impact = time of peak |a| after resampling (derived, not annotated; no descent found)"
-    d = _descent(acc)
-    if d is not None:
-        lo = max(0, d - DESCENT_BEFORE_MS // DT_MS)
-        hi = min(len(mag), d + DESCENT_AFTER_MS // DT_MS)
-        i = lo + int(np.argmax(mag[lo:hi]))
-        rule = ("impact = time of peak |a| within -%d/+%d ms of the descent (last departure beyond %d deg "
-                "of the starting gravity direction); derived, not annotated"
-                % (DESCENT_BEFORE_MS, DESCENT_AFTER_MS, DESCENT_DEG))
-    impact = int(t_ms[i])
-    return {
-        "impact_ms": impact,
-        "impact_derived": True,
-        "start_ms": max(0, impact - FALL_PRE_MS),
-        "end_ms": min(int(t_ms[-1]), impact + FALL_POST_MS),
-        "rule": rule,
-    }
+    label = FallLabel(len(acc))
+    label.descent_block(acc)
+    label.end_descent()
+    label.peak_block(np.asarray(t_ms), acc)
+    return label.result()
 
 
-def _descent(acc):
-    """Index of the last sample before the sensor turns away for good, or None.
+class FallLabel:
+    """derived_fall_label over a streamed trace of ``n`` samples, in bounded memory.
 
-    acc (N, 3) float mg. None if the trace is shorter than 2 s, starts without
-    a gravity direction, or its last second is within DESCENT_DEG of its start.
+    Pass 1 (``descent_block`` ... ``end_descent``) finds the descent as
+    the rule of derived_fall_label: the gravity direction (51-sample moving mean,
+    computed with the same np.convolve windows, 25 samples behind the input)
+    against its mean over samples 25-74; it keeps the last 100 input rows and
+    the last 75 angles only. Pass 2 (``peak_block``) finds the peak |a|
+    around the descent (or over the whole trial). ``result`` -> the label dict.
     """
-    n = len(acc)
-    if n < 2 * RATE_HZ:
-        return None
-    k = np.ones(_GRAVITY_WINDOW) / _GRAVITY_WINDOW
-    g = np.stack([np.convolve(acc[:, j], k, mode="same") for j in range(3)], axis=1)
-    start = g[RATE_HZ // 4:3 * RATE_HZ // 4].mean(axis=0)
-    norm = np.linalg.norm(start)
-    if norm < G_MG / 2:
-        return None
-    unit = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
-    angle = np.degrees(np.arccos(np.clip(unit @ (start / norm), -1.0, 1.0)))
-    if angle[-RATE_HZ:].mean() < DESCENT_DEG:
-        return None
-    below = np.flatnonzero(angle[:n - _GRAVITY_WINDOW // 2] < DESCENT_DEG)
-    return int(below[-1]) if len(below) else None
+
+    def __init__(self, n):
+        self.n = n
+        self.seen = 0
+        self.head = []            # input rows until there are enough to start (2 s)
+        self.tail = None          # last 100 input rows
+        self.unit = None          # starting gravity direction; False: none
+        self.below = None         # last index < n - 25 with angle < DESCENT_DEG
+        self.angles = np.zeros(0)  # last 75 angles
+        self.descent = None
+        self.peak = (-1.0, 0)
+
+    def _angles(self, g, first):
+        if first:
+            start = g[RATE_HZ // 4:3 * RATE_HZ // 4].mean(axis=0)
+            norm = np.linalg.norm(start)
+            self.unit = start / norm if norm >= G_MG / 2 else False
+        if self.unit is False:
+            return
+        unit = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
+        angle = np.degrees(np.arccos(np.clip(unit @ self.unit, -1.0, 1.0)))
+        below = np.flatnonzero(angle < DESCENT_DEG)
+        if len(below):
+            self.below = self.seen_g + int(below[-1])
+        self.seen_g += len(angle)
+        self.angles = np.concatenate((self.angles, angle))[-75:]
+
+    def descent_block(self, acc):
+        acc = np.asarray(acc, dtype=np.float64)
+        k = np.ones(_GRAVITY_WINDOW) / _GRAVITY_WINDOW
+        half = _GRAVITY_WINDOW // 2
+        if self.tail is None:
+            self.head.append(acc)
+            if sum(len(a) for a in self.head) < 2 * RATE_HZ:
+                return
+            buf = np.vstack(self.head)
+            self.head = None
+            self.seen_g = 0
+            g = np.stack([np.convolve(buf[:, j], k, mode="same") for j in range(3)], axis=1)[:len(buf) - half]
+            self._angles(g, True)
+        else:
+            buf = np.vstack((self.tail[-2 * half:], acc))
+            if self.unit is not False:
+                g = np.stack([np.convolve(buf[:, j], k, mode="valid") for j in range(3)], axis=1)
+                self._angles(g, False)
+        self.tail = np.vstack((self.tail, acc))[-100:] if self.tail is not None else buf[-100:]
+
+    def end_descent(self):
+        """After the last descent_block: fix the descent index (or None) as common._descent."""
+        if self.tail is None or self.unit is False:
+            return
+        k = np.ones(_GRAVITY_WINDOW) / _GRAVITY_WINDOW
+        half = _GRAVITY_WINDOW // 2
+        g = np.stack([np.convolve(self.tail[:, j], k, mode="same") for j in range(3)], axis=1)[-half:]
+        unit = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
+        last = np.concatenate((self.angles, np.degrees(np.arccos(np.clip(unit @ self.unit, -1.0, 1.0)))))
+        if last[-RATE_HZ:].mean() < DESCENT_DEG:
+            return
+        self.descent = self.below
+
+    def peak_block(self, t_ms, acc):
+        mag = np.linalg.norm(np.asarray(acc, dtype=np.float64), axis=1)
+        i0 = int(t_ms[0]) // DT_MS
+        lo, hi = 0, self.n
+        if self.descent is not None:
+            lo = max(0, self.descent - DESCENT_BEFORE_MS // DT_MS)
+            hi = min(self.n, self.descent + DESCENT_AFTER_MS // DT_MS)
+        a, b = max(lo, i0) - i0, min(hi, i0 + len(mag)) - i0
+        if a < b:
+            j = a + int(np.argmax(mag[a:b]))
+            if mag[j] > self.peak[0]:
+                self.peak = (float(mag[j]), i0 + j)
+
+    def result(self) -> dict:
+        if self.descent is None:
+            rule = "impact = time of peak |a| after resampling (derived, not annotated; no descent found)"
+        else:
+            rule = ("impact = time of peak |a| within -%d/+%d ms of the descent (last departure beyond %d deg "
+                    "of the starting gravity direction); derived, not annotated"
+                    % (DESCENT_BEFORE_MS, DESCENT_AFTER_MS, DESCENT_DEG))
+        impact = self.peak[1] * DT_MS
+        return {
+            "impact_ms": impact,
+            "impact_derived": True,
+            "start_ms": max(0, impact - FALL_PRE_MS),
+            "end_ms": min((self.n - 1) * DT_MS, impact + FALL_POST_MS),
+            "rule": rule,
+        }
 
 
 def gravity_alignment(acc) -> np.ndarray:
