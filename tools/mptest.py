@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 TESTS = ROOT / "tests"
 HEAP = "96K"
-# ESP32-S3, Cortex-M4F (STM32WB, nRF52840), RP2040.
-ARCHS = ("xtensawin", "armv7emsp", "armv6m")
+# "bytecode": plain `mpy-cross file.py` (no -march), what any board or tool loads;
+# then ESP32-S3, Cortex-M4F (STM32WB, nRF52840), RP2040.
+ARCHS = ("bytecode", "xtensawin", "armv7emsp", "armv6m")
 TIMEOUT_S = 300
 
 
@@ -149,7 +150,8 @@ def cross_compile(archs=ARCHS):
             rel = path.relative_to(FIRMWARE)
             target = Path(out) / arch / rel.with_suffix(".mpy")
             target.parent.mkdir(parents=True, exist_ok=True)
-            cmd = prefix + ["-march=" + arch, "-s", str(rel), "-o", str(target), str(path)]
+            march = [] if arch == "bytecode" else ["-march=" + arch]
+            cmd = prefix + march + ["-s", str(rel), "-o", str(target), str(path)]
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
             if p.returncode != 0:
                 lines = (p.stderr or p.stdout).strip().splitlines() or ["exit %d" % p.returncode]

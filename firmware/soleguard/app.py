@@ -26,7 +26,6 @@ ms, from 0, exact integer accumulation, no drift: the timeline a replay uses);
 haptics and the radio get ``clock()`` (time.ticks_ms on a device).
 """
 from .edges.board import zone_positions
-from .core.compat import micropython
 from .core.pipeline import Core
 from .core.events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
 from .core.frame import new_frame
@@ -125,7 +124,6 @@ class App:
 
     # --- the sample path ---
 
-    @micropython.native
     def on_batch(self):
         """Read one FIFO batch and step the core on each frame; return frames processed."""
         try:

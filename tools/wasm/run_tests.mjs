@@ -32,9 +32,7 @@ function copyTree(src, dst) {
     if (e.name === "__pycache__") continue;
     const s = path.join(src, e.name), d = dst + "/" + e.name;
     if (e.isDirectory()) copyTree(s, d);
-    // this port has no native emitter ("invalid micropython decorator"): @micropython.native lines are
-    // dropped, so the same functions run as bytecode (native keeps Python int semantics: the check holds)
-    else if (e.name.endsWith(".py")) mp.FS.writeFile(d, fs.readFileSync(s, "utf8").replace(/^\s*@micropython\.native\s*$/gm, ""));
+    else if (e.name.endsWith(".py")) mp.FS.writeFile(d, fs.readFileSync(s));
   }
 }
 copyTree(path.join(ROOT, "firmware", "soleguard"), "/lib/soleguard");

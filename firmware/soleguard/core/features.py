@@ -33,7 +33,7 @@ Attributes after ``update``:
   still        True when the foot is not moving (IMU: activity < STILL_ACTIVITY_MG and rotation
                < STILL_ROTATION_DDPS; pressure only: load_change < STILL_LOAD_N)
 """
-from .compat import const, micropython
+from .compat import const
 from .frame import AX, AY, AZ, GX, GY, GZ, Z0
 
 # round(cos(d)^2 * 1024) for d = 0..90 degrees; tilt = the smallest d whose
@@ -153,13 +153,11 @@ class Features:
         self.calibrated = False
         self._cal_count = 0
 
-    @micropython.native
     def update(self, f):
         """Refresh every feature from frame ``f`` (array('h'), see frame.py).
 
-        One machine-code function (``@micropython.native``; plain Python on
-        CPython, same integer results): the whole per-sample path with the
-        filter state in locals, no method calls except the tilt every
+        One function: the whole per-sample path with the filter state in
+        locals, no method calls except the tilt every
         TILT_EVERY samples and the rare calibration steps while still.
         """
         imu = self.imu

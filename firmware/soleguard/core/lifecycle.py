@@ -32,7 +32,7 @@ Rules that never bend:
 Every transition pushes one event into the ``EventQueue`` given at
 construction (see events.py for the detail field). No method allocates.
 """
-from .compat import const, micropython
+from .compat import const
 from .events import (
     CANCEL_BY_GESTURE,
     CANCEL_BY_MOTION,
@@ -124,7 +124,6 @@ class AlarmLifecycle:
         if self.state != IDLE:
             self._clear(t)
 
-    @micropython.native
     def step(self, t, upright_ms, moving_ms=0):
         """Advance to ``t`` ms.
 

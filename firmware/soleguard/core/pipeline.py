@@ -14,7 +14,7 @@ cancels a pre-alarm, nothing else).
 milliseconds and must not decrease. ``state`` combines posture and alarm
 lifecycle into the timeline states STATE_NAMES.
 """
-from .compat import const, micropython
+from .compat import const
 from .events import EventQueue
 from .features import Features
 from .lifecycle import ALARM, PRE_ALARM, AlarmLifecycle
@@ -91,7 +91,6 @@ class Core:
             self.mode = MODE_PRESSURE_ONLY
             self.mode_reason = REASON_IMU_FAULT if self._imu else REASON_NO_IMU
 
-    @micropython.native
     def step(self, t, frame):
         """Process one frame at ``t`` ms; return the number of queued events."""
         feat = self.features

@@ -36,7 +36,7 @@ pressure-only it is an unloaded foot whose load does not change.
 ``upright_ms``: how long the wearer has been upright (and loaded, when the
 insole has zones) without a break; the alarm lifecycle uses it for recovery.
 """
-from .compat import const, micropython
+from .compat import const
 from .events import CAUSE_FALL, CAUSE_MAN_DOWN
 
 UPRIGHT = const(0)
@@ -86,7 +86,6 @@ class PostureDetector:
         self._fall_reported = False
         self._man_down_reported = False
 
-    @micropython.native
     def update(self, t, feat):
         """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
         self._update_posture(t, feat)
@@ -104,7 +103,6 @@ class PostureDetector:
             self.state = UPRIGHT
         return found
 
-    @micropython.native
     def _update_posture(self, t, feat):
         if feat.imu:
             tilt = feat.tilt
@@ -133,7 +131,6 @@ class PostureDetector:
         else:
             self._t_down = _NEVER
 
-    @micropython.native
     def _update_fall(self, t, feat):
         a2 = feat.amag2
         above = a2 > self._impact2
@@ -169,7 +166,6 @@ class PostureDetector:
         self.detail = _impact_class_g(self._peak2)
         return CAUSE_FALL
 
-    @micropython.native
     def _update_motion(self, t, feat):
         if feat.still:
             self._t_moving = _NEVER
@@ -187,7 +183,6 @@ class PostureDetector:
             return base * self._md_load_pct // 100
         return self._md_max_load
 
-    @micropython.native
     def _update_man_down(self, t, feat):
         # A loaded foot while not upright is kneeling or crouching on the toes,
         # not lying: lying, a foot carries at most its shank's weight.

@@ -30,7 +30,7 @@ and again only after the zone was healthy for a window.
 """
 from array import array
 
-from ..core.compat import const, micropython
+from ..core.compat import const
 from ..core.frame import Z0
 from ..core.technical import TECH_ZONE_IMPLAUSIBLE, TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
 
@@ -66,7 +66,6 @@ class Zones:
         self._r = 0
         self.overruns = 0
 
-    @micropython.native
     def sample(self):
         """Read every zone into the next ring slot (timer context: no allocation)."""
         n = self.n
@@ -85,7 +84,6 @@ class Zones:
             self._r = self._w - RING
             self.overruns += 1
 
-    @micropython.native
     def take(self, frame):
         """Write the oldest unread slot's loads (N) into ``frame``; False if none."""
         if self._r == self._w:
@@ -121,7 +119,6 @@ class Health:
         self._stuck = array("H", bytes(2 * n))
         self.fault = array("B", bytes(n))  # current TECH_* per zone, 0 healthy
 
-    @micropython.native
     def observe(self, frame):
         """Fold the zones' latest raw readings and ``frame`` loads into the window (per sample)."""
         z = self._z

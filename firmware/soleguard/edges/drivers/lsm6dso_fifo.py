@@ -33,7 +33,7 @@ mapping is applied to the gyroscope.
 """
 from array import array
 
-from ...core.compat import const, micropython
+from ...core.compat import const
 
 WHO_AM_I_VALUE = const(0x6C)  # LSM6DSO and LSM6DSOX
 _WHO_AM_I = const(0x0F)
@@ -141,7 +141,6 @@ class FifoIMU:
         self._bus.readfrom_mem_into(self._addr, _FIFO_DATA_OUT_TAG, self._buf)
         return self.decode(self._buf, 2 * self.watermark)
 
-    @micropython.native
     def decode(self, buf, words):
         """Decode ``words`` tagged words from ``buf`` into ``frames``; return frames completed.
 
