@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from soleguard.core import protocol as P
 from soleguard.core.airtime import DutyCycle, time_on_air_us
 from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
-from soleguard.core.delivery import Delivery, Prng
+from soleguard.core.delivery import Delivery, Prng, answer_slot_ms, order_schedule, slot_rank
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
@@ -280,6 +280,7 @@ class TeamConfig:
     duration_s: int = 3600
     latency_ms: int = 10
     core: bool = True  # person alarms raised by the app + core over generated traces (False: scripted)
+    slots: bool = True  # the console gives answer slots (False: evacuate frames with start 0, the random spread)
 
 
 @dataclass
@@ -321,7 +322,8 @@ class Insole:
         self.box = Outbox(self.flash)
         self.haptics = Haptics(_Pwm())
         self.d = Delivery(self.box, self.sim.keys, TEAM, self.id, self.store,
-                          Prng(self.sim.rng.getrandbits(32)), self.haptics, duty=self.duty)
+                          Prng(self.sim.rng.getrandbits(32)), self.haptics, duty=self.duty,
+                          slot=self.index if self.index < P.ANSWER_SLOTS else -1)  # roster position
         self.wake_at = None
         self.kick(now)
 
@@ -430,8 +432,8 @@ class Insole:
         n = self.d.service(now)
         if n:
             data = bytes(self.d.frame[:n])
-            self.sim.uplink_log[(self.id, self.d.counter)] = (self.index, self.d.seq, self.d.seq_type)
-            a = self.sim.alarms.get((self.index, self.d.seq))
+            self.sim.uplink_log[(self.id, self.d.counter)] = (self.index, self.d.tx_seq, self.d.tx_type)
+            a = self.sim.alarms.get((self.index, self.d.tx_seq))
             if a is not None and a["first_tx"] is None:
                 a["first_tx"] = now
             air = self.d.airtime_ms
@@ -492,6 +494,11 @@ class Supervisor:
         self.counter_store = P.MemoryStore()  # the console's counter file
         self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(self.counter_store))
         self.dec = P.Decoder(sim.keys, TEAM, P.ReplayWindow(256), False)
+        # answer slots: roster position of each insole (the first ANSWER_SLOTS), slot and frame lengths
+        self.slot_of = {ins.id: ins.index for ins in sim.insoles if ins.index < P.ANSWER_SLOTS}
+        self.slots = len(self.slot_of) if sim.cfg.slots else 0
+        self.slot_ms = answer_slot_ms(SF, BW)
+        self.frame_ms = _ms(P.frame_len(P.T_EVACUATE), LONG_PREAMBLE)
         self.alarms_acked = set()
         self.ack_of = {}  # insole -> the alarm counters acknowledged and not yet confirmed by its heartbeat
         self.ack_repeats = 0
@@ -527,8 +534,8 @@ class Supervisor:
     def cleared(self):
         return bool(self.ev and self.ev["clear_t"] is not None)
 
-    def frame(self, t, a=0, b=0, c=0):
-        n = self.enc.encode(t, a, b, c)
+    def frame(self, t, a=0, b=0, c=0, d=0):
+        n = self.enc.encode(t, a, b, c, d)
         return bytes(self.enc.mv[:n])
 
     def send(self, frame, now):
@@ -606,8 +613,13 @@ class Supervisor:
             return
         ev["acks"][sender] = now
         ev["via"][how] = ev["via"].get(how, 0) + 1
+        slot = self.slot_of.get(sender)
+        if slot is not None:
+            ev["done"] = ev.get("done", 0) | (1 << slot)
         if len(ev["acks"]) == len(self.sim.insoles) and ev["all_acked"] is None:
             ev["all_acked"] = now
+            if self.slots:  # the group receipt once more: who answered in the last round stops
+                self.send(self.frame(P.T_EVACUATE, ev["order"], 1, 1, ev.get("done", 0)), now)
             if self.auto_clear:
                 self.later(now + 30_000, self.all_clear)
 
@@ -641,7 +653,7 @@ class Supervisor:
 
     def evacuate(self, now, order=1):
         self.ev = {"order": order, "t": now, "acks": {}, "via": {}, "all_acked": None, "clear_t": None,
-                   "clear_next": 0, "stopped": {}, "sender": self.id}
+                   "clear_next": 0, "stopped": {}, "sender": self.id, "done": 0}
         self.evacuations.append(self.ev)
         self._repeat(now, 0)
 
@@ -649,12 +661,14 @@ class Supervisor:
         ev = self.ev
         if ev is None or ev["clear_t"] is not None or len(ev["acks"]) == len(self.sim.insoles):
             return
-        f = self.frame(P.T_EVACUATE, ev["order"], 1)
+        done = ev.get("done", 0)
+        if self.slots:  # answer slots: the burst, then rounds (delivery.order_schedule, PROTOCOL.md 8.3)
+            start, nxt = order_schedule(k, slot_rank(done, self.slots), self.slot_ms, self.frame_ms)
+        else:
+            start, nxt = 0, EVAC_BURST_PERIOD_MS if k + 1 < EVAC_BURST_REPEATS else EVAC_SLOW_REPEAT_MS
+        f = self.frame(P.T_EVACUATE, ev["order"], 1, start, done)
         self.captured.append(f)
         self.send(f, now)
-        if ev.get("poll"):  # after a restart: the roll call again (same id) for the insoles not confirmed
-            self.send(self.frame(P.T_ROLL_CALL, ev["poll"]), now)
-        nxt = EVAC_BURST_PERIOD_MS if k + 1 < EVAC_BURST_REPEATS else EVAC_SLOW_REPEAT_MS
         self.later(now + nxt, lambda t: self._repeat(t, k + 1))
 
     # --- restart ---
@@ -691,10 +705,8 @@ class Supervisor:
                 if ev["clear_t"] is not None:
                     self._clear_repeat(t, ALL_CLEAR_SENDS)
                 elif ev["all_acked"] is None:
-                    # resumed: the order's burst and slow repeats, and a roll call: evac_acks the gateway receipted while
-                    # the console was down never come again, an answer "evacuating" confirms instead
-                    self.calls += 1
-                    ev["poll"] = self.calls
+                    # resumed: the order's burst and rounds with the persisted group receipt; an insole whose answer
+                    # was lost meanwhile is not in it and answers again in its slot
                     self._repeat(t, 0)  # the burst again: who missed it during the outage hears it now
         self.sim.at(now + gap_ms, back)
 

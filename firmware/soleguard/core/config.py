@@ -100,6 +100,14 @@ EVAC_ACK_SPREAD_MS = const(30000)  # then a random 0..30 s: 50 answers x 185 ms 
 #   load 0.31; [TEAM] 20, 25, 40 and 60 s were slower
 EVAC_ACK_RESEND_MS = const(3000)  # an unreceipted evac_ack or roll-call answer again after 3 s + 0..15 s
 EVAC_ACK_JITTER_MS = const(15000)  #   (was the 20-30 s of every record: most of the time to all confirmed)
+EVAC_SLOT_GUARD_MS = const(15)  # answer slot = an evac_ack's time on air + this: 185.3 ms at SF9 -> 200 ms slots
+#   (50 insoles: 10 s a round); covers the insoles' timing error (frame end from the radio's RX-done time)
+EVAC_START_GAP_MS = const(100)  # slot 0 starts this long after the last frame of the burst (or a round's frame) ends
+EVAC_FAST_ROUNDS = const(10)  # after the burst, the order again at the end of each round of slots this many
+#   times (1.2 s + the unconfirmed x 0.2 s each; 10 x 1.2 s = 12 s of the 360 s/h g3 budget), then every
+#   EVAC_SLOW_REPEAT_MS; [TEAM] at 30 % loss an unconfirmed insole is confirmed with p ~ 0.49 a round
+EVAC_SLOT_WAIT_MS = const(35000)  # an insole that answered in its slot and hears no order for this long answers
+#   without a slot (random schedule above, receipted by the gateway): 2 slow repeats + 5 s
 HEARTBEAT_SPREAD_MS = const(5000)  # a heartbeat goes a random 0..5 s after it is due: [TEAM] two insoles
 #   switched on together sent theirs in the same 185 ms every 5 min and collided every time
 

@@ -74,7 +74,9 @@ from .events import (
 from .patterns import EVACUATION
 from . import protocol as P
 from .config import (
-    EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, HEARTBEAT_SPREAD_MS,
+    EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, EVAC_BURST_PERIOD_MS,
+    EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOT_GUARD_MS, EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS,
+    EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS,
 )
 from .radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
@@ -131,6 +133,45 @@ class OutboxCounter:
         return v
 
 
+def answer_slot_ms(sf=9, bw_hz=125000):
+    """Length of one answer slot in ms: an evac_ack's time on air at ``sf``/``bw_hz``
+    + EVAC_SLOT_GUARD_MS, rounded up to 10 ms (SF9, 125 kHz: 185.3 + 15 -> 200 ms)."""
+    toa = (time_on_air_us(P.frame_len(P.T_EVAC_ACK), sf, bw_hz) + 999) // 1000
+    return (toa + EVAC_SLOT_GUARD_MS + 9) // 10 * 10
+
+
+def slot_rank(done, slot):
+    """How many roster slots below ``slot`` (0..63) are not confirmed in ``done``
+    (an evacuate frame's bitmap, bit i = slot i confirmed): the insole's place in
+    this round. ``slot_rank(done, n)`` is the number of unconfirmed slots of a
+    roster of n <= 64. ``done`` is up to 64 bits: a heap int on an MCU (per frame)."""
+    r = 0
+    for i in range(slot):
+        if not (done >> i) & 1:
+            r += 1
+    return r
+
+
+def order_schedule(k, missing, slot_ms, frame_ms):
+    """Host side (console, team simulation): frame ``k`` (0-based) of an evacuation
+    order -> (its ``start`` field in START_UNIT_MS, ms until the next frame).
+    Frames 0..EVAC_BURST_REPEATS-1 are the burst, one every EVAC_BURST_PERIOD_MS,
+    each pointing at the same slot 0, EVAC_START_GAP_MS after the burst's last
+    frame ends; every later frame starts a round of ``missing`` slots of
+    ``slot_ms`` right after itself (``frame_ms`` on air) and the next frame
+    follows the round's last slot (+ 50 ms for its answer to reach the host):
+    EVAC_FAST_ROUNDS such rounds back to back, then at most one every
+    EVAC_SLOW_REPEAT_MS. The half-duplex gateway sends nothing during a round."""
+    last = EVAC_BURST_REPEATS - 1
+    if k < last:
+        return ((last - k) * EVAC_BURST_PERIOD_MS + EVAC_START_GAP_MS) // P.START_UNIT_MS, EVAC_BURST_PERIOD_MS
+    start = (EVAC_START_GAP_MS + P.START_UNIT_MS - 1) // P.START_UNIT_MS
+    end = frame_ms + start * P.START_UNIT_MS + missing * slot_ms + 50
+    if k < last + EVAC_FAST_ROUNDS:
+        return start, end
+    return start, end if end > EVAC_SLOW_REPEAT_MS else EVAC_SLOW_REPEAT_MS
+
+
 def alarm_priority(cause):
     """Send order of pending alarms: 3 SOS, 2 fall / man-down, 1 technical."""
     if cause == CAUSE_SOS:
@@ -156,7 +197,7 @@ def frame_of(type_, cause, detail, status=0):
     if type_ == EV_SELFTEST:
         return P.T_HEARTBEAT, 100, status | (P.HB_SELF_TEST_FAILED if detail else 0)
     if type_ == EV_EVAC_ACK and detail:
-        return P.T_EVAC_ACK, detail, 0
+        return P.T_EVAC_ACK, detail, 0  # slot 0: delivery sets the insole's slot + 1 when it answers in it
     if type_ == EV_ROLL_CALL_ANSWER and detail and 0 <= cause <= 3:
         return P.T_ROLL_CALL_ANSWER, detail, cause
     return 0, 0, 0
@@ -178,12 +219,14 @@ class Delivery:
     evac_spread_ms: the evacuation ack's random first delay after ``evac_hold_ms`` (None:
     EVAC_HOLD_MS, or 0 when evac_spread_ms is 0: tests that want the answer at once);
     evac_resend_ms / evac_jitter_ms: its resends (core/config.py EVAC_ACK_*).
+    slot: the insole's answer slot 0..63 (its roster position, enrolment config ANSWER_SLOT - 1);
+    -1 (or out of range): none, the evacuation ack goes on the random schedule above.
     """
 
     def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
                  duty=None, sf=9, bw_hz=125000, on_config=None, state=None, status=None, senders=4,
                  evac_spread_ms=EVAC_SPREAD_MS, evac_hold_ms=None, evac_resend_ms=EVAC_RESEND_MS,
-                 evac_jitter_ms=EVAC_JITTER_MS):
+                 evac_jitter_ms=EVAC_JITTER_MS, slot=-1):
         self.outbox = outbox
         self.id = device_id
         self.enc = P.Encoder(keys, team, device_id, OutboxCounter(outbox))
@@ -203,6 +246,13 @@ class Delivery:
         self.evac_resend_ms = evac_resend_ms
         self.heartbeat_spread_ms = HEARTBEAT_SPREAD_MS if evac_spread_ms else 0
         self.evac_jitter_ms = evac_jitter_ms
+        self.slot = slot if 0 <= slot < P.ANSWER_SLOTS else -1
+        self.slot_ms = answer_slot_ms(sf, bw_hz)
+        self._slot_seq = -1  # the evac_ack record answered in slots, outside the stop-and-wait order (-1: none)
+        self._slot_at = -1  # when its slot of the current round starts (ms), -1: none (wait for the next round)
+        self._slot_until = 0  # no order frame until then: the record goes back to the random schedule
+        self.tx_seq = -1  # the record the last frame handed out carried, and its type
+        self.tx_type = 0
         self.frame = self.enc.mv  # the frame to transmit is frame[:n] after service() returned n
         self.airtime_ms = 0
         self.last_n = 0  # length of the last frame handed out (still in ``frame`` until the next)
@@ -247,12 +297,26 @@ class Delivery:
         """ms until service() has work (0: now); _IDLE when nothing is pending."""
         if self._dirty:
             return 0
-        if self.seq < 0:
-            return _IDLE
-        return max(0, self._due - now)
+        due = self._due if self.seq >= 0 else now + _IDLE
+        if self._slot_seq >= 0:
+            at = self._slot_at if self._slot_at >= 0 else self._slot_until
+            if at < due:
+                due = at
+        return max(0, due - now)
 
     def service(self, now):
         """Return n > 0 when ``frame[:n]`` must be transmitted now, else 0."""
+        if self._slot_seq >= 0:
+            if self._slot_at >= 0 and now >= self._slot_at:
+                at = self._slot_at
+                self._slot_at = -1
+                if now <= at + EVAC_SLOT_GUARD_MS:  # late (the loop was busy): it would hit the next slot
+                    n = self._send_slot(now)
+                    if n:
+                        return n
+            elif self._slot_at < 0 and now >= self._slot_until:  # no round heard: the random schedule
+                self._slot_seq = -1
+                self._dirty = True
         if not self._dirty and (self.seq < 0 or now < self._due):
             return 0
         if self._dirty:
@@ -282,6 +346,8 @@ class Delivery:
         self.last_n = n
         self.counter = self.enc.counter
         self.sent += 1
+        self.tx_seq = self.seq
+        self.tx_type = self.seq_type
         i = self._ring_i
         self._ring_c[i] = self.counter
         self._ring_s[i] = self.seq
@@ -346,8 +412,11 @@ class Delivery:
                 if p > top:
                     best = r
                     top = p
-        if best is None and keep:
-            best = keep[0]
+        if best is None:
+            for r in keep:  # the oldest, but not the evac_ack that goes in its answer slot
+                if r[0] != self._slot_seq:
+                    best = r
+                    break
         if best is None:
             self.seq = -1
             return
@@ -378,7 +447,11 @@ class Delivery:
         if t == P.T_EVACUATE:
             o = d.a
             c = self._cleared(d.sender)
-            if _seen(self._orders, self._orders_s, d.sender, o) or (c and not serial_after(o, c)):
+            if _seen(self._orders, self._orders_s, d.sender, o):
+                if o == self.evacuating and d.sender == self.evac_sender:
+                    self._round(d, now)  # a repeat: the group receipt, or this insole's slot in the next round
+                return None
+            if c and not serial_after(o, c):
                 return None
             self.window.persist(d.sender)
             _remember(self._orders, self._orders_s, d.sender, o)
@@ -387,6 +460,7 @@ class Delivery:
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
+            self._round(d, now)
             return CMD_EVACUATE
         if t == P.T_ALL_CLEAR:
             self.window.persist(d.sender)
@@ -400,6 +474,14 @@ class Delivery:
                 if save is not None:
                     save(d.sender, o)
             if self.evacuating and (d.a == 0 or (self.evac_sender == d.sender and not serial_after(self.evacuating, o))):
+                for r in self.outbox.pending():  # its answer no longer matters
+                    if r[2] == EV_EVAC_ACK and r[4] == self.evacuating:
+                        self.outbox.ack(r[0])
+                        if r[0] == self.seq:
+                            self.seq = -1
+                        self._dirty = True
+                self._slot_seq = -1
+                self._slot_at = -1
                 self.evacuating = 0
                 if self.haptics is not None:
                     self.haptics.stop(EVACUATION)
@@ -423,6 +505,71 @@ class Delivery:
                 self.on_config(d.b, d.c)
             return None
         return None
+
+    def _send_slot(self, now):
+        """The evac_ack of ``_slot_seq`` in this insole's slot, beside the record in
+        flight (stop-and-wait is for the alarm path; this answer gets no receipt)."""
+        o = 0
+        for r in self.outbox.pending():
+            if r[0] == self._slot_seq:
+                o = r[4]
+        if not o:
+            self._slot_seq = -1
+            return 0
+        n = P.frame_len(P.T_EVAC_ACK)
+        toa = (time_on_air_us(n, self.sf, self.bw_hz) + 999) // 1000
+        if not self.duty.admit(self.band, toa, now, PRIO_ALARM):
+            self.deferred += 1
+            return 0  # the next round gives another slot
+        n = self.enc.encode(P.T_EVAC_ACK, o & 0xFFFF, self.slot + 1)
+        self.duty.record(self.band, toa, now)
+        self.airtime_ms = toa
+        self.last_n = n
+        self.counter = self.enc.counter
+        self.sent += 1
+        self.tx_seq = self._slot_seq
+        self.tx_type = EV_EVAC_ACK
+        i = self._ring_i
+        self._ring_c[i] = self.counter
+        self._ring_s[i] = self._slot_seq
+        self._ring_p[i] = 0
+        self._ring_i = (i + 1) % RING
+        return n
+
+    def _round(self, d, now):
+        """An evacuate frame of the order being rendered (``d``: the decoder): with
+        answer slots (start > 0) and a slot of its own, the insole's bit in
+        ``done`` is the console's group receipt of its evac_ack; otherwise its
+        slot in this round starts ``start`` x 100 ms after the frame's end
+        (``now``) + (unconfirmed slots below its own) x slot_ms. An insole whose
+        answer was receipted without a slot but is not in ``done`` answers again."""
+        if self.slot < 0 or not d.c:
+            return
+        o = d.a
+        mine = -1
+        for r in self.outbox.pending():
+            if r[2] == EV_EVAC_ACK and r[4] == o:
+                mine = r[0]
+                break
+        if (d.d >> self.slot) & 1:  # confirmed: the evac_ack needs no more transmissions
+            if mine >= 0:
+                self.outbox.ack(mine)
+                if mine == self.seq:
+                    self.seq = -1
+            self._slot_seq = -1
+            self._slot_at = -1
+            self._dirty = True
+            return
+        if mine < 0:
+            mine = self._append(now, EV_EVAC_ACK, 0, o)
+            if mine < 0:
+                return
+        if mine == self.seq:  # it was on the random schedule: slots from now on
+            self.seq = -1
+        self._slot_seq = mine
+        self._slot_at = now + d.c * P.START_UNIT_MS + slot_rank(d.d, self.slot) * self.slot_ms
+        self._slot_until = self._slot_at + EVAC_SLOT_WAIT_MS
+        self._dirty = True
 
     def _on_ack(self, d, now):
         """A receipt (by 0) or a supervisor's ack (by 1). The supervisor's ack
@@ -466,10 +613,11 @@ class Delivery:
 
     def _append(self, now, type_, cause, detail):
         try:
-            self.outbox.append(now, type_, cause, detail)
+            seq = self.outbox.append(now, type_, cause, detail)
         except Exception:  # OutboxFull (alarms fill it) or flash error: the gateway repeats its frame
-            return
+            return -1
         self._dirty = True
+        return seq
 
 
 def serial_after(a, b):

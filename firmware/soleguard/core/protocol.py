@@ -5,7 +5,7 @@ the byte tables, docs/PRIVACY.md what each field reveals). Every frame is
 
     version u8 | team u16 | sender u32 | counter u32 | type u8 | body | mac[5]
 
-big-endian, with a per-type body of at most three unsigned fields (``_TYPES``).
+big-endian, with a per-type body of at most four unsigned fields (``_TYPES``).
 The MAC is the first 5 bytes of HMAC-SHA256(mac key, every byte before it),
 RFC 2104 built on ``hashlib.sha256`` (MicroPython has no ``hmac`` module).
 
@@ -44,7 +44,7 @@ from .events import CAUSE_TECHNICAL  # noqa: F401 (wire value 4; used by the cau
 VERSION = const(1)
 HEADER_LEN = const(12)
 MAC_LEN = const(5)  # 40 bits: docs/PROTOCOL.md, 'MAC length'
-MAX_FRAME = const(32)  # longest frame is 26 bytes (ACK)
+MAX_FRAME = const(32)  # longest frame is 29 bytes (evacuate)
 WINDOW_BITS = const(24)  # replay bitmap below the highest counter; < 30 keeps it a small int on MCUs
 COUNTER_MAX = 0xFFFFFFFF
 BROADCAST = 0xFFFFFFFF  # target meaning "every insole of the team"
@@ -85,6 +85,10 @@ STATE_PRE_ALARM = const(1)
 STATE_ALARM = const(2)
 STATE_EVACUATING = const(3)
 
+ANSWER_SLOTS = const(64)  # evacuate.done: one bit per roster slot 0..63 (evac_ack.slot = slot + 1, 0 = none)
+DONE_MAX = 0xFFFFFFFFFFFFFFFF
+START_UNIT_MS = const(100)  # evacuate.start: ms from the frame's end to answer slot 0, in these units
+
 PARAM_HEARTBEAT_S = const(1)  # configuration parameters (values range-checked by the app)
 PARAM_RX_PERIOD_S = const(2)
 PARAM_PRE_ALARM_S = const(3)
@@ -95,10 +99,11 @@ _TYPES = (
     (T_CANCELLED, "cancelled", (("cause", 1, 1, 2), ("cancel_by", 1, 1, 2))),
     (T_RECOVERED, "recovered", (("cause", 1, 1, 4), ("recovery_s", 2, 0, 0xFFFF))),
     (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 31))),
-    (T_EVAC_ACK, "evac_ack", (("order", 2, 1, 0xFFFF),)),
+    (T_EVAC_ACK, "evac_ack", (("order", 2, 1, 0xFFFF), ("slot", 1, 0, ANSWER_SLOTS))),
     (T_ROLL_CALL_ANSWER, "roll_call_answer", (("call", 2, 1, 0xFFFF), ("state", 1, 0, 3))),
     (T_ACK, "ack", (("target", 4, 1, 0xFFFFFFFE), ("acked", 4, 1, COUNTER_MAX), ("by", 1, 0, 1))),
-    (T_EVACUATE, "evacuate", (("order", 2, 1, 0xFFFF), ("point", 1, 0, 255))),
+    (T_EVACUATE, "evacuate", (("order", 2, 1, 0xFFFF), ("point", 1, 0, 255), ("start", 1, 0, 255),
+                              ("done", 8, 0, DONE_MAX))),
     (T_ALL_CLEAR, "all_clear", (("order", 2, 0, 0xFFFF),)),
     (T_ROLL_CALL, "roll_call", (("call", 2, 1, 0xFFFF),)),
     (T_CONFIG, "config", (("target", 4, 1, BROADCAST), ("param", 1, 1, 3), ("value", 2, 0, 0xFFFF))),
@@ -473,7 +478,7 @@ class MemoryStore:
 class Encoder:
     """Writes authenticated frames of one sender into one preallocated buffer.
 
-    ``encode(type_, a, b, c)`` takes the body fields positionally in table
+    ``encode(type_, a, b, c, d)`` takes the body fields positionally in table
     order (unused ones 0), draws a counter, and returns the frame length;
     the frame is ``mv[:n]`` (valid until the next encode; copy it to keep it).
     ``counter`` is then the counter used. Raises ValueError for an unknown
@@ -493,11 +498,11 @@ class Encoder:
         _put(self.buf, _O_TEAM, 2, team)
         _put(self.buf, _O_SENDER, 4, sender)
 
-    def encode(self, type_, a=0, b=0, c=0):
+    def encode(self, type_, a=0, b=0, c=0, d=0):
         spec = _SPEC.get(type_)
         if spec is None:
             raise ValueError("protocol: unknown frame type %r" % (type_,))
-        values = (a, b, c)
+        values = (a, b, c, d)
         for k in range(len(spec)):
             f = spec[k]
             _check_range(f[0], values[k], f[2], f[3])
@@ -536,7 +541,7 @@ class Decoder:
     so BAD_FIELD means an authentic but malformed frame (a sender bug) and a
     REPLAY carries authentic fields (a duplicate heard over two paths).
     After OK or REPLAY, ``sender``, ``counter``, ``type`` and the body fields
-    ``a``, ``b``, ``c`` (table order) describe the frame.
+    ``a``, ``b``, ``c``, ``d`` (table order) describe the frame.
 
     ``downlink=True`` accepts gateway frames (an insole), False insole frames
     (a gateway). ``window`` is a ReplayWindow.
@@ -555,6 +560,7 @@ class Decoder:
         self.a = 0
         self.b = 0
         self.c = 0
+        self.d = 0
 
     def decode(self, data, n=-1):
         if n < 0 or n > len(data):
@@ -597,7 +603,7 @@ class Decoder:
         if sender == 0 or sender == BROADCAST or counter == 0:
             return BAD_FIELD
         off = HEADER_LEN
-        a = b = c = 0
+        a = b = c = e = 0
         for k in range(len(spec)):
             f = spec[k]
             v = _be(data, off, f[1])
@@ -607,8 +613,10 @@ class Decoder:
                 a = v
             elif k == 1:
                 b = v
-            else:
+            elif k == 2:
                 c = v
+            else:
+                e = v
             off += f[1]
         self.sender = sender
         self.counter = counter
@@ -616,6 +624,7 @@ class Decoder:
         self.a = a
         self.b = b
         self.c = c
+        self.d = e
         r = self.window.check(sender, counter)
         self.resynced = False
         if r == OK:
