@@ -20,6 +20,8 @@ from . import link as link_mod
 from .orders import Audit, Signer
 from .state import Picture
 from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
+from soleguard.core.delivery import answer_slot_ms, order_schedule, slot_rank
+from soleguard.edges.gateway import LONG_PREAMBLE, airtime_ms
 
 REPEAT_S = 2.5  # all-clear and roll-call repeat period (docs/PROTOCOL.md 8.3, 10.4)
 BURST_S = EVAC_BURST_PERIOD_MS / 1000  # the evacuation order first back to back (core/config.py) ...
@@ -34,6 +36,9 @@ _ALARM_EVENTS = ("alarm", "recovered", "alarm_acknowledged", "all_clear", "ack_c
 _ANSWER_EVENTS = ("evac_ack", "evacuation_complete", "roll_call_answer", "roll_call_complete",  # saved by the
                   "all_clear_confirmed", "all_clear_complete")  # next tick (0.2 s): one write for a team's burst
 MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its queue holds 8)
+SF, BW_HZ = 9, 125000  # the team's LoRa settings (boards' default): answer slot and order frame lengths
+SLOT_MS = answer_slot_ms(SF, BW_HZ)
+ORDER_MS = airtime_ms(P.frame_len(P.T_EVACUATE), SF, BW_HZ, LONG_PREAMBLE)
 
 
 class ActionError(RuntimeError):
@@ -57,6 +62,7 @@ class Console:
         self.audit = Audit(state_dir.rstrip("/") + "/audit.jsonl", clock)
         kw = {"heartbeat_window_ms": heartbeat_window_ms} if heartbeat_window_ms else {}
         self.state = Picture(roster.ids(), **kw)
+        self._slots = roster.slots()  # insole -> answer slot (its roster position)
         self._alarms_path = os.path.join(state_dir, "alarms.json")
         self._load_alarms()
         self._up = P.Decoder(self.signer.keys, self.team, P.ReplayWindow(len(roster) + 1024), downlink=False)
@@ -316,7 +322,11 @@ class Console:
             if scope not in ("team", "site"):
                 raise ActionError("scope must be 'team' or 'site'")
             ev_id = order or self.signer.next_id()
-            frame, counter = self.signer.evacuate(ev_id, point)
+            cur = self.state.evacuation
+            same = cur is not None and cur.id == ev_id and cur.ended_ms is None
+            done = self._done(cur) if same else 0
+            start = order_schedule(0, slot_rank(done, len(self._slots)), SLOT_MS, ORDER_MS)[0]
+            frame, counter = self.signer.evacuate(ev_id, point, start if self._slots else 0, done)
             self._send(frame, counter, "evacuate")
             cur = self.state.evacuation
             if cur is None or cur.id != ev_id or cur.ended_ms is not None:
@@ -327,7 +337,7 @@ class Console:
             for e in ev:
                 e["source"] = source
             self._repeat.pop("all_clear", None)
-            self._repeat["evacuation"] = [time.monotonic() + self._burst_s(), FAST_REPEATS, None]
+            self._repeat["evacuation"] = [time.monotonic() + self._burst_s(), 1, None]  # frame 1 next
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
@@ -433,20 +443,33 @@ class Console:
                 frame, counter = self.signer.ack(i, c)
                 self._send(frame, counter, "ack")
 
+    def _done(self, ev):
+        """The group receipt of evacuation ``ev``: bit k set = the insole in roster slot k confirmed."""
+        done = 0
+        for i in ev.answers:
+            k = self._slots.get(i)
+            if k is not None:
+                done |= 1 << k
+        return done
+
     def _repeat_once(self, kind, rep, now):
-        if kind == "evacuation":
+        if kind == "evacuation":  # frame rep[1] of the order: the burst, then rounds of answer slots (8.3)
             ev = self.state.evacuation
             if ev is None or ev.ended_ms is not None or not ev.missing():
                 del self._repeat[kind]
+                if ev is not None and ev.ended_ms is None and self._slots:  # the group receipt once more: who
+                    frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0), 1, self._done(ev))
+                    self._send(frame, counter, "evacuate")  # answered in the last round stops
                 return
-            frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0))
+            done = self._done(ev)
+            start, nxt = order_schedule(rep[1], slot_rank(done, len(self._slots)), SLOT_MS, ORDER_MS)
+            frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0), start if self._slots else 0, done)
             self._send(frame, counter, "evacuate")
             ev.extra["counters"].append(counter)
-            rep[1] -= 1
-            if rep[1] <= 0:
-                rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
-            else:
-                rep[0] = now + self._burst_s()
+            if not self._slots and rep[1] >= FAST_REPEATS:
+                nxt = EVAC_SLOW_REPEAT_MS
+            rep[1] += 1
+            rep[0] = now + max(self.repeat_s * BURST_S / REPEAT_S, nxt / 1000 * self.repeat_s / REPEAT_S)
         elif kind == "roll_call":
             rc = self.state.roll_call
             if rc is None or not rc.missing() or now >= rep[2]:

@@ -92,8 +92,8 @@ class Signer:
         self.id = self.keys.device_id(b"soleguard-console:" + console_hw + (b":" + epoch if epoch else b""))
         self._enc = P.Encoder(self.keys, team, self.id, P.TxCounter(FileCounterStore(counter)))
 
-    def _frame(self, type_, a=0, b=0, c=0):
-        n = self._enc.encode(type_, a, b, c)
+    def _frame(self, type_, a=0, b=0, c=0, d=0):
+        n = self._enc.encode(type_, a, b, c, d)
         return bytes(self._enc.mv[:n]), self._enc.counter
 
     def next_id(self):
@@ -103,8 +103,10 @@ class Signer:
     def ack(self, insole, acked_counter):
         return self._frame(P.T_ACK, insole, acked_counter, P.ACK_BY_SUPERVISOR)
 
-    def evacuate(self, order, point=0):
-        return self._frame(P.T_EVACUATE, order, point)
+    def evacuate(self, order, point=0, start=0, done=0):
+        """``start``: answer slots begin start x 100 ms after the frame (0: none);
+        ``done``: the group receipt, bit k = roster slot k confirmed."""
+        return self._frame(P.T_EVACUATE, order, point, start, done)
 
     def all_clear(self, order=0):
         return self._frame(P.T_ALL_CLEAR, order)

@@ -52,6 +52,12 @@ class Roster:
     def ids(self):
         return list(self.people)
 
+    def slots(self):
+        """insole id -> answer slot 0..63: its position in the roster file (the insole's
+        enrolment configuration ANSWER_SLOT is that + 1; docs/PROTOCOL.md 8.3). Insoles
+        after the 64th have none (they answer an evacuation on the random schedule)."""
+        return {i: k for k, i in enumerate(self.people) if k < 64}
+
     def name(self, insole_id):
         p = self.people.get(insole_id)
         return p.name if p else None

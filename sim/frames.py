@@ -64,7 +64,7 @@ def _valid_frames(keys, rng, sender_hw=b"fuzz-insole", per_type=3):
     out = []
     for code, name, spec in p.frame_types():
         for _ in range(per_type):
-            vals = [rng.randint(f[2], f[3]) for f in spec] + [0] * (3 - len(spec))
+            vals = [rng.randint(f[2], f[3]) for f in spec] + [0] * (4 - len(spec))
             n = enc.encode(code, *vals)
             out.append((code, p.is_downlink(code), bytes(enc.mv[:n])))
     return out

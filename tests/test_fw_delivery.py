@@ -45,17 +45,17 @@ class Node:
     def __init__(self, sender, keys=None):
         self.enc = P.Encoder(keys or P.Keys(KEY), TEAM, sender, P.TxCounter(P.MemoryStore()))
 
-    def frame(self, t, a=0, b=0, c=0):
-        n = self.enc.encode(t, a, b, c)
+    def frame(self, t, a=0, b=0, c=0, d=0):
+        n = self.enc.encode(t, a, b, c, d)
         return bytes(self.enc.mv[:n])
 
 
-def _insole(flash=None, store=None, seed=1, duty=None):
+def _insole(flash=None, store=None, seed=1, duty=None, slot=-1):
     flash = flash or FakeFlash(blocks=4, block_size=256)
     store = store if store is not None else P.MemoryStore()
     box = Outbox(flash)
     h = Haptics(Pwm())
-    d = Delivery(box, P.Keys(KEY), TEAM, ME, store, Prng(seed), h, duty=duty)
+    d = Delivery(box, P.Keys(KEY), TEAM, ME, store, Prng(seed), h, duty=duty, slot=slot)
     return d, box, h, flash, store
 
 
@@ -277,6 +277,97 @@ def test_evacuation_vibrates_once_per_order_and_acks_it():
     # an old order id after its all-clear never vibrates again
     f = console.frame(P.T_EVACUATE, 2, 1)
     assert d.on_frame(f, len(f), 31000) is None and h.playing == NONE
+
+
+def _sent_at(d, t0, t1, step=10):
+    """(time, frame) of every frame service() hands out from t0 to t1."""
+    out = []
+    for now in range(t0, t1, step):
+        for f in _drain(d, now):
+            out.append((now, f))
+    return out
+
+
+def test_evacuation_ack_goes_in_its_slot_by_rank_among_the_unconfirmed():
+    """Slot 3; the order's frame ends at 1000 and says slots start 10 x 100 ms later,
+    slots 0 and 2 already confirmed: rank 1 -> the answer at 1000 + 1000 + 1 x 200 ms,
+    carrying slot 3 + 1, and nothing else until the next frame. That frame's group
+    receipt without bit 3 gives the next round's slot (rank 2 of slots 0,1,2 unconfirmed
+    except 0); with bit 3 set the record is done and nothing more goes."""
+    d, box, h, _, _ = _insole(slot=3)
+    console = Node(CONSOLE)
+    up = _up()
+    assert d.slot_ms == 200  # 185.3 ms evac_ack at SF9 + 15 ms guard
+    f = console.frame(P.T_EVACUATE, 5, 0, 10, 0b101)
+    assert d.on_frame(f, len(f), 1000) == CMD_EVACUATE and h.playing == EVACUATION
+    got = _sent_at(d, 1000, 20000)
+    assert [t for t, _ in got] == [2200]
+    assert up.decode(got[0][1]) == P.OK and (up.type, up.a, up.b) == (P.T_EVAC_ACK, 5, 4)
+    f = console.frame(P.T_EVACUATE, 5, 0, 1, 0b001)  # the round's answer was lost: slots 1, 2 missing too
+    assert d.on_frame(f, len(f), 30000) is None
+    got = _sent_at(d, 30000, 40000)
+    assert [t for t, _ in got] == [30000 + 100 + 2 * 200]
+    f = console.frame(P.T_EVACUATE, 5, 0, 1, 0b1001)  # confirmed: the group receipt
+    assert d.on_frame(f, len(f), 41000) is None
+    assert [r for r in box.pending() if r[2] == EV_EVAC_ACK] == []
+    assert _sent_at(d, 41000, 120000, 500) == []
+
+
+def test_evacuation_ack_in_its_slot_even_behind_an_alarm_in_flight():
+    """An alarm waiting for its receipt holds the stop-and-wait queue; the slotted
+    evac_ack still goes in its slot (it needs no receipt), the alarm keeps its resends."""
+    d, box, h, _, _ = _insole(slot=0)
+    box.append(0, EV_ALARM, CAUSE_FALL, 4)
+    d.notify()
+    up = _up()
+    assert len(_drain(d, 0)) == 1  # the alarm's first frame
+    f = Node(CONSOLE).frame(P.T_EVACUATE, 9, 0, 20, 0)
+    d.on_frame(f, len(f), 500)
+    got = _sent_at(d, 500, 2600)
+    types = [(t, up.type) for t, fr in got if up.decode(fr) == P.OK]
+    assert (2500, P.T_EVAC_ACK) in types
+    assert any(r[2] == EV_ALARM for r in box.pending())
+
+
+def test_order_without_slots_or_insole_without_slot_uses_the_random_schedule():
+    for slot, start in ((-1, 10), (2, 0)):
+        d, box, h, _, _ = _insole(slot=slot)
+        f = Node(CONSOLE).frame(P.T_EVACUATE, 4, 0, start, 0)
+        d.on_frame(f, len(f), 1000)
+        got = _sent_at(d, 1000, 1000 + EVAC_HOLD_MS + EVAC_SPREAD_MS + 100, 50)
+        up = _up()
+        assert got and 1000 + EVAC_HOLD_MS <= got[0][0] and up.decode(got[0][1]) == P.OK and up.b == 0
+
+
+def test_gateway_gives_no_receipt_to_a_slotted_evac_ack():
+    from soleguard.edges.gateway import Gateway
+
+    keys = P.Keys(KEY)
+    gw = Gateway(keys, TEAM, GW, P.TxCounter(P.MemoryStore()), P.MemoryStore(), lambda line: None)
+    ins = P.Encoder(keys, TEAM, ME, P.TxCounter(P.MemoryStore()))
+    for slot, receipts in ((4, 0), (0, 1)):
+        n = ins.encode(P.T_EVAC_ACK, 5, slot)
+        gw.on_uplink(bytes(ins.mv[:n]), n, 0)
+        assert len(gw.acks) == receipts
+        gw.acks = []
+
+
+def test_order_schedule_burst_points_at_one_slot_zero_then_rounds():
+    from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOW_REPEAT_MS
+    from soleguard.core.delivery import order_schedule, slot_rank
+
+    last = EVAC_BURST_REPEATS - 1
+    ends = []
+    for k in range(EVAC_BURST_REPEATS):
+        start, nxt = order_schedule(k, 50, 200, 1197)
+        ends.append(k * EVAC_BURST_PERIOD_MS + 1197 + start * 100)  # slot 0 as each frame's listener sees it
+        if k < last:
+            assert nxt == EVAC_BURST_PERIOD_MS
+    assert len(set(ends)) == 1
+    start, nxt = order_schedule(last, 50, 200, 1197)
+    assert nxt == 1197 + start * 100 + 50 * 200 + 50  # the next frame after the round's last slot
+    assert order_schedule(last + EVAC_FAST_ROUNDS, 1, 200, 1197)[1] == EVAC_SLOW_REPEAT_MS
+    assert slot_rank(0b1011, 5) == 2 and slot_rank(0, 64) == 64 and slot_rank(P.DONE_MAX, 64) == 0
 
 
 def _evac(d, node, order, now):

@@ -84,15 +84,15 @@ class Node:
         self.rx_store = p.MemoryStore()
         self.dec = p.Decoder(self.keys, team, p.ReplayWindow(capacity, self.rx_store), downlink)
 
-    def frame(self, type_, a=0, b=0, c=0):
-        n = self.enc.encode(type_, a, b, c)
+    def frame(self, type_, a=0, b=0, c=0, d=0):
+        n = self.enc.encode(type_, a, b, c, d)
         return bytes(self.enc.mv[:n])
 
 
 def _extreme_values(spec):
     lows = [f[2] for f in spec]
     highs = [f[3] for f in spec]
-    return lows + [0] * (3 - len(lows)), highs + [0] * (3 - len(highs))
+    return lows + [0] * (4 - len(lows)), highs + [0] * (4 - len(highs))
 
 
 def test_round_trip_every_type_at_field_limits():
@@ -100,13 +100,13 @@ def test_round_trip_every_type_at_field_limits():
     gw = Node(hw=b"gateway-1")
     for code, name, spec in p.frame_types():
         for values in _extreme_values(spec):
-            f = up.frame(code, values[0], values[1], values[2])
+            f = up.frame(code, values[0], values[1], values[2], values[3])
             assert len(f) == p.frame_len(code), name
             # the receiver of the other direction
             dec = p.Decoder(up.keys, TEAM, p.ReplayWindow(2), p.is_downlink(code))
             assert dec.decode(f) == p.OK, (name, p.REASONS[dec.decode(f)])
             assert (dec.sender, dec.counter, dec.type) == (up.id, up.enc.counter, code)
-            assert (dec.a, dec.b, dec.c) == tuple(values), name
+            assert (dec.a, dec.b, dec.c, dec.d) == tuple(values), name
     assert gw.id != up.id
 
 

@@ -19,7 +19,7 @@ TYPES = p.frame_types()
 def frames(draw):
     """(code, values, sender) with every field anywhere in its range."""
     code, name, spec = draw(st.sampled_from(TYPES))
-    values = [draw(st.integers(f[2], f[3])) for f in spec] + [0] * (3 - len(spec))
+    values = [draw(st.integers(f[2], f[3])) for f in spec] + [0] * (4 - len(spec))
     sender = draw(st.integers(1, 0xFFFFFFFE))
     return code, values, sender
 
@@ -37,7 +37,7 @@ def test_round_trip_any_type_any_field(frame, start):
     n = enc.encode(code, *values)
     dec = p.Decoder(KEYS, TEAM, p.ReplayWindow(2), p.is_downlink(code))
     assert dec.decode(enc.mv[:n]) == p.OK
-    assert (dec.sender, dec.counter, dec.type, [dec.a, dec.b, dec.c]) == (sender, enc.counter, code, values)
+    assert (dec.sender, dec.counter, dec.type, [dec.a, dec.b, dec.c, dec.d]) == (sender, enc.counter, code, values)
     assert n == p.frame_len(code)
 
 

@@ -100,7 +100,7 @@ EVAC_ACK_SPREAD_MS = const(30000)  # then a random 0..30 s: 50 answers x 185 ms 
 #   load 0.31; [TEAM] 20, 25, 40 and 60 s were slower
 EVAC_ACK_RESEND_MS = const(3000)  # an unreceipted evac_ack or roll-call answer again after 3 s + 0..15 s
 EVAC_ACK_JITTER_MS = const(15000)  #   (was the 20-30 s of every record: most of the time to all confirmed)
-EVAC_SLOT_GUARD_MS = const(15)  # answer slot = an evac_ack's time on air + this: 185.3 ms at SF9 -> 200 ms slots
+EVAC_SLOT_GUARD_MS = const(14)  # answer slot = an evac_ack's time on air + this, up to 10 ms: 185.3 ms at SF9 -> 200 ms
 #   (50 insoles: 10 s a round); covers the insoles' timing error (frame end from the radio's RX-done time)
 EVAC_START_GAP_MS = const(100)  # slot 0 starts this long after the last frame of the burst (or a round's frame) ends
 EVAC_FAST_ROUNDS = const(10)  # after the burst, the order again at the end of each round of slots this many

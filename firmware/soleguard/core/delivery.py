@@ -135,9 +135,10 @@ class OutboxCounter:
 
 def answer_slot_ms(sf=9, bw_hz=125000):
     """Length of one answer slot in ms: an evac_ack's time on air at ``sf``/``bw_hz``
-    + EVAC_SLOT_GUARD_MS, rounded up to 10 ms (SF9, 125 kHz: 185.3 + 15 -> 200 ms)."""
-    toa = (time_on_air_us(P.frame_len(P.T_EVAC_ACK), sf, bw_hz) + 999) // 1000
-    return (toa + EVAC_SLOT_GUARD_MS + 9) // 10 * 10
+    + EVAC_SLOT_GUARD_MS, rounded up to 10 ms (SF9, 125 kHz: 185.3 + 14 -> 200 ms, 14.7 ms of
+    guard; SF12: 1318.9 + 14 -> 1340 ms)."""
+    toa = time_on_air_us(P.frame_len(P.T_EVAC_ACK), sf, bw_hz)
+    return (toa + EVAC_SLOT_GUARD_MS * 1000 + 9999) // 10000 * 10
 
 
 def slot_rank(done, slot):
