@@ -288,7 +288,8 @@ def make_link(board, outbox, edge, key, hardware_id, clock=None, modem=None, aio
     bw = lc["bw_khz"] if lc else 125
     seed = (dev ^ (outbox.next_counter() * 0x9E3779B1)) & 0xFFFFFFFF  # differs on every boot
     d = Delivery(outbox, keys, edge["TEAM_ID"], dev, windows if windows is not None else P.MemoryStore(),
-                 Prng(seed), None, sf=sf, bw_hz=bw * 1000, evac_spread_ms=evac_spread_ms)
+                 Prng(seed), None, sf=sf, bw_hz=bw * 1000, evac_spread_ms=evac_spread_ms,
+                 slot=edge.get("ANSWER_SLOT", 0) - 1)
     lora = None
     if lc is not None:
         if modem is None:

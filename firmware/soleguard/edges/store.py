@@ -32,6 +32,8 @@ EDGE_FIELDS = {
     "RESEND_S": (30, 5, 60, "s", "[PNA] resend cycle <= 60 s; target 30 s"),
     "IDLE_SLEEP_S": (600, 60, 3600, "s", "not worn this long: sleep until the wearer walks"),
     "BATTERY_LOW_MV": (3500, 3300, 3800, "mV", "technical alarm threshold, ~10 % left"),
+    "ANSWER_SLOT": (0, 0, 64, "slot + 1", "evacuation answer slot: the insole's roster position + 1, set at "
+                    "enrolment (0: none, the random schedule; docs/PROTOCOL.md 8.3)"),
 }
 
 

@@ -137,7 +137,7 @@ class Radios:
 class World:
     """One insole app with its link, a gateway modem on the same air, a console."""
 
-    def __init__(self, flash=None, windows=None, radios=None, ticks=None):
+    def __init__(self, flash=None, windows=None, radios=None, ticks=None, slot=0):
         self.radios = radios or Radios()
         self.air = self.radios.air
         self.ticks = ticks or Ticks()
@@ -150,7 +150,7 @@ class World:
         self.adcs = [_ADC() for _ in range(8)]
         zones = Zones(self.adcs, [z["cal"] for z in board["zones"]])
         box = Outbox(self.flash)
-        values = {"TEAM_ID": TEAM}
+        values = {"TEAM_ID": TEAM, "ANSWER_SLOT": slot}
         from soleguard.edges.store import validate
 
         self.radios.catch_up(self.ticks.t)
@@ -512,3 +512,9 @@ def test_evacuation_all_clear_does_not_end_a_pre_alarm():
     assert w.app.haptics.playing != H.EVACUATION
     w.feed(LYING, 1700)
     assert (EV_ALARM, CAUSE_FALL) in [(e[1], e[2]) for e in w.events]
+
+
+def test_enrolment_answer_slot_reaches_delivery():
+    # ANSWER_SLOT (edge config, roster position + 1) is the insole's evacuation answer slot; 0 = none
+    assert World().link.d.slot == -1
+    assert World(slot=8).link.d.slot == 7
