@@ -160,6 +160,8 @@ class PostureDetector:
             return 0
         if feat.rotation > self._fall_max_rot:
             return 0  # a foot still turning fast (pedalling) is not lying after a fall: decide later in the window
+        if feat.tilt <= self._tilt_down:
+            return 0  # a fallen foot lies tilted beyond the not-upright angle; one resting on a pedal sits between: decide later
         self._fall_reported = True  # one decision per impact window
         if self._peak2 < self._supine_impact2 and _supine(feat, self._supine_cos2):
             return 0  # on the back, toes up, after a soft jolt: lying down, not a fall
