@@ -149,7 +149,7 @@ def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
 def grow_source(kind: str, src, factor: int, folder) -> "Path":
     """Write ``src`` with its data rows repeated ``factor`` times into ``folder`` (same name).
 
-    HuGaDB rows repeat as they are (no timestamps); UMAFall rows repeat with
+    HuGaDB and SisFall rows repeat as they are (no timestamps); UMAFall rows repeat with
     their t_ms shifted by the recording's span each time, so time still
     increases. For memory figures only: the file lives in a temp folder.
     """
@@ -161,13 +161,15 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
         head = [ln for ln in text if ln.startswith("#") or ln.startswith("acc_rf_x")]
         rows = [ln for ln in text if ln not in head and ln.strip()]
         shift = None
+    elif kind == "sisfall":
+        head, rows, shift = [], [ln for ln in text if ln.strip()], None
     elif kind == "umafall":
         k = next(i for i, ln in enumerate(text) if ln.startswith("t_ms"))
         head, rows = text[:k + 1], [ln for ln in text[k + 1:] if ln.strip()]
         times = [float(ln.split(",", 1)[0]) for ln in rows]
         shift = max(times) - min(times) + 50.0
     else:
-        raise ValueError("grow_source: hugadb or umafall, not %r" % kind)
+        raise ValueError("grow_source: hugadb, sisfall or umafall, not %r" % kind)
     dst = Path(folder) / src.name
     with open(dst, "w", encoding="utf-8", newline="") as f:
         f.writelines(head)

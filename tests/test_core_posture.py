@@ -334,3 +334,22 @@ def test_foot_turning_fast_through_the_whole_window_is_no_fall():
     rig.hold(4000, ax=-1000, az=0, gx=15000)
     rig.hold(3000, ax=-1000, az=0)
     assert _pre_alarms(rig, CAUSE_FALL) == []
+
+
+def test_jolt_while_the_foot_turns_fast_then_coasting_is_no_fall():
+    # HuGaDB 01 bicycling take 02: a jolt mid pedal stroke (the foot turning at
+    # 1000 dps), then the rider coasts with the foot still on a tilted pedal while
+    # the rotation decays through FALL_MAX_ROTATION_DDPS: not a landing.
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(4000, gx=10000)
+    rig.hold(10, ax=3000, az=4000, gx=10000)
+    rig.hold(4000, ax=-1000, az=0)
+    assert _pre_alarms(rig, CAUSE_FALL) == []
+    # the same landing from a foot turning slowly at the impact is a fall
+    rig = Rig()
+    rig.hold(2000)
+    rig.hold(4000, gx=2000)
+    rig.hold(10, ax=3000, az=4000, gx=2000)
+    rig.hold(4000, ax=-1000, az=0)
+    assert len(_pre_alarms(rig, CAUSE_FALL)) == 1

@@ -18,10 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..trace import DT_MS
-from .common import (
-    G_MG, ImportProblem, Repairs, base_meta, boxcar, derived_fall_label, imu_to_int,
-    make_trace, resample,
-)
+from .common import G_MG, FallLabel, ImportProblem, Repairs, base_meta, boxcar, imu_to_int
 
 SOURCE_GLOB = "[DF][0-9][0-9]_*.txt"
 DATASET = "SisFall"
@@ -65,27 +62,105 @@ ACTIVITIES = {
 _NAME = re.compile(r"^([DF]\d\d)_(S[AE]\d\d)_R(\d\d)$")
 
 
+BLOCK_ROWS = 1000  # source rows per streamed block: memory does not grow with the file
+_PAIR = RATE_HZ_SRC // (1000 // DT_MS)  # source samples per output period (2)
+
+
 def import_file(path: Path) -> list:
     """Import one SisFall file -> [Trace] at 100 Hz in insole axes (waist).
 
-    Raises ImportProblem naming file:line [field] for a bad name, a row
-    without 9 integer counts, or a count the ADC cannot produce.
+    The same as ``import_to`` (which streams to a file), read back as a Trace.
     """
+    import tempfile
+
+    from .. import trace as trace_mod
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [trace_mod.read(p) for p in import_to(path, tmp)]
+
+
+def import_to(path: Path, outdir) -> list:
+    """Import one SisFall file, streamed, into ``outdir`` -> [trace path].
+
+    Memory is bounded by a block of BLOCK_ROWS source rows, not by the file:
+    a first pass checks every row and counts them; a second converts block
+    by block (pair means, then linear resampling at the pair centres, the
+    same arithmetic per sample as on the whole file) and writes through
+    trace.TraceStream. A fall file is converted once more first, for the
+    descent of its derived fall label (``common.FallLabel``). Raises
+    ImportProblem naming file:line [field] for a bad name, a row without 9
+    integer counts, or a count the ADC cannot produce; nothing is left in
+    ``outdir`` then.
+    """
+    from .. import trace as trace_mod
+
     path = Path(path)
     code, subject = _labels(path)
-    counts = _read(path)
-    acc_g = counts[:, 0:3] * ACC_G_PER_COUNT
-    gyro_dps = counts[:, 3:6] * GYRO_DPS_PER_COUNT
-    t_src = np.arange(len(counts)) * (1000.0 / RATE_HZ_SRC)
-    # Average pairs (boxcar over one output period) before resampling to 100 Hz.
-    t_f, v_f = boxcar(t_src, np.hstack([acc_g, gyro_dps]), RATE_HZ_SRC // (1000 // DT_MS))
-    t_ms, v = resample(t_f, v_f, path)
+    rows = sum(len(b) for b in _blocks(path))
+    if rows < 4:
+        raise ImportProblem(path, "fewer than 4 rows")
+    n = (rows - _PAIR) * (1000 // RATE_HZ_SRC) // DT_MS + 1  # grid over the pair centres
     repairs = Repairs()
-    imu = imu_to_int(v[:, 0:3] @ AXES.T * G_MG, v[:, 3:6] @ AXES.T * 10.0, repairs)
     meta = _meta(path, code, subject, repairs)
+    label = None
     if meta["kind"] == "fall":
-        meta["labels"]["falls"].append(derived_fall_label(t_ms, imu[:, :3]))
-    return [make_trace(meta, t_ms, imu=imu)]
+        label = FallLabel(n)
+        for _, imu in _converted(path, None):
+            label.descent_block(imu[:, :3])
+        label.end_descent()
+    st = trace_mod.TraceStream(Path(outdir) / (meta["name"] + ".trace.csv"), imu=True)
+    try:
+        for t_ms, imu in _converted(path, repairs):
+            st.add(t_ms, imu=imu)
+            if label is not None:
+                label.peak_block(t_ms, imu[:, :3])
+        meta["repairs"] = repairs.as_list()
+        if label is not None:
+            meta["labels"]["falls"].append(label.result())
+        return [st.finish(meta)]
+    except BaseException:
+        st.abort()
+        raise
+
+
+def _converted(path: Path, repairs):
+    """Yield (t_ms int64 (M,), imu int16 (M, 6)) blocks of the 100 Hz trace.
+
+    Per block: the pair means (``common.boxcar``) of the block's rows and the
+    last row before it, then ``np.interp`` onto the grid points they span,
+    keeping the last pair centre as the left end of the next block's first
+    interval. Every output sample is computed from the same values as on
+    the whole file (``common.resample``), so the result is identical.
+    """
+    carry = None        # last source row of the previous block
+    prev = None         # last pair centre (t, values) of the previous block
+    k = 0               # next output sample
+    t0 = None
+    i = 0               # source index of the block's first row
+    for counts in _blocks(path):
+        t_src = (np.arange(len(counts)) + i) * (1000.0 / RATE_HZ_SRC)
+        i += len(counts)
+        vals = np.hstack([counts[:, 0:3] * ACC_G_PER_COUNT, counts[:, 3:6] * GYRO_DPS_PER_COUNT])
+        if carry is not None:
+            t_src = np.concatenate(([carry[0]], t_src))
+            vals = np.vstack((carry[1], vals))
+        carry = (t_src[-1], vals[-1:])
+        if len(t_src) < _PAIR:
+            continue
+        t_f, v_f = boxcar(t_src, vals, _PAIR)
+        if prev is not None:
+            t_f = np.concatenate(([prev[0]], t_f))
+            v_f = np.vstack((prev[1], v_f))
+        prev = (t_f[-1], v_f[-1:])
+        if t0 is None:
+            t0 = t_f[0]
+        m = int((t_f[-1] - t0) // DT_MS) + 1 - k
+        if m <= 0:
+            continue
+        t_out = (np.arange(m, dtype=np.int64) + k) * DT_MS
+        v = np.column_stack([np.interp(t_out + t0, t_f, v_f[:, c]) for c in range(v_f.shape[1])])
+        k += m
+        yield t_out, imu_to_int(v[:, 0:3] @ AXES.T * G_MG, v[:, 3:6] @ AXES.T * 10.0, repairs)
 
 
 def _labels(path: Path):
@@ -98,8 +173,8 @@ def _labels(path: Path):
     return m.group(1), m.group(2)
 
 
-def _read(path: Path) -> np.ndarray:
-    """Rows of 9 integer counts -> float64 (N, 9); raises ImportProblem on a bad row."""
+def _blocks(path: Path):
+    """Yield rows of 9 integer counts as float64 (<= BLOCK_ROWS, 9); ImportProblem on a bad row."""
     rows = []
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f, skipinitialspace=True)
@@ -107,9 +182,11 @@ def _read(path: Path) -> np.ndarray:
             if not row or not "".join(row).strip():
                 continue
             rows.append(_row(path, row, reader.line_num))
-    if len(rows) < 4:
-        raise ImportProblem(path, "fewer than 4 rows")
-    return np.array(rows, dtype=np.float64)
+            if len(rows) == BLOCK_ROWS:
+                yield np.array(rows, dtype=np.float64)
+                rows = []
+    if rows:
+        yield np.array(rows, dtype=np.float64)
 
 
 def _row(path, row, line):

@@ -59,7 +59,7 @@ _TABLE = (
     ("FALL_UPRIGHT_BEFORE_MS", 2000, 200, 5000, "ms", "[DEV] a fall starts from upright: upright at most this long before the impact (slow falls take 1-2 s to land)"),
     ("FALL_CONFIRM_MS", 2500, 500, 10000, "ms", "[PNA] fall recognised <= 3 s after impact (target)"),
     ("FALL_TILT_HOLD_MS", 1000, 100, 5000, "ms", "[DEV] not upright this long inside the window confirms a fall"),
-    ("FALL_MAX_ROTATION_DDPS", 5000, 1000, 20000, "0.1 dps", "[DEV] a fall is decided only while the foot's mean |angular rate| (L1, activity time constant) is at most 500 dps: after a fall the foot turns at <= 291 dps within 2.5 s of the impact (UMAFall ankle, 94 falls), pedalling keeps it at 700-1200 dps (HuGaDB bicycling)"),
+    ("FALL_MAX_ROTATION_DDPS", 5000, 1000, 20000, "0.1 dps", "[DEV] a fall is decided only while the foot's mean |angular rate| (L1, activity time constant) is at most 500 dps, and only if it was at most that at the latest impact: after a fall the foot turns at <= 291 dps within 2.5 s of the impact and at <= 280 dps at the landing impact (UMAFall ankle + SisFall waist, 106 falls); pedalling keeps it at 700-1200 dps, also at a jolt after which the rider coasts (HuGaDB bicycling)"),
     ("SUPINE_IMPACT_MG", 3000, 1500, 16000, "mg", "[DEV] ending supine (toes up) needs this impact: lying down on a bed peaks <= 2.8 g, backward falls >= 3.1 g (UMAFall ankle)"),
     ("SUPINE_MAX_DEG", 40, 5, 60, "deg", "[DEV] supine = gravity within this angle of the sole's +x (rounded down to a multiple of 5); chosen under leave-one-subject-out from 30/40 by 31 of 32 folds (docs/DETECTION.md)"),
     # --- man-down ---

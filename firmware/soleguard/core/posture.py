@@ -19,8 +19,12 @@ Fall: an impact (|a| rising above IMPACT_MG) while the wearer was upright
 not upright for FALL_TILT_HOLD_MS within FALL_CONFIRM_MS of the latest impact
 (further impacts, e.g. a stumble then the landing, extend the window; |a|
 staying above the threshold is one impact), decided only while the foot's
-rotation (features.rotation) is at most FALL_MAX_ROTATION_DDPS: a foot that
-keeps turning fast, as on a pedal, is not lying after a fall. Needs an IMU.
+rotation (features.rotation) is at most FALL_MAX_ROTATION_DDPS and only if it
+was at most that at the latest impact: a foot that keeps turning fast, as on
+a pedal, is not lying after a fall, and a jolt that comes while the foot is
+turning fast is a pedal stroke, not a landing (a fall's landing ends the
+descent: the foot turns slowly when it lands), even when the rider then coasts
+with the foot still on a tilted pedal. Needs an IMU.
 Lying down on one's back is not a fall: when the wearer ends supine (gravity
 within SUPINE_MAX_DEG of the sole's +x, toes up) the impact must exceed
 SUPINE_IMPACT_MG; a backward fall lands hard, deliberately lying back does not
@@ -82,6 +86,7 @@ class PostureDetector:
         self._t_impact = _NEVER
         self._t_was_upright = _NEVER
         self._peak2 = 0
+        self._rot_impact = 0
         self._above = False
         self._fall_reported = False
         self._man_down_reported = False
@@ -149,6 +154,7 @@ class PostureDetector:
             # threshold (a stuck or railed accelerometer) is one impact, not
             # a window that never closes.
             self._t_impact = t
+            self._rot_impact = feat.rotation
         if self._t_impact == _NEVER:
             return 0
         if t - self._t_impact > self._confirm_ms:
@@ -158,6 +164,8 @@ class PostureDetector:
             return 0
         if t - self._t_down < self._hold_ms:
             return 0
+        if self._rot_impact > self._fall_max_rot:
+            return 0  # the foot was turning fast at the latest impact: a jolt mid pedal stroke, not a landing
         if feat.rotation > self._fall_max_rot:
             return 0  # a foot still turning fast (pedalling) is not lying after a fall: decide later in the window
         self._fall_reported = True  # one decision per impact window
