@@ -688,3 +688,30 @@ def look_alike(kind: str, rng: np.random.Generator) -> BlindParams:
     for k, val in kw.items():
         setattr(base, k, val)
     return base
+
+
+def peaks(p: BlindParams) -> dict:
+    """Figures of one gesture on the 100 Hz grid with no host: per foot the peak |a - g| (mg)
+    and peak |gyro| (dps) within 60 ms of each strike, plus the physical impulse (N s),
+    contact duration (ms) and raw (unfiltered, 2 kHz) peak of the striker (mg)."""
+    g = synthesize(p)
+    grid = np.arange(0.0, 1000.0 * g.t_s[-1], DT_MS)
+    out = {"impulse_ns": [], "contact_ms": [], "raw_right_mg": []}
+    sampled = {}
+    for foot in ("right", "left"):
+        acc = imu_sample(g.t_s, g.feet[foot]["acc"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
+        gyr = imu_sample(g.t_s, g.feet[foot]["gyro"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
+        sampled[foot] = (np.linalg.norm(acc, axis=1) / G * 1000.0, np.degrees(np.linalg.norm(gyr, axis=1)))
+        out[foot + "_mg"] = []
+        out[foot + "_dps"] = []
+    raw = np.linalg.norm(g.feet["right"]["acc"], axis=1) / G * 1000.0
+    for e, s in zip([e for e in g.events if e["foot"] == p.striker or p.striker == "both"], g.strikes_ms):
+        w = (grid >= s - 10) & (grid <= s + 60)
+        wr = (g.t_s * 1000.0 >= s) & (g.t_s * 1000.0 <= s + 60)
+        out["impulse_ns"].append(round(e["impulse_ns"], 2))
+        out["contact_ms"].append(round(e["duration_ms"], 1))
+        out["raw_right_mg"].append(int(raw[wr].max()))
+        for foot in ("right", "left"):
+            out[foot + "_mg"].append(int(sampled[foot][0][w].max()))
+            out[foot + "_dps"].append(int(sampled[foot][1][w].max()))
+    return out
