@@ -1,0 +1,717 @@
+"""Blind foot-to-foot strike model: an SOS check built without the project's own tap model.
+
+A worker raises a silent SOS by striking the RIGHT foot's medial side against the LEFT
+foot 3 (sometimes 4-5) times. This module models both insoles from impact mechanics and
+ADDS the gesture's signals to real host recordings (standing or walking), so a detector
+tuned to its authors' strike model can be checked against an independent one.
+
+Physics (per strike), world frame, then rotated into each insole's axes
+(x toes, y wearer's left, z up; mg / 0.1 dps / N as docs/TRACE_FORMAT.md):
+
+* right foot (striker): lift-off (zones unload, foot rises h and tilts), swing-in along
+  the impact axis (quintic position profile between strikes: rest -> v_impact, rebound ->
+  v_impact), impact, rebound, return and set-down (a small vertical floor impact, zones
+  reload);
+* contact: nonlinear viscoelastic contact F = k d^p (1 + 8(1-e)/(5e) d'/v0)
+  (Flores et al. 2011, Nonlinear Dyn 63:217-230, valid for 0 < e <= 1; Hunt & Crossley
+  1975, J Appl Mech 42:440-445), integrated at 20 kHz between the striking foot (mass
+  m_r, free during the ~10-40 ms contact) and the struck foot (mass m_l; when loaded it is
+  held to the floor by a sole/floor shear spring k_g with damping and Coulomb friction
+  mu*N). Newton's third law: the struck foot gets the opposite impulse at the same time;
+  its acceleration is smaller when it is loaded (the floor takes part of the impulse);
+* angular impulse: the off-centre contact (medial edge, forefoot/midfoot) gives
+  dw = I^-1 (r x J), arrested by the leg with time constant tau_rot;
+* soft-tissue / shoe ringing after the impact: damped oscillation 10-40 Hz
+  (Wakeling & Nigg 2001, J Appl Physiol 90:412-420: soft-tissue vibration 10-50 Hz after
+  heel strike);
+* IMU: LSM6DSO (datasheet DS12140): accelerometer LPF1 bandwidth ODR/2 (LPF2 down to
+  ODR/4 and below), gyroscope LPF1 of similar order; modelled as a 2nd-order Butterworth
+  at aa_frac*ODR, sampled at ODR 52/104/208 Hz with a random phase, then put on the 100 Hz
+  trace grid as the importers do (linear interpolation; 208 Hz first a pair mean,
+  sim/importers/common.py boxcar), added to the host and clipped to the +-16 g / +-2000 dps
+  full scales.
+
+Parameter ranges and sources: ``SPACE`` (name -> (low, high, unit, source)) and
+docs/BLIND_STRIKES.md. What is not modelled: see that document.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
+
+G = 9.80665
+D_REF = 0.005  # m: k is the secant stiffness at 5 mm deflection, whatever the exponent p
+FS = 2000.0  # Hz, gesture synthesis rate (contacts are integrated at 20 kHz inside)
+VERSION = 1
+
+_WINTER = "Winter, Biomechanics and Motor Control of Human Movement, 4th ed. 2009, Table 4.1"
+_DELEVA = "de Leva 1996, J Biomech 29:1223-1230 (foot 1.37 % body mass, radii of gyration)"
+_BOOT = "safety boots EN ISO 20345 S3, catalogue masses 0.5-1.0 kg per boot (assumption, no paper)"
+_AERTS = ("Aerts & De Clercq 1993, J Sports Sci 11:449-461 (shod heel stiffness ~100-300 kN/m); "
+          "shoe upper is softer (assumption: 10-80 kN/m)")
+_SHORTEN = "Shorten 1993, J Biomech 26 S1:41-51 (midsole energy return 60-80 %); leather upper lower"
+_BRIEF = "project brief (gesture specification, from observation of the gesture)"
+_FLORES = "Flores et al. 2011, Nonlinear Dyn 63:217-230 (exponent 1 foam .. 1.5 Hertz)"
+_WAKELING = "Wakeling & Nigg 2001, J Appl Physiol 90:412-420 (soft-tissue vibration 10-50 Hz)"
+_DS = "ST LSM6DSO datasheet DS12140 (ODR 52/104/208 Hz; LPF1 ODR/2, LPF2 ODR/4 and below)"
+_TURN = "Rosenbaum et al. 1994 / Chang et al. 2007: foot progression (toe-out) angle 5-20 deg"
+_FRIC = "Chang et al. 2001, Ergonomics 44:1217 (shoe-floor static friction 0.3-0.9, dry)"
+
+# name -> (low, high, unit, source)
+SPACE = {
+    "body_mass_kg": (50.0, 120.0, "kg", "working population, ISO 7250 range"),
+    "m_right_kg": (1.5, 4.0, "kg", "foot+boot+part of shank: " + _DELEVA + "; " + _BOOT),
+    "m_left_kg": (1.5, 4.0, "kg", "as m_right_kg"),
+    "k_contact_n_m": (10e3, 80e3, "N/m", _AERTS),
+    "p_contact": (1.0, 1.5, "-", _FLORES),
+    "restitution": (0.3, 0.8, "-", _SHORTEN),
+    "v_impact_m_s": (0.3, 1.2, "m/s", _BRIEF),
+    "interval_ms": (250.0, 650.0, "ms", _BRIEF + " (extremes 150-1000 ms)"),
+    "n_strikes": (3, 5, "-", _BRIEF),
+    "cone_deg": (0.0, 45.0, "deg", _BRIEF + ": impact axis within 45 deg of medio-lateral"),
+    "vertical_share": (0.0, 0.5, "-", _BRIEF),
+    "forward_share": (-0.3, 0.3, "-", _BRIEF),
+    "toe_out_right_deg": (5.0, 20.0, "deg", _TURN),
+    "toe_out_left_deg": (5.0, 20.0, "deg", _TURN),
+    "left_loaded": (0, 1, "-", "standing on the left foot while tapping (loaded) or not"),
+    "k_ground_n_m": (50e3, 300e3, "N/m", "sole/floor shear stiffness, assumption"),
+    "mu_floor": (0.3, 0.9, "-", _FRIC),
+    "lift_ms": (150.0, 400.0, "ms", "weight shift and toe-off, assumption from gait initiation"),
+    "lift_height_m": (0.02, 0.08, "m", "assumption (clearance of the other boot)"),
+    "tilt_pitch_deg": (-20.0, 10.0, "deg", "foot attitude in the air, assumption"),
+    "tilt_roll_deg": (-25.0, 10.0, "deg", _BRIEF + " (rolling)"),
+    "setdown_v_m_s": (0.1, 0.4, "m/s", "assumption (a foot lowered, not stamped)"),
+    "contact_x_m": (-0.02, 0.10, "m", "contact point ahead of the IMU/centre of mass (forefoot/midfoot)"),
+    "inertia_kgm2": (0.015, 0.050, "kg m^2", _DELEVA + " plus boot and leg coupling (assumption)"),
+    "tau_rot_ms": (30.0, 90.0, "ms", "ankle/leg arrest of the foot rotation, assumption"),
+    "ring_hz": (10.0, 40.0, "Hz", _WAKELING),
+    "ring_zeta": (0.2, 0.5, "-", _WAKELING),
+    "ring_gain": (0.0, 0.3, "-", _WAKELING + " (share of the impact peak)"),
+    "odr_hz": (52, 208, "Hz", _DS + " (one of 52, 104, 208)"),
+    "aa_frac": (0.25, 0.5, "x ODR", _DS),
+    "pre_ms": (2000.0, 4000.0, "ms", "host before the gesture"),
+    "post_ms": (2000.0, 4000.0, "ms", "host after the gesture"),
+}
+ODRS = (52, 104, 208)
+LOOK_ALIKES = ("hop_one", "hop_both", "stamp", "jump_down", "kick_wall", "kick_rung", "knock_mud")
+
+
+@dataclass
+class BlindParams:
+    """One gesture (or look-alike). Vectors: unit impact directions on the striker, in the
+    striker's insole axes. ``target``: 'foot' (other foot), 'floor', 'wall'.
+    ``striker``: 'right', 'left' or 'both' (floor impacts of both feet)."""
+
+    kind: str = "sos"
+    striker: str = "right"
+    target: str = "foot"
+    body_mass_kg: float = 80.0
+    m_right_kg: float = 2.5
+    m_left_kg: float = 2.5
+    k_contact_n_m: float = 40e3
+    p_contact: float = 1.0
+    restitution: float = 0.5
+    intervals_ms: list = field(default_factory=lambda: [400.0, 400.0])
+    v_impact_m_s: list = field(default_factory=lambda: [0.8, 0.8, 0.8])
+    directions: list = field(default_factory=lambda: [[0.0, -1.0, 0.0]] * 3)
+    toe_out_right_deg: float = 10.0
+    toe_out_left_deg: float = 10.0
+    left_loaded: int = 1
+    k_ground_n_m: float = 150e3
+    mu_floor: float = 0.6
+    lift_ms: float = 250.0
+    lift_height_m: float = 0.04
+    tilt_pitch_deg: float = -5.0
+    tilt_roll_deg: float = -10.0
+    setdown_v_m_s: float = 0.2
+    contact_x_m: float = 0.05
+    inertia_kgm2: float = 0.03
+    tau_rot_ms: float = 50.0
+    ring_hz: float = 20.0
+    ring_zeta: float = 0.3
+    ring_gain: float = 0.15
+    odr_hz: int = 104
+    aa_frac: float = 0.5
+    odr_phase: float = 0.0
+    pre_ms: float = 3000.0
+    post_ms: float = 3000.0
+    swing_in_ms: float = 300.0
+    lift_both: bool = False  # hopping/jumping: both feet airborne between impacts
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def n_strikes(self) -> int:
+        return len(self.v_impact_m_s)
+
+    def onsets_ms(self) -> list:
+        """Impact onsets relative to the gesture start (lift-off onset), ms."""
+        t = self.lift_ms + self.swing_in_ms
+        out = [t]
+        for d in self.intervals_ms:
+            t += d
+            out.append(t)
+        return out
+
+    def duration_ms(self) -> float:
+        return self.onsets_ms()[-1] + 350.0 + self.lift_ms
+
+
+def _u(rng, name):
+    lo, hi = SPACE[name][:2]
+    return float(rng.uniform(lo, hi))
+
+
+def _direction(rng, cone_deg=None, vertical=None, forward=None):
+    """Unit impact direction on the right foot (insole axes): mostly -y (away from the left
+    foot), within ``cone_deg`` of -y, with vertical share |z| <= 0.5 and some x."""
+    cone = math.radians(_u(rng, "cone_deg") if cone_deg is None else cone_deg)
+    vert = _u(rng, "vertical_share") if vertical is None else vertical
+    vert = min(vert, math.sin(cone))
+    lat = math.sqrt(max(0.0, math.sin(cone) ** 2 - vert ** 2))
+    fwd = lat * (1 if (forward if forward is not None else rng.uniform(-1, 1)) >= 0 else -1)
+    # the right foot strikes from above (down onto the left foot) or rolls under: sign of z
+    z = vert * (1 if rng.random() < 0.7 else -1)
+    v = np.array([fwd, -math.cos(cone), z])
+    return (v / np.linalg.norm(v)).tolist()
+
+
+def sample_params(rng: np.random.Generator, **fixed) -> BlindParams:
+    """Draw one SOS gesture from SPACE; keyword arguments fix fields (e.g. odr_hz=52)."""
+    n = int(rng.choice([3, 3, 3, 3, 4, 5]))
+    base = float(rng.uniform(*SPACE["interval_ms"][:2]))
+    if rng.random() < 0.1:  # the extremes of the brief
+        base = float(rng.uniform(150, 250) if rng.random() < 0.5 else rng.uniform(650, 1000))
+    intervals = [float(np.clip(base * rng.uniform(0.85, 1.15), 150, 1000)) for _ in range(n - 1)]
+    v0 = _u(rng, "v_impact_m_s")
+    speeds = [float(np.clip(v0 * rng.uniform(0.8, 1.2), 0.3, 1.2)) for _ in range(n)]
+    cone = _u(rng, "cone_deg")
+    vert = _u(rng, "vertical_share")
+    fwd = rng.uniform(-1, 1)
+    dirs = [_direction(rng, float(np.clip(cone + rng.normal(0, 5), 0, 45)),
+                       float(np.clip(vert + rng.normal(0, 0.05), 0, 0.5)), fwd) for _ in range(n)]
+    kw = dict(
+        intervals_ms=intervals, v_impact_m_s=speeds, directions=dirs,
+        left_loaded=int(rng.random() < 0.8), odr_hz=int(rng.choice(ODRS)),
+        odr_phase=float(rng.random()), swing_in_ms=float(rng.uniform(200, 450)),
+    )
+    for name in ("body_mass_kg", "m_right_kg", "m_left_kg", "k_contact_n_m", "p_contact",
+                 "restitution", "toe_out_right_deg", "toe_out_left_deg", "k_ground_n_m",
+                 "mu_floor", "lift_ms", "lift_height_m", "tilt_pitch_deg", "tilt_roll_deg",
+                 "setdown_v_m_s", "contact_x_m", "inertia_kgm2", "tau_rot_ms", "ring_hz",
+                 "ring_zeta", "ring_gain", "aa_frac", "pre_ms", "post_ms"):
+        kw[name] = _u(rng, name)
+    kw.update(fixed)
+    return BlindParams(**kw)
+
+
+# ---------------------------------------------------------------- contact mechanics
+
+def contact(m1, m2, v0, k, p, e, k_ground=0.0, zeta_ground=0.5, friction_n=None, fs=20000.0):
+    """Integrate one two-body impact along its normal.
+
+    m1 striker mass (kg) moving at v0 (m/s) toward m2 (kg, at rest; tied to the floor by
+    k_ground N/m with damping ratio zeta_ground when loaded; its ground reaction is limited
+    to friction_n N, Coulomb). Contact force F = k D_REF^(1-p) d^p (1 + 8(1-e)/(5e) d'/v0), d >= 0
+    (Flores et al. 2011). Returns dict: t_s (n,), force_n (n,) on m2 (+ = toward m2's side,
+    i.e. the striker feels -force), a1, a2 (m/s^2 along the normal, striker's sign: a1 < 0
+    decelerates), ground_n (n,), v1_end, v2_end, impulse_ns, duration_s.
+    Raises ValueError for non-positive masses, speed or stiffness, or e outside (0, 1].
+    """
+    if m1 <= 0 or m2 <= 0 or v0 <= 0 or k <= 0 or not 0 < e <= 1:
+        raise ValueError("contact: masses, v0 and k must be > 0 and 0 < e <= 1")
+    dt = 1.0 / fs
+    hd = 8.0 * (1.0 - e) / (5.0 * e) / v0
+    c_g = 2.0 * zeta_ground * math.sqrt(k_ground * m2) if k_ground > 0 else 0.0
+    x1 = x2 = 0.0
+    v1, v2 = v0, 0.0
+    out_f, out_g, out_a1, out_a2 = [], [], [], []
+    started = False
+    for i in range(int(0.2 * fs)):
+        d = x1 - x2
+        dd = v1 - v2
+        f = k * D_REF ** (1.0 - p) * d ** p * (1.0 + hd * dd) if d > 0 else 0.0
+        f = max(f, 0.0)
+        g = -(k_ground * x2 + c_g * v2) if k_ground > 0 else 0.0
+        if friction_n is not None:
+            g = max(-friction_n, min(friction_n, g))
+        a1 = -f / m1
+        a2 = (f + g) / m2
+        v1 += a1 * dt
+        v2 += a2 * dt
+        x1 += v1 * dt
+        x2 += v2 * dt
+        out_f.append(f)
+        out_g.append(g)
+        out_a1.append(a1)
+        out_a2.append(a2)
+        if f > 0:
+            started = True
+        elif started and d <= 0:
+            break
+    f = np.array(out_f)
+    n_c = int(np.count_nonzero(f > 0))
+    return {
+        "t_s": np.arange(len(f)) * dt, "force_n": f, "ground_n": np.array(out_g),
+        "a1": np.array(out_a1), "a2": np.array(out_a2), "v1_end": v1, "v2_end": v2,
+        "impulse_ns": float(f.sum() * dt), "duration_s": n_c * dt,
+    }
+
+
+def _quintic(t, t0, t1, x0, v0, x1, v1):
+    """Acceleration of the quintic x(t) with x, x', x'' = (x0, v0, 0) at t0 and (x1, v1, 0) at t1."""
+    T = t1 - t0
+    if T <= 0:
+        return np.zeros_like(t)
+    s = np.clip((t - t0) / T, 0.0, 1.0)
+    # Hermite quintic basis second derivatives (per s^2), scaled by 1/T^2
+    h0 = -60 * s + 180 * s ** 2 - 120 * s ** 3          # p0
+    h1 = (-36 * s + 96 * s ** 2 - 60 * s ** 3) * T      # v0
+    h4 = (-24 * s + 84 * s ** 2 - 60 * s ** 3) * T      # v1
+    h5 = 60 * s - 180 * s ** 2 + 120 * s ** 3           # p1
+    a = (x0 * h0 + v0 * h1 + v1 * h4 + x1 * h5) / T ** 2
+    a[(t < t0) | (t > t1)] = 0.0
+    return a
+
+
+def _bump_acc(t, t0, dur, height):
+    """Acceleration of a minimum-jerk rise by ``height`` m over [t0, t0+dur]."""
+    s = np.clip((t - t0) / dur, 0.0, 1.0)
+    a = height * (60 * s - 180 * s ** 2 + 120 * s ** 3) / dur ** 2
+    a[(t < t0) | (t > t0 + dur)] = 0.0
+    return a
+
+
+def _bump_pos(t, t0, dur):
+    s = np.clip((t - t0) / dur, 0.0, 1.0)
+    return 10 * s ** 3 - 15 * s ** 4 + 6 * s ** 5
+
+
+def _rotz(deg):
+    a = math.radians(deg)
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+# ---------------------------------------------------------------- gesture synthesis
+
+@dataclass
+class Gesture:
+    """Synthesised signals at FS on t_s (n,): per foot 'acc' (n,3) specific-force change in
+    m/s^2 and 'gyro' (n,3) rad/s, both in that insole's axes; 'unload' (n,) 0..1 share of
+    the foot's own load lifted; 'extra_n' (n,) vertical force added on the foot (N);
+    ``strikes_ms`` impact onsets (gesture time); ``events`` per impact dict."""
+
+    t_s: np.ndarray
+    feet: dict
+    strikes_ms: list
+    events: list
+
+
+def _foot_frames(p):
+    """Rotation insole->world for each foot (toe-out: right foot yaw -, left foot yaw +)."""
+    return {"right": _rotz(-p.toe_out_right_deg), "left": _rotz(p.toe_out_left_deg)}
+
+
+def synthesize(p: BlindParams) -> Gesture:
+    """Build both feet's signals for ``p`` (no host, no IMU filter). Gesture time 0 = lift-off onset."""
+    dur = p.duration_ms() / 1000.0
+    t = np.arange(int(dur * FS) + 1) / FS
+    n = len(t)
+    R = _foot_frames(p)
+    feet = {f: {"acc_w": np.zeros((n, 3)), "rot": np.zeros((n, 3)), "rate": np.zeros((n, 3)),
+                "unload": np.zeros(n), "extra_n": np.zeros(n)} for f in ("right", "left")}
+    onsets = [o / 1000.0 for o in p.onsets_ms()]
+    lift = p.lift_ms / 1000.0
+    strikers = ["right", "left"] if p.striker == "both" else [p.striker]
+    other = {"right": "left", "left": "right"}
+    airborne = set(strikers) | ({"right", "left"} if p.lift_both else set())
+    t_end_last = onsets[-1] + 0.35
+    for f in airborne:
+        ft = feet[f]
+        up = _bump_pos(t, 0.0, lift)
+        down = 1.0 - _bump_pos(t, t_end_last, lift)
+        ft["unload"] = np.minimum(up, down)
+        if p.target != "floor":
+            h = p.lift_height_m
+            ft["acc_w"][:, 2] += _bump_acc(t, 0.0, lift, h) - _bump_acc(t, t_end_last, lift, h)
+            # attitude in the air (roll/pitch), min-jerk in and out; rates are its derivative
+            shape = ft["unload"]
+            ft["rot"][:, 0] = math.radians(p.tilt_roll_deg) * shape
+            ft["rot"][:, 1] = math.radians(p.tilt_pitch_deg) * shape
+    # the stance foot carries the body weight the lifted foot gave up
+    for f in ("right", "left"):
+        if f not in airborne:
+            for s in airborne:
+                feet[f]["extra_n"] += 0.5 * p.body_mass_kg * G * feet[s]["unload"]
+    events = []
+    for s in strikers:
+        ft = feet[s]
+        R_s = R[s]
+        prev_t, prev_v = 0.0 + lift * 0.5, None
+        for i, t0 in enumerate(onsets):
+            d_body = np.array(p.directions[i], float)
+            d_body /= np.linalg.norm(d_body)
+            if s == "left":  # mirror the y axis for a left striker
+                d_body = d_body * np.array([1.0, -1.0, 1.0])
+            n_w = R_s @ d_body  # direction of the force ON the striker, world
+            v = p.v_impact_m_s[i]
+            if p.target == "foot":
+                m2 = p.m_left_kg if s == "right" else p.m_right_kg
+                loaded = bool(p.left_loaded) if s == "right" else True
+                fric = p.mu_floor * 0.5 * p.body_mass_kg * G if loaded else None
+                c = contact(p.m_right_kg, m2, v, p.k_contact_n_m, p.p_contact, p.restitution,
+                            k_ground=p.k_ground_n_m if loaded else 0.0, friction_n=fric)
+            else:  # floor or wall: a rigid, immovable target
+                c = contact(p.m_right_kg, 1e6, v, p.k_contact_n_m, p.p_contact, p.restitution)
+            # swing-in (world, along -n_w: toward the target) from rest or from the rebound
+            v_in = -n_w * v
+            if prev_v is None:
+                t_start = max(t0 - p.swing_in_ms / 1000.0, lift * 0.5)
+                for ax in range(3):
+                    ft["acc_w"][:, ax] += _quintic(t, t_start, t0, 0.0, 0.0, 0.0, v_in[ax])
+            else:
+                for ax in range(3):
+                    ft["acc_w"][:, ax] += _quintic(t, prev_t, t0, 0.0, prev_v[ax], 0.0, v_in[ax])
+            i0 = int(round(t0 * FS))
+            a1 = c["a1"].reshape(-1)
+            # average the 20 kHz contact onto FS (impulse preserved)
+            k = int(20000.0 / FS)
+            m = len(a1) // k * k
+            a1s = a1[:m].reshape(-1, k).mean(axis=1) if m else a1[:1]
+            a2s = c["a2"][:m].reshape(-1, k).mean(axis=1) if m else c["a2"][:1]
+            j1 = min(n, i0 + len(a1s))
+            # a1 < 0 decelerates the striker; its world vector is along +n_w (force on striker)
+            ft["acc_w"][i0:j1] += np.outer(-a1s[: j1 - i0], n_w)
+            t_c = t0 + c["duration_s"]
+            v_out = n_w * (-c["v1_end"])  # rebound velocity (world), away from the target
+            if s == "right" and p.target == "foot":
+                feet["left"]["acc_w"][i0:j1] += np.outer(-a2s[: j1 - i0], n_w)
+            # angular impulse about the striker's COM (insole axes), arrested by the leg
+            J_body = R_s.T @ n_w * c["impulse_ns"]
+            r = np.array([p.contact_x_m, 0.045 * (1 if s == "right" else -1), 0.03])
+            if p.target != "foot":
+                r = np.array([0.12 if d_body[0] < -0.3 else p.contact_x_m, 0.0, -0.03])
+            dw = np.cross(r, J_body) / p.inertia_kgm2
+            tau = p.tau_rot_ms / 1000.0
+            after = t >= t_c
+            # critically damped return: the rate's integral is zero, the attitude comes back
+            u = (t - t_c) / tau
+            decay = np.where(after, (1.0 - u) * np.exp(-u), 0.0)
+            ft["rate"] += np.outer(decay, dw)
+            # ringing of shoe/soft tissue after the impact
+            peak = float(np.max(np.abs(a1s))) if len(a1s) else 0.0
+            wd = 2 * math.pi * p.ring_hz
+            ring = np.where(after, np.exp(-p.ring_zeta * wd * (t - t_c)) * np.sin(wd * (t - t_c)), 0.0)
+            ft["acc_w"] += np.outer(ring * p.ring_gain * peak, n_w)
+            if s == "right" and p.target == "foot":
+                peak2 = float(np.max(np.abs(a2s))) if len(a2s) else 0.0
+                feet["left"]["acc_w"] += np.outer(-ring * p.ring_gain * peak2, n_w)
+                # the vertical part of the force loads (or unloads) the struck foot's zones
+                fz = np.zeros(n)
+                fz[i0:j1] = c["force_n"][:m].reshape(-1, k).mean(axis=1)[: j1 - i0] if m else 0.0
+                feet["left"]["extra_n"] += -fz * n_w[2]
+            if p.target == "floor":
+                fz = np.zeros(n)
+                fz[i0:j1] = -a1s[: j1 - i0] * p.m_right_kg
+                ft["extra_n"] += fz * max(n_w[2], 0.0)
+            events.append({"foot": s, "t_ms": 1000.0 * t0, "impulse_ns": c["impulse_ns"],
+                           "duration_ms": 1000.0 * c["duration_s"], "dv_m_s": v - c["v1_end"],
+                           "v_rebound_m_s": float(-c["v1_end"]), "direction_w": n_w.tolist(),
+                           "left_dv_m_s": c["v2_end"]})
+            prev_t, prev_v = t_c, v_out
+        # after the last strike: back to rest, then set-down
+        t_rest = min(onsets[-1] + 0.3, t_end_last)
+        for ax in range(3):
+            ft["acc_w"][:, ax] += _quintic(t, prev_t, t_rest, 0.0, prev_v[ax], 0.0, 0.0)
+    # set-down: a small vertical floor impact when the foot lands
+    for f in airborne:
+        td = t_end_last + lift
+        c = contact(feet_mass(p, f), 1e6, p.setdown_v_m_s, p.k_contact_n_m * 3, p.p_contact, 0.3)
+        k = int(20000.0 / FS)
+        m = len(c["a1"]) // k * k
+        if m:
+            a = c["a1"][:m].reshape(-1, k).mean(axis=1)
+            i0 = int(round(td * FS))
+            j1 = min(n, i0 + len(a))
+            if i0 < n:
+                feet[f]["acc_w"][i0:j1, 2] += -a[: j1 - i0]
+    out = {}
+    for f in ("right", "left"):
+        ft = feet[f]
+        Rf = R[f]
+        rot = ft["rot"]
+        rate = np.gradient(rot, 1.0 / FS, axis=0) + ft["rate"]
+        # integrate the impact rotations into the attitude (small angles)
+        rot = rot + np.cumsum(ft["rate"], axis=0) / FS
+        g_w = np.array([0.0, 0.0, G])
+        # specific force in the insole: R_att^T R_f^T (a_w + g) - g_body0 (host holds gravity)
+        a_b = (Rf.T @ (ft["acc_w"] + g_w).T).T
+        acc = _rotate_small(a_b, rot) - g_w
+        out[f] = {"acc": acc, "gyro": rate, "unload": ft["unload"], "extra_n": ft["extra_n"]}
+    return Gesture(t_s=t, feet=out, strikes_ms=[1000.0 * o for o in onsets], events=events)
+
+
+def feet_mass(p, f):
+    return p.m_right_kg if f == "right" else p.m_left_kg
+
+
+def _rotate_small(v, rot):
+    """World-ish vectors v (n,3) into a frame rolled/pitched/yawed by rot (n,3) rad: R(rot)^T v."""
+    r, pch, y = rot[:, 0], rot[:, 1], rot[:, 2]
+    cr, sr, cp, sp, cy, sy = np.cos(r), np.sin(r), np.cos(pch), np.sin(pch), np.cos(y), np.sin(y)
+    # R = Rz(y) Ry(p) Rx(r); R^T v
+    R = np.empty((len(r), 3, 3))
+    R[:, 0, 0] = cy * cp
+    R[:, 0, 1] = cy * sp * sr - sy * cr
+    R[:, 0, 2] = cy * sp * cr + sy * sr
+    R[:, 1, 0] = sy * cp
+    R[:, 1, 1] = sy * sp * sr + cy * cr
+    R[:, 1, 2] = sy * sp * cr - cy * sr
+    R[:, 2, 0] = -sp
+    R[:, 2, 1] = cp * sr
+    R[:, 2, 2] = cp * cr
+    return np.einsum("nji,nj->ni", R, v)
+
+
+# ---------------------------------------------------------------- IMU model
+
+def imu_sample(t_s, x, odr_hz, aa_frac, phase, grid_ms):
+    """LSM6DSO-like chain: 2nd-order Butterworth low-pass at aa_frac*odr_hz on x (n, k)
+    sampled at FS, decimated to odr_hz with sample phase ``phase`` (0..1 of a period),
+    then onto ``grid_ms`` (the 100 Hz trace grid, ms) by linear interpolation
+    (208 Hz: pair mean first, as sim/importers/common.py boxcar). Returns (len(grid), k)."""
+    fc = aa_frac * odr_hz
+    x = _butter2(x, fc, FS)
+    t_odr = np.arange(phase / odr_hz, t_s[-1], 1.0 / odr_hz)
+    xs = np.stack([np.interp(t_odr, t_s, x[:, j]) for j in range(x.shape[1])], axis=1)
+    if odr_hz > 150 and len(t_odr) > 2:
+        m = len(t_odr) // 2 * 2
+        xs = xs[:m].reshape(-1, 2, x.shape[1]).mean(axis=1)
+        t_odr = t_odr[:m].reshape(-1, 2).mean(axis=1)
+    g = np.asarray(grid_ms, float) / 1000.0
+    return np.stack([np.interp(g, t_odr, xs[:, j], left=0.0, right=0.0) for j in range(x.shape[1])], axis=1)
+
+
+def _butter2(x, fc, fs):
+    """2nd-order Butterworth low-pass (bilinear transform), causal, along axis 0."""
+    wc = math.tan(math.pi * fc / fs)
+    k1 = math.sqrt(2) * wc
+    k2 = wc * wc
+    a0 = k2 / (1 + k1 + k2)
+    a1, a2 = 2 * a0, a0
+    b1 = 2 * a0 * (1 / k2 - 1)
+    b2 = 1 - (a0 + a1 + a2 + b1)
+    y = np.zeros_like(x)
+    x1 = x2 = y1 = y2 = np.zeros(x.shape[1:])
+    for i in range(len(x)):
+        yi = a0 * x[i] + a1 * x1 + a2 * x2 + b1 * y1 + b2 * y2
+        y[i] = yi
+        x2, x1 = x1, x[i]
+        y2, y1 = y1, yi
+    return y
+
+
+# ---------------------------------------------------------------- host injection
+
+def _crop(tr: Trace, t0_ms, t1_ms) -> Trace:
+    i0 = int(max(0, (t0_ms - tr.t_ms[0]) // DT_MS))
+    i1 = int(min(len(tr.t_ms), (t1_ms - tr.t_ms[0]) // DT_MS + 1))
+    out = Trace(meta=copy.deepcopy(tr.meta), t_ms=(tr.t_ms[i0:i1] - tr.t_ms[i0]).astype(np.int64),
+                imu=None if tr.imu is None else tr.imu[i0:i1].astype(np.int64),
+                loads=None if tr.loads is None else tr.loads[i0:i1].astype(np.int64))
+    out.meta["crop_from_ms"] = int(tr.t_ms[i0])
+    return out
+
+
+def _offset(right: Trace, left: Trace) -> float:
+    """left time = right time + offset (Moticon insoles start apart: source_t0_ms)."""
+    return float(right.meta.get("source_t0_ms", 0)) - float(left.meta.get("source_t0_ms", 0))
+
+
+def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, name: str):
+    """Add gesture ``p`` starting at host time ``at_ms`` (right trace's time, lift-off onset).
+
+    Returns (right', left') cropped to [at_ms - pre_ms, at_ms + duration + post_ms] (within the
+    host), new Trace objects with IMU (mg, 0.1 dps, clipped to full scale) and zone loads (N,
+    clipped 0..5000) changed, ``labels.sos = [{"strikes_ms": [...]}]`` for an SOS (empty for a
+    look-alike: ``labels.sos = []``) and ``injected`` metadata (params, model version).
+    ``left`` None: one insole only. Raises ValueError if the gesture does not fit in the host.
+    """
+    g = synthesize(p)
+    dur = p.duration_ms()
+    if at_ms < right.t_ms[0] or at_ms + dur > right.t_ms[-1]:
+        raise ValueError("inject_pair: gesture [%d, %d] ms outside host %s" % (at_ms, at_ms + dur, right.name))
+    t0 = max(float(right.t_ms[0]), at_ms - p.pre_ms)
+    t1 = min(float(right.t_ms[-1]), at_ms + dur + p.post_ms)
+    outs = []
+    for foot, tr, off in (("right", right, 0.0), ("left", left, None)):
+        if tr is None:
+            outs.append(None)
+            continue
+        if off is None:
+            off = _offset(right, tr)
+        c = _crop(tr, t0 + off, t1 + off)
+        start = at_ms + off - (c.meta["crop_from_ms"])  # gesture start in cropped time
+        _add(c, g, foot, p, start)
+        strikes = [int(round(start + s)) for s in g.strikes_ms] if p.kind == "sos" else []
+        labels = c.meta.setdefault("labels", {})
+        labels["sos"] = [{"strikes_ms": strikes}] if strikes else []
+        c.meta["name"] = "%s_%s" % (name, foot)
+        c.meta["activity"] = "%s (blindstrike %s)" % (tr.meta.get("activity", "?"), p.kind)
+        c.meta["kind"] = "adl"
+        c.meta["injected"] = {"model": "blindstrike", "version": VERSION, "host": tr.name,
+                              "at_ms": int(round(start)), "params": p.as_dict()}
+        c.imu = None if c.imu is None else c.imu.astype(np.int16)
+        c.loads = None if c.loads is None else c.loads.astype(np.int16)
+        c.validate(c.meta["name"])
+        outs.append(c)
+    return outs[0], outs[1]
+
+
+def _add(c: Trace, g: Gesture, foot: str, p: BlindParams, start_ms: float):
+    sig = g.feet[foot]
+    grid = c.t_ms.astype(float) - start_ms
+    inside = (grid >= 0) & (grid <= 1000.0 * g.t_s[-1])
+    if c.imu is not None:
+        acc = imu_sample(g.t_s, sig["acc"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
+        gyr = imu_sample(g.t_s, sig["gyro"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
+        imu = c.imu.astype(float)
+        imu[:, :3] += acc / G * 1000.0
+        imu[:, 3:] += np.degrees(gyr) * 10.0
+        imu[:, :3] = np.clip(imu[:, :3], -ACC_LIMIT_MG, ACC_LIMIT_MG)
+        imu[:, 3:] = np.clip(imu[:, 3:], -GYRO_LIMIT_DDPS, GYRO_LIMIT_DDPS)
+        c.imu = np.rint(imu).astype(np.int64)
+    if c.zones and c.loads is not None:
+        un = np.interp(grid, 1000.0 * g.t_s, sig["unload"], left=0.0, right=0.0)
+        ex = np.interp(grid, 1000.0 * g.t_s, sig["extra_n"], left=0.0, right=0.0)
+        loads = c.loads.astype(float)
+        tot = loads.sum(axis=1, keepdims=True)
+        share = np.where(tot > 1, loads / np.maximum(tot, 1), 1.0 / loads.shape[1])
+        loads = loads * (1.0 - un[:, None]) + share * ex[:, None]
+        c.loads = np.clip(np.rint(loads), 0, LOAD_LIMIT_N).astype(np.int64)
+    del inside
+
+
+def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> list:
+    """Start times (ms, trace time) of windows of ``dur_ms`` where the host stands still
+    (every 0.5 s: gyro magnitude < 20 dps, |a| within 100 mg of its median; or, IMU-less,
+    total load changing by < 10 % of body weight), every ``step_ms``. ``walking=True``:
+    windows where the host is moving (gyro peaks > 100 dps), the walking variant."""
+    n = int(dur_ms // DT_MS)
+    if len(trace.t_ms) < n + 1:
+        return []
+    if trace.imu is not None:
+        gy = np.linalg.norm(trace.imu[:, 3:].astype(float), axis=1) / 10.0
+        acc = np.linalg.norm(trace.imu[:, :3].astype(float), axis=1)
+        still = (gy < 20.0) & (np.abs(acc - np.median(acc)) < 100.0)
+        moving = gy > 100.0
+    else:
+        tot = trace.loads.sum(axis=1).astype(float)
+        ref = max(np.median(tot), 1.0)
+        d = np.abs(np.diff(tot, prepend=tot[0]))
+        still = d < 0.02 * ref
+        moving = ~still
+    cs = np.concatenate([[0], np.cumsum(still)])
+    cm = np.concatenate([[0], np.cumsum(moving)])
+    out = []
+    for i in range(0, len(trace.t_ms) - n, max(1, step_ms // DT_MS)):
+        if walking:
+            if cm[i + n] - cm[i] > 0.1 * n and cs[i + n] - cs[i] < 0.5 * n:
+                out.append(int(trace.t_ms[i]))
+        elif cs[i + n] - cs[i] == n:
+            out.append(int(trace.t_ms[i]))
+    return out
+
+
+def walking_positions(trace: Trace, dur_ms, step_ms=1000) -> list:
+    """standing_positions' walking variant."""
+    return standing_positions(trace, dur_ms, walking=True, step_ms=step_ms)
+
+
+# ---------------------------------------------------------------- look-alikes
+
+def look_alike(kind: str, rng: np.random.Generator) -> BlindParams:
+    """Params of a negative in the same physics (inject with inject_pair; labels.sos = []).
+
+    kinds: hop_one (hopping on the right foot), hop_both, stamp (right foot on the floor),
+    jump_down (from a step 0.2-0.5 m), kick_wall, kick_rung (toe forward into a rigid
+    target), knock_mud (right boot against the left boot, toe/heel, mostly forward/vertical:
+    a true foot-to-foot contact, medio-lateral share < 0.35). ValueError for another kind.
+    """
+    if kind not in LOOK_ALIKES:
+        raise ValueError("look_alike: kind %r not one of %s" % (kind, ", ".join(LOOK_ALIKES)))
+    base = sample_params(rng)
+    n = int(rng.integers(2, 6))
+    iv = float(rng.uniform(300, 650))
+
+    def unit(v):
+        v = np.asarray(v, float)
+        return (v / np.linalg.norm(v)).tolist()
+
+    kw = dict(kind=kind, intervals_ms=[iv * rng.uniform(0.9, 1.1) for _ in range(n - 1)])
+    if kind in ("hop_one", "hop_both", "jump_down", "stamp"):
+        if kind == "jump_down":
+            n = 1
+            v = [float(math.sqrt(2 * G * rng.uniform(0.2, 0.5)))]
+        elif kind == "stamp":
+            v = [float(rng.uniform(0.8, 1.8)) for _ in range(n)]
+        else:
+            v = [float(rng.uniform(1.0, 1.6)) for _ in range(n)]  # hop flight ~0.1-0.15 m
+        kw.update(target="floor", striker="both" if kind in ("hop_both", "jump_down") else "right",
+                  v_impact_m_s=v, intervals_ms=kw["intervals_ms"][: n - 1],
+                  directions=[unit([rng.normal(0, 0.1), rng.normal(0, 0.1), 1.0]) for _ in range(n)],
+                  k_contact_n_m=float(rng.uniform(100e3, 300e3)), lift_both=kind != "stamp")
+    elif kind in ("kick_wall", "kick_rung"):
+        v = [float(rng.uniform(0.5, 1.5)) for _ in range(n)]
+        kw.update(target="wall", v_impact_m_s=v,
+                  directions=[unit([-1.0, rng.normal(0, 0.2), rng.uniform(-0.3, 0.3)]) for _ in range(n)],
+                  k_contact_n_m=float(rng.uniform(30e3, 150e3)))
+    else:  # knock_mud
+        v = [float(rng.uniform(0.3, 1.0)) for _ in range(n)]
+        dirs = []
+        for _ in range(n):
+            lat = rng.uniform(0, 0.35)
+            if rng.random() < 0.5:  # toe into the other heel: forward
+                d = [-1.0, -lat, rng.uniform(-0.3, 0.3)]
+            else:  # heel/sole scraped down on the other toe cap: vertical
+                d = [rng.uniform(-0.3, 0.3), -lat, 1.0]
+            dirs.append(unit(d))
+        kw.update(target="foot", v_impact_m_s=v, directions=dirs)
+    kw["intervals_ms"] = kw["intervals_ms"][: len(kw["v_impact_m_s"]) - 1]
+    for k, val in kw.items():
+        setattr(base, k, val)
+    return base
+
+
+def peaks(p: BlindParams) -> dict:
+    """Figures of one gesture on the 100 Hz grid with no host: per foot the peak |a - g| (mg)
+    and peak |gyro| (dps) within 60 ms of each strike, plus the physical impulse (N s),
+    contact duration (ms) and raw (unfiltered, 2 kHz) peak of the striker (mg)."""
+    g = synthesize(p)
+    grid = np.arange(0.0, 1000.0 * g.t_s[-1], DT_MS)
+    out = {"impulse_ns": [], "contact_ms": [], "raw_right_mg": []}
+    sampled = {}
+    for foot in ("right", "left"):
+        acc = imu_sample(g.t_s, g.feet[foot]["acc"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
+        gyr = imu_sample(g.t_s, g.feet[foot]["gyro"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
+        sampled[foot] = (np.linalg.norm(acc, axis=1) / G * 1000.0, np.degrees(np.linalg.norm(gyr, axis=1)))
+        out[foot + "_mg"] = []
+        out[foot + "_dps"] = []
+    raw = np.linalg.norm(g.feet["right"]["acc"], axis=1) / G * 1000.0
+    for e, s in zip([e for e in g.events if e["foot"] == p.striker or p.striker == "both"], g.strikes_ms):
+        w = (grid >= s - 10) & (grid <= s + 60)
+        wr = (g.t_s * 1000.0 >= s) & (g.t_s * 1000.0 <= s + 60)
+        out["impulse_ns"].append(round(e["impulse_ns"], 2))
+        out["contact_ms"].append(round(e["duration_ms"], 1))
+        out["raw_right_mg"].append(int(raw[wr].max()))
+        for foot in ("right", "left"):
+            out[foot + "_mg"].append(int(sampled[foot][0][w].max()))
+            out[foot + "_dps"].append(int(sampled[foot][1][w].max()))
+    return out
