@@ -384,3 +384,35 @@ def gravity_alignment(acc) -> np.ndarray:
         return np.diag([1.0, -1.0, -1.0])
     vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     return np.eye(3) + vx + vx @ vx / (1.0 + c)
+
+
+def write_streamed(outdir, meta: dict, n: int, blocks, repairs) -> list:
+    """Write one trace of ``n`` samples from ``blocks(repairs)`` through ``trace.TraceStream``.
+
+    ``blocks(repairs)`` yields (t_ms int64 (M,), imu int16 (M, 6)) blocks of the
+    100 Hz trace; it is called twice for a fall (``meta["kind"] == "fall"``): a
+    first pass with ``repairs=None`` finds the descent (FallLabel), the second
+    writes and finds the peak. ``meta["repairs"]`` is set from ``repairs``.
+    Returns [path]; a failure leaves no file (TraceStream.abort) and re-raises.
+    """
+    from .. import trace as trace_mod
+
+    label = None
+    if meta["kind"] == "fall":
+        label = FallLabel(n)
+        for _, imu in blocks(None):
+            label.descent_block(imu[:, :3])
+        label.end_descent()
+    st = trace_mod.TraceStream(Path(outdir) / (meta["name"] + ".trace.csv"), imu=True)
+    try:
+        for t_ms, imu in blocks(repairs):
+            st.add(t_ms, imu=imu)
+            if label is not None:
+                label.peak_block(t_ms, imu[:, :3])
+        meta["repairs"] = repairs.as_list()
+        if label is not None:
+            meta["labels"]["falls"].append(label.result())
+        return [st.finish(meta)]
+    except BaseException:
+        st.abort()
+        raise

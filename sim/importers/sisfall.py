@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..trace import DT_MS
-from .common import G_MG, FallLabel, ImportProblem, Repairs, base_meta, boxcar, imu_to_int
+from .common import G_MG, ImportProblem, Repairs, base_meta, boxcar, imu_to_int, write_streamed
 
 SOURCE_GLOB = "[DF][0-9][0-9]_*.txt"
 DATASET = "SisFall"
@@ -92,8 +92,6 @@ def import_to(path: Path, outdir) -> list:
     integer counts, or a count the ADC cannot produce; nothing is left in
     ``outdir`` then.
     """
-    from .. import trace as trace_mod
-
     path = Path(path)
     code, subject = _labels(path)
     rows = sum(len(b) for b in _blocks(path))
@@ -102,25 +100,7 @@ def import_to(path: Path, outdir) -> list:
     n = (rows - _PAIR) * (1000 // RATE_HZ_SRC) // DT_MS + 1  # grid over the pair centres
     repairs = Repairs()
     meta = _meta(path, code, subject, repairs)
-    label = None
-    if meta["kind"] == "fall":
-        label = FallLabel(n)
-        for _, imu in _converted(path, None):
-            label.descent_block(imu[:, :3])
-        label.end_descent()
-    st = trace_mod.TraceStream(Path(outdir) / (meta["name"] + ".trace.csv"), imu=True)
-    try:
-        for t_ms, imu in _converted(path, repairs):
-            st.add(t_ms, imu=imu)
-            if label is not None:
-                label.peak_block(t_ms, imu[:, :3])
-        meta["repairs"] = repairs.as_list()
-        if label is not None:
-            meta["labels"]["falls"].append(label.result())
-        return [st.finish(meta)]
-    except BaseException:
-        st.abort()
-        raise
+    return write_streamed(outdir, meta, n, lambda rep: _converted(path, rep), repairs)
 
 
 def _converted(path: Path, repairs):

@@ -22,7 +22,7 @@ import numpy as np
 
 from .common import MAX_GAP_MS as COMMON_MAX_GAP_MS
 from ..trace import DT_MS
-from .common import G_MG, FallLabel, ImportProblem, Repairs, base_meta, imu_to_int, is_non_finite, parse_number
+from .common import G_MG, ImportProblem, Repairs, base_meta, imu_to_int, is_non_finite, parse_number, write_streamed
 
 SOURCE_GLOB = "*.csv"
 DATASET = "UMAFall"
@@ -88,8 +88,6 @@ def import_to(path: Path, outdir) -> list:
     cannot repair (bad cells, unknown sensor, runs of impossible samples, gaps
     longer than MAX_GAP_MS, missing labels); nothing is left in ``outdir`` then.
     """
-    from .. import trace as trace_mod
-
     path = Path(path)
     repairs = Repairs()
     header, scans = _scan(path, repairs)
@@ -103,25 +101,7 @@ def import_to(path: Path, outdir) -> list:
     _log_long_gaps(scans, repairs)
     t0, n = _grid(path, scans)
     meta = _meta(path, header, labels, repairs, inverted, orient_note)
-    label = None
-    if meta["kind"] == "fall":
-        label = FallLabel(n)
-        for _, imu in _converted(path, t0, n, rot, None):
-            label.descent_block(imu[:, :3])
-        label.end_descent()
-    st = trace_mod.TraceStream(Path(outdir) / (meta["name"] + ".trace.csv"), imu=True)
-    try:
-        for t_out, imu in _converted(path, t0, n, rot, repairs):
-            st.add(t_out, imu=imu)
-            if label is not None:
-                label.peak_block(t_out, imu[:, :3])
-        meta["repairs"] = repairs.as_list()
-        if label is not None:
-            meta["labels"]["falls"].append(label.result())
-        return [st.finish(meta)]
-    except BaseException:
-        st.abort()
-        raise
+    return write_streamed(outdir, meta, n, lambda rep: _converted(path, t0, n, rot, rep), repairs)
 
 
 class _Scan:

@@ -341,19 +341,8 @@ class Delivery:
                 return 0
             self._due = now + w
             return 0
-        n = self.enc.encode(t, a, b)
-        self.duty.record(self.band, toa, now)
-        self.airtime_ms = toa
-        self.last_n = n
-        self.counter = self.enc.counter
-        self.sent += 1
-        self.tx_seq = self.seq
-        self.tx_type = self.seq_type
-        i = self._ring_i
-        self._ring_c[i] = self.counter
-        self._ring_s[i] = self.seq
-        self._ring_p[i] = 1 if t == P.T_ALARM and a != CAUSE_TECHNICAL else 0
-        self._ring_i = (i + 1) % RING
+        n = self._transmit(now, t, a, b, toa, self.seq, self.seq_type,
+                           1 if t == P.T_ALARM and a != CAUSE_TECHNICAL else 0)
         if routine:  # unconfirmed: the next heartbeat replaces it
             self._done(now)
         elif self.seq_type == EV_ALARM and self._tries < FAST_TRIES:
@@ -522,18 +511,24 @@ class Delivery:
         if not self.duty.admit(self.band, toa, now, PRIO_ALARM):
             self.deferred += 1
             return 0  # the next round gives another slot
-        n = self.enc.encode(P.T_EVAC_ACK, o & 0xFFFF, self.slot + 1)
+        return self._transmit(now, P.T_EVAC_ACK, o & 0xFFFF, self.slot + 1, toa, self._slot_seq, EV_EVAC_ACK, 0)
+
+    def _transmit(self, now, t, a, b, toa, seq, seq_type, person):
+        """Encode frame ``t`` (a, b) of record ``seq`` into ``frame``, charge ``toa`` ms to the duty
+        cycle and remember its counter (the ring that maps receipts back to records; ``person``
+        1 for a person alarm). Returns the frame length."""
+        n = self.enc.encode(t, a, b)
         self.duty.record(self.band, toa, now)
         self.airtime_ms = toa
         self.last_n = n
         self.counter = self.enc.counter
         self.sent += 1
-        self.tx_seq = self._slot_seq
-        self.tx_type = EV_EVAC_ACK
+        self.tx_seq = seq
+        self.tx_type = seq_type
         i = self._ring_i
         self._ring_c[i] = self.counter
-        self._ring_s[i] = self._slot_seq
-        self._ring_p[i] = 0
+        self._ring_s[i] = seq
+        self._ring_p[i] = person
         self._ring_i = (i + 1) % RING
         return n
 
