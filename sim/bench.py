@@ -150,13 +150,15 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
     """Write ``src`` with its data rows repeated ``factor`` times into ``folder`` (same name).
 
     HuGaDB and SisFall rows repeat as they are (no timestamps); UMAFall rows repeat with
-    their t_ms shifted by the recording's span each time, so time still
-    increases. For memory figures only: the file lives in a temp folder.
+    their t_ms shifted by the recording's span each time, gaitmap rows with their index
+    (sample number or seconds) and gaitpdb rows with their time [s] shifted by the span
+    plus one step, so time still increases. For memory figures only: the file lives in a temp folder.
     """
     from pathlib import Path
 
     src = Path(src)
     text = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    sep = "\t" if kind == "gaitpdb" else ","
     if kind == "hugadb":
         head = [ln for ln in text if ln.startswith("#") or ln.startswith("acc_rf_x")]
         rows = [ln for ln in text if ln not in head and ln.strip()]
@@ -168,8 +170,13 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
         head, rows = text[:k + 1], [ln for ln in text[k + 1:] if ln.strip()]
         times = [float(ln.split(",", 1)[0]) for ln in rows]
         shift = max(times) - min(times) + 50.0
+    elif kind in ("gaitmap", "gaitpdb"):
+        k = 2 if kind == "gaitmap" else 0  # gaitmap: sensor / axis header rows; gaitpdb: none
+        head, rows = text[:k], [ln for ln in text[k:] if ln.strip()]
+        times = [float(ln.split(sep, 1)[0]) for ln in rows[:2]] + [float(rows[-1].split(sep, 1)[0])]
+        shift = times[2] - times[0] + times[1] - times[0]  # one more step after the last row
     else:
-        raise ValueError("grow_source: hugadb, sisfall or umafall, not %r" % kind)
+        raise ValueError("grow_source: hugadb, sisfall, umafall, gaitmap or gaitpdb, not %r" % kind)
     dst = Path(folder) / src.name
     with open(dst, "w", encoding="utf-8", newline="") as f:
         f.writelines(head)
@@ -178,9 +185,18 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
                 f.writelines(rows)
             else:
                 for ln in rows:
-                    t, rest = ln.split(",", 1)
-                    f.write("%s,%s" % (repr(float(t) + i * shift), rest))
+                    t, rest = ln.split(sep, 1)
+                    f.write("%s%s%s" % (_shifted(t, i * shift, kind), sep, rest))
     return dst
+
+
+def _shifted(t: str, shift: float, kind: str) -> str:
+    """Time/index cell ``t`` plus ``shift``: gaitmap sample numbers stay integers, gaitpdb keeps 4 decimals."""
+    if kind == "gaitpdb":
+        return "%.4f" % (float(t) + shift)
+    if kind == "gaitmap" and "." not in t:
+        return "%d" % (int(t) + round(shift))
+    return repr(float(t) + shift)
 
 
 def import_memory(kind: str, src, factors=(1, 4, 16)) -> list:
