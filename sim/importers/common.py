@@ -416,3 +416,45 @@ def write_streamed(outdir, meta: dict, n: int, blocks, repairs) -> list:
     except BaseException:
         st.abort()
         raise
+
+
+def resample_stream(blocks, width: int = 1):
+    """Streamed ``boxcar`` then ``resample``: yield (t_ms int64 (m,), values float64 (m, C)) blocks.
+
+    blocks: iterable of (t_src_ms (M,), values (M, C)) in source order, already
+    checked by the caller (time never goes backwards; gaps it allows). Like
+    ``resample`` the grid starts at the first filtered time (shifted to 0) and
+    duplicate times are dropped, keeping the first. Each block is filtered
+    with the last ``width - 1`` source rows of the one before, and
+    interpolated with the last filtered sample before it, so every output
+    sample is computed from the same values as on the whole stream: the
+    result is identical and memory holds one block. Added for the streamed
+    gaitmap and gaitpdb importers.
+    """
+    raw = None    # last width-1 source rows of the previous block
+    prev = None   # last kept filtered sample (t (1,), values (1, C))
+    t0 = None
+    k = 0         # next output sample
+    for t_src, vals in blocks:
+        t_src = np.asarray(t_src, dtype=np.float64)
+        vals = np.asarray(vals, dtype=np.float64).reshape(len(t_src), -1)
+        if raw is not None:
+            t_src, vals = np.concatenate((raw[0], t_src)), np.vstack((raw[1], vals))
+        cut = len(t_src) - (width - 1) if len(t_src) >= width else 0
+        raw = (t_src[cut:], vals[cut:])
+        if not len(t_src) or len(t_src) < width:
+            continue
+        t_f, v_f = boxcar(t_src, vals, width)
+        if prev is not None:
+            t_f, v_f = np.concatenate((prev[0], t_f)), np.vstack((prev[1], v_f))
+        keep = np.concatenate(([True], np.diff(t_f) > 0))
+        t_f, v_f = t_f[keep], v_f[keep]
+        prev = (t_f[-1:], v_f[-1:])
+        if t0 is None:
+            t0 = t_f[0]
+        m = int((t_f[-1] - t0) // DT_MS) + 1 - k
+        if m <= 0:
+            continue
+        t_out = (np.arange(m, dtype=np.int64) + k) * DT_MS
+        k += m
+        yield t_out, np.column_stack([np.interp(t_out + t0, t_f, v_f[:, c]) for c in range(v_f.shape[1])])

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..trace import LOAD_LIMIT_N
-from .common import ImportProblem, Repairs, base_meta, make_trace, parse_number, resample, to_int
+from ..trace import DT_MS, LOAD_LIMIT_N
+from .common import MAX_GAP_MS, ImportProblem, Repairs, base_meta, parse_number, resample_stream, to_int
 
 SOURCE_GLOB = "*[CP][ot][0-9][0-9]_[0-9]*.txt"  # GaCo01_01.txt, JuPt03_06.txt, SiCo12_01.txt
 DATASET = "gaitpdb"
@@ -71,24 +71,62 @@ def zone_table(side: str) -> list:
             for name, x, y in SENSORS]
 
 
+BLOCK_ROWS = 1000  # source rows per streamed block: memory does not grow with the file
+
+
 def import_file(path: Path) -> list:
     """Import one gaitpdb file: [left Trace, right Trace], loads only, at 100 Hz.
 
-    loads: int16 (N, 8) N per sensor zone (SENSORS order), clipped to 0..5000.
-    Raises ImportProblem naming file, line and column for a short/long row, a
-    non-number, a negative or non-finite force, a total that is not the sum of
-    its sensors, time going backwards or a gap > MAX_GAP_MS.
+    The same as ``import_to`` (which streams to files), read back as Traces.
     """
+    import tempfile
+
+    from .. import trace as trace_mod
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [trace_mod.read(p) for p in import_to(path, tmp)]
+
+
+def import_to(path: Path, outdir) -> list:
+    """Import one gaitpdb file, streamed, into ``outdir`` -> [left trace path, right trace path].
+
+    loads: int16 (N, 8) N per sensor zone (SENSORS order), clipped to 0..5000.
+    One pass, memory bounded by a block of BLOCK_ROWS rows, not by the file:
+    each block is checked (``_Checks``), linearly resampled to 100 Hz
+    (``common.resample_stream``, identical to ``resample`` on the whole file)
+    and written to both feet's ``trace.TraceStream``. Raises ImportProblem
+    naming file, line and column for a short/long row or a non-number (at
+    once), else, after the whole file and in this order, for a negative force
+    (the first), a total that is not the sum of its sensors (the worst, left
+    before right), time going backwards (the first) or a gap > MAX_GAP_MS (the
+    longest); nothing is left in ``outdir`` then.
+    """
+    from .. import trace as trace_mod
+
     path = Path(path)
-    data, lines = _read(path)
-    names = column_names()
-    _check(path, data, lines, names)
-    t_ms, v = resample(data[:, 0] * 1000.0, data[:, 1:17], path, lines)
-    return [_foot_trace(path, t_ms, v[:, 0:8], "left"), _foot_trace(path, t_ms, v[:, 8:16], "right")]
+    checks = _Checks(path)
+    streams = [trace_mod.TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, side)), imu=False, zones=8)
+               for side in ("left", "right")]
+    done = []
+    try:
+        t_ms = None
+        for t_ms, v in resample_stream(checks.blocks(_blocks(path))):
+            for st, forces in zip(streams, (v[:, 0:8], v[:, 8:16])):
+                st.add(t_ms, loads=to_int(forces, LOAD_LIMIT_N, lo=0))
+        checks.raise_first()
+        for st, side in zip(streams, ("left", "right")):
+            done.append(st.finish(_meta(path, int(t_ms[-1]), side)))
+        return done
+    except BaseException:
+        for st in streams:
+            st.abort()
+        for p in done:  # a failure on the right foot removes the left trace too
+            p.unlink()
+        raise
 
 
-def _read(path: Path):
-    """Rows as float array (N, 19) and their file lines (N,); ImportProblem on malformed rows."""
+def _blocks(path: Path):
+    """Yield (rows float64 (M, 19), file lines (M,)), M <= BLOCK_ROWS; ImportProblem on a malformed row."""
     names = column_names()
     rows, lines = [], []
     with open(path, newline="") as f:
@@ -99,9 +137,11 @@ def _read(path: Path):
                 raise ImportProblem(path, "%d cells, expected %d" % (len(row), N_COLUMNS), line=lineno)
             rows.append([_number(c, path, lineno, n) for c, n in zip(row, names)])
             lines.append(lineno)
-    if len(rows) < 2:
-        raise ImportProblem(path, "fewer than 2 data rows")
-    return np.array(rows), np.array(lines)
+            if len(rows) == BLOCK_ROWS:
+                yield np.array(rows), np.array(lines)
+                rows, lines = [], []
+    if rows:
+        yield np.array(rows), np.array(lines)
 
 
 def _number(text, path, line, field) -> float:
@@ -112,18 +152,84 @@ def _number(text, path, line, field) -> float:
     return value
 
 
-def _check(path, data, lines, names):
-    """Forces must be >= 0 and each total the sum of its 8 sensors (within 1 N)."""
-    neg = data[:, 1:] < 0
-    if neg.any():
-        r, c = np.argwhere(neg)[0]
-        raise ImportProblem(path, "negative force %g" % data[r, c + 1], line=int(lines[r]), field=names[c + 1])
-    for k, sl in ((17, slice(1, 9)), (18, slice(9, 17))):
-        err = np.abs(data[:, sl].sum(axis=1) - data[:, k])
-        if err.max() > TOTAL_TOLERANCE_N:
+class _Checks:
+    """The whole-file checks of one gaitpdb file, block by block, in bounded memory.
+
+    ``blocks`` passes the (time ms, 16 forces) of each block on to resampling
+    until a check fails (the file is still read to its end: a malformed row
+    anywhere comes first); ``raise_first`` then raises, in this order:
+    fewer than 2 rows; the first negative force; the worst total that is not
+    the sum of its 8 sensors (within TOTAL_TOLERANCE_N; left, then right);
+    the first time going backwards; the longest gap > MAX_GAP_MS between
+    distinct times; a file spanning less than one 10 ms step.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.rows = 0
+        self.negative = None           # (line, field, value)
+        self.totals = [None, None]     # per foot (err, line, total, sum of the sensors)
+        self.backwards = None          # line
+        self.gap = None                # (gap ms, line of the sample after it)
+        self.first_t = self.last = None  # first time; (time, line) of the last row
+
+    def failed(self) -> bool:
+        return bool(self.negative or self.backwards or any(t and t[0] > TOTAL_TOLERANCE_N for t in self.totals)
+                    or (self.gap and self.gap[0] > MAX_GAP_MS))
+
+    def blocks(self, blocks):
+        for data, lines in blocks:
+            self.add(data, lines)
+            if not self.failed():
+                yield data[:, 0] * 1000.0, data[:, 1:17]
+
+    def add(self, data, lines):
+        names = column_names()
+        self.rows += len(data)
+        neg = data[:, 1:] < 0
+        if self.negative is None and neg.any():
+            r, c = np.argwhere(neg)[0]
+            self.negative = (int(lines[r]), names[c + 1], data[r, c + 1])
+        for foot, (k, sl) in enumerate(((17, slice(1, 9)), (18, slice(9, 17)))):
+            err = np.abs(data[:, sl].sum(axis=1) - data[:, k])
             r = int(np.argmax(err))
-            raise ImportProblem(path, "total %g is not the sum of its sensors (%g)" % (data[r, k], data[r, sl].sum()),
-                                line=int(lines[r]), field=names[k])
+            if self.totals[foot] is None or err[r] > self.totals[foot][0]:
+                self.totals[foot] = (err[r], int(lines[r]), data[r, k], data[r, sl].sum())
+        t = data[:, 0] * 1000.0
+        if self.last is not None:
+            t, lines = np.concatenate(([self.last[0]], t)), np.concatenate(([self.last[1]], lines))
+        else:
+            self.first_t = t[0]
+        self.last = (t[-1], int(lines[-1]))
+        d = np.diff(t)
+        if self.backwards is None and (d < 0).any():
+            self.backwards = int(lines[int(np.argmax(d < 0)) + 1])
+        kept = np.flatnonzero(np.concatenate(([True], d > 0)))
+        gaps = np.diff(t[kept])
+        if gaps.size:
+            i = int(np.argmax(gaps))
+            if self.gap is None or gaps[i] > self.gap[0]:
+                self.gap = (gaps[i], int(lines[kept[i + 1]]))
+
+    def raise_first(self):
+        path = self.path
+        if self.rows < 2:
+            raise ImportProblem(path, "fewer than 2 data rows")
+        if self.negative:
+            line, field, value = self.negative
+            raise ImportProblem(path, "negative force %g" % value, line=line, field=field)
+        for (err, line, total, summed), field in zip(self.totals, ("total_left", "total_right")):
+            if err > TOTAL_TOLERANCE_N:
+                raise ImportProblem(path, "total %g is not the sum of its sensors (%g)" % (total, summed),
+                                    line=line, field=field)
+        if self.backwards:
+            raise ImportProblem(path, "time goes backwards", line=self.backwards, field="time")
+        if self.gap and self.gap[0] > MAX_GAP_MS:
+            raise ImportProblem(
+                path, "gap of %d ms in the timestamps (more than %d ms cannot be bridged)" % (self.gap[0], MAX_GAP_MS),
+                line=self.gap[1], field="time")
+        if self.last[0] - self.first_t < DT_MS:
+            raise ImportProblem(path, "the streams do not overlap in time", field="time")
 
 
 def _subject_and_activity(stem: str):
@@ -139,17 +245,16 @@ def _subject_and_activity(stem: str):
     return subject, "; ".join(notes)
 
 
-def _foot_trace(path, t_ms, forces, side):
-    """One foot's Trace from resampled sensor forces (N, 8) N."""
+def _meta(path, last_ms, side) -> dict:
+    """One foot's metadata; ``last_ms`` is the time of the trace's last sample."""
     subject, extra = _subject_and_activity(path.stem)
     notes = "Loads are the source's calibrated VGRF per sensor (N), unchanged apart from rounding."
     if extra:
         notes += " " + extra + "."
-    meta = base_meta(
+    return base_meta(
         DATASET, path, name="%s_%s" % (path.stem, side), citation=CITATION, subject=subject,
         activity="walking", kind="adl", placement="insole", foot=side, axes=AXES, zones=zone_table(side),
-        labels={"falls": [], "segments": [{"start_ms": 0, "end_ms": int(t_ms[-1]) + 10, "activity": "walking"}],
+        labels={"falls": [], "segments": [{"start_ms": 0, "end_ms": last_ms + 10, "activity": "walking"}],
                 "sos": []},
         repairs=Repairs().as_list(), notes=notes,
     )
-    return make_trace(meta, t_ms, loads=to_int(forces, LOAD_LIMIT_N, lo=0))
