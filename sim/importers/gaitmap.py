@@ -20,7 +20,7 @@ import numpy as np
 from ..trace import DT_MS
 from .common import (
     G_MG, MS2_PER_G, ImportProblem, Repairs, base_meta, boxcar, gravity_alignment,
-    imu_to_int, make_trace, parse_number, resample,
+    imu_to_int, parse_number, resample_stream,
 )
 
 SOURCE_GLOB = "imu_sample*.csv"
@@ -43,25 +43,96 @@ AXES_TEXT = (
 )
 
 
+BLOCK_ROWS = 1024  # source rows per streamed block: memory does not grow with the file
+_WIDTH = int(RATE_HZ_SRC // (1000 // DT_MS))  # boxcar over 2 samples (~one 100 Hz period at 204.8 Hz)
+
+
 def import_file(path: Path) -> list:
     """Import one gaitmap IMU file -> [left Trace, right Trace] at 100 Hz.
 
-    Raises ImportProblem naming file:line [field] for a bad header, a bad
-    cell, irregular timing, or no still samples to find gravity.
+    The same as ``import_to`` (which streams to files), read back as Traces.
     """
+    import tempfile
+
+    from .. import trace as trace_mod
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [trace_mod.read(p) for p in import_to(path, tmp)]
+
+
+def import_to(path: Path, outdir) -> list:
+    """Import one gaitmap IMU file, streamed, into ``outdir`` -> [left trace path, right trace path].
+
+    Memory is bounded by a block of BLOCK_ROWS source rows, not by the file.
+    A first pass (``_Scan``) checks every row and the index and sums each
+    foot's still samples for its gravity direction; a second rotates,
+    filters and resamples block by block (``common.resample_stream``, the
+    same arithmetic per sample as on the whole file) and writes both feet
+    through trace.TraceStream. Raises ImportProblem naming file:line [field]
+    for a bad header, a bad cell, irregular timing, a bad stride file, a
+    missing column or no still samples to find gravity (in that order, left
+    foot before right); nothing is left in ``outdir`` then.
+    """
+    from .. import trace as trace_mod
+
     path = Path(path)
-    header, index, data = _read(path)
-    t_src = _times(path, index)
+    scan = _Scan(path)
     segments = _segments(path)
-    traces = []
+    feet = []
     for foot, sensor in FEET.items():
-        cols = _columns(path, header, sensor)
-        traces.append(_trace(path, foot, t_src, data[:, cols], segments.get(foot, [])))
-    return traces
+        cols = _columns(path, scan.header, sensor)
+        count, total = scan.still[foot]
+        if count < 10:
+            raise ImportProblem(path, "%s foot: fewer than 10 still samples to find gravity" % foot, field="gyr")
+        feet.append((foot, cols, gravity_alignment((total / count).reshape(1, 3))))
+    # (The resampled trace spans >= 8 source periods here: >= 10 still rows at 204.8 Hz.)
+    shift = boxcar(scan.times(scan.first), np.zeros((2, 1)), _WIDTH)[0][0]  # trace time 0 is this source time
+    streams = [trace_mod.TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, foot)), imu=True)
+               for foot, _, _ in feet]
+    repairs = [Repairs() for _ in feet]
+    done = []
+    try:
+        t_ms = None
+        for t_ms, v in resample_stream(_converted(path, scan, feet), _WIDTH):
+            for i, st in enumerate(streams):
+                st.add(t_ms, imu=imu_to_int(v[:, 6 * i:6 * i + 3] * G_MG, v[:, 6 * i + 3:6 * i + 6] * 10.0, repairs[i]))
+        for st, rep, (foot, _, rot) in zip(streams, repairs, feet):
+            tilt = float(np.degrees(np.arccos(np.clip(rot[2, 2], -1, 1))))
+            meta = base_meta(
+                DATASET, path, name="%s_%s" % (path.stem, foot), citation=CITATION, subject="MaD-healthy",
+                activity=ACTIVITY.get(path.stem, "walking"), kind="adl", placement="shoe (instep)", foot=foot,
+                axes=AXES_TEXT % tilt, notes=_notes(path, segments.get(foot, [])),
+            )
+            meta["labels"]["segments"] = [_shift(s, shift, int(t_ms[-1])) for s in segments.get(foot, [])]
+            meta["repairs"] = rep.as_list()
+            done.append(st.finish(meta))
+        return done
+    except BaseException:
+        for st in streams:
+            st.abort()
+        for p in done:  # a failure on the right foot removes the left trace too
+            p.unlink()
+        raise
 
 
-def _read(path: Path):
-    """-> (header [(sensor, axis)] per data column, index (N,), data float64 (N, C))."""
+def _converted(path, scan, feet):
+    """Yield (t_src ms (M,), values (M, 12)) per block: each foot's acc [g] and gyro [dps], levelled."""
+    for _, block in _blocks(path):
+        parts = []
+        for _, cols, rot in feet:
+            acc_g, gyro = _six(block, cols)
+            parts += [acc_g @ rot.T, gyro @ rot.T]
+        yield scan.times(block[:, 0]), np.hstack(parts)
+
+
+def _six(block, cols):
+    """(acc [g] (M, 3), gyro [dps] (M, 3)) of one foot from a block of rows (M, 1 + C)."""
+    six = block[:, 1:][:, cols]
+    return six[:, :3] / MS2_PER_G, six[:, 3:]
+
+
+def _blocks(path: Path):
+    """Yield (header [(sensor, axis)] per data column, rows float64 (M, 1 + C), index first), M <= BLOCK_ROWS."""
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         try:
@@ -72,21 +143,92 @@ def _read(path: Path):
             raise ImportProblem(path, "needs two header rows of equal length (sensor names / axis names after "
                                 "an index label)", line=2, field="header")
         header = list(zip(sensors[1:], axes[1:]))
-        rows = []
+        names = ["index"] + ["%s.%s" % h for h in header]
+        rows, seen = [], False
         for row in reader:
             row = _header_row(row)
             if not row or not "".join(row).strip():
                 continue
-            if not rows and _is_label(row[0]) and not "".join(row[1:]).strip():
+            if not seen and _is_label(row[0]) and not "".join(row[1:]).strip():
                 continue  # pandas writes the index name on a third header row ("samples,,,,")
+            seen = True
             if len(row) != len(sensors):
                 raise ImportProblem(path, "%d cells, expected %d" % (len(row), len(sensors)), line=reader.line_num)
-            rows.append([parse_number(c, path, reader.line_num, name)
-                         for c, name in zip(row, ["index"] + ["%s.%s" % h for h in header])])
-    if len(rows) < 4:
-        raise ImportProblem(path, "fewer than 4 data rows")
-    arr = np.array(rows, dtype=np.float64)
-    return header, arr[:, 0], arr[:, 1:]
+            rows.append([parse_number(c, path, reader.line_num, name) for c, name in zip(row, names)])
+            if len(rows) == BLOCK_ROWS:
+                yield header, np.array(rows, dtype=np.float64)
+                rows = []
+        if rows or not seen:
+            yield header, np.array(rows, dtype=np.float64).reshape(len(rows), len(sensors))
+
+
+class _Scan:
+    """First pass over a gaitmap file: header, row count, index kind, still-sample sums per foot.
+
+    The index is sample numbers if every step is 1, else seconds if every
+    step is 1/204.8 s (np.allclose, as on the whole file), else ImportProblem
+    naming the first step unlike the first one. ``still[foot]`` = (count, sum
+    of acc [g] (3,)) of the samples with |gyro| < STILL_DPS, summed in file
+    order (the same sum as numpy's mean over the whole file).
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.header = None
+        self.rows = 0
+        self.first = None                 # first two index values
+        self.last = None                  # last index value
+        self.samples = self.seconds = True
+        self.unlike = None                # step number of the first step unlike the first
+        self.still = {}
+        for header, block in _blocks(path):
+            if self.header is None:
+                self.header = header
+                cols = {}
+                for foot, sensor in FEET.items():
+                    try:
+                        cols[foot] = _columns(path, header, sensor)
+                    except ImportProblem:
+                        pass  # reported after the rows, as on the whole file
+                self.still = {foot: (0, np.zeros(3)) for foot in FEET}
+            self._index(block[:, 0])
+            for foot, c in cols.items():
+                acc_g, gyro = _six(block, c)
+                still = np.linalg.norm(gyro, axis=1) < STILL_DPS
+                count, total = self.still[foot]
+                self.still[foot] = (count + int(still.sum()), np.vstack((total, acc_g[still])).cumsum(axis=0)[-1])
+        if self.rows < 4:
+            raise ImportProblem(path, "fewer than 4 data rows")
+        if not (self.samples or self.seconds):
+            raise ImportProblem(path, "index is neither sample numbers nor seconds at %g Hz" % RATE_HZ_SRC,
+                                line=(self.unlike or 0) + 1 + 3, field="index")
+
+    def _index(self, index):
+        if not len(index):
+            return
+        n_before = self.rows
+        self.rows += len(index)
+        if self.first is None:
+            self.first = index[:2].copy()
+        elif len(self.first) < 2:
+            self.first = np.concatenate((self.first, index[:1]))
+        step = np.diff(index if self.last is None else np.concatenate(([self.last], index)))
+        self.last = index[-1]
+        if not step.size:
+            return
+        self.samples = self.samples and np.allclose(step, 1.0)
+        self.seconds = self.seconds and np.allclose(step, 1.0 / RATE_HZ_SRC, rtol=1e-6)
+        if self.unlike is None:
+            first_step = self.first[1] - self.first[0]
+            unlike = ~np.isclose(step, first_step)
+            if unlike.any():
+                self.unlike = max(0, n_before - 1) + int(np.argmax(unlike))
+
+    def times(self, index):
+        """Source times in ms of index values (sample numbers or seconds at 204.8 Hz)."""
+        if self.samples:
+            return (index - self.first[0]) * 1000.0 / RATE_HZ_SRC
+        return (index - self.first[0]) * 1000.0
 
 
 def _header_row(row) -> list:
@@ -106,18 +248,6 @@ def _is_label(cell: str) -> bool:
     return False
 
 
-def _times(path: Path, index: np.ndarray) -> np.ndarray:
-    """Source times in ms from the index column (sample numbers or seconds at 204.8 Hz)."""
-    step = np.diff(index)
-    if np.allclose(step, 1.0):
-        return (index - index[0]) * 1000.0 / RATE_HZ_SRC
-    if np.allclose(step, 1.0 / RATE_HZ_SRC, rtol=1e-6):
-        return (index - index[0]) * 1000.0
-    bad = int(np.argmax(~np.isclose(step, step[0]))) + 1
-    raise ImportProblem(path, "index is neither sample numbers nor seconds at %g Hz" % RATE_HZ_SRC,
-                        line=bad + 3, field="index")
-
-
 def _columns(path: Path, header, sensor: str) -> list:
     """Data column numbers of acc_x..gyr_z for ``sensor``; ImportProblem if missing."""
     cols = []
@@ -127,31 +257,6 @@ def _columns(path: Path, header, sensor: str) -> list:
         except ValueError:
             raise ImportProblem(path, "no column %s %s" % (sensor, axis), line=2, field="%s.%s" % (sensor, axis)) from None
     return cols
-
-
-def _trace(path, foot, t_src, six, segments):
-    """One foot: (N, 6) m/s^2 + deg/s at 204.8 Hz -> Trace in mg / 0.1 dps at 100 Hz."""
-    acc_g = six[:, :3] / MS2_PER_G
-    gyro = six[:, 3:]
-    still = np.linalg.norm(gyro, axis=1) < STILL_DPS
-    if still.sum() < 10:
-        raise ImportProblem(path, "%s foot: fewer than 10 still samples to find gravity" % foot, field="gyr")
-    rot = gravity_alignment(acc_g[still])
-    tilt = float(np.degrees(np.arccos(np.clip(rot[2, 2], -1, 1))))
-    # Boxcar over 2 samples (~one 100 Hz period at 204.8 Hz) before resampling.
-    t_f, v_f = boxcar(t_src, np.hstack([acc_g @ rot.T, gyro @ rot.T]), int(RATE_HZ_SRC // (1000 // DT_MS)))
-    t_ms, v = resample(t_f, v_f, path)
-    repairs = Repairs()
-    imu = imu_to_int(v[:, :3] * G_MG, v[:, 3:] * 10.0, repairs)
-    shift = t_f[0]  # trace time 0 is source time t_f[0]
-    meta = base_meta(
-        DATASET, path, name="%s_%s" % (path.stem, foot), citation=CITATION, subject="MaD-healthy",
-        activity=ACTIVITY.get(path.stem, "walking"), kind="adl", placement="shoe (instep)", foot=foot,
-        axes=AXES_TEXT % tilt, notes=_notes(path, segments),
-    )
-    meta["labels"]["segments"] = [_shift(s, shift, int(t_ms[-1])) for s in segments]
-    meta["repairs"] = repairs.as_list()
-    return make_trace(meta, t_ms, imu=imu)
 
 
 def _shift(seg: dict, shift_ms: float, end_ms: int) -> dict:
