@@ -97,3 +97,38 @@ def test_batch_one_good_one_bad(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["GaCo98_01_left.trace.csv", "GaCo98_01_right.trace.csv"]
     assert len(res.written) == 2
     assert len(res.failed) == 1 and "GaPt97_01.txt:3 [L5]" in res.failed[0][1]
+
+
+def test_import_memory_does_not_grow_with_the_file(datasets):
+    """tracemalloc peak for the file's rows repeated 4x stays within 1.5x of 1x (it was ~10x the source: whole-file arrays)."""
+    from soleguard_sim.bench import import_memory
+
+    one, four = import_memory("gaitpdb", datasets / REAL, factors=(1, 4))
+    assert four["source_bytes"] > 3.9 * one["source_bytes"]
+    assert four["peak_bytes"] < 1.5 * one["peak_bytes"], (one, four)
+
+
+def test_streamed_blocks_give_the_same_trace(datasets, tmp_path, monkeypatch):
+    """Block size changes nothing: 7-row blocks (many block joins) write the same bytes as large blocks."""
+    src = datasets / REAL
+    whole = [q.read_bytes() for q in gaitpdb.import_to(src, tmp_path / "a")]
+    monkeypatch.setattr(gaitpdb, "BLOCK_ROWS", 7)
+    assert [q.read_bytes() for q in gaitpdb.import_to(src, tmp_path / "b")] == whole
+
+
+def test_errors_after_the_whole_file_keep_their_order(tmp_path, monkeypatch):
+    """A later malformed cell beats an earlier negative force; the worst total is named, across blocks."""
+    monkeypatch.setattr(gaitpdb, "BLOCK_ROWS", 4)
+
+    def edit(i, cells):
+        if i == 3:
+            cells[2] = "-1.00"
+        if i == 20:
+            cells[5] = "x"
+    assert (_problem(write_gaitpdb(tmp_path / "a.txt", edit=edit)).line) == 21
+
+    def totals(i, cells):
+        if i in (5, 30):
+            cells[18] = "%.2f" % (float(cells[18]) + (2 if i == 5 else 9))
+    e = _problem(write_gaitpdb(tmp_path / "b.txt", edit=totals))
+    assert (e.line, e.field) == (31, "total_right")
