@@ -132,3 +132,20 @@ def test_errors_after_the_whole_file_keep_their_order(tmp_path, monkeypatch):
             cells[18] = "%.2f" % (float(cells[18]) + (2 if i == 5 else 9))
     e = _problem(write_gaitpdb(tmp_path / "b.txt", edit=totals))
     assert (e.line, e.field) == (31, "total_right")
+
+
+def test_failure_writing_the_right_foot_leaves_no_trace(tmp_path, monkeypatch):
+    """Both feet or neither: if the right trace cannot be written, the finished left one is removed."""
+    from soleguard_sim import trace as trace_mod
+
+    finish = trace_mod.TraceStream.finish
+
+    def right_fails(self, meta):
+        if meta["foot"] == "right":
+            raise trace_mod.TraceError(self.path, "disk full (test)")
+        return finish(self, meta)
+    monkeypatch.setattr(trace_mod.TraceStream, "finish", right_fails)
+    src = write_gaitpdb(tmp_path / "GaCo99_01.txt")
+    res = importers.import_batch("gaitpdb", [src], tmp_path / "out")
+    assert res.written == [] and "disk full" in res.failed[0][1]
+    assert list((tmp_path / "out").iterdir()) == []

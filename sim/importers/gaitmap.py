@@ -87,11 +87,11 @@ def import_to(path: Path, outdir) -> list:
         feet.append((foot, cols, gravity_alignment((total / count).reshape(1, 3))))
     # (The resampled trace spans >= 8 source periods here: >= 10 still rows at 204.8 Hz.)
     shift = boxcar(scan.times(scan.first), np.zeros((2, 1)), _WIDTH)[0][0]  # trace time 0 is this source time
-    streams = [trace_mod.TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, foot)), imu=True)
-               for foot, _, _ in feet]
+    streams, done = [], []
     repairs = [Repairs() for _ in feet]
-    done = []
     try:
+        for foot, _, _ in feet:
+            streams.append(trace_mod.TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, foot)), imu=True))
         t_ms = None
         for t_ms, v in resample_stream(_converted(path, scan, feet), _WIDTH):
             for i, st in enumerate(streams):

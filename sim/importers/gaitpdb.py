@@ -105,10 +105,11 @@ def import_to(path: Path, outdir) -> list:
 
     path = Path(path)
     checks = _Checks(path)
-    streams = [trace_mod.TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, side)), imu=False, zones=8)
-               for side in ("left", "right")]
-    done = []
+    streams, done = [], []
     try:
+        for side in ("left", "right"):
+            streams.append(trace_mod.TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, side)),
+                                                 imu=False, zones=8))
         t_ms = None
         for t_ms, v in resample_stream(checks.blocks(_blocks(path))):
             for st, forces in zip(streams, (v[:, 0:8], v[:, 8:16])):
