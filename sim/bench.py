@@ -149,9 +149,12 @@ def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
 def grow_source(kind: str, src, factor: int, folder) -> "Path":
     """Write ``src`` with its data rows repeated ``factor`` times into ``folder`` (same name).
 
-    HuGaDB and SisFall rows repeat as they are (no timestamps); UMAFall rows repeat with
-    their t_ms shifted by the recording's span each time, so time still
-    increases. For memory figures only: the file lives in a temp folder.
+    HuGaDB and SisFall rows repeat as they are (no timestamps); UMAFall, Moticon
+    (time [s]) and IPOL (PacketCounter) rows repeat with their time shifted by
+    the recording's span each time, so time still increases. Moticon keeps the
+    rows where both insoles have data (the left insole starts late: its empty
+    leading rows would be a hole mid-file); IPOL's JSON is copied beside. For
+    memory figures only: the file lives in a temp folder.
     """
     from pathlib import Path
 
@@ -167,9 +170,21 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
         k = next(i for i, ln in enumerate(text) if ln.startswith("t_ms"))
         head, rows = text[:k + 1], [ln for ln in text[k + 1:] if ln.strip()]
         times = [float(ln.split(",", 1)[0]) for ln in rows]
-        shift = max(times) - min(times) + 50.0
+        shift, sep, fmt = max(times) - min(times) + 50.0, ",", None
+    elif kind == "moticon":  # rows with both insoles' data (the left one starts late), time [s] shifted
+        head = [ln for ln in text if ln.startswith("#")]
+        cells = [ln.split("\t") for ln in text if not ln.startswith("#") and ln.strip()]
+        rows = ["\t".join(c) for c in cells if any(c[1:24]) and any(c[26:49])]
+        times = [float(ln.split("\t", 1)[0]) for ln in rows]
+        shift, sep, fmt = max(times) - min(times) + 0.01, "\t", "%.2f"
+    elif kind == "ipol":  # PacketCounter shifted; the JSON (labels of the first copy) copied beside
+        head, rows = text[:2], [ln for ln in text[2:] if ln.strip()]
+        pcs = [float(ln.split("\t", 1)[0]) for ln in rows]
+        shift, sep, fmt = max(pcs) - min(pcs) + 1, "\t", "%.1f"
+        json_name = src.stem[:-3] + ".json"
+        (Path(folder) / json_name).write_bytes((src.parent / json_name).read_bytes())
     else:
-        raise ValueError("grow_source: hugadb, sisfall or umafall, not %r" % kind)
+        raise ValueError("grow_source: hugadb, sisfall, umafall, moticon or ipol, not %r" % kind)
     dst = Path(folder) / src.name
     with open(dst, "w", encoding="utf-8", newline="") as f:
         f.writelines(head)
@@ -178,8 +193,8 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
                 f.writelines(rows)
             else:
                 for ln in rows:
-                    t, rest = ln.split(",", 1)
-                    f.write("%s,%s" % (repr(float(t) + i * shift), rest))
+                    t, rest = ln.split(sep, 1)
+                    f.write("%s%s%s" % (fmt % (float(t) + i * shift) if fmt else repr(float(t) + i * shift), sep, rest))
     return dst
 
 
