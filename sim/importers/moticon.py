@@ -145,15 +145,15 @@ def import_to(path: Path, outdir) -> list:
     _scan_numbers(path, sides)
     for side in sides:
         side.finish_scan(n_rows)
-    writers = []
-    for scan in sides:
-        if scan.error is not None:
-            break
-        zones = zone_table(scan.side) if sized else total_zone(scan.side)
-        stream = TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, scan.side)), imu=True, zones=len(zones))
-        writers.append(_SideWriter(path, scan, sized, zones, stream))
-    written = []
+    writers, written = [], []
     try:
+        for scan in sides:
+            if scan.error is not None:
+                break
+            zones = zone_table(scan.side) if sized else total_zone(scan.side)
+            stream = TraceStream(Path(outdir) / ("%s_%s.trace.csv" % (path.stem, scan.side)), imu=True,
+                                 zones=len(zones))
+            writers.append(_SideWriter(path, scan, sized, zones, stream))
         if writers:
             _fill_and_write(path, writers)
         for w in writers:
@@ -167,6 +167,7 @@ def import_to(path: Path, outdir) -> list:
     except BaseException:
         for w in writers:
             w.stream.abort()
+            w.median.close()
         for p in written:
             p.unlink()
         raise
