@@ -149,16 +149,19 @@ def app_figures(trace: Trace | None = None, seconds: int = 180) -> dict:
 def grow_source(kind: str, src, factor: int, folder) -> "Path":
     """Write ``src`` with its data rows repeated ``factor`` times into ``folder`` (same name).
 
-    HuGaDB and SisFall rows repeat as they are (no timestamps); UMAFall rows repeat with
-    their t_ms shifted by the recording's span each time, gaitmap rows with their index
-    (sample number or seconds) and gaitpdb rows with their time [s] shifted by the span
-    plus one step, so time still increases. For memory figures only: the file lives in a temp folder.
+    HuGaDB and SisFall rows repeat as they are (no timestamps); the others repeat
+    with their time shifted by the recording's span (plus one step) each time, so
+    time still increases: UMAFall t_ms, gaitmap the index (sample number or
+    seconds), gaitpdb and Moticon time [s], IPOL the PacketCounter. Moticon keeps
+    the rows where both insoles have data (the left insole starts late: its empty
+    leading rows would be a hole mid-file); IPOL's JSON is copied beside. For
+    memory figures only: the file lives in a temp folder.
     """
     from pathlib import Path
 
     src = Path(src)
     text = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    sep = "\t" if kind == "gaitpdb" else ","
+    sep = "\t" if kind in ("gaitpdb", "moticon", "ipol") else ","
     if kind == "hugadb":
         head = [ln for ln in text if ln.startswith("#") or ln.startswith("acc_rf_x")]
         rows = [ln for ln in text if ln not in head and ln.strip()]
@@ -175,8 +178,20 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
         head, rows = text[:k], [ln for ln in text[k:] if ln.strip()]
         times = [float(ln.split(sep, 1)[0]) for ln in rows[:2]] + [float(rows[-1].split(sep, 1)[0])]
         shift = times[2] - times[0] + times[1] - times[0]  # one more step after the last row
+    elif kind == "moticon":  # rows with both insoles' data (the left one starts late), time [s] shifted
+        head = [ln for ln in text if ln.startswith("#")]
+        cells = [ln.split("\t") for ln in text if not ln.startswith("#") and ln.strip()]
+        rows = ["\t".join(c) for c in cells if any(c[1:24]) and any(c[26:49])]
+        times = [float(ln.split("\t", 1)[0]) for ln in rows]
+        shift = max(times) - min(times) + 0.01
+    elif kind == "ipol":  # PacketCounter shifted; the JSON (labels of the first copy) copied beside
+        head, rows = text[:2], [ln for ln in text[2:] if ln.strip()]
+        pcs = [float(ln.split("\t", 1)[0]) for ln in rows]
+        shift = max(pcs) - min(pcs) + 1
+        json_name = src.stem[:-3] + ".json"
+        (Path(folder) / json_name).write_bytes((src.parent / json_name).read_bytes())
     else:
-        raise ValueError("grow_source: hugadb, sisfall, umafall, gaitmap or gaitpdb, not %r" % kind)
+        raise ValueError("grow_source: hugadb, sisfall, umafall, gaitmap, gaitpdb, moticon or ipol, not %r" % kind)
     dst = Path(folder) / src.name
     with open(dst, "w", encoding="utf-8", newline="") as f:
         f.writelines(head)
@@ -191,9 +206,11 @@ def grow_source(kind: str, src, factor: int, folder) -> "Path":
 
 
 def _shifted(t: str, shift: float, kind: str) -> str:
-    """Time/index cell ``t`` plus ``shift``: gaitmap sample numbers stay integers, gaitpdb keeps 4 decimals."""
-    if kind == "gaitpdb":
-        return "%.4f" % (float(t) + shift)
+    """Time/index cell ``t`` plus ``shift``: gaitmap sample numbers stay integers, gaitpdb keeps 4 decimals,
+    Moticon 2, IPOL 1."""
+    fmt = {"gaitpdb": "%.4f", "moticon": "%.2f", "ipol": "%.1f"}.get(kind)
+    if fmt:
+        return fmt % (float(t) + shift)
     if kind == "gaitmap" and "." not in t:
         return "%d" % (int(t) + round(shift))
     return repr(float(t) + shift)

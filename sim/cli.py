@@ -421,7 +421,7 @@ def plot(trace, output):
 @main.command(short_help="Benchmark: core µs/sample on both runtimes, bytes/sample.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--trace", "trace_path", type=click.Path(exists=True, path_type=Path), help="trace to time (default: a synthetic walk)")
-@click.option("--import-memory", "import_src", nargs=2, type=(click.Choice(["hugadb", "sisfall", "umafall", "gaitmap", "gaitpdb"]), click.Path(exists=True, dir_okay=False, path_type=Path)),
+@click.option("--import-memory", "import_src", nargs=2, type=(click.Choice(["hugadb", "sisfall", "umafall", "gaitmap", "gaitpdb", "moticon", "ipol"]), click.Path(exists=True, dir_okay=False, path_type=Path)),
               default=None, help="KIND FILE: peak import memory for FILE's rows repeated 1x, 4x, 16x (temp copies) instead")
 def bench(as_json, trace_path, import_src):
     """Core µs/sample on CPython and MicroPython, bytes allocated per sample, replay speed, heap headroom.

@@ -128,3 +128,21 @@ def test_batch_one_good_one_bad(tmp_path):
     assert [p.name for p in res.written] == ["1-1_rf.trace.csv"]
     assert len(res.failed) == 1 and "2-1_lf.txt:8 [Acc_X]" in res.failed[0][1]
     assert sorted(p.name for p in out.iterdir()) == ["1-1_rf.trace.csv"]
+
+
+def test_streamed_blocks_give_the_same_trace(datasets, tmp_path, monkeypatch):
+    """7-row blocks (every block edge inside lost packets, repeats and the standing period) = 1000-row blocks."""
+    src = datasets / "ipol_foot/1-1_rf.txt"
+    (big,) = ipol.import_to(src, tmp_path / "big")
+    monkeypatch.setattr(ipol, "BLOCK_ROWS", 7)
+    (small,) = ipol.import_to(src, tmp_path / "small")
+    assert small.read_bytes() == big.read_bytes()
+
+
+def test_import_memory_does_not_grow_with_the_file(datasets):
+    """tracemalloc peak for the file's rows repeated 4x stays within 1.5x of 1x (it was ~6x the source: whole-file arrays)."""
+    from soleguard_sim.bench import import_memory
+
+    one, four = import_memory("ipol", datasets / "ipol_foot/1-1_rf.txt", factors=(1, 4))
+    assert four["source_bytes"] > 3.9 * one["source_bytes"]
+    assert four["peak_bytes"] < 1.5 * one["peak_bytes"], (one, four)

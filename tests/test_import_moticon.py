@@ -211,3 +211,49 @@ def test_batch_one_good_one_bad(tmp_path):
     assert sorted(p.name for p in res.written) == ["good_left.trace.csv", "good_right.trace.csv"]
     assert len(res.failed) == 1 and res.failed[0][0].endswith("bad.txt") and "bad.txt:11" in res.failed[0][1]
     assert sorted(p.name for p in out.iterdir()) == ["good_left.trace.csv", "good_right.trace.csv"]
+
+
+# --- streaming -------------------------------------------------------------------
+
+def test_streamed_blocks_give_the_same_traces(datasets, tmp_path, monkeypatch):
+    """7-row blocks (block edges inside holes, the left insole's late start, repeated times) = 1000-row blocks."""
+    def edit(i, left, right):
+        if i in (12, 13, 14):
+            right[5] = ""          # a hole across a block edge (rows 7-13, 14-20)
+        if i == 20:
+            left[:] = [""] * 25    # a row without data inside
+    src = write_moticon(tmp_path / "a.txt", n=60, edit=edit)
+    text = src.read_text(encoding="utf-8").split("\n")
+    text[9 + 27] = "0.26" + text[9 + 27][4:]  # row 27 repeats row 26's time
+    src.write_text("\n".join(text), encoding="utf-8")
+    for path in (datasets / REAL, src):
+        big = moticon.import_to(path, tmp_path / "big")
+        monkeypatch.setattr(moticon, "BLOCK_ROWS", 7)
+        small = moticon.import_to(path, tmp_path / "small")
+        monkeypatch.undo()
+        assert [p.read_bytes() for p in small] == [p.read_bytes() for p in big]
+    assert any(r["rule"] == "interpolate_empty_cells" for r in moticon.import_file(src)[1].meta["repairs"])
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 10, 11, 500, 4001])
+def test_median_exact_when_spilled(n, monkeypatch):
+    """_Median (spilled to a file past SPILL values) = np.median, bit for bit, odd and even counts, ties."""
+    monkeypatch.setattr(moticon._Median, "SPILL", 8)
+    rng = np.random.default_rng(n)
+    values = np.abs(rng.standard_normal(n)) * 0.01
+    values[::3] = values[0]
+    med = moticon._Median()
+    for block in np.array_split(values, 7):
+        med.add(block)
+    assert med.count == n and (n <= 8 or med.file is not None)
+    assert med.median() == np.median(values)
+    med.close()
+
+
+def test_import_memory_does_not_grow_with_the_file(datasets):
+    """tracemalloc peak for the file's rows repeated 4x stays within 1.5x of 1x (it was ~12x the source: whole-file arrays)."""
+    from soleguard_sim.bench import import_memory
+
+    one, four = import_memory("moticon", datasets / REAL, factors=(1, 4))
+    assert four["source_bytes"] > 3.9 * one["source_bytes"]
+    assert four["peak_bytes"] < 1.5 * one["peak_bytes"], (one, four)

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from ..trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS
-from .common import (DEG_PER_RAD, G_MG, MS2_PER_G, ImportProblem, Repairs, base_meta, make_trace, parse_number,
-                     resample, to_int)
+from .common import (DEG_PER_RAD, G_MG, MAX_GAP_MS, MS2_PER_G, ImportProblem, Repairs, base_meta, parse_number,
+                     to_int)
 
 SOURCE_GLOB = "*_[lr]f.txt"
 DATASET = "IPOL"
@@ -55,6 +55,9 @@ AXES = (
 )
 
 
+BLOCK_ROWS = 1000  # source rows per streamed block: memory does not grow with the file
+
+
 def import_file(path: Path) -> list:
     """Import one ``<n>-<k>_rf.txt`` / ``_lf.txt`` with its JSON: [Trace] at 100 Hz.
 
@@ -64,36 +67,63 @@ def import_file(path: Path) -> list:
     heel strike, i.e. swing phases, as the JSON gives them).
     Raises ImportProblem naming the file (txt or JSON), line and field for a
     bad header, row, packet counter, gap > MAX_GAP_MS, JSON field, or a
-    standing period that is missing or not still.
+    standing period that is missing or not still. The same as ``import_to``
+    (which streams to a file), read back as a Trace.
     """
+    import tempfile
+
+    from .. import trace as trace_mod
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [trace_mod.read(p) for p in import_to(path, tmp)]
+
+
+def import_to(path: Path, outdir) -> list:
+    """Import one foot file, streamed, into ``outdir`` -> [trace path] (see ``import_file``).
+
+    Memory is bounded by a block of BLOCK_ROWS source rows, not by the file:
+    a first pass checks every row and keeps counts, the first and last
+    PacketCounter, the repairs and what ``common.resample`` checks on the
+    time base; a second converts the standing samples before the trial for
+    the levelling (their sum carried from block to block, in the order
+    ``np.mean`` adds them); a third converts block by block (linear
+    resampling, carrying the last source row into the next block: the same
+    arithmetic per sample as on the whole file), levels and writes through
+    trace.TraceStream, keeping only the pitch rates of the mid-swing samples
+    for the mounting check. Nothing is left in ``outdir`` on an error.
+    """
+    from ..trace import TraceStream
+
     path = Path(path)
     foot = _foot(path)
-    repairs = Repairs()
-    rate, pc, values, lines = _read(path)
-    info = _read_json(path, pc)
-    dt = 1000.0 / rate
-    _log_packet_loss(pc, lines, dt, repairs)
-    t_ms, v = resample((pc - pc[0]) * dt, values, path, lines)
-    acc = v[:, :3] / MS2_PER_G * G_MG
-    gyro = v[:, 3:] * DEG_PER_RAD * 10.0
-    acc, gyro = acc @ SENSOR_TO_INSOLE.T, gyro @ SENSOR_TO_INSOLE.T
-    to_ms = lambda idx: int(round((idx - pc[0]) * dt))  # noqa: E731 - PacketCounter -> trace ms
-    rot, angle = _levelling(path, acc, to_ms(info["TrialBoundaries"][0]))
-    acc, gyro = acc @ rot.T, gyro @ rot.T
-    imu = np.hstack([to_int(acc, ACC_LIMIT_MG), to_int(gyro, GYRO_LIMIT_DDPS)])
-    end_ms = int(t_ms[-1]) + DT_MS
-    labels = _labels(info, foot, to_ms, end_ms)
-    _check_swing(path, gyro, labels["steps"])
+    scan = _Scan(path)
+    info = _read_json(path, scan.pc_first, scan.pc_last)
+    n = scan.check_time(path)
+    dt = 1000.0 / scan.rate
+    to_ms = lambda idx: int(round((idx - scan.pc_first) * dt))  # noqa: E731 - PacketCounter -> trace ms
+    rot, angle = _levelling(path, lambda: _converted(path, scan), to_ms(info["TrialBoundaries"][0]))
+    labels = _labels(info, foot, to_ms, (n - 1) * DT_MS + DT_MS)
     meta = base_meta(
         DATASET, path, name=path.stem, citation=CITATION, subject="IPOL%02d" % int(info.get("Subject", 0) or 0),
         activity="walking", kind="adl", placement="foot", foot=foot, axes=AXES, labels=labels,
-        repairs=repairs.as_list(), levelling_deg=round(angle, 1), subject_info=_subject_info(info),
+        repairs=scan.repairs.as_list(), levelling_deg=round(angle, 1), subject_info=_subject_info(info),
         notes="Protocol: stand, walk 10 m, U-turn, walk back, stand. Segments and steps from %s "
               "(PacketCounter indices -> ms). Steps are the JSON's footsteps of this foot (swing phases); "
               "a few lie after the trial end (foot shuffles while standing), so the final 'standing' "
               "segment ends at the first such step." % _json_path(path).name,
     )
-    return [make_trace(meta, t_ms, imu=imu)]
+    swing = _Swing(labels["steps"], n)
+    st = TraceStream(Path(outdir) / (path.stem + ".trace.csv"), imu=True)
+    try:
+        for t_ms, acc, gyro in _converted(path, scan):
+            acc, gyro = acc @ rot.T, gyro @ rot.T
+            swing.add(int(t_ms[0]) // DT_MS, gyro)
+            st.add(t_ms, imu=np.hstack([to_int(acc, ACC_LIMIT_MG), to_int(gyro, GYRO_LIMIT_DDPS)]))
+        swing.check(path)
+        return [st.finish(meta)]
+    except BaseException:
+        st.abort()
+        raise
 
 
 def _foot(path: Path) -> str:
@@ -109,40 +139,53 @@ def _json_path(path: Path) -> Path:
     return path.with_name(path.stem[:-3] + ".json")
 
 
-def _read(path: Path):
-    """(rate Hz, PacketCounter (N,), values (N, 6) in source units, lines (N,)).
+def _blocks(path: Path, scan=None):
+    """Yield (lines (B,), data (B, 7)) blocks of at most BLOCK_ROWS rows, in file order:
+    PacketCounter and the six IMU columns in source units.
 
     Raises ImportProblem for a bad first line, missing columns, a row with the
-    wrong number of cells or a non-finite number.
+    wrong number of cells or a non-finite number (the first in the file).
+    Sets ``scan.rate`` (Hz) if given. Lines are split as ``str.splitlines``
+    splits the whole text.
     """
-    with open(path, newline="") as f:
-        text = f.read().splitlines()
-    if not text:
-        raise ImportProblem(path, "empty file", line=1)
-    m = _FREQ.match(text[0].strip())
-    if not m or float(m.group(1)) <= 0:
-        raise ImportProblem(path, "first line must be 'Acquisition frequency: <f> Hz'", line=1)
-    if len(text) < 2:
-        raise ImportProblem(path, "no column header", line=2)
-    header = [c.strip() for c in text[1].split("\t")]
     need = ("PacketCounter",) + IMU_COLUMNS
-    for name in need:
-        if name not in header:
-            raise ImportProblem(path, "missing column %r" % name, line=2, field=name)
-    idx = [header.index(n) for n in need]
+    header = idx = None
     rows, lines = [], []
-    for lineno, line in enumerate(text[2:], 3):
-        if not line.strip():
-            continue
-        cells = line.split("\t")
-        if len(cells) != len(header):
-            raise ImportProblem(path, "%d cells, expected %d" % (len(cells), len(header)), line=lineno)
-        rows.append([_finite(cells[k], path, lineno, n) for k, n in zip(idx, need)])
-        lines.append(lineno)
-    if len(rows) < 2:
-        raise ImportProblem(path, "fewer than 2 data rows")
-    data = np.array(rows)
-    return float(m.group(1)), data[:, 0], data[:, 1:], np.array(lines)
+    lineno = 0
+    with open(path, newline="") as f:
+        for raw in f:
+            for line in raw.splitlines():
+                lineno += 1
+                if lineno == 1:
+                    m = _FREQ.match(line.strip())
+                    if not m or float(m.group(1)) <= 0:
+                        raise ImportProblem(path, "first line must be 'Acquisition frequency: <f> Hz'", line=1)
+                    if scan is not None:
+                        scan.rate = float(m.group(1))
+                    continue
+                if lineno == 2:
+                    header = [c.strip() for c in line.split("\t")]
+                    for name in need:
+                        if name not in header:
+                            raise ImportProblem(path, "missing column %r" % name, line=2, field=name)
+                    idx = [header.index(n) for n in need]
+                    continue
+                if not line.strip():
+                    continue
+                cells = line.split("\t")
+                if len(cells) != len(header):
+                    raise ImportProblem(path, "%d cells, expected %d" % (len(cells), len(header)), line=lineno)
+                rows.append([_finite(cells[k], path, lineno, n) for k, n in zip(idx, need)])
+                lines.append(lineno)
+                if len(rows) == BLOCK_ROWS:
+                    yield np.array(lines), np.array(rows)
+                    rows, lines = [], []
+    if lineno == 0:
+        raise ImportProblem(path, "empty file", line=1)
+    if lineno == 1:
+        raise ImportProblem(path, "no column header", line=2)
+    if rows:
+        yield np.array(lines), np.array(rows)
 
 
 def _finite(text, path, line, field) -> float:
@@ -152,17 +195,120 @@ def _finite(text, path, line, field) -> float:
     return value
 
 
-def _log_packet_loss(pc, lines, dt, repairs):
-    """Log each PacketCounter jump (lost packets, interpolated by resample) and duplicates."""
-    step = np.diff(pc)
-    for i in np.flatnonzero(step > 1):
-        repairs.add("packet_loss_interpolated", int(lines[i + 1]),
-                    "lost packets bridged by linear interpolation (hole <= 250 ms)")
-    for i in np.flatnonzero(step == 0):
-        repairs.add("duplicate_packet_dropped", int(lines[i + 1]), "repeated PacketCounter: first row kept")
+class _Scan:
+    """The first pass over a foot file (``_blocks``: every row checked).
+
+    Kept: the rate, the first and last PacketCounter, the repairs (each
+    counter jump: lost packets, interpolated by the resampling; each repeated
+    counter: first row kept) and what ``common.resample`` checks on the time
+    base t = (PacketCounter - first) x 1000 / rate ms: the first backward
+    step and the longest step between distinct times. Raises ImportProblem
+    for a bad row or fewer than 2 rows.
+    """
+
+    def __init__(self, path: Path):
+        self.rate = None
+        self.pc_first = self.pc_last = None
+        self.repairs = Repairs()
+        self.backwards = None    # line of the first row earlier than the one before it
+        self.gap = (0.0, None)   # longest step between distinct times (ms), line after it
+        rows, prev = 0, None     # prev: (PacketCounter, t, line) of the last row so far
+        for lines, data in _blocks(path, self):
+            pc = data[:, 0]
+            if self.pc_first is None:
+                self.pc_first = pc[0]
+            t = (pc - self.pc_first) * (1000.0 / self.rate)
+            rows += len(pc)
+            if prev is not None:
+                pc, t = np.concatenate(([prev[0]], pc)), np.concatenate(([prev[1]], t))
+                lines = np.concatenate(([prev[2]], lines))
+            step, d = np.diff(pc), np.diff(t)
+            for i in np.flatnonzero(step > 1):
+                self.repairs.add("packet_loss_interpolated", int(lines[i + 1]),
+                                 "lost packets bridged by linear interpolation (hole <= 250 ms)")
+            for i in np.flatnonzero(step == 0):
+                self.repairs.add("duplicate_packet_dropped", int(lines[i + 1]), "repeated PacketCounter: first row kept")
+            if self.backwards is None and (d < 0).any():
+                self.backwards = int(lines[int(np.argmax(d < 0)) + 1])
+            if d.size and d.max() > self.gap[0]:
+                self.gap = (float(d.max()), int(lines[int(np.argmax(d)) + 1]))
+            prev = (pc[-1], t[-1], lines[-1])
+        if rows < 2:
+            raise ImportProblem(path, "fewer than 2 data rows")
+        self.pc_last, self.t_last = prev[0], prev[1]
+
+    def check_time(self, path) -> int:
+        """Raise ImportProblem where ``common.resample`` would; return the number of 100 Hz samples."""
+        if self.backwards is not None:
+            raise ImportProblem(path, "time goes backwards", line=self.backwards, field="time")
+        if self.gap[0] > MAX_GAP_MS:
+            raise ImportProblem(path, "gap of %d ms in the timestamps (more than %d ms cannot be bridged)"
+                                % (self.gap[0], MAX_GAP_MS), line=self.gap[1], field="time")
+        if self.t_last < DT_MS:
+            raise ImportProblem(path, "the streams do not overlap in time", field="time")
+        return int(self.t_last // DT_MS) + 1
 
 
-def _read_json(path: Path, pc) -> dict:
+def _converted(path: Path, scan: _Scan):
+    """Yield (t_ms int64 (M,), acc (M, 3) mg, rate (M, 3) 0.1 dps) blocks in insole axes, not levelled.
+
+    Per block: its rows after the last distinct-time row before it, repeated
+    counters dropped (first kept), then ``np.interp`` onto the 10 ms grid
+    points they span: every output sample is computed from the same values
+    as by ``common.resample`` on the whole file, so the result is identical.
+    """
+    carry = None
+    k = 0
+    for _, data in _blocks(path):
+        t = (data[:, 0] - scan.pc_first) * (1000.0 / scan.rate)
+        v = data[:, 1:]
+        if carry is not None:
+            t, v = np.concatenate(([carry[0]], t)), np.vstack((carry[1], v))
+        keep = np.concatenate(([True], np.diff(t) > 0))
+        t, v = t[keep], v[keep]
+        carry = (t[-1], v[-1:])
+        m = int(t[-1] // DT_MS) + 1 - k
+        if m <= 0:
+            continue
+        t_out = (np.arange(m, dtype=np.int64) + k) * DT_MS
+        out = np.column_stack([np.interp(t_out + 0.0, t, v[:, c]) for c in range(v.shape[1])])
+        k += m
+        acc = out[:, :3] / MS2_PER_G * G_MG
+        gyro = out[:, 3:] * DEG_PER_RAD * 10.0
+        yield t_out, acc @ SENSOR_TO_INSOLE.T, gyro @ SENSOR_TO_INSOLE.T
+
+
+class _Swing:
+    """The pitch rates of the middle third of this foot's swing phases, gathered while writing.
+
+    One value per mid-swing sample: bounded by the JSON's footsteps, not by
+    the file. ``check`` guards the documented mounting.
+    """
+
+    def __init__(self, steps, n):
+        mids = [np.arange(a + (b - a) // 3, b - (b - a) // 3, DT_MS) // DT_MS
+                for a, b in steps if b - a >= 3 * DT_MS]
+        idx = np.concatenate(mids) if mids else np.array([], dtype=int)
+        self.idx = idx[idx < n]
+        self.rate = np.zeros(len(self.idx))
+
+    def add(self, k0, gyro):
+        """gyro (M, 3) levelled, 0.1 dps, of samples k0 .. k0 + M - 1."""
+        sel = (self.idx >= k0) & (self.idx < k0 + len(gyro))
+        self.rate[sel] = gyro[self.idx[sel] - k0, 1]
+
+    def check(self, path):
+        """The pitch rate must be negative (toes rising) in the middle third of the swing phases.
+
+        A sensor turned about z would flip it. Raises ImportProblem otherwise;
+        files without steps are not checked.
+        """
+        if self.idx.size and self.rate.mean() >= 0:
+            raise ImportProblem(path, "pitch rate in mid-swing is %+.0f dps, expected negative: the sensor is "
+                                "not mounted as documented" % (self.rate.mean() / 10), field="Gyr_Y")
+
+
+def _read_json(path: Path, pc_first, pc_last) -> dict:
     """The trial's JSON, with its index fields checked against the recording.
 
     Raises ImportProblem naming the JSON file (and line for a syntax error,
@@ -179,7 +325,7 @@ def _read_json(path: Path, pc) -> dict:
         raise ImportProblem(jpath, "not valid JSON: %s" % e.msg, line=e.lineno) from None
     if not isinstance(info, dict):
         raise ImportProblem(jpath, "must be a JSON object", line=1)
-    lo, hi = int(pc[0]), int(pc[-1])
+    lo, hi = int(pc_first), int(pc_last)
     for key in ("TrialBoundaries", "UTurnBoundaries"):
         _check_pair(jpath, info.get(key), key, lo, hi)
     tb, ut = info["TrialBoundaries"], info["UTurnBoundaries"]
@@ -205,36 +351,35 @@ def _check_pair(jpath, pair, field, lo, hi):
                             field=field)
 
 
-def _levelling(path, acc, trial_start_ms):
+def _levelling(path, converted, trial_start_ms):
     """Rotation (3, 3) putting the mean standing acceleration on +z, and its angle (deg).
 
-    Uses the samples before the trial. Raises ImportProblem when that standing
-    period is shorter than MIN_STANDING_MS or its |acc| is not about 1 g.
+    Uses the samples before the trial, from ``converted()`` (``_converted``
+    blocks, read until the trial starts; their sum carried row by row as
+    ``np.mean`` adds them). Raises ImportProblem when that standing period is
+    shorter than MIN_STANDING_MS or its |acc| is not about 1 g.
     """
     n = trial_start_ms // DT_MS
     if n * DT_MS < MIN_STANDING_MS:
         raise ImportProblem(_json_path(path), "only %d ms standing before the trial: at least %d ms needed "
                             "to level the sensor" % (n * DT_MS, MIN_STANDING_MS), field="TrialBoundaries")
-    g = acc[:n].mean(axis=0)
+    total, count = None, 0
+    blocks = converted()
+    try:
+        for _, acc, _ in blocks:
+            part = acc[:n - count]
+            total = np.add.reduce(part if total is None else np.vstack((total, part)), axis=0, keepdims=True)
+            count += len(part)
+            if count >= n:
+                break
+    finally:
+        blocks.close()
+    g = total[0] / count
     mag = float(np.linalg.norm(g)) / G_MG
     if not STANDING_G_RANGE[0] <= mag <= STANDING_G_RANGE[1] or g[2] <= 0:
         raise ImportProblem(path, "standing before the trial reads |a| = %.2f g, z = %d mg: not a still foot "
                             "with the documented sensor mounting" % (mag, g[2]), field="Acc")
     return _rotation_to_z(g / np.linalg.norm(g))
-
-
-def _check_swing(path, gyro, steps):
-    """The pitch rate must be negative (toes rising) in the middle third of the swing phases.
-
-    Guards the documented mounting: a sensor turned about z would flip it.
-    Raises ImportProblem otherwise; files without steps are not checked.
-    """
-    mids = [np.arange(a + (b - a) // 3, b - (b - a) // 3, DT_MS) // DT_MS for a, b in steps if b - a >= 3 * DT_MS]
-    idx = np.concatenate(mids) if mids else np.array([], dtype=int)
-    idx = idx[idx < len(gyro)]
-    if idx.size and gyro[idx, 1].mean() >= 0:
-        raise ImportProblem(path, "pitch rate in mid-swing is %+.0f dps, expected negative: the sensor is "
-                            "not mounted as documented" % (gyro[idx, 1].mean() / 10), field="Gyr_Y")
 
 
 def _rotation_to_z(u):
