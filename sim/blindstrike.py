@@ -822,7 +822,6 @@ def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, 
 def _add(c: Trace, g: Gesture, foot: str, p: BlindParams, start_ms: float):
     sig = g.feet[foot]
     grid = c.t_ms.astype(float) - start_ms
-    inside = (grid >= 0) & (grid <= 1000.0 * g.t_s[-1])
     if c.imu is not None:
         acc = imu_sample(g.t_s, sig["acc"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
         gyr = imu_sample(g.t_s, sig["gyro"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
@@ -840,7 +839,6 @@ def _add(c: Trace, g: Gesture, foot: str, p: BlindParams, start_ms: float):
         share = np.where(tot > 1, loads / np.maximum(tot, 1), 1.0 / loads.shape[1])
         loads = loads * (1.0 - un[:, None]) + share * ex[:, None]
         c.loads = np.clip(np.rint(loads), 0, LOAD_LIMIT_N).astype(np.int64)
-    del inside
 
 
 def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> list:
@@ -917,8 +915,9 @@ LOOK_SPACE = {
         "takeoff_v_m_s": (0.0, 0.5, "m/s", "stepping or hopping off, assumption"),
         "stop_mm": (40.0, 100.0, "mm", "forefoot first, ankle dorsiflexing: assumption (foot peaks 5-15 g)"),
         "land_pitch_deg": (10.0, 30.0, "deg", "plantarflexed at touchdown in drop landings, " + _ZHANG),
-        "push_ms": (60.0, 150.0, "ms", "assumption"),
-        "flat_ms": (50.0, 120.0, "ms", "assumption"),
+        "push_ms": (100.0, 200.0, "ms", "stepping off: a slow heel rise, assumption"),
+        "flat_ms": (80.0, 150.0, "ms", "the ankle dorsiflexes under control (energy absorbed, " + _ZHANG
+                    + "): foot-flat rate 1.875 x pitch / flat_ms < 710 dps"),
         "foot_lag_ms": (0.0, 50.0, "ms", "one foot lands first, assumption"),
         "lift_ms": (200.0, 400.0, "ms", "assumption"),
     },
