@@ -20,7 +20,9 @@ Physics (per strike), world frame, then rotated into each insole's axes
   mu*N). Newton's third law: the struck foot gets the opposite impulse at the same time;
   its acceleration is smaller when it is loaded (the floor takes part of the impulse);
 * angular impulse: the off-centre contact (medial edge, forefoot/midfoot) gives
-  dw = I^-1 (r x J), arrested by the leg with time constant tau_rot;
+  dw = I^-1 (r x J), arrested by the leg with time constant tau_rot; the struck foot gets
+  r_l x (-J) at its own medial edge, scaled by left_rot_gain and arrested faster
+  (tau_rot_left) when it is loaded (floor friction and the body weight on the sole);
 * soft-tissue / shoe ringing after the impact: damped oscillation 10-40 Hz
   (Wakeling & Nigg 2001, J Appl Physiol 90:412-420: soft-tissue vibration 10-50 Hz after
   heel strike);
@@ -31,8 +33,16 @@ Physics (per strike), world frame, then rotated into each insole's axes
   sim/importers/common.py boxcar), added to the host and clipped to the +-16 g / +-2000 dps
   full scales.
 
-Parameter ranges and sources: ``SPACE`` (name -> (low, high, unit, source)) and
-docs/BLIND_STRIKES.md. What is not modelled: see that document.
+Look-alikes (negatives): kicks and knock_mud use the same contact physics; the floor kinds
+(hop_one, hop_both, jump_down, run, stamp) use ballistic flight (world acceleration -g, so the
+IMU reads ~0 g; flight time 2 v / g for landing speed v = sqrt(2 g h)), landings stopped within a
+stop distance d (half-sine deceleration: duration 2 d / v, peak pi v^2 / (4 d), impulse m v), the
+ground reaction on the zones (stance impulse = momentum change + weight x time) and the foot's
+pitch through take-off, touchdown and foot-flat. Checked against UMAFall's real hopping and
+jogging (docs/BLIND_STRIKES.md).
+
+Parameter ranges and sources: ``SPACE`` and ``LOOK_SPACE`` (name -> (low, high, unit, source))
+and docs/BLIND_STRIKES.md. What is not modelled: see that document.
 """
 from __future__ import annotations
 
