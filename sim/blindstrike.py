@@ -856,7 +856,7 @@ def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> lis
     (every 0.5 s: gyro magnitude < 20 dps, |a| within 100 mg of its median; or, IMU-less,
     total load changing by < 10 % of body weight), every ``step_ms``. ``walking=True``:
     windows where the host is moving (gyro peaks > 100 dps), the walking variant."""
-    n = int(dur_ms // DT_MS)
+    n = int(math.ceil(dur_ms / DT_MS))  # samples the window spans: start + dur_ms <= the last sample
     if len(trace.t_ms) < n + 1:
         return []
     if trace.imu is not None:

@@ -328,3 +328,11 @@ def test_cli_blind_scoring_runs_and_is_reproducible(datasets):
     assert 0 <= rep["positives"]["detected"] <= 6
     text = CliRunner().invoke(main, args[:-2] + [str(datasets / "ipol_foot")])
     assert text.exit_code == 0 and "single insole" in text.output and "knock_mud" in text.output
+
+
+def test_host_windows_fit_the_whole_gesture():
+    host = _host("right", 12)
+    for dur in (2338.0, 2331.5, 4000.0):
+        pos = bs.standing_positions(host, dur, step_ms=10)
+        assert pos and max(pos) + dur <= host.t_ms[-1]
+        assert max(pos) + dur > host.t_ms[-1] - 20  # and the windows reach the end
