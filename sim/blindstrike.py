@@ -627,9 +627,11 @@ def _synth_floor(p: BlindParams) -> Gesture:
             stances.append((t_on[-1] + lag, end))
             for k, (a, b) in enumerate(stances):
                 dv = (v_land[k - 1] if k else 0.0) + (v_off[k] if k < len(v_off) else 0.0)
-                grf += share * (W * ((t >= a) & (t < b)) * (1.0 if k == 0 or k == len(stances) - 1 else 0.0))
-                if k and k < len(stances) - 1 or dv:
-                    grf += _halfsine(t, a, b - a, share * p.body_mass_kg * (dv + (G * (b - a) if 0 < k < len(stances) - 1 else 0.0)))
+                if k in (0, len(stances) - 1):  # quiet stance before the first and after the last flight
+                    grf += share * W * ((t >= a) & (t < b))
+                    grf += _halfsine(t, a, b - a, share * p.body_mass_kg * dv)  # the push / the landing
+                else:  # between two flights: the ground stops the fall, relaunches and bears the weight
+                    grf += _halfsine(t, a, b - a, share * p.body_mass_kg * (dv + G * (b - a)))
             ft["unload"] = window.copy()
             ft["extra_n"] = grf * window
         if not both:  # the left foot held up, knee bent: no load, pitched, moving with the body

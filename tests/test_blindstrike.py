@@ -336,3 +336,19 @@ def test_host_windows_fit_the_whole_gesture():
         pos = bs.standing_positions(host, dur, step_ms=10)
         assert pos and max(pos) + dur <= host.t_ms[-1]
         assert max(pos) + dur > host.t_ms[-1] - 20  # and the windows reach the end
+
+
+def test_hop_ground_reaction_impulse_is_momentum_change_plus_weight():
+    p = bs.look_alike("hop_both", np.random.default_rng(37))
+    p.foot_lag_ms = 0.0
+    g = bs.synthesize(p)
+    land = [s / 1000.0 for s in g.strikes_ms]
+    v = p.v_impact_m_s
+    for k in range(len(land) - 1):
+        t_off = land[k + 1] - 2 * v[k + 1] / bs.G  # the next take-off
+        w = (g.t_s >= land[k]) & (g.t_s < t_off)
+        impulse = g.feet["right"]["extra_n"][w].sum() / bs.FS  # N s on one foot's zones
+        want = 0.5 * p.body_mass_kg * (v[k] + v[k + 1] + bs.G * (t_off - land[k]))
+        assert impulse == pytest.approx(want, rel=0.02)
+        mid = int((land[k] - v[k] / bs.G) * bs.FS)  # in the air: the zones carry nothing
+        assert g.feet["right"]["extra_n"][mid] == 0.0
