@@ -88,7 +88,8 @@ SPACE = {
     "forward_share": (-0.3, 0.3, "-", _BRIEF),
     "toe_out_right_deg": (5.0, 20.0, "deg", _TURN),
     "toe_out_left_deg": (5.0, 20.0, "deg", _TURN),
-    "left_loaded": (0, 1, "-", "standing on the left foot while tapping (loaded) or not"),
+    "left_loaded": (0, 1, "-", "standing on the left foot while tapping (loaded, 80 % of draws) or not: assumption"),
+    "swing_in_ms": (200.0, 450.0, "ms", "swing toward the other foot before the first strike, assumption"),
     "k_ground_n_m": (50e3, 300e3, "N/m", "sole/floor shear stiffness, assumption"),
     "mu_floor": (0.3, 0.9, "-", _FRIC),
     "lift_ms": (150.0, 400.0, "ms", "weight shift and toe-off, assumption from gait initiation"),
@@ -233,7 +234,7 @@ def sample_params(rng: np.random.Generator, **fixed) -> BlindParams:
     kw = dict(
         intervals_ms=intervals, v_impact_m_s=speeds, directions=dirs,
         left_loaded=int(rng.random() < 0.8), odr_hz=int(rng.choice(ODRS)),
-        odr_phase=float(rng.random()), swing_in_ms=float(rng.uniform(200, 450)),
+        odr_phase=float(rng.random()), swing_in_ms=_u(rng, "swing_in_ms"),
     )
     for name in ("body_mass_kg", "m_right_kg", "m_left_kg", "k_contact_n_m", "p_contact",
                  "restitution", "toe_out_right_deg", "toe_out_left_deg", "k_ground_n_m",
