@@ -20,7 +20,9 @@ Physics (per strike), world frame, then rotated into each insole's axes
   mu*N). Newton's third law: the struck foot gets the opposite impulse at the same time;
   its acceleration is smaller when it is loaded (the floor takes part of the impulse);
 * angular impulse: the off-centre contact (medial edge, forefoot/midfoot) gives
-  dw = I^-1 (r x J), arrested by the leg with time constant tau_rot;
+  dw = I^-1 (r x J), arrested by the leg with time constant tau_rot; the struck foot gets
+  r_l x (-J) at its own medial edge, scaled by left_rot_gain and arrested faster
+  (tau_rot_left) when it is loaded (floor friction and the body weight on the sole);
 * soft-tissue / shoe ringing after the impact: damped oscillation 10-40 Hz
   (Wakeling & Nigg 2001, J Appl Physiol 90:412-420: soft-tissue vibration 10-50 Hz after
   heel strike);
@@ -31,8 +33,16 @@ Physics (per strike), world frame, then rotated into each insole's axes
   sim/importers/common.py boxcar), added to the host and clipped to the +-16 g / +-2000 dps
   full scales.
 
-Parameter ranges and sources: ``SPACE`` (name -> (low, high, unit, source)) and
-docs/BLIND_STRIKES.md. What is not modelled: see that document.
+Look-alikes (negatives): kicks and knock_mud use the same contact physics; the floor kinds
+(hop_one, hop_both, jump_down, run, stamp) use ballistic flight (world acceleration -g, so the
+IMU reads ~0 g; flight time 2 v / g for landing speed v = sqrt(2 g h)), landings stopped within a
+stop distance d (half-sine deceleration: duration 2 d / v, peak pi v^2 / (4 d), impulse m v), the
+ground reaction on the zones (stance impulse = momentum change + weight x time) and the foot's
+pitch through take-off, touchdown and foot-flat. Checked against UMAFall's real hopping and
+jogging (docs/BLIND_STRIKES.md).
+
+Parameter ranges and sources: ``SPACE`` and ``LOOK_SPACE`` (name -> (low, high, unit, source))
+and docs/BLIND_STRIKES.md. What is not modelled: see that document.
 """
 from __future__ import annotations
 
@@ -78,7 +88,8 @@ SPACE = {
     "forward_share": (-0.3, 0.3, "-", _BRIEF),
     "toe_out_right_deg": (5.0, 20.0, "deg", _TURN),
     "toe_out_left_deg": (5.0, 20.0, "deg", _TURN),
-    "left_loaded": (0, 1, "-", "standing on the left foot while tapping (loaded) or not"),
+    "left_loaded": (0, 1, "-", "standing on the left foot while tapping (loaded, 80 % of draws) or not: assumption"),
+    "swing_in_ms": (200.0, 450.0, "ms", "swing toward the other foot before the first strike, assumption"),
     "k_ground_n_m": (50e3, 300e3, "N/m", "sole/floor shear stiffness, assumption"),
     "mu_floor": (0.3, 0.9, "-", _FRIC),
     "lift_ms": (150.0, 400.0, "ms", "weight shift and toe-off, assumption from gait initiation"),
@@ -89,6 +100,14 @@ SPACE = {
     "contact_x_m": (-0.02, 0.10, "m", "contact point ahead of the IMU/centre of mass (forefoot/midfoot)"),
     "inertia_kgm2": (0.015, 0.050, "kg m^2", _DELEVA + " plus boot and leg coupling (assumption)"),
     "tau_rot_ms": (30.0, 90.0, "ms", "ankle/leg arrest of the foot rotation, assumption"),
+    "contact_x_left_m": (-0.02, 0.10, "m", "where the strike lands on the struck foot, ahead of its centre "
+                         "(feet side by side: as contact_x_m)"),
+    "inertia_left_kgm2": (0.015, 0.050, "kg m^2", "as inertia_kgm2"),
+    "left_rot_gain": (0.2, 0.6, "-", "physics: a loaded sole pressed by ~0.5 body weight with friction mu 0.3-0.9 "
+                      "(Chang et al. 2001) resists the moment; share left to the shoe/soft-tissue compliance, "
+                      "assumption (1 when unloaded)"),
+    "tau_rot_left_ms": (15.0, 40.0, "ms", "loaded foot: rotation arrested by the floor within a contact or two, "
+                        "assumption (unloaded: tau_rot_ms)"),
     "ring_hz": (10.0, 40.0, "Hz", _WAKELING),
     "ring_zeta": (0.2, 0.5, "-", _WAKELING),
     "ring_gain": (0.0, 0.3, "-", _WAKELING + " (share of the impact peak)"),
@@ -98,7 +117,6 @@ SPACE = {
     "post_ms": (2000.0, 4000.0, "ms", "host after the gesture"),
 }
 ODRS = (52, 104, 208)
-LOOK_ALIKES = ("hop_one", "hop_both", "stamp", "jump_down", "kick_wall", "kick_rung", "knock_mud")
 
 
 @dataclass
@@ -132,6 +150,10 @@ class BlindParams:
     contact_x_m: float = 0.05
     inertia_kgm2: float = 0.03
     tau_rot_ms: float = 50.0
+    contact_x_left_m: float = 0.05
+    inertia_left_kgm2: float = 0.03
+    left_rot_gain: float = 0.4
+    tau_rot_left_ms: float = 25.0
     ring_hz: float = 20.0
     ring_zeta: float = 0.3
     ring_gain: float = 0.15
@@ -141,7 +163,20 @@ class BlindParams:
     pre_ms: float = 3000.0
     post_ms: float = 3000.0
     swing_in_ms: float = 300.0
-    lift_both: bool = False  # hopping/jumping: both feet airborne between impacts
+    # floor look-alikes (LOOK_SPACE): landing stop distance, attitudes, hop/run/jump figures
+    stop_mm: float = 40.0
+    land_pitch_deg: float = 15.0
+    push_ms: float = 80.0
+    flat_ms: float = 80.0
+    hold_pitch_deg: float = 40.0
+    foot_lag_ms: float = 0.0
+    drop_height_m: float = 0.3
+    takeoff_v_m_s: float = 0.2
+    cadence_hz: float = 2.8
+    run_speed_m_s: float = 3.0
+    contact_ms: float = 250.0
+    strike_fwd_m_s: float = 0.6
+    m_leg_kg: float = 8.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -199,12 +234,13 @@ def sample_params(rng: np.random.Generator, **fixed) -> BlindParams:
     kw = dict(
         intervals_ms=intervals, v_impact_m_s=speeds, directions=dirs,
         left_loaded=int(rng.random() < 0.8), odr_hz=int(rng.choice(ODRS)),
-        odr_phase=float(rng.random()), swing_in_ms=float(rng.uniform(200, 450)),
+        odr_phase=float(rng.random()), swing_in_ms=_u(rng, "swing_in_ms"),
     )
     for name in ("body_mass_kg", "m_right_kg", "m_left_kg", "k_contact_n_m", "p_contact",
                  "restitution", "toe_out_right_deg", "toe_out_left_deg", "k_ground_n_m",
                  "mu_floor", "lift_ms", "lift_height_m", "tilt_pitch_deg", "tilt_roll_deg",
-                 "setdown_v_m_s", "contact_x_m", "inertia_kgm2", "tau_rot_ms", "ring_hz",
+                 "setdown_v_m_s", "contact_x_m", "inertia_kgm2", "tau_rot_ms", "contact_x_left_m",
+                 "inertia_left_kgm2", "left_rot_gain", "tau_rot_left_ms", "ring_hz",
                  "ring_zeta", "ring_gain", "aa_frac", "pre_ms", "post_ms"):
         kw[name] = _u(rng, name)
     kw.update(fixed)
@@ -321,6 +357,8 @@ def _foot_frames(p):
 
 def synthesize(p: BlindParams) -> Gesture:
     """Build both feet's signals for ``p`` (no host, no IMU filter). Gesture time 0 = lift-off onset."""
+    if p.kind in FLOOR_KINDS:
+        return _synth_floor(p)
     dur = p.duration_ms() / 1000.0
     t = np.arange(int(dur * FS) + 1) / FS
     n = len(t)
@@ -331,7 +369,7 @@ def synthesize(p: BlindParams) -> Gesture:
     lift = p.lift_ms / 1000.0
     strikers = ["right", "left"] if p.striker == "both" else [p.striker]
     other = {"right": "left", "left": "right"}
-    airborne = set(strikers) | ({"right", "left"} if p.lift_both else set())
+    airborne = set(strikers)
     t_end_last = onsets[-1] + 0.35
     for f in airborne:
         ft = feet[f]
@@ -393,6 +431,16 @@ def synthesize(p: BlindParams) -> Gesture:
             v_out = n_w * (-c["v1_end"])  # rebound velocity (world), away from the target
             if s == "right" and p.target == "foot":
                 feet["left"]["acc_w"][i0:j1] += np.outer(-a2s[: j1 - i0], n_w)
+                # the struck foot's angular impulse (Newton's third law on the moment too):
+                # -J at its medial edge (y -0.045 m from its centre), r x (-J) / I; when loaded,
+                # floor friction and the body weight on the sole take most of it (left_rot_gain)
+                J_left = R["left"].T @ (-n_w) * c["impulse_ns"]
+                r_left = np.array([p.contact_x_left_m, -0.045, 0.03])
+                gain = p.left_rot_gain if p.left_loaded else 1.0
+                tau_l = (p.tau_rot_left_ms if p.left_loaded else p.tau_rot_ms) / 1000.0
+                dw_l = gain * np.cross(r_left, J_left) / p.inertia_left_kgm2
+                u_l = (t - t_c) / tau_l
+                feet["left"]["rate"] += np.outer(np.where(t >= t_c, (1.0 - u_l) * np.exp(-u_l), 0.0), dw_l)
             # angular impulse about the striker's COM (insole axes), arrested by the leg
             J_body = R_s.T @ n_w * c["impulse_ns"]
             r = np.array([p.contact_x_m, 0.045 * (1 if s == "right" else -1), 0.03])
@@ -453,6 +501,215 @@ def synthesize(p: BlindParams) -> Gesture:
         g_w = np.array([0.0, 0.0, G])
         # specific force in the insole: R_att^T R_f^T (a_w + g) - g_body0 (host holds gravity)
         a_b = (Rf.T @ (ft["acc_w"] + g_w).T).T
+        acc = _rotate_small(a_b, rot) - g_w
+        out[f] = {"acc": acc, "gyro": rate, "unload": ft["unload"], "extra_n": ft["extra_n"]}
+    return Gesture(t_s=t, feet=out, strikes_ms=[1000.0 * o for o in onsets], events=events)
+
+
+# ---------------------------------------------------------------- floor look-alikes
+
+FLOOR_KINDS = ("hop_one", "hop_both", "jump_down", "run", "stamp")
+
+
+def landing_pulse(v, stop_m, fs=FS):
+    """Deceleration (m/s^2, >= 0, samples at ``fs``) that stops a foot moving at ``v`` m/s
+    within ``stop_m`` m: a half-sine a(t) = A sin(pi t / T), so the speed change is v
+    (impulse m v), the distance travelled v T / 2 = stop_m, hence T = 2 stop_m / v and
+    A = pi v^2 / (4 stop_m). Returns (a, T_s). ValueError for v <= 0 or stop_m <= 0."""
+    if v <= 0 or stop_m <= 0:
+        raise ValueError("landing_pulse: v and stop_m must be > 0")
+    T = 2.0 * stop_m / v
+    m = max(2, int(round(T * fs)))
+    a = np.sin(math.pi * (np.arange(m) + 0.5) / m)
+    return a * (v / (a.sum() / fs)), T  # exact speed change on the discrete grid
+
+
+def flight_time_s(height_m, v_up=None):
+    """Ballistic flight time (s) of a hop of apex ``height_m`` above take-off: 2 sqrt(2 h / g);
+    with ``v_up`` (m/s, take-off speed) and a drop of ``height_m`` below take-off instead
+    (a jump down): (v_up + sqrt(v_up^2 + 2 g h)) / g."""
+    if v_up is None:
+        return 2.0 * math.sqrt(2.0 * height_m / G)
+    return (v_up + math.sqrt(v_up * v_up + 2.0 * G * height_m)) / G
+
+
+def _put(arr, i0, x):
+    """arr[i0:i0+len(x)] += x, clipped to the array."""
+    n = len(arr)
+    i0 = int(round(i0))
+    if i0 >= n or i0 + len(x) <= 0:
+        return
+    a, b = max(0, i0), min(n, i0 + len(x))
+    arr[a:b] += x[a - i0:b - i0]
+
+
+def _halfsine(t, t0, T, area):
+    """Half-sine on [t0, t0+T] with integral ``area``."""
+    if T <= 0:
+        return np.zeros_like(t)
+    s = (t - t0) / T
+    y = np.where((s >= 0) & (s <= 1), np.sin(math.pi * np.clip(s, 0, 1)), 0.0)
+    return y * area * math.pi / (2.0 * T)
+
+
+def _keyframes(t, keys):
+    """Angle (rad) through keyframes [(t_s, deg), ...] with minimum-jerk moves between them."""
+    out = np.full_like(t, math.radians(keys[0][1]))
+    for (ta, a), (tb, b) in zip(keys, keys[1:]):
+        if tb > ta:
+            out += math.radians(b - a) * _bump_pos(t, ta, tb - ta)
+    return out
+
+
+def _synth_floor(p: BlindParams) -> Gesture:
+    """Floor look-alikes (hops, a jump down, running, stamps): ballistic flight (specific force 0),
+    landings stopped within a stop distance (landing_pulse), ground reaction on the zones, and the
+    foot's pitch (plantarflexion +, about insole y) through take-off, landing and foot-flat."""
+    dur = p.duration_ms() / 1000.0
+    t = np.arange(int(dur * FS) + 1) / FS
+    n = len(t)
+    feet = {f: {"acc_w": np.zeros((n, 3)), "rot": np.zeros((n, 3)), "rate": np.zeros((n, 3)),
+                "unload": np.zeros(n), "extra_n": np.zeros(n)} for f in ("right", "left")}
+    W = p.body_mass_kg * G
+    lift = p.lift_ms / 1000.0
+    onsets = [o / 1000.0 for o in p.onsets_ms()]
+    end = dur
+    edge = 0.05  # s, ramp of the load takeover at the gesture's ends
+    window = np.minimum(_bump_pos(t, 0.0, edge), 1.0 - _bump_pos(t, end - edge - 0.01, edge))
+    events = []
+    push = p.push_ms / 1000.0
+    flat = p.flat_ms / 1000.0
+    stop = p.stop_mm / 1000.0
+
+    def land(f, tl, v_vec, pitch_before):
+        """Landing of foot f at tl with velocity v_vec (world, m/s): stopped within ``stop``."""
+        v = float(np.linalg.norm(v_vec))
+        a, T = landing_pulse(v, stop)
+        u = -np.asarray(v_vec, float) / v
+        for ax in range(3):
+            _put(feet[f]["acc_w"][:, ax], tl * FS, a * u[ax])
+        events.append({"foot": f, "t_ms": 1000.0 * tl, "impulse_ns": feet_mass(p, f) * v,
+                       "duration_ms": 1000.0 * T, "dv_m_s": v, "peak_mg": float(a.max() / G * 1000.0),
+                       "direction_w": u.tolist(), "pitch_deg": pitch_before})
+        return T
+
+    if p.kind in ("hop_one", "hop_both", "jump_down"):
+        both = p.kind != "hop_one"
+        hoppers = ("right", "left") if both else ("right",)
+        share = 0.5 if both else 1.0
+        v_land = list(p.v_impact_m_s)
+        if p.kind == "jump_down":
+            v_off = [p.takeoff_v_m_s]
+            t_fl = [flight_time_s(p.drop_height_m, p.takeoff_v_m_s)]
+            v_land = [math.sqrt(p.takeoff_v_m_s ** 2 + 2 * G * p.drop_height_m)]
+        else:  # hopping in place: the foot leaves and lands at the same speed, v = g T_f / 2
+            v_off = v_land
+            t_fl = [2.0 * v / G for v in v_land]
+        t_on = onsets
+        t_off = [tl - tf for tl, tf in zip(t_on, t_fl)]
+        for f in hoppers:
+            lag = p.foot_lag_ms / 1000.0 if f == "left" else 0.0
+            ft = feet[f]
+            keys = [(0.0, 0.0)]
+            for k, (to, tl) in enumerate(zip(t_off, t_on)):
+                to, tl = to + lag, tl + lag
+                # take-off: the foot gains v_off (half-sine) during the last ``push`` of the stance,
+                # heel rising (plantarflexion), then flies ballistically: world a = -g
+                _put(ft["acc_w"][:, 2], (to - push) * FS, _halfsine(t, 0.0, push, v_off[k])[: int(push * FS) + 1])
+                fl = (t >= to) & (t < tl)
+                ft["acc_w"][fl, 2] -= G
+                keys += [(max(to - push, keys[-1][0]), 0.0), (to, p.land_pitch_deg)]
+                land(f, tl, [0.0, 0.0, -v_land[k]], p.land_pitch_deg)
+                keys += [(tl, p.land_pitch_deg), (tl + flat, 0.0)]
+            ft["rot"][:, 1] = _keyframes(t, keys)
+            # ground reaction: impulse over each stance = momentum change + weight (share per foot)
+            grf = np.zeros(n)
+            stances = [(0.0, t_off[0] + lag)] + [(t_on[k] + lag, t_off[k + 1] + lag) for k in range(len(t_on) - 1)]
+            stances.append((t_on[-1] + lag, end))
+            for k, (a, b) in enumerate(stances):
+                dv = (v_land[k - 1] if k else 0.0) + (v_off[k] if k < len(v_off) else 0.0)
+                if k in (0, len(stances) - 1):  # quiet stance before the first and after the last flight
+                    grf += share * W * ((t >= a) & (t < b))
+                    grf += _halfsine(t, a, b - a, share * p.body_mass_kg * dv)  # the push / the landing
+                else:  # between two flights: the ground stops the fall, relaunches and bears the weight
+                    grf += _halfsine(t, a, b - a, share * p.body_mass_kg * (dv + G * (b - a)))
+            ft["unload"] = window.copy()
+            ft["extra_n"] = grf * window
+        if not both:  # the left foot held up, knee bent: no load, pitched, moving with the body
+            lf = feet["left"]
+            lf["unload"] = np.minimum(_bump_pos(t, 0.0, lift), 1.0 - _bump_pos(t, end - lift, lift * 0.99))
+            lf["rot"][:, 1] = math.radians(p.hold_pitch_deg) * lf["unload"]
+            lf["acc_w"][:, 2] += _bump_acc(t, 0.0, lift, p.lift_height_m) - _bump_acc(t, end - lift, lift * 0.99, p.lift_height_m)
+            com = np.zeros(n)  # the body's (centre of mass) vertical acceleration: -g in flight
+            for k, (to, tl) in enumerate(zip(t_off, t_on)):
+                com[(t >= to) & (t < tl)] -= G
+            for k in range(len(t_on) + 1):
+                a = 0.0 if k == 0 else t_on[k - 1]
+                b = t_off[k] if k < len(t_off) else min(end, t_on[-1] + 0.3)
+                dv = (v_land[k - 1] if k else 0.0) + (v_off[k] if k < len(v_off) else 0.0)
+                ta = max(a, b - 0.3) if k == 0 else a
+                com += _halfsine(t, ta, b - ta, dv)
+            lf["acc_w"][:, 2] += com
+    elif p.kind == "stamp":
+        ft = feet["right"]
+        h = p.lift_height_m
+        keys = [(0.0, 0.0)]
+        prev = 0.0
+        for k, tl in enumerate(onsets):
+            v = p.v_impact_m_s[k]
+            rise = 0.55 * (tl - prev)
+            t_up = prev + rise
+            ft["acc_w"][:, 2] += _quintic(t, prev, t_up, 0.0, 0.0, h, 0.0) + _quintic(t, t_up, tl, h, 0.0, 0.0, -v)
+            keys += [(prev + 0.01, 0.0), (t_up, p.land_pitch_deg), (tl, p.land_pitch_deg), (tl + flat, 0.0)]
+            T = land("right", tl, [0.0, 0.0, -v], p.land_pitch_deg)
+            prev = tl + T + flat
+        ft["rot"][:, 1] = _keyframes(t, keys)
+        air = np.zeros(n)
+        prev = 0.0
+        for k, tl in enumerate(onsets):
+            air = np.maximum(air, np.minimum(_bump_pos(t, prev, 0.08), 1.0 - _bump_pos(t, tl - 0.03, 0.03)))
+            prev = tl + 0.05
+        ft["unload"] = air
+        # the stamp's ground reaction: the leg's effective mass (m_leg_kg) stopped within the pulse
+        for e in events:
+            a, T = landing_pulse(e["dv_m_s"], stop)
+            _put(ft["extra_n"], e["t_ms"] / 1000.0 * FS, a * p.m_leg_kg)
+        feet["left"]["extra_n"] += W * 0.5 * air
+    elif p.kind == "run":
+        stride = 2.0 / p.cadence_hz
+        tc = p.contact_ms / 1000.0
+        L = p.run_speed_m_s * stride
+        for f in ("right", "left"):
+            ft = feet[f]
+            lag = 0.0 if f == "right" else stride / 2.0
+            strikes = [o + lag for o in onsets if o + lag < end - tc - 0.05]
+            keys = [(0.0, 0.0)]
+            prev_off = max(0.0, strikes[0] - (stride - tc))
+            grf = np.zeros(n)
+            for k, ts in enumerate(strikes):
+                vz, vx = p.v_impact_m_s[min(k, len(p.v_impact_m_s) - 1)], p.strike_fwd_m_s
+                mid = prev_off + 0.45 * (ts - prev_off)
+                dx = L if k else L / 2.0
+                ft["acc_w"][:, 0] += _quintic(t, prev_off, ts, 0.0, 0.0, dx, vx)
+                ft["acc_w"][:, 2] += (_quintic(t, prev_off, mid, 0.0, 0.0, p.lift_height_m, 0.0)
+                                      + _quintic(t, mid, ts, p.lift_height_m, 0.0, 0.0, -vz))
+                keys += [(prev_off, p.hold_pitch_deg if k else 0.0), (ts, -p.land_pitch_deg)]
+                land(f, ts, [vx, 0.0, -vz], -p.land_pitch_deg)
+                keys += [(ts + flat, 0.0), (ts + tc - push, 0.0), (ts + tc, p.hold_pitch_deg)]
+                grf += _halfsine(t, ts, tc, p.body_mass_kg * G * stride / 2.0)
+                prev_off = ts + tc
+            keys.append((min(end, prev_off + 0.3), 0.0))
+            ft["rot"][:, 1] = _keyframes(t, keys)
+            ft["unload"] = window.copy()
+            ft["extra_n"] = grf * window
+    out = {}
+    g_w = np.array([0.0, 0.0, G])
+    R = _foot_frames(p)
+    for f in ("right", "left"):
+        ft = feet[f]
+        rot = ft["rot"]
+        rate = np.gradient(rot, 1.0 / FS, axis=0)
+        a_b = (R[f].T @ (ft["acc_w"] + g_w).T).T
         acc = _rotate_small(a_b, rot) - g_w
         out[f] = {"acc": acc, "gyro": rate, "unload": ft["unload"], "extra_n": ft["extra_n"]}
     return Gesture(t_s=t, feet=out, strikes_ms=[1000.0 * o for o in onsets], events=events)
@@ -578,7 +835,6 @@ def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, 
 def _add(c: Trace, g: Gesture, foot: str, p: BlindParams, start_ms: float):
     sig = g.feet[foot]
     grid = c.t_ms.astype(float) - start_ms
-    inside = (grid >= 0) & (grid <= 1000.0 * g.t_s[-1])
     if c.imu is not None:
         acc = imu_sample(g.t_s, sig["acc"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
         gyr = imu_sample(g.t_s, sig["gyro"], p.odr_hz, p.aa_frac, p.odr_phase, grid)
@@ -596,7 +852,6 @@ def _add(c: Trace, g: Gesture, foot: str, p: BlindParams, start_ms: float):
         share = np.where(tot > 1, loads / np.maximum(tot, 1), 1.0 / loads.shape[1])
         loads = loads * (1.0 - un[:, None]) + share * ex[:, None]
         c.loads = np.clip(np.rint(loads), 0, LOAD_LIMIT_N).astype(np.int64)
-    del inside
 
 
 def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> list:
@@ -604,7 +859,7 @@ def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> lis
     (every 0.5 s: gyro magnitude < 20 dps, |a| within 100 mg of its median; or, IMU-less,
     total load changing by < 10 % of body weight), every ``step_ms``. ``walking=True``:
     windows where the host is moving (gyro peaks > 100 dps), the walking variant."""
-    n = int(dur_ms // DT_MS)
+    n = int(math.ceil(dur_ms / DT_MS))  # samples the window spans: start + dur_ms <= the last sample
     if len(trace.t_ms) < n + 1:
         return []
     if trace.imu is not None:
@@ -637,54 +892,195 @@ def walking_positions(trace: Trace, dur_ms, step_ms=1000) -> list:
 
 # ---------------------------------------------------------------- look-alikes
 
+_FARLEY = "Farley et al. 1991, J Appl Physiol 71:2127-2132 (hopping in place, preferred ~2.2 Hz, 1.2-4 Hz studied)"
+_HOP_PEAK = "brief: hop landings ~2-4 g vertical at the foot; stop distance chosen so pi v^2/(4 d) gives that"
+_ZHANG = "Zhang, Bates & Dufek 2000, Med Sci Sports Exerc 32:812-819 (drop landings 0.32-1.03 m)"
+_CAVANAGH = ("Cavanagh & Kram 1989, Med Sci Sports Exerc 21:467-479 (stride rate 1.3-1.6 Hz); "
+             "Cavanagh & Lafortune 1980, J Biomech 13:397-406 (contact ~0.2-0.3 s, GRF 2-3 BW)")
+_HEEL = "heel pad + midsole compression on a hard floor ~10-25 mm: " + _AERTS
+
+# look-alike kind -> {name: (low, high, unit, source)}; the per-impact speed is v_impact_m_s
+LOOK_SPACE = {
+    "hop_one": {
+        "n_impacts": (2, 8, "-", "assumption (a few hops)"),
+        "hop_height_m": (0.04, 0.12, "m", _FARLEY + ": flight 0.18-0.31 s at 2-3 Hz"),
+        "contact_ms": (180.0, 350.0, "ms", _FARLEY + " (stance share of the period)"),
+        "stop_mm": (35.0, 70.0, "mm", _HOP_PEAK),
+        "land_pitch_deg": (5.0, 25.0, "deg", "forefoot landing, foot plantarflexed at touchdown, assumption"),
+        "push_ms": (60.0, 120.0, "ms", "heel rise to toe-off, assumption"),
+        "flat_ms": (60.0, 120.0, "ms", "touchdown to foot-flat, assumption"),
+        "hold_pitch_deg": (20.0, 70.0, "deg", "the other foot held up behind, knee bent, assumption"),
+        "lift_ms": (250.0, 450.0, "ms", "weight shift onto the hopping foot, assumption"),
+    },
+    "hop_both": {
+        "n_impacts": (2, 8, "-", "assumption"),
+        "hop_height_m": (0.04, 0.12, "m", _FARLEY),
+        "contact_ms": (180.0, 350.0, "ms", _FARLEY),
+        "stop_mm": (35.0, 70.0, "mm", _HOP_PEAK),
+        "land_pitch_deg": (5.0, 25.0, "deg", "as hop_one"),
+        "push_ms": (60.0, 120.0, "ms", "as hop_one"),
+        "flat_ms": (60.0, 120.0, "ms", "as hop_one"),
+        "foot_lag_ms": (0.0, 20.0, "ms", "the two feet do not leave/land in the same ms, assumption"),
+        "lift_ms": (200.0, 400.0, "ms", "countermovement, assumption"),
+    },
+    "jump_down": {
+        "drop_height_m": (0.2, 0.5, "m", "a step, a vehicle step, a ladder's last rungs; " + _ZHANG),
+        "takeoff_v_m_s": (0.0, 0.5, "m/s", "stepping or hopping off, assumption"),
+        "stop_mm": (40.0, 100.0, "mm", "forefoot first, ankle dorsiflexing: assumption (foot peaks 5-15 g)"),
+        "land_pitch_deg": (10.0, 30.0, "deg", "plantarflexed at touchdown in drop landings, " + _ZHANG),
+        "push_ms": (100.0, 200.0, "ms", "stepping off: a slow heel rise, assumption"),
+        "flat_ms": (80.0, 150.0, "ms", "the ankle dorsiflexes under control (energy absorbed, " + _ZHANG
+                    + "): foot-flat rate 1.875 x pitch / flat_ms < 710 dps"),
+        "foot_lag_ms": (0.0, 50.0, "ms", "one foot lands first, assumption"),
+        "lift_ms": (200.0, 400.0, "ms", "assumption"),
+    },
+    "run": {
+        "n_impacts": (4, 10, "-", "a short run (strides of the right foot)"),
+        "cadence_hz": (2.5, 3.2, "steps/s", _CAVANAGH),
+        "run_speed_m_s": (2.0, 4.0, "m/s", "jogging to running, " + _CAVANAGH),
+        "contact_ms": (200.0, 300.0, "ms", _CAVANAGH),
+        "v_impact_m_s": (0.5, 1.5, "m/s", "foot's vertical speed at touchdown, assumption"),
+        "strike_fwd_m_s": (0.3, 1.2, "m/s", "foot's forward speed at touchdown, assumption"),
+        "stop_mm": (10.0, 25.0, "mm", _HEEL),
+        "land_pitch_deg": (5.0, 20.0, "deg", "heel first: toes up at touchdown, assumption"),
+        "hold_pitch_deg": (30.0, 70.0, "deg", "plantarflexion at toe-off, assumption"),
+        "lift_height_m": (0.08, 0.20, "m", "swing clearance, assumption"),
+        "push_ms": (60.0, 100.0, "ms", "assumption"),
+        "flat_ms": (30.0, 60.0, "ms", "heel strike to foot-flat, assumption"),
+    },
+    "stamp": {
+        "n_impacts": (1, 4, "-", "assumption"),
+        "interval_ms": (400.0, 900.0, "ms", "raise and stamp again, assumption"),
+        "v_impact_m_s": (0.8, 2.0, "m/s", "assumption (a deliberate stamp)"),
+        "lift_height_m": (0.05, 0.20, "m", "assumption"),
+        "stop_mm": (8.0, 25.0, "mm", _HEEL),
+        "land_pitch_deg": (-15.0, 0.0, "deg", "heel first (toes up) or flat, assumption"),
+        "flat_ms": (30.0, 60.0, "ms", "assumption"),
+        "m_leg_kg": (5.0, 12.0, "kg", "foot + shank + part of the thigh stopped by the floor: " + _DELEVA),
+    },
+    "kick_wall": {
+        "n_impacts": (1, 4, "-", "toes knocked against a wall to shed snow/mud or settle the foot, assumption"),
+        "interval_ms": (300.0, 700.0, "ms", "assumption"),
+        "v_impact_m_s": (0.5, 1.5, "m/s", "assumption (a knock, not a football kick)"),
+        "k_contact_n_m": (60e3, 250e3, "N/m", "toe cap (EN ISO 20345: rigid) on a wall; the sole's rubber: " + _AERTS),
+    },
+    "kick_rung": {
+        "n_impacts": (1, 3, "-", "one bump per climbing step, assumption"),
+        "interval_ms": (700.0, 1300.0, "ms", "ladder climbing, a step every ~1 s, assumption"),
+        "v_impact_m_s": (0.3, 1.0, "m/s", "assumption"),
+        "k_contact_n_m": (60e3, 250e3, "N/m", "toe cap on a steel/aluminium rung: as kick_wall"),
+    },
+    "knock_mud": {
+        "n_impacts": (1, 6, "-", "brief: usually 1-2 knocks (55 %), or rapid irregular ones (3-6)"),
+        "interval_ms": (120.0, 350.0, "ms", "rapid irregular knocks (coefficient of variation 0.3), assumption"),
+        "v_impact_m_s": (0.5, 1.5, "m/s", "assumption (firm knocks)"),
+        "k_contact_n_m": (60e3, 250e3, "N/m", "heel/sole edge on the other boot's toe cap or heel counter: " + _AERTS),
+        "lateral_share": (0.0, 0.35, "-", "brief: sole/heel edge, not the medial side"),
+    },
+}
+LOOK_ALIKES = tuple(LOOK_SPACE)
+
+
+def _lu(rng, kind, name):
+    lo, hi = LOOK_SPACE[kind][name][:2]
+    return float(rng.uniform(lo, hi))
+
+
 def look_alike(kind: str, rng: np.random.Generator) -> BlindParams:
     """Params of a negative in the same physics (inject with inject_pair; labels.sos = []).
 
-    kinds: hop_one (hopping on the right foot), hop_both, stamp (right foot on the floor),
-    jump_down (from a step 0.2-0.5 m), kick_wall, kick_rung (toe forward into a rigid
-    target), knock_mud (right boot against the left boot, toe/heel, mostly forward/vertical:
-    a true foot-to-foot contact, medio-lateral share < 0.35). ValueError for another kind.
+    kinds (LOOK_SPACE gives every range and its source):
+      hop_one    hopping on the right foot, the left held up (no load, pitched, moving with the body);
+      hop_both   hopping on both feet, both airborne in each flight;
+      jump_down  both feet, from 0.2-0.5 m;
+      run        a short run: alternating feet, heel strikes, swings, flight phases;
+      stamp      the right foot raised and stamped on the floor 1-4 times;
+      kick_wall, kick_rung   the right toe forward into a rigid target;
+      knock_mud  the right boot's heel/sole edge against the left boot (a true foot-to-foot
+                 contact): 1-2 knocks, or 3-6 rapid irregular ones; medio-lateral share < 0.35.
+    Body, masses, toe-out, IMU and host margins are drawn as for an SOS (sample_params).
+    ValueError for another kind.
     """
-    if kind not in LOOK_ALIKES:
+    if kind not in LOOK_SPACE:
         raise ValueError("look_alike: kind %r not one of %s" % (kind, ", ".join(LOOK_ALIKES)))
     base = sample_params(rng)
-    n = int(rng.integers(2, 6))
-    iv = float(rng.uniform(300, 650))
+    sp = LOOK_SPACE[kind]
 
     def unit(v):
         v = np.asarray(v, float)
         return (v / np.linalg.norm(v)).tolist()
 
-    kw = dict(kind=kind, intervals_ms=[iv * rng.uniform(0.9, 1.1) for _ in range(n - 1)])
-    if kind in ("hop_one", "hop_both", "jump_down", "stamp"):
-        if kind == "jump_down":
-            n = 1
-            v = [float(math.sqrt(2 * G * rng.uniform(0.2, 0.5)))]
-        elif kind == "stamp":
-            v = [float(rng.uniform(0.8, 1.8)) for _ in range(n)]
+    def draw(name):
+        return _lu(rng, kind, name)
+
+    kw = dict(kind=kind, ring_gain=base.ring_gain)
+    if "n_impacts" in sp:
+        lo, hi = sp["n_impacts"][:2]
+        n = int(rng.integers(lo, hi + 1))
+    else:
+        n = 1
+    if kind in ("hop_one", "hop_both"):
+        h = draw("hop_height_m")
+        v = [math.sqrt(2 * G * h * float(np.clip(rng.normal(1.0, 0.1), 0.7, 1.3))) for _ in range(n)]
+        tc = [draw("contact_ms") for _ in range(n - 1)]
+        for name in ("stop_mm", "land_pitch_deg", "push_ms", "flat_ms", "lift_ms"):
+            kw[name] = draw(name)
+        if kind == "hop_one":
+            kw["hold_pitch_deg"] = draw("hold_pitch_deg")
         else:
-            v = [float(rng.uniform(1.0, 1.6)) for _ in range(n)]  # hop flight ~0.1-0.15 m
-        kw.update(target="floor", striker="both" if kind in ("hop_both", "jump_down") else "right",
-                  v_impact_m_s=v, intervals_ms=kw["intervals_ms"][: n - 1],
-                  directions=[unit([rng.normal(0, 0.1), rng.normal(0, 0.1), 1.0]) for _ in range(n)],
-                  k_contact_n_m=float(rng.uniform(100e3, 300e3)), lift_both=kind != "stamp")
+            kw["foot_lag_ms"] = draw("foot_lag_ms")
+        kw["push_ms"] = min(kw["push_ms"], 0.5 * min(tc, default=400.0))
+        # landing k to landing k+1: the stance, then the next flight 2 v / g
+        kw.update(striker="both" if kind == "hop_both" else "right", target="floor", v_impact_m_s=v,
+                  swing_in_ms=1000.0 * 2 * v[0] / G,
+                  intervals_ms=[tc[k] + 1000.0 * 2 * v[k + 1] / G for k in range(n - 1)])
+    elif kind == "jump_down":
+        for name in ("drop_height_m", "takeoff_v_m_s", "stop_mm", "land_pitch_deg", "push_ms", "flat_ms",
+                     "foot_lag_ms", "lift_ms"):
+            kw[name] = draw(name)
+        v = math.sqrt(kw["takeoff_v_m_s"] ** 2 + 2 * G * kw["drop_height_m"])
+        kw.update(striker="both", target="floor", v_impact_m_s=[v], intervals_ms=[],
+                  swing_in_ms=1000.0 * flight_time_s(kw["drop_height_m"], kw["takeoff_v_m_s"]))
+    elif kind == "run":
+        for name in ("cadence_hz", "run_speed_m_s", "contact_ms", "strike_fwd_m_s", "stop_mm", "land_pitch_deg",
+                     "hold_pitch_deg", "lift_height_m", "push_ms", "flat_ms"):
+            kw[name] = draw(name)
+        kw["push_ms"] = min(kw["push_ms"], kw["contact_ms"] - kw["flat_ms"] - 20.0)
+        stride = 2000.0 / kw["cadence_hz"]
+        kw.update(striker="right", target="floor", v_impact_m_s=[draw("v_impact_m_s") for _ in range(n)],
+                  intervals_ms=[stride] * (n - 1), lift_ms=0.0, swing_in_ms=stride - kw["contact_ms"])
+    elif kind == "stamp":
+        for name in ("lift_height_m", "stop_mm", "land_pitch_deg", "flat_ms", "m_leg_kg"):
+            kw[name] = draw(name)
+        kw.update(striker="right", target="floor", v_impact_m_s=[draw("v_impact_m_s") for _ in range(n)],
+                  intervals_ms=[draw("interval_ms") for _ in range(n - 1)], lift_ms=0.0,
+                  swing_in_ms=float(rng.uniform(400, 700)))
     elif kind in ("kick_wall", "kick_rung"):
-        v = [float(rng.uniform(0.5, 1.5)) for _ in range(n)]
-        kw.update(target="wall", v_impact_m_s=v,
+        kw.update(target="wall", v_impact_m_s=[draw("v_impact_m_s") for _ in range(n)],
+                  intervals_ms=[draw("interval_ms") for _ in range(n - 1)],
                   directions=[unit([-1.0, rng.normal(0, 0.2), rng.uniform(-0.3, 0.3)]) for _ in range(n)],
-                  k_contact_n_m=float(rng.uniform(30e3, 150e3)))
+                  k_contact_n_m=draw("k_contact_n_m"))
     else:  # knock_mud
-        v = [float(rng.uniform(0.3, 1.0)) for _ in range(n)]
+        if rng.random() < 0.55:
+            n = int(rng.integers(1, 3))
+            iv = [float(rng.uniform(300, 700)) for _ in range(n - 1)]
+        else:
+            n = int(rng.integers(3, 7))
+            base_iv = draw("interval_ms")
+            iv = [float(np.clip(base_iv * rng.normal(1.0, 0.3), 100, 500)) for _ in range(n - 1)]
         dirs = []
         for _ in range(n):
-            lat = rng.uniform(0, 0.35)
-            if rng.random() < 0.5:  # toe into the other heel: forward
-                d = [-1.0, -lat, rng.uniform(-0.3, 0.3)]
-            else:  # heel/sole scraped down on the other toe cap: vertical
+            lat = draw("lateral_share")
+            r = rng.random()
+            if r < 0.4:  # heel kicked back against the other toe cap: the force on it is forward (+x)
+                d = [1.0, -lat, rng.uniform(-0.3, 0.3)]
+            elif r < 0.7:  # sole edge scraped down on the other toe cap: force up (+z)
                 d = [rng.uniform(-0.3, 0.3), -lat, 1.0]
+            else:  # toe into the other heel counter: force backward (-x)
+                d = [-1.0, -lat, rng.uniform(-0.3, 0.3)]
             dirs.append(unit(d))
-        kw.update(target="foot", v_impact_m_s=v, directions=dirs)
-    kw["intervals_ms"] = kw["intervals_ms"][: len(kw["v_impact_m_s"]) - 1]
+        kw.update(target="foot", v_impact_m_s=[draw("v_impact_m_s") for _ in range(n)], intervals_ms=iv,
+                  directions=dirs, k_contact_n_m=draw("k_contact_n_m"), left_loaded=1)
     for k, val in kw.items():
         setattr(base, k, val)
     return base
@@ -705,7 +1101,8 @@ def peaks(p: BlindParams) -> dict:
         out[foot + "_mg"] = []
         out[foot + "_dps"] = []
     raw = np.linalg.norm(g.feet["right"]["acc"], axis=1) / G * 1000.0
-    for e, s in zip([e for e in g.events if e["foot"] == p.striker or p.striker == "both"], g.strikes_ms):
+    for e, s in zip([e for e in g.events if e["foot"] == ("right" if p.striker == "both" else p.striker)],
+                    g.strikes_ms):
         w = (grid >= s - 10) & (grid <= s + 60)
         wr = (g.t_s * 1000.0 >= s) & (g.t_s * 1000.0 <= s + 60)
         out["impulse_ns"].append(round(e["impulse_ns"], 2))

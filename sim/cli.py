@@ -330,29 +330,37 @@ def _print_table(r):
 @click.option("--seed", default=4, show_default=True, help="random seed of the tap model")
 @click.option("--n", "n", default=400, show_default=True, help="synthetic gestures in the parameter space")
 @click.option("--n-neg", default=40, show_default=True, help="look-alikes per adversarial kind")
+@click.option("--model", type=click.Choice(["own", "blind"]), default="own", show_default=True,
+              help="strike model: the project's own (sim/tapmodel.py) or the blind one (sim/blindstrike.py)")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def taps(paths, seed, n, n_neg, as_json):
+def taps(paths, seed, n, n_neg, model, as_json):
     """Score the silent-SOS detector: synthetic strikes in real recordings, look-alikes, every real recording.
 
     PATHS: trace files/folders, or raw folders of ../shared/datasets (imported
     in memory). Model and rules: docs/TAPS.md. Takes about 15 s on
     ../shared/datasets; the stages are shown on stderr.
+    --model blind: the independent model of docs/BLIND_STRIKES.md instead (single-insole
+    recall, latency after the third strike, false SOS per look-alike kind; a few minutes).
 
     \b
     Example:
       soleguard taps ../shared/datasets
+      soleguard taps --model blind --n 200 --n-neg 20 ../shared/datasets
     """
-    from .taps import evaluate, load
+    from .taps import evaluate, evaluate_blind, load
 
     _status(as_json, "taps: reading %s" % ", ".join(map(str, paths)))
     traces, failed = load(paths)
+    run = evaluate_blind if model == "blind" else evaluate
     try:
-        report = evaluate(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: _status(as_json, m))
+        report = run(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: _status(as_json, m))
     except ValueError as e:
         raise click.ClickException(str(e))
     report["unreadable"] = failed
     if as_json:
         click.echo(json.dumps(report, indent=1))
+    elif model == "blind":
+        _print_blind(report)
     else:
         _print_taps(report)
     _report_failures(failed)
@@ -385,6 +393,25 @@ def _print_taps(r):
     for c in real["closest"]:
         click.echo("  closest: %s (%s): %d strikes, run of %d at %d ms" % (
             c["trace"], c["activity"], c["strikes"], c["longest_run"], c["run_t_ms"]))
+
+
+def _print_blind(r):
+    p, la = r["positives"], r["look_alikes"]
+    m = p["latency_ms"]
+    click.echo("blind model v%d (seed %d, %d hosts, %d with the left foot; %s): single insole %d/%d detected, "
+               "recall %s; latency after the 3rd strike median %s ms, p95 %s, max %s"
+               % (r["model_version"], r["seed"], r["hosts"]["traces"], r["hosts"]["with_left"],
+                  ", ".join(r["hosts"]["datasets"]), p["detected"], p["n"], p["recall"], m["median"], m["p95"], m["max"]))
+    for key in ("context", "dataset", "odr_hz", "left_loaded", "n_strikes"):
+        click.echo("  %-11s " % key + ", ".join("%s: %s (%d)" % (k, v["recall"], v["n"])
+                                               for k, v in p["per_" + key].items()))
+    click.echo("  more than one alarm: %d; SOS outside the gesture: %d; left insole alone detected: %d/%d"
+               % (p["more_than_one_alarm"], p["false_outside_window"], p["left_insole"]["detected"],
+                  p["left_insole"]["n"]))
+    click.echo("look-alikes: %d false SOS in %d" % (la["false_sos"], la["n"]))
+    for k, v in la["by_kind"].items():
+        click.echo("  %-10s false SOS %d/%d right insole, %d/%d left insole"
+                   % (k, v["false_sos"], v["n"], v["false_sos_left"], v["n_left"]))
 
 
 @main.command(short_help="Plot a trace's signals, thresholds, states and events.")

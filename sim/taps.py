@@ -19,6 +19,7 @@ Everything is seeded: the same traces, seed and n give the same report.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -274,3 +275,140 @@ def evaluate(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, real_to
         say("taps: every real recording as it is (%d traces)" % len(traces))
         report["real"] = real(traces)
     return report
+
+
+# ---------------------------------------------------------------- the blind model (sim/blindstrike.py)
+
+BLIND_FLOOR_CONTEXT = ("hop_one", "hop_both", "jump_down", "run", "stamp")  # done from standing only
+_FOOT_TOKEN = re.compile(r"(_?(rf|lf|right|left))$")
+
+
+def blind_hosts(traces: list) -> list:
+    """(right, left or None) host pairs for the blind model: each right-foot (or unknown-foot)
+    standing/walking IMU recording of HOST_DATASETS, with the same recording's left trace
+    (same dataset, subject and name but for the foot token) when there is one."""
+    lefts = {}
+    for t in traces:
+        if is_host(t) and t.meta["foot"] == "left":
+            lefts[(t.meta["dataset"], t.meta["subject"], _FOOT_TOKEN.sub("", t.name))] = t
+    out = []
+    for t in traces:
+        if is_host(t) and t.meta["foot"] in ("right", "unknown"):
+            out.append((t, lefts.get((t.meta["dataset"], t.meta["subject"], _FOOT_TOKEN.sub("", t.name)))))
+    return out
+
+
+def _blind_place(hosts: list, p, rng, contexts=("standing", "walking")):
+    """(right, left, at_ms, context) for gesture ``p``: the context drawn from ``contexts``,
+    then a host having such a window (the other context if none has), then a window."""
+    from . import blindstrike as bs
+
+    dur = p.duration_ms()
+    want = contexts[int(rng.integers(len(contexts)))]
+    for ctx in (want,) + tuple(c for c in contexts if c != want):
+        order = rng.permutation(len(hosts))
+        for i in order:
+            right, left = hosts[int(i)]
+            pos = bs.standing_positions(right, dur, walking=ctx == "walking", step_ms=100)
+            if left is not None:  # the left trace must cover the same host time
+                off = bs._offset(right, left)
+                pos = [a for a in pos if a + off >= left.t_ms[0] and a + off + dur <= left.t_ms[-1]]
+            if pos:
+                return right, left, float(pos[int(rng.integers(len(pos)))]), ctx
+    return None, None, None, None
+
+
+def _replay_sos(tr):
+    return _sos_events(replay(tr).events) if tr is not None else []
+
+
+def blind_positives(hosts: list, rng, n: int, log=None) -> list:
+    """``n`` blind SOS gestures (blindstrike.sample_params) injected into standing and walking
+    host windows (50/50 where both exist); one result dict per gesture, the right insole replayed
+    alone through the shipped core (single-insole recall), the left one too when recorded."""
+    from . import blindstrike as bs
+
+    out = []
+    while len(out) < n:
+        p = bs.sample_params(rng)
+        right, left, at, ctx = _blind_place(hosts, p, rng)
+        if right is None:
+            raise ValueError("no host window long enough for a %d ms gesture" % p.duration_ms())
+        r2, l2 = bs.inject_pair(right, left, at, p, "%s_blind%d" % (right.name, len(out)))
+        strikes = r2.labels["sos"][0]["strikes_ms"]
+        lo, hi = strikes[0], strikes[-1] + SOS_GRACE_MS
+        sos = _replay_sos(r2)
+        inside = [e for e in sos if lo <= e.t_ms <= hi]
+        left_sos = _replay_sos(l2)
+        out.append({"trace": r2.name, "dataset": right.meta["dataset"], "context": ctx,
+                    "pair": l2 is not None, "odr_hz": p.odr_hz, "left_loaded": p.left_loaded,
+                    "n_strikes": p.n_strikes, "v_impact_m_s": round(float(np.median(p.v_impact_m_s)), 2),
+                    "detected": bool(inside), "alarms": len(inside), "false": len(sos) - len(inside),
+                    "latency_ms": inside[0].t_ms - strikes[2] if inside else None,
+                    "left_detected": (bool([e for e in left_sos if lo <= e.t_ms <= hi]) if l2 is not None else None)})
+        if log and len(out) % 50 == 0:
+            log("taps: %d/%d blind gestures" % (len(out), n))
+    return out
+
+
+def blind_look_alikes(hosts: list, rng, n_each: int) -> list:
+    """``n_each`` of every blindstrike.LOOK_ALIKES kind injected the same way (floor kinds from
+    standing only); every SOS alarm on either insole is a false SOS."""
+    from . import blindstrike as bs
+
+    out = []
+    for kind in bs.LOOK_ALIKES:
+        ctxs = ("standing",) if kind in BLIND_FLOOR_CONTEXT else ("standing", "walking")
+        for k in range(n_each):
+            p = bs.look_alike(kind, rng)
+            right, left, at, ctx = _blind_place(hosts, p, rng, ctxs)
+            if right is None:
+                raise ValueError("no host window long enough for a %d ms %s" % (p.duration_ms(), kind))
+            r2, l2 = bs.inject_pair(right, left, at, p, "%s_%s%d" % (right.name, kind, k))
+            out.append({"trace": r2.name, "kind": kind, "context": ctx, "n_impacts": p.n_strikes,
+                        "false_sos": len(_replay_sos(r2)),
+                        "false_sos_left": len(_replay_sos(l2)) if l2 is not None else None})
+    return out
+
+
+def evaluate_blind(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, log=None) -> dict:
+    """The shipped detector (one insole, replayed as a black box) on the blind strike model:
+    recall and latency after the third strike on ``n`` gestures, false SOS on ``n_neg`` look-alikes
+    of each kind. Seeded: the same traces, seed, n and n_neg give the same report.
+    Raises ValueError without host recordings."""
+    from . import blindstrike as bs
+
+    say = log or (lambda text: None)
+    hosts = blind_hosts(traces)
+    if not hosts:
+        raise ValueError("no standing/walking foot recordings with an IMU among the traces (hosts: %s)"
+                         % ", ".join(HOST_DATASETS))
+    rng = np.random.default_rng(seed)
+    say("taps: %d blind gestures in %d host recordings (%d with the left foot)"
+        % (n, len(hosts), sum(1 for _, l in hosts if l is not None)))
+    pos = blind_positives(hosts, rng, n, say)
+    say("taps: %d blind look-alikes of each of %d kinds" % (n_neg, len(bs.LOOK_ALIKES)))
+    neg = blind_look_alikes(hosts, rng, n_neg)
+    rec = _recall(pos)
+    for key in ("context", "dataset", "odr_hz", "left_loaded", "n_strikes"):
+        rec["per_" + key] = {str(v): _recall([r for r in pos if r[key] == v]) for v in sorted({r[key] for r in pos})}
+    paired = [r for r in pos if r["pair"]]
+    rec["more_than_one_alarm"] = sum(1 for r in pos if r["alarms"] > 1)
+    rec["false_outside_window"] = sum(r["false"] for r in pos)
+    rec["left_insole"] = {"n": len(paired), "detected": sum(1 for r in paired if r["left_detected"])}
+    rec["missed"] = [{k: r[k] for k in ("trace", "context", "odr_hz", "left_loaded", "n_strikes", "v_impact_m_s")}
+                     for r in pos if not r["detected"]][:20]
+    by_kind = {}
+    for kind in bs.LOOK_ALIKES:
+        rows = [r for r in neg if r["kind"] == kind]
+        lrows = [r for r in rows if r["false_sos_left"] is not None]
+        by_kind[kind] = {"n": len(rows), "false_sos": sum(r["false_sos"] for r in rows),
+                         "n_left": len(lrows), "false_sos_left": sum(r["false_sos_left"] for r in lrows)}
+    return {
+        "model": "blind", "model_version": bs.VERSION, "seed": seed,
+        "hosts": {"traces": len(hosts), "with_left": sum(1 for _, l in hosts if l is not None),
+                  "datasets": sorted({h.meta["dataset"] for h, _ in hosts})},
+        "positives": rec,
+        "look_alikes": {"n": len(neg), "false_sos": sum(r["false_sos"] for r in neg), "by_kind": by_kind,
+                        "false_traces": [r["trace"] for r in neg if r["false_sos"]][:20]},
+    }

@@ -114,3 +114,241 @@ def test_look_alikes_inject_as_negatives(kind):
 def test_look_alike_unknown_kind():
     with pytest.raises(ValueError, match="kind"):
         bs.look_alike("dance", np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------- physics of the impacts
+
+@pytest.mark.parametrize("v,stop_mm", [(0.8, 40.0), (1.5, 60.0), (2.5, 80.0), (1.2, 12.0)])
+def test_landing_pulse_impulse_peak_and_duration_from_speed_and_stop_distance(v, stop_mm):
+    d = stop_mm / 1000.0
+    a, T = bs.landing_pulse(v, d)
+    assert a.sum() / bs.FS == pytest.approx(v, rel=1e-9)  # impulse / mass = momentum change / mass
+    assert T == pytest.approx(2 * d / v) and len(a) / bs.FS == pytest.approx(T, abs=1 / bs.FS)
+    assert a.max() == pytest.approx(math.pi * v * v / (4 * d), rel=0.01)
+    # the foot really stops within the stop distance: integrate v(t) = v - cumulative a
+    speed = v - np.cumsum(a) / bs.FS
+    path = np.trapezoid(np.concatenate([[v], speed]), dx=1 / bs.FS)
+    assert abs(speed[-1]) < 1e-9 and path == pytest.approx(d, rel=0.02)
+
+
+def test_landing_pulse_rejects_bad_input():
+    with pytest.raises(ValueError, match="stop_m"):
+        bs.landing_pulse(1.0, 0.0)
+
+
+def test_linear_elastic_contact_peak_and_duration():
+    # p = 1, e = 1: an undamped spring between free bodies; with the reduced mass mu the stop
+    # distance is v sqrt(mu/k), the contact lasts pi sqrt(mu/k), the peak force is v sqrt(k mu)
+    m1, m2, v, k = 2.5, 2.0, 0.8, 40e3
+    mu = m1 * m2 / (m1 + m2)
+    c = bs.contact(m1, m2, v, k, 1.0, 1.0)
+    assert c["duration_s"] == pytest.approx(math.pi * math.sqrt(mu / k), rel=0.01)
+    assert c["force_n"].max() == pytest.approx(v * math.sqrt(k * mu), rel=0.01)
+    assert c["impulse_ns"] == pytest.approx(2 * mu * v, rel=0.01)  # elastic: the relative speed reverses
+
+
+def _specific_force(g, foot):
+    """|specific force| (m/s^2) of a synthesised foot: the gesture's change plus gravity."""
+    return np.linalg.norm(g.feet[foot]["acc"] + np.array([0.0, 0.0, bs.G]), axis=1)
+
+
+def _runs(mask):
+    """Lengths (samples) of the runs of True in mask."""
+    d = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return (np.flatnonzero(d == -1) - np.flatnonzero(d == 1)).tolist()
+
+
+@pytest.mark.parametrize("kind", ["hop_one", "hop_both"])
+def test_hop_flight_time_from_hop_height(kind):
+    p = bs.look_alike(kind, np.random.default_rng(21))
+    g = bs.synthesize(p)
+    heights = [v * v / (2 * bs.G) for v in p.v_impact_m_s]  # landing speed sqrt(2 g h)
+    want = sorted(bs.flight_time_s(h) for h in heights)
+    assert want[0] == pytest.approx(2 * math.sqrt(2 * heights[int(np.argmin(heights))] / bs.G))
+    feet = ("right", "left") if kind == "hop_both" else ("right",)
+    for foot in feet:
+        free = _specific_force(g, foot) < 0.05 * bs.G  # ballistic: the IMU reads ~0 g
+        got = sorted(r / bs.FS for r in _runs(free) if r > 0.05 * bs.FS)
+        assert len(got) == len(want)
+        assert got == pytest.approx(want, abs=0.01)
+    if kind == "hop_both":  # both feet airborne together (within the feet's lag)
+        both = (_specific_force(g, "right") < 0.05 * bs.G) & (_specific_force(g, "left") < 0.05 * bs.G)
+        assert sum(_runs(both)) / bs.FS >= sum(want) - len(want) * (p.foot_lag_ms / 1000.0 + 0.01)
+    else:  # the left foot is held up (no load) while the right one hops
+        onsets = [s / 1000.0 for s in g.strikes_ms]
+        i0, i1 = int(onsets[0] * bs.FS), int(onsets[-1] * bs.FS)
+        assert g.feet["left"]["unload"][i0:i1].min() > 0.99
+        assert np.abs(g.feet["left"]["extra_n"]).max() == 0.0
+
+
+def test_hop_landings_are_a_few_g_and_zones_empty_in_flight():
+    rng = np.random.default_rng(23)
+    right, left = _host("right", 30), _host("left", 30)
+    for _ in range(5):
+        p = bs.look_alike("hop_both", rng)
+        pk = bs.peaks(p)
+        assert 1.0 <= np.median([e["peak_mg"] for e in bs.synthesize(p).events]) / 1000 <= 5.0
+        assert max(pk["right_mg"]) <= 6000
+        r2, l2 = bs.inject_pair(right, left, 4000, p, "hop")
+        g = bs.synthesize(p)
+        start = r2.meta["injected"]["at_ms"]
+        for s, v in zip(g.strikes_ms, p.v_impact_m_s):
+            mid = start + s - 500.0 * v / bs.G  # the middle of the flight before that landing
+            i = int(round(mid / 10))
+            assert r2.loads[i].sum() < 10 and l2.loads[i].sum() < 10
+
+
+def test_jump_down_lands_at_the_drop_speed_without_over_rotating():
+    rng = np.random.default_rng(25)
+    for _ in range(20):
+        p = bs.look_alike("jump_down", rng)
+        assert p.v_impact_m_s[0] == pytest.approx(math.sqrt(p.takeoff_v_m_s ** 2 + 2 * bs.G * p.drop_height_m))
+        g = bs.synthesize(p)
+        free = _specific_force(g, "right") < 0.05 * bs.G
+        assert max(_runs(free)) / bs.FS == pytest.approx(bs.flight_time_s(p.drop_height_m, p.takeoff_v_m_s),
+                                                         abs=0.01)
+        for foot in ("right", "left"):  # a flat floor has no lever arm: the foot only pitches to flat
+            assert np.degrees(np.abs(g.feet[foot]["gyro"])).max() < 1000.0
+
+
+def test_struck_foot_gets_the_angular_impulse():
+    # unloaded struck foot: its rate right after the contact is r x (-J) / I (no floor to take it)
+    p = bs.BlindParams(left_loaded=0, ring_gain=0.0, toe_out_left_deg=0.0, contact_x_left_m=0.06)
+    g = bs.synthesize(p)
+    R_left = bs._foot_frames(p)["left"]
+    for e in g.events:
+        J = R_left.T @ (-np.array(e["direction_w"])) * e["impulse_ns"]
+        want = np.cross([0.06, -0.045, 0.03], J) / p.inertia_left_kgm2
+        i = int(round((e["t_ms"] + e["duration_ms"]) / 1000 * bs.FS)) + 1
+        assert np.linalg.norm(want) > 1.0  # rad/s: tens of dps at least
+        assert g.feet["left"]["gyro"][i] == pytest.approx(want, rel=0.05, abs=0.05)
+    # loaded: the floor takes most of it (left_rot_gain), but the transient is there
+    pl = bs.BlindParams(left_loaded=1, ring_gain=0.0)
+    gl = np.degrees(np.abs(bs.synthesize(pl).feet["left"]["gyro"])).max()
+    assert 5.0 < gl < np.degrees(np.abs(g.feet["left"]["gyro"])).max()
+
+
+def test_knock_mud_is_a_sole_or_heel_edge_contact_between_the_boots():
+    rng = np.random.default_rng(27)
+    counts = []
+    for _ in range(60):
+        p = bs.look_alike("knock_mud", rng)
+        counts.append(p.n_strikes)
+        assert p.target == "foot" and p.left_loaded == 1
+        for d in p.directions:
+            assert abs(d[1]) <= 0.35 * math.sqrt(1 + 0.3 ** 2) and max(abs(d[0]), abs(d[2])) > abs(d[1])
+        if p.n_strikes >= 3:  # rapid and irregular
+            assert max(p.intervals_ms) <= 500 and np.std(p.intervals_ms) > 0
+        pk = bs.peaks(p)
+        assert all(m > 0 for m in pk["left_mg"])  # the other boot feels every knock
+    assert 0.4 <= np.mean([c <= 2 for c in counts]) <= 0.75
+
+
+def test_run_alternates_feet_at_the_cadence():
+    p = bs.look_alike("run", np.random.default_rng(29))
+    g = bs.synthesize(p)
+    right = [e["t_ms"] for e in g.events if e["foot"] == "right"]
+    left = [e["t_ms"] for e in g.events if e["foot"] == "left"]
+    stride = 2000.0 / p.cadence_hz
+    assert np.diff(right) == pytest.approx([stride] * (len(right) - 1))
+    assert left[0] - right[0] == pytest.approx(stride / 2)
+    # flight phase between the feet's stances: both specific forces ~ below 1 g at some time
+    assert min(max(_specific_force(g, "right")[i], _specific_force(g, "left")[i])
+               for i in range(len(g.t_s))) < bs.G
+
+
+# ---------------------------------------------------------------- injection and reproducibility
+
+def test_same_seed_same_gestures_and_traces():
+    a = [bs.sample_params(np.random.default_rng(31)).as_dict() for _ in range(2)]
+    assert a[0] == a[1] and a[0] != bs.sample_params(np.random.default_rng(32)).as_dict()
+    for kind in bs.LOOK_ALIKES:
+        x, y = (bs.look_alike(kind, np.random.default_rng(33)) for _ in range(2))
+        assert x.as_dict() == y.as_dict()
+    p = bs.sample_params(np.random.default_rng(34))
+    right, left = _host("right"), _host("left")
+    (r1, l1), (r2, l2) = (bs.inject_pair(right, left, 3000, p, "s") for _ in range(2))
+    assert np.array_equal(r1.imu, r2.imu) and np.array_equal(l1.loads, l2.loads)
+
+
+@pytest.mark.parametrize("kind", ["sos", "hop_one", "run", "knock_mud"])
+def test_injection_keeps_the_host_outside_the_gesture(kind):
+    rng = np.random.default_rng(35)
+    p = bs.sample_params(rng) if kind == "sos" else bs.look_alike(kind, rng)
+    right, left = _host("right", 30, seed=1), _host("left", 30, seed=2)
+    r2, l2 = bs.inject_pair(right, left, 5000, p, kind)
+    g = bs.synthesize(p)
+    for host, out in ((right, r2), (left, l2)):
+        c0 = out.meta["crop_from_ms"] // 10
+        start = out.meta["injected"]["at_ms"]
+        t = out.t_ms
+        outside = (t < start) | (t > start + 1000.0 * g.t_s[-1])
+        assert outside.sum() > 300 and (~outside).sum() > 100
+        ref_imu = host.imu[c0:c0 + len(t)]
+        ref_loads = host.loads[c0:c0 + len(t)]
+        assert np.array_equal(out.imu[outside], ref_imu[outside])
+        assert np.array_equal(out.loads[outside], ref_loads[outside])
+        assert not np.array_equal(out.imu[~outside], ref_imu[~outside])
+
+
+def test_injection_clips_at_the_trace_limits():
+    p = bs.BlindParams(v_impact_m_s=[3.0, 3.0, 3.0], k_contact_n_m=400e3, m_left_kg=4.0, odr_hz=208,
+                       contact_x_m=0.10, inertia_kgm2=0.005, ring_gain=0.0)
+    right, left = _host("right"), _host("left")
+    right.loads[:] = 4990  # near the zone limit: the stance foot's extra load must clip at 5000 N
+    left.loads[:] = 4990
+    r2, l2 = bs.inject_pair(right, left, 3000, p, "clip")
+    for t in (r2, l2):
+        assert np.abs(t.imu[:, :3]).max() <= tr.ACC_LIMIT_MG and np.abs(t.imu[:, 3:]).max() <= tr.GYRO_LIMIT_DDPS
+        assert t.loads.min() >= 0 and t.loads.max() <= tr.LOAD_LIMIT_N
+    assert np.abs(r2.imu[:, :3]).max() == tr.ACC_LIMIT_MG  # the impact saturates the accelerometer
+    assert np.abs(r2.imu[:, 3:]).max() == tr.GYRO_LIMIT_DDPS  # and the gyroscope
+    assert l2.loads.max() == tr.LOAD_LIMIT_N
+
+
+def test_cli_blind_scoring_runs_and_is_reproducible(datasets):
+    import json
+
+    from click.testing import CliRunner
+
+    from soleguard_sim.cli import main
+
+    args = ["taps", "--model", "blind", "--n", "6", "--n-neg", "1", "--seed", "3", "--json",
+            str(datasets / "ipol_foot")]
+    runs = [CliRunner().invoke(main, args) for _ in range(2)]
+    for r in runs:
+        assert r.exit_code == 0, r.output
+    reports = [json.loads(r.stdout) for r in runs]
+    assert reports[0] == reports[1]
+    rep = reports[0]
+    assert rep["model"] == "blind" and rep["positives"]["n"] == 6
+    assert rep["hosts"]["datasets"] == ["IPOL"] and rep["hosts"]["with_left"] == rep["hosts"]["traces"] == 7
+    assert set(rep["look_alikes"]["by_kind"]) == set(bs.LOOK_ALIKES)
+    assert all(v["n"] == 1 and v["n_left"] == 1 for v in rep["look_alikes"]["by_kind"].values())
+    assert 0 <= rep["positives"]["detected"] <= 6
+    text = CliRunner().invoke(main, args[:-2] + [str(datasets / "ipol_foot")])
+    assert text.exit_code == 0 and "single insole" in text.output and "knock_mud" in text.output
+
+
+def test_host_windows_fit_the_whole_gesture():
+    host = _host("right", 12)
+    for dur in (2338.0, 2331.5, 4000.0):
+        pos = bs.standing_positions(host, dur, step_ms=10)
+        assert pos and max(pos) + dur <= host.t_ms[-1]
+        assert max(pos) + dur > host.t_ms[-1] - 20  # and the windows reach the end
+
+
+def test_hop_ground_reaction_impulse_is_momentum_change_plus_weight():
+    p = bs.look_alike("hop_both", np.random.default_rng(37))
+    p.foot_lag_ms = 0.0
+    g = bs.synthesize(p)
+    land = [s / 1000.0 for s in g.strikes_ms]
+    v = p.v_impact_m_s
+    for k in range(len(land) - 1):
+        t_off = land[k + 1] - 2 * v[k + 1] / bs.G  # the next take-off
+        w = (g.t_s >= land[k]) & (g.t_s < t_off)
+        impulse = g.feet["right"]["extra_n"][w].sum() / bs.FS  # N s on one foot's zones
+        want = 0.5 * p.body_mass_kg * (v[k] + v[k + 1] + bs.G * (t_off - land[k]))
+        assert impulse == pytest.approx(want, rel=0.02)
+        mid = int((land[k] - v[k] / bs.G) * bs.FS)  # in the air: the zones carry nothing
+        assert g.feet["right"]["extra_n"][mid] == 0.0
