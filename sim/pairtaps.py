@@ -4,23 +4,27 @@ Data step for the pair SOS fusion (issue 16). For real recordings of both feet
 together (HuGaDB, IPOL, Moticon, gaitmap; each foot in turn the striking one,
 mirrored so that it plays the right foot) and for gestures injected with the
 project's tap model (``sim/tapmodel.py``, the struck foot's response included),
-it extracts around every *permissive* strike candidate of the striking foot:
+it measures what a fusion rule can use and sweeps the rule over it:
 
-* the candidate: a local peak of the striking insole's -dyn_y (the right foot's
-  medial motion stopped) of at least ``CAND_MG`` whose direction is within
-  45 deg of the lateral axis at the peak sample;
-* the struck (left) foot's coincident impulse within +-``LAG_SAMPLES``: the
-  largest +dyn_y (pushed the opposite way: toward the wearer's left) and the
-  largest -dyn_y (a common-mode jolt), their lag;
-* the struck foot's stillness around it: over the window [t - 1 s, t + 0.3 s]
-  the longest time it was continuously still, still meaning
-  |gx|+|gy|+|gz| < ``STILL_GYRO_DDPS`` and ||a| - 1 g| < ``STILL_ACC_MG``,
-  samples within an impulse's ringing window exempt
-  (``StruckFoot`` in firmware/soleguard/core/pair.py computes the same thing).
+* a *permissive* strike candidate of the striking foot: a local peak of its
+  -dyn_y (the right foot's medial motion stopped) of at least ``cand_mg``,
+  within 45 deg (``cone3`` 1) or 60 deg (3) of the lateral axis at that sample;
+* confirmed by the struck (left) foot's coincident impulse: +dyn_y (pushed the
+  other way, toward the wearer's left) >= ``left_mg`` within +-40 ms;
+* three confirmed candidates with the tap.py timing rule (gaps 150-800 ms,
+  within 2.5 s);
+* the struck foot planted: its |gx|+|gy|+|gz| below ``gyro_ddps`` on every
+  sample from ``still_before_ms`` before the first strike to the third.
 
-``soleguard``-free entry: ``python -m soleguard_sim.pairtaps DATASETS [--json]``.
-Features are computed by the firmware's own ``Features`` (integer, as on the
-insole).
+False gestures are counted on every real pair (each foot in turn striking),
+per subject; recall on ``n`` gestures of the issue's grid injected into real
+pairs (IPOL, Moticon, gaitmap walking recordings; the struck foot planted:
+``tapmodel.left_gesture`` with ``left_sway``). The blind model
+(sim/blindstrike.py) is never used here: it is only measured (sim/pairsos.py).
+
+Run: ``python -m soleguard_sim.pairtaps ../shared/datasets [--n 300] [--seed 11] [--json]``
+(~3 min). Features come from the firmware's own ``Features`` (integer, as on the
+insole). Findings: docs/PAIR.md ("SOS fusion").
 """
 from __future__ import annotations
 
@@ -98,82 +102,81 @@ def feature_arrays(tr: Trace) -> dict:
     return {"dyn": dyn, "gyro": gyro, "amag": amag, "load": load}
 
 
-def candidates(f: dict, cand_mg: int = CAND_MG) -> np.ndarray:
-    """Sample indices of permissive strike candidates (-dyn_y local peaks within 45 deg of lateral)."""
+def candidates(f: dict, cand_mg: int = CAND_MG, cone3: int = 3) -> np.ndarray:
+    """Sample indices of permissive strike candidates: -dyn_y local peaks >= cand_mg with
+    cone3 * dyn_y^2 >= dyn_x^2 + dyn_z^2 (cone3 = 1: within 45 deg of lateral, 3: within 60 deg);
+    100 ms refractory."""
     ny = -f["dyn"][:, 1].astype(np.int64)
     x, z = f["dyn"][:, 0].astype(np.int64), f["dyn"][:, 2].astype(np.int64)
-    ok = (ny >= cand_mg) & (ny * ny >= x * x + z * z)
+    ok = (ny >= cand_mg) & (cone3 * ny * ny >= x * x + z * z)
     out = []
     last = -1000
     for i in np.flatnonzero(ok):
-        lo, hi = max(0, i - 3), min(len(ny), i + 4)
-        if ny[i] < ny[lo:hi].max() or i - last < 10:  # local peak; 100 ms refractory
+        if ny[i] < ny[max(0, i - 3):i + 4].max() or i - last < 10:
             continue
         out.append(i)
         last = i
     return np.array(out, dtype=np.int64)
 
 
-def still_mask(f: dict, gyro_ddps: int, acc_mg: int, exempt_mg: int, exempt: tuple = (2, 12)) -> np.ndarray:
-    """Per-sample stillness of the struck foot; samples near an |dyn| >= exempt_mg impulse count as still."""
-    still = (f["gyro"] < gyro_ddps) & (np.abs(f["amag"] - 1000.0) < acc_mg)
-    big = np.flatnonzero(np.abs(f["dyn"]).max(axis=1) >= exempt_mg)
-    ex = np.zeros(len(still), bool)
-    for i in big:
-        ex[max(0, i - exempt[0]): i + exempt[1]] = True
-    return still | ex
+def still_mask(f: dict, gyro_ddps: int) -> np.ndarray:
+    """Per-sample stillness of the struck foot: |gx|+|gy|+|gz| below ``gyro_ddps``.
+
+    Acceleration is not used: a push on a planted foot moves the gravity estimate for
+    hundreds of ms (dyn), and gait, running and cycling all rotate the foot (measured:
+    an |a| or |dyn| condition, with the impulses exempt, cost recall and removed no
+    false run that the rate condition left)."""
+    return f["gyro"] < gyro_ddps
 
 
 def still_run_ms(still: np.ndarray, i: int) -> int:
     """How long (ms) the foot has been continuously still up to sample i (inclusive)."""
+    i = min(i, len(still) - 1)
     j = i
     while j >= 0 and still[j]:
         j -= 1
-    return (i - j) * DT_MS
+    return int(i - j) * DT_MS
 
 
-def describe_pair(striker: Trace, struck: Trace, params: dict) -> list:
-    """One row per striker candidate: candidate size, struck-foot impulse (+y, -y, lag), struck stillness."""
-    fs, fl = feature_arrays(striker), feature_arrays(struck)
-    still = still_mask(fl, **params)
-    rows = []
+def confirmed(fs: dict, fl: dict, rule: dict) -> np.ndarray:
+    """Striker candidates with a coincident struck-foot +y impulse >= rule['left_mg'] within +-LAG_SAMPLES."""
+    c = candidates(fs, rule["cand_mg"], rule["cone3"])
     ly = fl["dyn"][:, 1]
-    for i in candidates(fs):
-        lo, hi = max(0, i - LAG_SAMPLES), min(len(ly), i + LAG_SAMPLES + 1)
-        w = ly[lo:hi]
-        kp, kn = int(np.argmax(w)), int(np.argmin(w))
-        rows.append({"i": int(i), "t_ms": int(i * DT_MS), "peak_mg": int(-fs["dyn"][i, 1]),
-                     "left_pos_mg": int(w[kp]), "left_pos_lag": (lo + kp - i) * DT_MS,
-                     "left_neg_mg": int(-w[kn]), "left_still_ms": still_run_ms(still, min(len(still) - 1, i + 3)),
-                     "striker_load": int(fs["load"][i])})
-    return rows
+    keep = [i for i in c if ly[max(0, i - LAG_SAMPLES): i + LAG_SAMPLES + 1].max() >= rule["left_mg"]]
+    return np.array(keep, dtype=np.int64)
 
 
-def sequences(rows: list, gap=(150, 800), span=2500, need=3) -> list:
-    """Runs of ``need`` candidates with gaps in ``gap`` (ms) within ``span``; each a list of rows."""
+def sequences(ts, gap=(15, 80), span=250, need=3) -> list:
+    """Runs of ``need`` sample indices with gaps in ``gap`` (samples) within ``span``: the tap.py timing rule."""
+    ts = list(ts)
     out = []
-    for k in range(len(rows)):
-        run = [rows[k]]
-        for r in rows[k + 1:]:
-            g = r["t_ms"] - run[-1]["t_ms"]
+    for k in range(len(ts)):
+        run = [ts[k]]
+        for t in ts[k + 1:]:
+            g = t - run[-1]
             if g < gap[0]:
                 continue
-            if g > gap[1] or r["t_ms"] - run[0]["t_ms"] > span:
+            if g > gap[1] or t - run[0] > span:
                 break
-            run.append(r)
+            run.append(t)
             if len(run) == need:
                 out.append(run)
                 break
     return out
 
 
-def gesture_stats(run: list) -> dict:
-    """The weakest link of a 3-candidate run: min left +y, max left -y, struck stillness at the third."""
-    return {"t_ms": run[0]["t_ms"], "min_left_pos": min(r["left_pos_mg"] for r in run),
-            "max_left_neg": max(r["left_neg_mg"] for r in run),
-            "min_peak": min(r["peak_mg"] for r in run),
-            "still_at_third_ms": run[-1]["left_still_ms"],
-            "span_ms": run[-1]["t_ms"] - run[0]["t_ms"]}
+def gestures(fs: dict, fl: dict, rule: dict) -> list:
+    """Start samples of the pair gestures the rule finds: 3 confirmed candidates in sequence with the
+    struck foot still from ``still_before_ms`` before the first to the third."""
+    still = still_mask(fl, rule["gyro_ddps"])
+    out = []
+    for r in sequences(confirmed(fs, fl, rule)):
+        if still_run_ms(still, r[2] + 3) >= (r[2] - r[0]) * DT_MS + rule["still_before_ms"]:
+            out.append(int(r[0]))
+    return out
+
+
+RULE = {"cand_mg": 1000, "cone3": 3, "left_mg": 200, "gyro_ddps": 3000, "still_before_ms": 200}
 
 
 PAIR_FOLDERS = {"hugadb_feet": "hugadb", "ipol_foot": "ipol", "moticon_insole": "moticon", "gaitmap_foot": "gaitmap"}
@@ -200,46 +203,167 @@ def load(paths) -> tuple:
     return traces, errors
 
 
-STILL_PARAMS = {"gyro_ddps": 600, "acc_mg": 150, "exempt_mg": 300}
+def views(pairs: list) -> list:
+    """[(dataset, subject, name, which, striker features, struck features)] over real pairs."""
+    out = []
+    for right, left in pairs:
+        fr, fl = feature_arrays(right), feature_arrays(left)
+        mir = {k: v for k, v in fl.items()}
+        mir["dyn"] = fl["dyn"] * np.array([1, -1, 1], np.int32)
+        mr = dict(fr, dyn=fr["dyn"] * np.array([1, -1, 1], np.int32))
+        base = (right.meta["dataset"], right.meta.get("subject"), right.name)
+        out.append(base + ("right", fr, fl))
+        out.append(base + ("left", mir, mr))  # the left foot striking: both mirrored (dyn_y negated)
+    return out
 
 
-def real_report(traces: list, params=None) -> dict:
-    """Candidate/gesture statistics over every real pair; per dataset and subject."""
-    params = params or STILL_PARAMS
-    by = defaultdict(lambda: {"pairs": 0, "hours": 0.0, "candidates": 0, "runs": []})
-    for right, left in real_pairs(traces):
-        for striker, struck, which in striking_views(right, left):
-            rows = describe_pair(striker, struck, params)
-            ds = right.meta["dataset"]
-            d = by[ds]
-            d["pairs"] += 1
-            d["hours"] += len(right.t_ms) * DT_MS / 3.6e6
-            d["candidates"] += len(rows)
-            for run in sequences(rows):
-                g = gesture_stats(run)
-                g.update(trace=striker.name, subject=right.meta.get("subject"), striking=which)
-                d["runs"].append(g)
-    return dict(by)
+# --- injected gestures: the issue's grid with the struck foot's response ---------------------------
+
+CONE_DEG = 45.0
+MAX_VERTICAL = 0.5
+ODRS = (52, 104, 208)
+GRID = {"speed_ms": (0.3, 1.2), "stop_mm": (3.0, 8.0), "gap_ms": (250.0, 650.0)}
+LEFT_SWAY = (0.0, 0.15)  # planted struck foot: share of its host's motion kept (assumption: balance sway)
+GRID_BANDS = {
+    "speed_ms": [("0.3-0.5 m/s", 0.3, 0.5), ("0.5-0.7 m/s", 0.5, 0.7), ("0.7-0.9 m/s", 0.7, 0.9),
+                 ("0.9-1.2 m/s", 0.9, 1.2)],
+    "cone_deg": [("0-15 deg", 0, 15), ("15-30 deg", 15, 30), ("30-45 deg", 30, 45)],
+    "vertical": [("0-25 %", 0, 0.25), ("25-50 %", 0.25, 0.5)],
+    "stop_mm": [("3-5 mm", 3.0, 5.0), ("5-8 mm", 5.0, 8.0)],
+    "odr_hz": [("52 Hz", 52, 52), ("104 Hz", 104, 104), ("208 Hz", 208, 208)],
+    "left_loaded": [("loaded", 1, 1), ("lifted", 0, 0)],
+}
+
+
+def draw_direction(rng) -> tuple:
+    """(roll_deg, yaw_deg) of an impact axis within CONE_DEG of lateral with a vertical share <= MAX_VERTICAL."""
+    import math
+
+    while True:
+        roll = float(rng.uniform(-30.0, 30.0))
+        yaw = float(rng.uniform(-CONE_DEG, CONE_DEG))
+        ax = tm.impact_axis(roll, yaw)
+        if abs(ax[1]) >= math.cos(math.radians(CONE_DEG)) and abs(ax[2]) <= MAX_VERTICAL:
+            return roll, yaw
+
+
+def grid_params(rng) -> tm.TapParams:
+    """One gesture of the issue's grid (the other parameters from tapmodel.SPACE)."""
+    p = tm.sample_params(rng, GRID)
+    roll, yaw = draw_direction(rng)
+    return tm.with_params(p, roll_deg=roll, yaw_deg=yaw, odr_hz=int(rng.choice(ODRS)),
+                          left_loaded=bool(rng.random() < 0.5), left_sway=float(rng.uniform(*LEFT_SWAY)))
+
+
+def bands(p: tm.TapParams) -> dict:
+    import math
+
+    ax = tm.impact_axis(p.roll_deg, p.yaw_deg)
+    vals = {"speed_ms": p.speed_ms, "stop_mm": p.stop_mm, "odr_hz": p.odr_hz, "left_loaded": int(p.left_loaded),
+            "cone_deg": math.degrees(math.acos(min(1.0, abs(ax[1])))), "vertical": abs(ax[2])}
+    out = {}
+    for name, bs in GRID_BANDS.items():
+        for label, lo, hi in bs:
+            if lo <= vals[name] <= hi:
+                out[name] = label
+                break
+    return out
+
+
+def host_pairs(pairs: list) -> list:
+    """The pairs that can host a gesture: walking/standing recordings with foot IMUs, no 2 g rail."""
+    return [(r, l) for r, l in pairs if r.meta["dataset"] in ("IPOL", "Moticon", "gaitmap")
+            and r.meta.get("activity") in ("walking", "walking_slow", "walking_normal", "walking_fast")]
+
+
+def inject_grid(pair: tuple, p: tm.TapParams, rng, name: str):
+    """(right', left', context) with gesture ``p`` in a random position of the pair; (None, None, None) if it does not fit."""
+    from .taps import _positions
+
+    right, left = pair
+    g = tm.strike_gesture(p)
+    at, ctx = _positions(right, g.duration_ms, rng)
+    if at is None:
+        return None, None, None
+    rt = tm.inject(right, g, at, name, positive=True)
+    lt = tm.inject(left, tm.left_gesture(p), at, name + "_left", positive=True)
+    return rt, lt, ctx
+
+
+def grid_features(pairs: list, seed: int = 11, n: int = 300) -> list:
+    """``n`` grid gestures injected into real pairs: dicts with bands, context, strike samples and features."""
+    hosts = host_pairs(pairs)
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < n:
+        p = grid_params(rng)
+        pair = hosts[int(rng.integers(len(hosts)))]
+        rt, lt, ctx = inject_grid(pair, p, rng, "%s_grid%d" % (pair[0].name, len(out)))
+        if rt is None:
+            continue
+        out.append({"bands": bands(p), "context": ctx, "strikes": [s // DT_MS for s in rt.labels["sos"][0]["strikes_ms"]],
+                    "right": feature_arrays(rt), "left": feature_arrays(lt)})
+    return out
+
+
+def grid_hit(g: dict, rule: dict) -> bool:
+    """The rule finds the injected gesture: a found start at or after the first strike, at most the 3rd."""
+    st = g["strikes"]
+    return any(st[0] - 1 <= i <= st[-3] + 6 for i in gestures(g["right"], g["left"], rule)) if len(st) >= 3 else False
+
+
+SWEEP = {"cand_mg": (700, 1000), "cone3": (1, 3), "left_mg": (150, 200, 300), "gyro_ddps": (3000, 4000, 5000, 6000, 8000)}
+
+
+def sweep(real_views: list, grid: list, base=None) -> list:
+    """False pair gestures on the real views (per subject) and grid recall for each rule variant of SWEEP."""
+    import itertools
+
+    base = dict(base or RULE)
+    out = []
+    names = list(SWEEP)
+    for vals in itertools.product(*(SWEEP[k] for k in names)):
+        rule = dict(base, **dict(zip(names, vals)))
+        false = defaultdict(int)
+        for ds, subj, name, which, fs, fl in real_views:
+            k = len(gestures(fs, fl, rule))
+            if k:
+                false["%s %s" % (ds, subj)] += k
+        hit = sum(grid_hit(g, rule) for g in grid)
+        out.append({"rule": rule, "false": sum(false.values()), "false_by_subject": dict(false),
+                    "recall": round(hit / max(1, len(grid)), 3)})
+    return out
 
 
 def main(argv=None):
+    """``python -m soleguard_sim.pairtaps DATASETS [--n 300] [--seed 11] [--json]``: the rule sweep."""
     import argparse
     import json
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="+")
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     traces, errors = load(a.paths)
     for e in errors:
         print("skipped:", e)
-    rep = real_report(traces)
+    pairs = real_pairs(traces)
+    rv = views(pairs)
+    hours = sum(len(fs["gyro"]) for _, _, _, _, fs, _ in rv) * DT_MS / 3.6e6
+    grid = grid_features(pairs, a.seed, a.n)
+    rows = sweep(rv, grid)
     if a.json:
-        print(json.dumps(rep, indent=1))
+        print(json.dumps({"striker_hours": round(hours, 3), "views": len(rv), "grid_n": len(grid), "sweep": rows}, indent=1))
         return
-    for ds, d in rep.items():
-        print("%s: %d striker views, %.2f h, %d candidates, %d 3-candidate runs"
-              % (ds, d["pairs"], d["hours"], d["candidates"], len(d["runs"])))
+    print("%d striker views (each foot striking), %.2f striker-hours; %d grid gestures (seed %d)"
+          % (len(rv), hours, len(grid), a.seed))
+    for r in rows:
+        ru = r["rule"]
+        print("cand %5d mg cone3 %d left %4d mg gyro<%5d ddps: false %4d  recall %.3f  %s"
+              % (ru["cand_mg"], ru["cone3"], ru["left_mg"], ru["gyro_ddps"], r["false"], r["recall"],
+                 " ".join(sorted(r["false_by_subject"]))[:80]))
 
 
 if __name__ == "__main__":
