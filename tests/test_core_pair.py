@@ -246,3 +246,4 @@ def test_pair_fusion_and_struck_foot_allocate_nothing():
     finally:
         gc.enable()
     assert rig.n_sos == 2
+

@@ -72,10 +72,10 @@ MODE_SINGLE = const(0)
 MODE_PAIR = const(1)
 MODE_NAMES = ("single", "pair")
 
-# report kinds (pairlink's impulse kinds: K_STRIKE 1, K_IMPULSE 2, K_IMPACT 3, then these two)
-K_IMPULSE = const(2)
-K_MOVED = const(4)
-K_STILL = const(5)
+# report kinds: pairlink's impulse-frame kinds (equal values; pair.py does not import the link)
+K_IMPULSE = const(2)  # pairlink.K_IMPULSE
+K_MOVED = const(4)  # pairlink.K_MOVED
+K_STILL = const(5)  # pairlink.K_STILL
 
 _REPORTS = const(8)  # StruckFoot's queue: the app drains it every FIFO batch
 _CAND = const(8)  # candidates awaiting the peer (3-5 strikes in 2.5 s, plus noise)
