@@ -402,7 +402,7 @@ def _taps_pair(paths, seed, n, n_neg, as_json):
     if as_json:
         click.echo(json.dumps(r, indent=1, default=int))
         return
-    for name, key in (("grid (tap model, issue 16)", "grid"), ("blind model (measured only)", "blind")):
+    for name, key in (("strike-geometry grid (tap model)", "grid"), ("blind model (measured only)", "blind")):
         g = r[key]
         for mode in ("single", "pair"):
             m = g[mode]

@@ -13,7 +13,7 @@ peer (single-insole mode, what ships today).
 ``evaluate(traces, ...)`` (``soleguard taps --pair``):
   1. every real both-feet pair (HuGaDB, IPOL, Moticon, gaitmap), each foot in
      turn striking (mirrored): every SOS is false;
-  2. the issue-16 grid of the project's tap model injected into real pairs
+  2. the strike-geometry grid of the project's tap model injected into real pairs
      (sim/pairtaps.py: the struck foot planted), recall single vs pair per band,
      latency after the third strike;
   3. the tap model's look-alikes on the striking foot, the struck foot's real

@@ -1,6 +1,6 @@
 """The silent SOS with both insoles: what a pair fusion rule can use, measured.
 
-Data step for the pair SOS fusion (issue 16). For real recordings of both feet
+Data step for the pair SOS fusion. For real recordings of both feet
 together (HuGaDB, IPOL, Moticon, gaitmap; each foot in turn the striking one,
 mirrored so that it plays the right foot) and for gestures injected with the
 project's tap model (``sim/tapmodel.py``, the struck foot's response included),
@@ -17,7 +17,7 @@ it measures what a fusion rule can use and sweeps the rule over it:
   sample from ``still_before_ms`` before the first strike to the third.
 
 False gestures are counted on every real pair (each foot in turn striking),
-per subject; recall on ``n`` gestures of the issue's grid injected into real
+per subject; recall on ``n`` gestures of the strike-geometry grid injected into real
 pairs (IPOL, Moticon, gaitmap walking recordings; the struck foot planted:
 ``tapmodel.left_gesture`` with ``left_sway``). The blind model
 (sim/blindstrike.py) is never used here: it is only measured (sim/pairsos.py).
@@ -217,7 +217,7 @@ def views(pairs: list) -> list:
     return out
 
 
-# --- injected gestures: the issue's grid with the struck foot's response ---------------------------
+# --- injected gestures: the strike-geometry grid with the struck foot's response ---------------------------
 
 CONE_DEG = 45.0
 MAX_VERTICAL = 0.5
@@ -248,7 +248,7 @@ def draw_direction(rng) -> tuple:
 
 
 def grid_params(rng) -> tm.TapParams:
-    """One gesture of the issue's grid (the other parameters from tapmodel.SPACE)."""
+    """One gesture of the strike-geometry grid (the other parameters from tapmodel.SPACE)."""
     p = tm.sample_params(rng, GRID)
     roll, yaw = draw_direction(rng)
     return tm.with_params(p, roll_deg=roll, yaw_deg=yaw, odr_hz=int(rng.choice(ODRS)),
