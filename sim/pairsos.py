@@ -36,6 +36,7 @@ from . import pairtaps as pt
 from . import tapmodel as tm
 from .replay import frames, make_core
 from .score import MS_PER_HOUR, SOS_GRACE_MS
+from .taps import _pct
 from .trace import Trace
 
 LINK_MS = (40, 250)  # report sample -> at the striking insole, uniform per replay (docs/PAIR.md)
@@ -188,8 +189,7 @@ def _summary(rows: list, mode: str, band_names) -> dict:
             groups[r["bands"].get(name, "outside")].append(r["detected"])
         by[name] = {k: "%d/%d" % (sum(v), len(v)) for k, v in sorted(groups.items())}
     return {"detected": det, "n": n, "recall": round(det / max(1, n), 3),
-            "latency_ms": {"median": lat[len(lat) // 2] if lat else None,
-                           "p95": lat[int(0.95 * (len(lat) - 1))] if lat else None, "max": lat[-1] if lat else None},
+            "latency_ms": {"median": _pct(lat, 50), "p95": _pct(lat, 95), "max": lat[-1] if lat else None},
             "more_than_one": sum(1 for r in flat if r["alarms"] > 1), "false_sos": sum(r["false"] for r in flat),
             "by": by}
 
