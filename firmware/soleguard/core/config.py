@@ -113,7 +113,7 @@ HEARTBEAT_SPREAD_MS = const(5000)  # a heartbeat goes a random 0..5 s after it i
 
 # --- the pair's SOS fusion (core/pair.py, docs/PAIR.md "SOS fusion"): plain constants like the above. Chosen
 # with sim/pairtaps.py: false gestures over every real both-feet pair (HuGaDB 5.4 h, IPOL, Moticon, gaitmap,
-# each foot in turn striking) must be 0 with a 2x margin on the rate limit; recall on the strike-geometry grid of
+# each foot in turn striking) must be 0 with about a 2x margin on the rate limit; recall on the strike-geometry grid of
 # the project's tap model (sim/tapmodel.py). [PAIRS] = that sweep.
 PAIR_STRIKE_MG = const(1000)  # mg, -dyn_y peak of a strike candidate on the striking insole; [PAIRS] 700 gave
 #   the same recall (0.983) and 0 false gestures at 300 dps, but 7 at 500 dps where 1000 gave 0: less margin
@@ -124,7 +124,8 @@ PAIR_IMPULSE_MG = const(200)  # mg, +dyn_y on the struck insole: [PAIRS] 150 / 2
 PAIR_WINDOW_MS = const(40)  # ms, |candidate peak - impulse onset| plus the link's proven clock error: both
 #   feet cross in one contact (T = 5-32 ms), each within a sample (10 ms; 19 ms at 52 Hz)
 PAIR_STILL_DDPS = const(3000)  # 0.1 dps, |gx|+|gy|+|gz| of a planted struck foot: [PAIRS] first false gestures
-#   at 6000 (12 in 5.4 h: HuGaDB wearers 01, 02, 08, 09, slow walking and stairs), none at 5000: half the onset
+#   at 5500 (HuGaDB wearer 08; at 6000 12 in 5.4 h, wearers 01, 02, 08, 09: slow walking and stairs), none at
+#   5000 and below; leave-one-subject-out (half the others' onset, 50 dps steps): 2500-3000, 0 on each held out
 PAIR_STILL_BEFORE_MS = const(200)  # ms, the struck foot still from this long before the first strike (weight
 #   shifted onto it before the other foot lifts, tapmodel lead 100-400 ms)
 PAIR_STILL_AFTER_MS = const(30)  # ms, ... to this long after the third
