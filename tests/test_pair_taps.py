@@ -1,8 +1,8 @@
 """The pair SOS fusion on real both-feet recordings and on the tap model's grid (sim/pairsos.py).
 
-The HuGaDB files below hold every false pair gesture the data step (sim/pairtaps.py) found with the
-struck-foot rate limit doubled (6000 instead of PAIR_STILL_DDPS = 3000): slow walking and stairs of
-wearers 01, 02, 08 and 09. The shipped fusion must give none there, and the rule with the doubled
+The HuGaDB files below hold 8 of the 12 false pair gestures the data step (sim/pairtaps.py) found with
+the struck-foot rate limit doubled (6000 instead of PAIR_STILL_DDPS = 3000): slow walking and stairs of
+wearers 01, 02, 08 and 09 (one file each; 08_05 holds 5). The shipped fusion must give none there, and the rule with the doubled
 limit must still find some (so the files stay the closest real cases).
 """
 import numpy as np
