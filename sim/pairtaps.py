@@ -33,12 +33,14 @@ from collections import defaultdict
 
 import numpy as np
 
+from soleguard.core.config import (PAIR_CONE_TAN2, PAIR_IMPULSE_MG, PAIR_STILL_BEFORE_MS, PAIR_STILL_DDPS,
+                                   PAIR_STRIKE_MG)
+
 from . import tapmodel as tm
 from .replay import frames, make_core
 from .trace import Trace
 
 DT_MS = 10
-CAND_MG = 1000  # permissive candidate: -dyn_y peak (mg)
 LAG_SAMPLES = 4  # coincidence search +-40 ms (link clock bound 10 ms + sampling + pulse width)
 
 _PAIR_RE = re.compile(r"^(.*)(_right|_left|_rf|_lf)$")
@@ -102,7 +104,7 @@ def feature_arrays(tr: Trace) -> dict:
     return {"dyn": dyn, "gyro": gyro, "amag": amag, "load": load}
 
 
-def candidates(f: dict, cand_mg: int = CAND_MG, cone3: int = 3) -> np.ndarray:
+def candidates(f: dict, cand_mg: int = PAIR_STRIKE_MG, cone3: int = PAIR_CONE_TAN2) -> np.ndarray:
     """Sample indices of permissive strike candidates: -dyn_y local peaks >= cand_mg with
     cone3 * dyn_y^2 >= dyn_x^2 + dyn_z^2 (cone3 = 1: within 45 deg of lateral, 3: within 60 deg);
     100 ms refractory."""
@@ -176,7 +178,9 @@ def gestures(fs: dict, fl: dict, rule: dict) -> list:
     return out
 
 
-RULE = {"cand_mg": 1000, "cone3": 3, "left_mg": 200, "gyro_ddps": 3000, "still_before_ms": 200}
+# the firmware's rule (core/config.py PAIR_*), which the sweep varies
+RULE = {"cand_mg": PAIR_STRIKE_MG, "cone3": PAIR_CONE_TAN2, "left_mg": PAIR_IMPULSE_MG, "gyro_ddps": PAIR_STILL_DDPS,
+        "still_before_ms": PAIR_STILL_BEFORE_MS}
 
 
 PAIR_FOLDERS = {"hugadb_feet": "hugadb", "ipol_foot": "ipol", "moticon_insole": "moticon", "gaitmap_foot": "gaitmap"}
@@ -222,7 +226,7 @@ def views(pairs: list) -> list:
 CONE_DEG = 45.0
 MAX_VERTICAL = 0.5
 ODRS = (52, 104, 208)
-GRID = {"speed_ms": (0.3, 1.2), "stop_mm": (3.0, 8.0), "gap_ms": (250.0, 650.0)}
+GRID = {"speed_ms": (0.3, 1.2), "stop_mm": (3.0, 8.0)}  # gaps, roll, yaw ... as tapmodel.SPACE (150-800 ms)
 LEFT_SWAY = (0.0, 0.15)  # planted struck foot: share of its host's motion kept (assumption: balance sway)
 GRID_BANDS = {
     "speed_ms": [("0.3-0.5 m/s", 0.3, 0.5), ("0.5-0.7 m/s", 0.5, 0.7), ("0.7-0.9 m/s", 0.7, 0.9),
@@ -232,6 +236,7 @@ GRID_BANDS = {
     "stop_mm": [("3-5 mm", 3.0, 5.0), ("5-8 mm", 5.0, 8.0)],
     "odr_hz": [("52 Hz", 52, 52), ("104 Hz", 104, 104), ("208 Hz", 208, 208)],
     "left_loaded": [("loaded", 1, 1), ("lifted", 0, 0)],
+    "gap_ms": [("150-300 ms", 150, 300), ("300-500 ms", 300, 500), ("500-800 ms", 500, 800)],
 }
 
 
@@ -260,6 +265,7 @@ def bands(p: tm.TapParams) -> dict:
 
     ax = tm.impact_axis(p.roll_deg, p.yaw_deg)
     vals = {"speed_ms": p.speed_ms, "stop_mm": p.stop_mm, "odr_hz": p.odr_hz, "left_loaded": int(p.left_loaded),
+            "gap_ms": float(np.median(p.gaps_ms)),
             "cone_deg": math.degrees(math.acos(min(1.0, abs(ax[1])))), "vertical": abs(ax[2])}
     out = {}
     for name, bs in GRID_BANDS.items():
