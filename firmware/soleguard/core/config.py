@@ -116,11 +116,11 @@ HEARTBEAT_SPREAD_MS = const(5000)  # a heartbeat goes a random 0..5 s after it i
 # each foot in turn striking) must be 0 with about a 2x margin on the rate limit; recall on the strike-geometry grid of
 # the project's tap model (sim/tapmodel.py). [PAIRS] = that sweep.
 PAIR_STRIKE_MG = const(1000)  # mg, -dyn_y peak of a strike candidate on the striking insole; [PAIRS] 700 gave
-#   the same recall (0.983) and 0 false gestures at 300 dps, but 7 at 500 dps where 1000 gave 0: less margin
+#   recall 0.983 (1000: 0.980) and 0 false gestures at 300 dps, but 7 at 500 dps where 1000 gave 0: less margin
 PAIR_CONE_TAN2 = const(3)  # tan^2 of the candidate's cone about the lateral axis: 3 = 60 deg; [PAIRS] 1 (45 deg)
-#   recall 0.95 -> 3: 0.98, false 0 both (the struck foot's confirmation carries the geometry)
-PAIR_IMPULSE_MG = const(200)  # mg, +dyn_y on the struck insole: [PAIRS] 150 / 200 / 300 -> recall 0.99 / 0.98 /
-#   0.96, false 0 / 0 / 0 at 300 dps; at 500 dps 150 gave 1 false (HuGaDB 09), 200 none
+#   recall 0.94 -> 3: 0.98, false 0 both (the struck foot's confirmation carries the geometry)
+PAIR_IMPULSE_MG = const(200)  # mg, +dyn_y on the struck insole: [PAIRS] 150 / 200 / 300 -> recall 0.983 / 0.980 /
+#   0.960, false 0 / 0 / 0 at 300 dps; at 500 dps 150 gave 1 false (HuGaDB 09), 200 none
 PAIR_WINDOW_MS = const(40)  # ms, |candidate peak - impulse onset| plus the link's proven clock error: both
 #   feet cross in one contact (T = 5-32 ms), each within a sample (10 ms; 19 ms at 52 Hz)
 PAIR_STILL_DDPS = const(3000)  # 0.1 dps, |gx|+|gy|+|gz| of a planted struck foot: [PAIRS] first false gestures
