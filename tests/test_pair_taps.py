@@ -41,3 +41,17 @@ def test_pair_recall_on_the_grid_beats_single(datasets):
     assert g["pair"]["latency_ms"]["max"] <= 1500
     r = pairsos.real(pairs, np.random.default_rng(1))
     assert r["false_sos_pair"] == 0
+
+
+def test_taps_pair_command_reports_pair_beside_single(datasets):
+    from click.testing import CliRunner
+
+    from soleguard_sim.cli import main
+
+    r = CliRunner().invoke(main, ["taps", "--pair", str(datasets / "ipol_foot"), str(datasets / "gaitmap_foot"),
+                                  "--n", "6", "--n-neg", "1"])
+    assert r.exit_code == 0, r.output
+    out = r.output
+    assert "strike-geometry grid (tap model), single:" in out and "strike-geometry grid (tap model), pair:" in out
+    assert "blind model (measured only), pair:" in out
+    assert "false SOS single 0, pair 0" in out
