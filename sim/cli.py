@@ -332,8 +332,9 @@ def _print_table(r):
 @click.option("--n-neg", default=40, show_default=True, help="look-alikes per adversarial kind")
 @click.option("--model", type=click.Choice(["own", "blind"]), default="own", show_default=True,
               help="strike model: the project's own (sim/tapmodel.py) or the blind one (sim/blindstrike.py)")
+@click.option("--pair", is_flag=True, help="the pair SOS fusion beside single-insole mode, on both models (both-feet folders; docs/PAIR.md)")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def taps(paths, seed, n, n_neg, model, as_json):
+def taps(paths, seed, n, n_neg, model, pair, as_json):
     """Score the silent-SOS detector: synthetic strikes in real recordings, look-alikes, every real recording.
 
     PATHS: trace files/folders, or raw folders of ../shared/datasets (imported
@@ -347,6 +348,8 @@ def taps(paths, seed, n, n_neg, model, as_json):
       soleguard taps ../shared/datasets
       soleguard taps --model blind --n 200 --n-neg 20 ../shared/datasets
     """
+    if pair:
+        return _taps_pair(paths, seed, n, n_neg, as_json)
     from .taps import evaluate, evaluate_blind, load
 
     _status(as_json, "taps: reading %s" % ", ".join(map(str, paths)))
@@ -412,6 +415,40 @@ def _print_blind(r):
     for k, v in la["by_kind"].items():
         click.echo("  %-10s false SOS %d/%d right insole, %d/%d left insole"
                    % (k, v["false_sos"], v["n"], v["false_sos_left"], v["n_left"]))
+
+
+def _taps_pair(paths, seed, n, n_neg, as_json):
+    """``taps --pair``: sim/pairsos.py over the both-feet folders among PATHS (~20 min with HuGaDB)."""
+    from .pairsos import evaluate
+
+    try:
+        r = evaluate(paths, seed=seed, n=n, n_neg=n_neg, n_blind=max(2, n // 3),
+                     log=lambda m: _status(as_json, m))
+    except ValueError as e:
+        raise click.ClickException(str(e))
+    if as_json:
+        click.echo(json.dumps(r, indent=1, default=int))
+        return
+    for name, key in (("strike-geometry grid (tap model)", "grid"), ("blind model (measured only)", "blind")):
+        g = r[key]
+        for mode in ("single", "pair"):
+            m = g[mode]
+            click.echo("%s, %s: %d/%d detected, recall %s; latency after the 3rd strike median %s ms, p95 %s, max %s; "
+                       "more than one SOS %d" % (name, mode, m["detected"], m["n"], m["recall"], m["latency_ms"]["median"],
+                                                 m["latency_ms"]["p95"], m["latency_ms"]["max"], m["more_than_one"]))
+            for band, v in m["by"].items():
+                click.echo("  %-11s %s" % (band, ", ".join("%s %s" % kv for kv in v.items())))
+    la = r["look_alikes"]
+    click.echo("look-alikes: single %d false SOS, pair %d, in %d (%s)" % (
+        sum(v["single"] for v in la.values()), sum(v["pair"] for v in la.values()), sum(v["n"] for v in la.values()),
+        ", ".join("%s %d/%d" % (k, v["pair"], v["n"]) for k, v in la.items())))
+    re_ = r.get("real")
+    if re_:
+        click.echo("real both-feet pairs (each foot striking): %.2f striker-hours, false SOS single %d, pair %d" % (
+            re_["striker_hours"], re_["false_sos_single"], re_["false_sos_pair"]))
+        for ds, d in re_["by_dataset"].items():
+            click.echo("  %-8s %3d views %6.2f h: single %d, pair %d (candidates %d, confirmed %d)" % (
+                ds, d["views"], d["hours"], d["single"], d["pair"], d["candidates"], d["confirmed"]))
 
 
 @main.command(short_help="Plot a trace's signals, thresholds, states and events.")

@@ -97,6 +97,9 @@ class TapParams:
     left_gain: float = 0.25
     sway: float = 0.25
     sign: int = -1  # impact on insole -y: the right foot moving left is stopped
+    odr_hz: int = 100  # IMU output data rate: its anti-aliasing averages over 1 / ODR (GRID: 52/104/208)
+    left_loaded: bool = True  # the struck foot stands (loaded) or is lifted too (GRID)
+    left_sway: float = 1.0  # host motion the struck foot keeps during the gesture (pair replays: planted, 0-0.15)
 
     @property
     def pulse_ms(self) -> float:
@@ -198,7 +201,9 @@ class Gesture:
     tilt: breakpoints [(t_ms, pitch_deg)] rotating the host's IMU about y
       (kneeling). sway: breakpoints [(t_ms, factor)] scaling the host's
       motion (IMU minus its 320 ms moving average, and the rates): a lifted
-      foot does not walk, it sways. lift: [(t_ms, dur_ms, mg)] full-sine bumps on z (foot lifted
+      foot does not walk, it sways. plant: breakpoints [(t_ms, factor)] scaling the host's
+      deviation from its standing posture (the median acceleration over the trace) and its
+      rates: a planted foot stands still whatever the host did (the struck foot in a pair). lift: [(t_ms, dur_ms, mg)] full-sine bumps on z (foot lifted
       or set down). strikes: the labelled strike times (positives only).
     """
 
@@ -208,8 +213,10 @@ class Gesture:
     load_add: list = field(default_factory=list)
     tilt: list = field(default_factory=list)
     sway: list = field(default_factory=list)
+    plant: list = field(default_factory=list)
     lift: list = field(default_factory=list)
     strikes: list = field(default_factory=list)
+    odr_hz: int = 100  # anti-aliasing window 1 / ODR around each 10 ms sample (GRID)
 
 
 def strike_gesture(p: TapParams) -> Gesture:
@@ -234,16 +241,29 @@ def strike_gesture(p: TapParams) -> Gesture:
     return Gesture(
         duration_ms=last + 400, pulses=pulses, load_env=env, sway=sway,
         lift=[(0.0, p.lead_ms, 150.0), (last + 100, 200.0, -150.0)],
-        strikes=[int(round(t)) for t in onsets],
+        strikes=[int(round(t)) for t in onsets], odr_hz=p.odr_hz,
     )
 
 
 def left_gesture(p: TapParams) -> Gesture:
-    """What the struck (left, loaded) foot feels: a +y push per strike."""
-    axis = impact_axis(0.0, 0.0, (0.0, 1.0, 0.0))
+    """What the struck (left) foot feels: a push along the strike's direction per strike.
+
+    Loaded (standing): ``left_gain`` x the strike peak over 1.5 T, the foot
+    held by the floor. Lifted (``left_loaded`` False): the same momentum into
+    a free foot, so a larger and shorter push (gain x 1.5 over 1.2 T), and
+    the foot's loads drop to 10 % while the gesture lasts.
+    """
+    axis = -impact_axis(p.roll_deg, p.yaw_deg, (0.0, float(p.sign), 0.0))
     onsets = [p.lead_ms + o for o in p.strike_offsets()]
-    pulses = [Pulse(t, p.left_gain * p.peak_mg, 1.5 * p.pulse_ms, axis, 0.3) for t in onsets]
-    return Gesture(duration_ms=onsets[-1] + 400, pulses=pulses, strikes=[int(round(t)) for t in onsets])
+    gain, dur = (p.left_gain, 1.5) if p.left_loaded else (1.5 * p.left_gain, 1.2)
+    pulses = [Pulse(t, gain * p.peak_mg, dur * p.pulse_ms, axis, 0.3) for t in onsets]
+    env = [] if p.left_loaded else [(0.0, 1.0), (100.0, 0.1), (onsets[-1] + 150, 0.1), (onsets[-1] + 300, 1.0)]
+    # planted: the weight goes onto the struck foot before the other one lifts (from 300 ms before the
+    # lift-off), and it keeps ``left_sway`` of its host's motion until the other foot is down again
+    plant = [] if p.left_sway >= 1.0 else [(-300.0, 1.0), (-100.0, p.left_sway), (onsets[-1] + 150, p.left_sway),
+                                           (onsets[-1] + 350, 1.0)]
+    return Gesture(duration_ms=onsets[-1] + 400, pulses=pulses, load_env=env, plant=plant,
+                   strikes=[int(round(t)) for t in onsets], odr_hz=p.odr_hz)
 
 
 # --- adversarial negatives ---------------------------------------------------
@@ -387,8 +407,16 @@ def inject(host: Trace, g: Gesture, at_ms: float, name: str, positive: bool) -> 
             lp = np.convolve(np.pad(imu[:, c], (16, 15), mode="edge"), k, mode="valid")
             imu[:, c] = lp + (imu[:, c] - lp) * w[:, 0]
         imu[:, 3:] *= w
-    # fine grid: SUB points per sample, centred on each sample time (box average)
-    fine = (gt.reshape(-1, 1) + (np.arange(SUB) + 0.5 - SUB / 2) * (DT_MS / SUB)).ravel()
+    if g.plant:
+        w = _interp(g.plant, gt, 1.0).reshape(-1, 1)
+        a = host.imu[:, :3].astype(float)
+        stand = np.median(a, axis=0)
+        stand *= np.median(np.sqrt((a * a).sum(axis=1))) / max(1.0, float(np.sqrt((stand * stand).sum())))
+        imu[:, :3] = stand + (imu[:, :3] - stand) * w
+        imu[:, 3:] *= w
+    # fine grid: SUB points per sample over the IMU's anti-aliasing window (1 / ODR, box average)
+    box_ms = 1000.0 / g.odr_hz
+    fine = (gt.reshape(-1, 1) + (np.arange(SUB) + 0.5 - SUB / 2) * (box_ms / SUB)).ravel()
     acc = np.zeros((3, fine.size))
     for p in g.pulses:
         p.add_to(acc, fine)

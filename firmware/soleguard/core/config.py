@@ -111,6 +111,28 @@ EVAC_SLOT_WAIT_MS = const(35000)  # an insole that answered in its slot and hear
 HEARTBEAT_SPREAD_MS = const(5000)  # a heartbeat goes a random 0..5 s after it is due: [TEAM] two insoles
 #   switched on together sent theirs in the same 185 ms every 5 min and collided every time
 
+# --- the pair's SOS fusion (core/pair.py, docs/PAIR.md "SOS fusion"): plain constants like the above. Chosen
+# with sim/pairtaps.py: false gestures over every real both-feet pair (HuGaDB 5.4 h, IPOL, Moticon, gaitmap,
+# each foot in turn striking) must be 0 with about a 2x margin on the rate limit; recall on the strike-geometry grid of
+# the project's tap model (sim/tapmodel.py). [PAIRS] = that sweep.
+PAIR_STRIKE_MG = const(1000)  # mg, -dyn_y peak of a strike candidate on the striking insole; [PAIRS] 700 gave
+#   recall 0.983 (1000: 0.980) and 0 false gestures at 300 dps, but 7 at 500 dps where 1000 gave 0: less margin
+PAIR_CONE_TAN2 = const(3)  # tan^2 of the candidate's cone about the lateral axis: 3 = 60 deg; [PAIRS] 1 (45 deg)
+#   recall 0.94 -> 3: 0.98, false 0 both (the struck foot's confirmation carries the geometry)
+PAIR_IMPULSE_MG = const(200)  # mg, +dyn_y on the struck insole: [PAIRS] 150 / 200 / 300 -> recall 0.983 / 0.980 /
+#   0.960, false 0 / 0 / 0 at 300 dps; at 500 dps 150 gave 1 false (HuGaDB 09), 200 none
+PAIR_WINDOW_MS = const(40)  # ms, |candidate peak - impulse onset| plus the link's proven clock error: both
+#   feet cross in one contact (T = 5-32 ms), each within a sample (10 ms; 19 ms at 52 Hz)
+PAIR_STILL_DDPS = const(3000)  # 0.1 dps, |gx|+|gy|+|gz| of a planted struck foot: [PAIRS] first false gestures
+#   at 5500 (HuGaDB wearer 08; at 6000 12 in 5.4 h, wearers 01, 02, 08, 09: slow walking and stairs), none at
+#   5000 and below; leave-one-subject-out (half the others' onset, 50 dps steps): 2500-3000, 0 on each held out
+PAIR_STILL_BEFORE_MS = const(200)  # ms, the struck foot still from this long before the first strike (weight
+#   shifted onto it before the other foot lifts, tapmodel lead 100-400 ms)
+PAIR_STILL_AFTER_MS = const(30)  # ms, ... to this long after the third
+PAIR_STILL_REPORT_MS = const(100)  # ms, stillness is reported once it held this long (fewer link frames in gait)
+PAIR_WAIT_MS = const(400)  # ms, a candidate or a gesture waits this long for the peer: 2 connection intervals
+#   (30 ms) + the peer's FIFO batch (<= 160 ms at 104 Hz) + its TX poll, with margin; SOS <= 1.5 s after strike 3
+
 
 class Config:
     """Detection thresholds and timings; attributes named as in ``_TABLE``.

@@ -73,13 +73,15 @@ T_STATE = const(5)
 K_STRIKE = const(1)  # a lateral strike on the striking insole (tap.py's strike)
 K_IMPULSE = const(2)  # an impulse on the struck insole (candidate foot-to-foot contact)
 K_IMPACT = const(3)  # a fall-class impact (posture's impact peak)
+K_MOVED = const(4)  # the struck insole started moving at t (pair.StruckFoot; peak 0)
+K_STILL = const(5)  # the struck insole has been still since t (pair.StruckFoot; peak 0)
 
 # (code, name, ((field, bytes, min, max), ...)); the nonce is raw bytes (min = max = -1)
 _TYPES = (
     (T_HELLO, "hello", (("nonce", NONCE_LEN, -1, -1), ("side", 1, 1, 2), ("flags", 1, 0, 0))),
     (T_TIME, "time", (("xmt", 3, 0, MASK), ("done", 3, 0, MASK))),
     (T_SYNC, "sync", (("org", 3, 0, MASK), ("rec", 3, 0, MASK), ("xmt", 3, 0, MASK), ("done", 3, 0, MASK))),
-    (T_IMPULSE, "impulse", (("kind", 1, 1, 3), ("t", 3, 0, MASK), ("peak_mg", 2, 0, 0xFFFF))),
+    (T_IMPULSE, "impulse", (("kind", 1, 1, 5), ("t", 3, 0, MASK), ("peak_mg", 2, 0, 0xFFFF))),
     (T_STATE, "state", (("t", 3, 0, MASK), ("posture", 1, 0, 2), ("load_pct", 1, 0, 255), ("alarm", 1, 0, 2),
                         ("mode", 1, 0, 255))),
 )
@@ -281,7 +283,7 @@ class PairLink:
     # --- own events -------------------------------------------------------------
 
     def send_impulse(self, kind, t, peak_mg):
-        """Queue an impulse (K_STRIKE, K_IMPULSE or K_IMPACT) at local time ``t`` (ms) with its peak
+        """Queue an impulse (K_STRIKE, K_IMPULSE, K_IMPACT, K_MOVED or K_STILL) at local time ``t`` (ms) with its peak
         (mg, clipped to 65535). Returns False (and counts ``tx_dropped``) when the session is not up;
         a full queue drops its oldest entry."""
         if not self.up:

@@ -61,6 +61,7 @@ class Core:
         self.tap = TapDetector(cfg)
         self.cancel = TapDetector(cfg, AXIS_NORMAL, cfg.CANCEL_STAMPS, 0)
         self.lifecycle = AlarmLifecycle(cfg, self.events)
+        self.pair = None  # pair.PairFusion (striking insole) or pair.StruckFoot (struck insole): set by the app
         self._zones = zones
         self._imu = imu
         self.sensor_fault(False, False)
@@ -101,6 +102,9 @@ class Core:
         if found:
             life.detect(t, found, posture.detail)
         if self.tap.update(t, feat):
+            life.sos(t)
+        pair = self.pair
+        if pair is not None and pair.update(t, feat, frame):
             life.sos(t)
         if self.cancel.update(t, feat):
             life.cancel_gesture(t)

@@ -85,6 +85,15 @@ class TapDetector:
         self._t_ring = _NEVER
         self._t_gesture = _NEVER
 
+    def lock(self, t):
+        """A gesture at ``t`` ms raised elsewhere (pair.PairFusion): strikes are ignored for
+        GESTURE_LOCKOUT_MS after it, as after one of this detector's own."""
+        self._t_gesture = t
+
+    def locked(self, t):
+        """True while ``t`` ms is within GESTURE_LOCKOUT_MS of the last gesture."""
+        return self._t_gesture != _NEVER and t - self._t_gesture < self._lockout
+
     def update(self, t, feat):
         """Advance to ``t`` ms with features ``feat``; True when a gesture completes."""
         if not feat.imu:

@@ -1,0 +1,379 @@
+"""SOS fusion of the pair: strikes on the striking insole confirmed by the planted, struck insole.
+
+In pair mode the striking (right) insole accepts much lighter and more oblique
+strikes than the single-insole rule (tap.py), because each must be confirmed by
+the struck (left) insole, and the struck foot must be planted for the whole
+gesture. A coincident push alone does not separate strikes from gait (both
+feet get coincident jolts at heel strike: two prototypes gave 70 and 491 false
+SOS in HuGaDB); the struck foot standing still does (docs/PAIR.md, "SOS
+fusion", measured with sim/pairtaps.py).
+
+``StruckFoot`` (every insole of a pair; the left one is struck) turns its own
+samples into reports for the link (pairlink frames, kind and time only):
+
+* ``K_IMPULSE`` at t: sign * dyn_y rose to >= PAIR_IMPULSE_MG (the foot pushed
+  toward the wearer's left for sign +1), refractory STRIKE_REFRACTORY_MS;
+  ``rep_peak`` is dyn_y at that sample (mg).
+* ``K_STILL`` at t: the foot has been still since t (|gx|+|gy|+|gz| <
+  PAIR_STILL_DDPS on every sample since), sent once it has held
+  PAIR_STILL_REPORT_MS;
+* ``K_MOVED`` at t: the first sample at or above PAIR_STILL_DDPS after a
+  K_STILL. Until its first K_STILL the foot counts as moving.
+
+``next()`` returns the next report's kind (0: none) with ``rep_t`` (ms) and
+``rep_peak``; ``done`` is the last sample time processed (for
+pairlink.processed). ``resync()`` queues the current still/moving state again
+(call it when a link session starts: reports of an old session are lost).
+
+``PairFusion`` (the striking insole; set as ``Core.pair``) in ``MODE_PAIR``:
+
+1. a candidate is a peak of -sign * dyn_y >= PAIR_STRIKE_MG (the striking foot
+   stopped moving toward the other foot) with PAIR_CONE_TAN2 * dyn_y^2 >=
+   dyn_x^2 + dyn_z^2 at the peak sample (within 60 deg of the lateral axis), on
+   a foot bearing <= STRIKE_MAX_LOAD_N when it has zones, STRIKE_REFRACTORY_MS
+   after the last one;
+2. it is a strike when a peer K_IMPULSE lies within PAIR_WINDOW_MS + the
+   link's proven clock error of it; refused when ``peer_done`` passed that
+   window with none, or PAIR_WAIT_MS passed (a late or lost link);
+3. strikes form a gesture with tap.py's timing rule (3 strikes, gaps
+   STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS);
+4. the gesture raises the SOS when the peer was still (one K_STILL interval,
+   no K_MOVED inside) from PAIR_STILL_BEFORE_MS before the first strike to
+   PAIR_STILL_AFTER_MS after the third; it waits for ``peer_done`` to pass that
+   end, at most PAIR_WAIT_MS after the third strike, then drops the gesture.
+
+The tap detector's gesture lockout is shared (``tap.lock``/``tap.locked``): a
+gesture raises one SOS whichever rule sees it first. In ``MODE_SINGLE`` (no
+peer, a flat or silent one: the app follows pairlink.pair_mode) ``update``
+does nothing and returns False, so the single-insole rule runs exactly as
+without a pair. ``set_mode`` switches and forgets all pair state.
+
+``update(t, feat, frame)``: t in ms (not decreasing), feat a features.Features,
+frame the sample (frame.py). Returns True on the sample that raises the SOS.
+Nothing is allocated per call (preallocated rings); integers only.
+"""
+from array import array
+
+from .compat import const
+from .config import (
+    PAIR_CONE_TAN2,
+    PAIR_IMPULSE_MG,
+    PAIR_STILL_AFTER_MS,
+    PAIR_STILL_BEFORE_MS,
+    PAIR_STILL_DDPS,
+    PAIR_STILL_REPORT_MS,
+    PAIR_STRIKE_MG,
+    PAIR_WAIT_MS,
+    PAIR_WINDOW_MS,
+)
+from .frame import GX, GY, GZ
+
+MODE_SINGLE = const(0)
+MODE_PAIR = const(1)
+MODE_NAMES = ("single", "pair")
+
+# report kinds: pairlink's impulse-frame kinds (equal values; pair.py does not import the link)
+K_IMPULSE = const(2)  # pairlink.K_IMPULSE
+K_MOVED = const(4)  # pairlink.K_MOVED
+K_STILL = const(5)  # pairlink.K_STILL
+
+_REPORTS = const(8)  # StruckFoot's queue: the app drains it every FIFO batch
+_CAND = const(8)  # candidates awaiting the peer (3-5 strikes in 2.5 s, plus noise)
+_IMP = const(4)  # peer impulses kept for candidates decided after them
+_CAP = const(16000)  # |dyn| cap: squares and 3 x squares stay below 2^30
+
+
+class StruckFoot:
+    """The struck insole's reports (module docstring). cfg: config.Config; sign +1 on the left insole."""
+
+    def __init__(self, cfg, sign=1):
+        self._sign = sign
+        self._refractory = cfg.STRIKE_REFRACTORY_MS
+        self._kind = bytearray(_REPORTS)
+        self._t = array("i", bytes(4 * _REPORTS))
+        self._peak = array("i", bytes(4 * _REPORTS))
+        self.reset()
+
+    def reset(self):
+        """Forget all state and queued reports (as after power-up)."""
+        self._head = 0
+        self._n = 0
+        self.dropped = 0
+        self._above = False
+        self._imp = False
+        self._t_imp = 0
+        self._still = False
+        self._still_from = 0
+        self.moving = True  # as reported to the peer
+        self.done = -1
+        self.rep_t = 0
+        self.rep_peak = 0
+
+    def _push(self, kind, t, peak):
+        if self._n == _REPORTS:  # the app did not drain: the oldest goes
+            self._head = (self._head + 1) % _REPORTS
+            self._n -= 1
+            self.dropped += 1
+        i = (self._head + self._n) % _REPORTS
+        self._kind[i] = kind
+        self._t[i] = t
+        self._peak[i] = peak
+        self._n += 1
+
+    def next(self):
+        """The oldest queued report's kind (0: none); sets ``rep_t`` (ms) and ``rep_peak`` (mg)."""
+        if not self._n:
+            return 0
+        i = self._head
+        self._head = (i + 1) % _REPORTS
+        self._n -= 1
+        self.rep_t = self._t[i]
+        self.rep_peak = self._peak[i]
+        return self._kind[i]
+
+    def resync(self):
+        """Queue the current state again (a new link session)."""
+        if self.moving:
+            self._push(K_MOVED, self.done, 0)
+        else:
+            self._push(K_STILL, self._still_from, 0)
+
+    def update(self, t, feat, frame):
+        """Advance to ``t`` ms; always False (reports are queued, not alarms)."""
+        self.done = t
+        if not feat.imu:
+            if not self.moving:  # no rates: stillness cannot be vouched for
+                self.moving = True
+                self._push(K_MOVED, t, 0)
+            self._still = False
+            return False
+        y = self._sign * feat.dyn_y
+        if y >= PAIR_IMPULSE_MG:
+            if not self._above:
+                self._above = True
+                if not self._imp or t - self._t_imp >= self._refractory:
+                    self._imp = True
+                    self._t_imp = t
+                    self._push(K_IMPULSE, t, y)
+        else:
+            self._above = False
+        if abs(frame[GX]) + abs(frame[GY]) + abs(frame[GZ]) < PAIR_STILL_DDPS:
+            if not self._still:
+                self._still = True
+                self._still_from = t
+            if self.moving and t - self._still_from >= PAIR_STILL_REPORT_MS:
+                self.moving = False
+                self._push(K_STILL, self._still_from, 0)
+        else:
+            self._still = False
+            if not self.moving:
+                self.moving = True
+                self._push(K_MOVED, t, 0)
+        return False
+
+
+class PairFusion:
+    """Pair-confirmed SOS on the striking insole (module docstring). cfg: config.Config; tap: the
+    core's TapDetector (lockout shared); sign +1 on the right insole striking the left."""
+
+    def __init__(self, cfg, tap, sign=1):
+        self._tap = tap
+        self._sign = sign
+        self._max_load = cfg.STRIKE_MAX_LOAD_N
+        self._refractory = cfg.STRIKE_REFRACTORY_MS
+        self._gap_min = cfg.STRIKE_GAP_MIN_MS
+        self._gap_max = cfg.STRIKE_GAP_MAX_MS
+        self._gesture_max = cfg.GESTURE_MAX_MS
+        self._ct = array("i", bytes(4 * _CAND))
+        self._ok = bytearray(_CAND)
+        self._it = array("i", bytes(4 * _IMP))
+        self.mode = MODE_SINGLE
+        self.gestures = 0
+        self.refused_moving = 0
+        self.reset()
+
+    def reset(self):
+        """Forget candidates, strikes and the peer's state (the mode is kept)."""
+        self._head = 0
+        self._n = 0
+        self._in = 0  # peer impulses kept (newest at (_ih - 1))
+        self._ih = 0
+        self._err = 0
+        self._above = False
+        self._pk = 0
+        self._pk_t = 0
+        self._pk_ok = False
+        self._have_cand = False
+        self._t_cand = 0
+        self._run = 0
+        self._t1 = 0
+        self._tl = 0
+        self._pending = False
+        self._g1 = 0
+        self._g3 = 0
+        self._done = False
+        self._done_t = 0
+        self._p_still = False  # the peer's current K_STILL interval, open
+        self._p_from = 0
+        self._p_prev = False  # its last closed interval [from, to)
+        self._p_prev_from = 0
+        self._p_prev_to = 0
+        self.candidates = 0
+        self.confirmed = 0
+        self.refused = 0
+
+    def set_mode(self, mode):
+        """MODE_PAIR (the link is in pair mode) or MODE_SINGLE; a change forgets all pair state."""
+        if mode != self.mode:
+            self.mode = mode
+            self.reset()
+
+    # --- the peer ----------------------------------------------------------------------
+
+    def peer(self, kind, t, err):
+        """A peer report (pairlink.next_impulse: kind, local time ``t`` ms, proven error ``err`` ms)."""
+        if err > self._err:
+            self._err = err
+        if kind == K_IMPULSE:
+            w = PAIR_WINDOW_MS + self._err
+            for k in range(self._n):
+                i = (self._head + k) % _CAND
+                d = self._ct[i] - t
+                if -w <= d <= w:
+                    self._ok[i] = 1
+            self._it[self._ih] = t
+            self._ih = (self._ih + 1) % _IMP
+            if self._in < _IMP:
+                self._in += 1
+        elif kind == K_STILL:
+            self._p_still = True
+            self._p_from = t
+        elif kind == K_MOVED:
+            if self._p_still:
+                self._p_prev = True
+                self._p_prev_from = self._p_from
+                self._p_prev_to = t
+            self._p_still = False
+
+    def peer_done(self, t):
+        """The peer has reported everything up to local ``t`` ms (pairlink.peer_done, >= 0)."""
+        self._done = True
+        self._done_t = t
+
+    # --- per sample ---------------------------------------------------------------------
+
+    def update(self, t, feat, frame):
+        """Advance to ``t`` ms; True when a pair-confirmed gesture raises the SOS."""
+        if self.mode != MODE_PAIR:
+            return False
+        if feat.imu:
+            y = -self._sign * feat.dyn_y
+            if y >= PAIR_STRIKE_MG:
+                if not self._above or y > self._pk:
+                    self._pk = y
+                    self._pk_t = t
+                    self._pk_ok = self._cone(y, feat)
+                self._above = True
+            elif self._above:
+                self._above = False
+                if self._pk_ok:
+                    self._candidate(self._pk_t)
+        hit = False
+        if self._n and self._resolve(t):
+            hit = True
+        if self._pending and self._decide(t):
+            hit = True
+        return hit
+
+    def _cone(self, y, feat):
+        if feat.zones and feat.load > self._max_load:
+            return False
+        x = abs(feat.dyn_x)
+        z = abs(feat.dyn_z)
+        if y > _CAP:
+            y = _CAP
+        if x > _CAP:
+            x = _CAP
+        if z > _CAP:
+            z = _CAP
+        return PAIR_CONE_TAN2 * y * y >= x * x + z * z
+
+    def _candidate(self, c):
+        if self._have_cand and c - self._t_cand < self._refractory:
+            return
+        self._have_cand = True
+        self._t_cand = c
+        self.candidates += 1
+        if self._n == _CAND:  # the oldest is stale: refused
+            self._head = (self._head + 1) % _CAND
+            self._n -= 1
+            self.refused += 1
+        i = (self._head + self._n) % _CAND
+        self._ct[i] = c
+        ok = 0
+        w = PAIR_WINDOW_MS + self._err
+        for k in range(self._in):  # an impulse that came first (fast link)
+            d = c - self._it[(self._ih - 1 - k) % _IMP]
+            if -w <= d <= w:
+                ok = 1
+        self._ok[i] = ok
+        self._n += 1
+
+    def _resolve(self, t):
+        hit = False
+        late = PAIR_WINDOW_MS + self._err
+        while self._n:
+            i = self._head
+            c = self._ct[i]
+            if self._ok[i]:
+                self.confirmed += 1
+                if self._strike(c, t):
+                    hit = True
+            elif t - c <= PAIR_WAIT_MS and not (self._done and self._done_t - c > late):
+                break  # the peer's impulse may still come
+            else:
+                self.refused += 1
+            self._head = (i + 1) % _CAND
+            self._n -= 1
+        return hit
+
+    def _strike(self, c, t):
+        if self._tap.locked(c):
+            self._run = 0
+            return False
+        if self._run:
+            gap = c - self._tl
+            if gap < self._gap_min or gap > self._gap_max or c - self._t1 > self._gesture_max:
+                self._run = 0
+        if not self._run:
+            self._run = 1
+            self._t1 = c
+            self._tl = c
+            return False
+        self._run += 1
+        self._tl = c
+        if self._run < 3:
+            return False
+        self._run = 0
+        self._pending = True
+        self._g1 = self._t1
+        self._g3 = c
+        return self._decide(t)
+
+    def _decide(self, t):
+        start = self._g1 - PAIR_STILL_BEFORE_MS
+        end = self._g3 + PAIR_STILL_AFTER_MS
+        ok = (self._p_still and self._p_from <= start and self._done and self._done_t >= end) or (
+            self._p_prev and self._p_prev_from <= start and self._p_prev_to > end)
+        if not ok:
+            if (self._done and self._done_t >= end and not self._p_still) or t - self._g3 > PAIR_WAIT_MS or (
+                    self._p_still and self._p_from > start):
+                self._pending = False  # the peer moved, or never said it stood still in time
+                self.refused_moving += 1
+            return False
+        self._pending = False
+        if self._tap.locked(self._g3):
+            return False  # the single-insole rule raised this gesture already
+        self._tap.lock(self._g3)
+        self.gestures += 1
+        return True

@@ -1,0 +1,120 @@
+"""Text-stream replay of a pair of insoles: the striking core with pair.PairFusion, the struck
+insole's features with pair.StruckFoot, and a fixed-latency link between them.
+
+Runs the unchanged core under the MicroPython unix port and CPython alike (sim/pairsos.py and
+tests/test_pair_parity.py compare the two). Protocol, one record a line, ASCII, comma-separated
+integers:
+
+  in   H,<imu 0|1>,<zones>,<x0>,<y0>,...   the striking insole's header (as soleguard_unix.replay)
+  in   L,<imu 0|1>,<zones>,<x0>,<y0>,...   the struck insole's header
+  in   K,<latency_ms>,<clock_err_ms>,<bound_ms>
+                                           the link: each report and ``done`` arrives latency_ms
+                                           after its sample, its time off by clock_err_ms, the
+                                           fusion told the proven bound bound_ms
+  in   S,<t_ms>,<14 striking values>,<14 struck values>
+  out  E,<t_ms>,<type>,<cause>,<detail>    one event of the striking core
+  out  F,<candidates>,<confirmed>,<gestures>,<refused_moving>
+  out  D,<samples>                         end of stream
+
+Errors raise ValueError naming the input line number.
+"""
+from soleguard.core import pair as P
+from soleguard.core.config import Config
+from soleguard.core.frame import FRAME_LEN, new_frame
+from soleguard.core.pipeline import Core
+
+
+def _ints(parts, first, lineno):
+    try:
+        return [int(p) for p in parts[first:]]
+    except ValueError:
+        raise ValueError("pair_replay: line %d: not an integer record" % lineno)
+
+
+def _core(cfg, h):
+    zones = h[1]
+    return Core(cfg, zones, h[2 : 2 + 2 * zones : 2], h[3 : 3 + 2 * zones : 2], h[0] == 1)
+
+
+def run(readline, write):
+    """Read records with ``readline()`` until EOF; ``write(str)`` results out. Returns the samples."""
+    cfg = Config()
+    lineno = 0
+    heads = {}
+    link = None
+    right = left = fusion = foot = None
+    rf = new_frame()
+    lf = new_frame()
+    inbox = []  # [arrival ms, kind, t]
+    n = 0
+    while True:
+        line = readline()
+        if not line:
+            break
+        lineno += 1
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.split(",")
+        kind = parts[0]
+        if kind == "S":
+            if right is None:
+                if "H" not in heads or "L" not in heads or link is None:
+                    raise ValueError("pair_replay: line %d: sample before the H, L and K records" % lineno)
+                right = _core(cfg, heads["H"])
+                left = _core(cfg, heads["L"])
+                fusion = P.PairFusion(cfg, right.tap)
+                fusion.set_mode(P.MODE_PAIR)
+                right.pair = fusion
+                foot = P.StruckFoot(cfg)
+            if len(parts) != 2 * FRAME_LEN + 2:
+                raise ValueError("pair_replay: line %d: expected %d values" % (lineno, 2 * FRAME_LEN + 1))
+            vals = _ints(parts, 1, lineno)
+            t = vals[0]
+            for i in range(FRAME_LEN):
+                rf[i] = vals[1 + i]
+                lf[i] = vals[1 + FRAME_LEN + i]
+            lat, err, bound = link
+            left.features.update(lf)
+            foot.update(t, left.features, lf)
+            while True:
+                k = foot.next()
+                if not k:
+                    break
+                inbox.append((t + lat, k, foot.rep_t + err))
+            while inbox and inbox[0][0] <= t:
+                a = inbox.pop(0)
+                fusion.peer(a[1], a[2], bound)
+            if t - lat >= 0:
+                fusion.peer_done(t - lat + err)
+            ev = right.events
+            if right.step(t, rf):
+                for i in range(ev.count):
+                    write("E,%d,%d,%d,%d\n" % (ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]))
+                ev.clear()
+            n += 1
+        elif kind == "H" or kind == "L":
+            h = _ints(parts, 1, lineno)
+            if len(h) < 2 or len(h) != 2 + 2 * h[1]:
+                raise ValueError("pair_replay: line %d: bad header" % lineno)
+            heads[kind] = h
+        elif kind == "K":
+            link = _ints(parts, 1, lineno)
+            if len(link) != 3 or link[0] < 0 or link[2] < 0:
+                raise ValueError("pair_replay: line %d: bad link record" % lineno)
+        else:
+            raise ValueError("pair_replay: line %d: unknown record %r" % (lineno, kind))
+    if fusion is not None:
+        write("F,%d,%d,%d,%d\n" % (fusion.candidates, fusion.confirmed, fusion.gestures, fusion.refused_moving))
+    write("D,%d\n" % n)
+    return n
+
+
+def main():
+    import sys
+
+    run(sys.stdin.readline, sys.stdout.write)
+
+
+if __name__ == "__main__":
+    main()

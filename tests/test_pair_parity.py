@@ -1,0 +1,51 @@
+"""The pair fusion gives identical events on CPython and the MicroPython unix port (real pairs with a
+gesture injected), and sim/pairsos.py's replay is the same model as the device-side driver."""
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soleguard_sim import pairsos, pairtaps
+
+# the unix-port driver is not an installed package: load it from the firmware tree (it imports soleguard only)
+_SPEC = importlib.util.spec_from_file_location(
+    "pair_replay", Path(__file__).resolve().parent.parent / "firmware" / "soleguard_unix" / "pair_replay.py")
+pair_replay = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(pair_replay)
+
+
+@pytest.fixture(scope="module")
+def gestures(datasets):
+    traces, errors = pairtaps.load([datasets / "ipol_foot", datasets / "moticon_insole"])
+    pairs = pairtaps.host_pairs(pairtaps.real_pairs(traces))
+    rng = np.random.default_rng(5)
+    out = []
+    while len(out) < 3:
+        p = pairtaps.grid_params(rng)
+        rt, lt, _ = pairtaps.inject_grid(pairs[len(out) % len(pairs)], p, rng, "parity%d" % len(out))
+        if rt is not None:
+            out.append((rt, lt, (40 + 60 * len(out), 7 - 7 * len(out))))
+    return out
+
+
+def test_pair_replay_identical_on_both_runtimes_and_in_the_simulator(gestures):
+    raised = 0
+    for rt, lt, link in gestures:
+        buf = io.StringIO()
+        lines = iter(pairsos.protocol_lines_pair(rt, lt, link))
+        pair_replay.run(lambda: next(lines, ""), buf.write)
+        cp = pairsos.parse_pair_output(buf.getvalue())
+        mp = pairsos.replay_pair_micropython(rt, lt, link)
+        assert mp == cp and cp["n"] == len(rt.t_ms)
+        sim = pairsos.replay_pair(rt, lt, None, link=link)
+        assert (sim["candidates"], sim["confirmed"], sim["gestures"], sim["refused_moving"]) == cp["counters"]
+        raised += sim["gestures"]
+    assert raised >= 2  # the pair rule raised the SOS, not only the single one
+
+
+def test_pair_replay_names_the_bad_line():
+    lines = iter(["H,1,0\n", "L,1,0\n", "S,0,1,2\n"])
+    with pytest.raises(ValueError, match="line 3"):
+        pair_replay.run(lambda: next(lines, ""), lambda s: None)
