@@ -154,31 +154,43 @@ class FifoIMU:
         perm = self._perm
         sign = self._sign
         n = 0
-        for k in range(words):
-            p = 7 * k
+        p = 0
+        end = 7 * words
+        while p < end:  # a word: tag byte, then x, y, z as little-endian int16 (unrolled: no per-axis loop)
             tag = buf[p] >> 3
-            if tag == _TAG_ACCEL:
-                off = 0
-                have |= 1
-            elif tag == _TAG_GYRO:
-                off = 3
-                have |= 2
-            else:
-                continue
-            for a in range(3):
-                v = buf[p + 1 + 2 * a] | (buf[p + 2 + 2 * a] << 8)
-                if v & 0x8000:
-                    v -= 0x10000
-                if off:
-                    acc[3 + a] = (v * 7 + 5) // 10  # 70 mdps/LSB -> 0.1 dps
+            if tag == _TAG_ACCEL or tag == _TAG_GYRO:
+                x = buf[p + 1] | (buf[p + 2] << 8)
+                y = buf[p + 3] | (buf[p + 4] << 8)
+                z = buf[p + 5] | (buf[p + 6] << 8)
+                if x & 0x8000:
+                    x -= 0x10000
+                if y & 0x8000:
+                    y -= 0x10000
+                if z & 0x8000:
+                    z -= 0x10000
+                if tag == _TAG_ACCEL:
+                    acc[0] = (x * 488 + 500) // 1000  # 0.488 mg/LSB -> mg
+                    acc[1] = (y * 488 + 500) // 1000
+                    acc[2] = (z * 488 + 500) // 1000
+                    have |= 1
                 else:
-                    acc[a] = (v * 488 + 500) // 1000  # 0.488 mg/LSB -> mg
-            if have == 3:
-                base = 6 * n
-                for a in range(3):
-                    out[base + a] = acc[perm[a]] * sign[a]
-                    out[base + 3 + a] = acc[3 + perm[a]] * sign[a]
-                n += 1
-                have = 0
+                    acc[3] = (x * 7 + 5) // 10  # 70 mdps/LSB -> 0.1 dps
+                    acc[4] = (y * 7 + 5) // 10
+                    acc[5] = (z * 7 + 5) // 10
+                    have |= 2
+                if have == 3:
+                    b = 6 * n
+                    a = perm[0]
+                    out[b] = acc[a] * sign[0]
+                    out[b + 3] = acc[3 + a] * sign[0]
+                    a = perm[1]
+                    out[b + 1] = acc[a] * sign[1]
+                    out[b + 4] = acc[3 + a] * sign[1]
+                    a = perm[2]
+                    out[b + 2] = acc[a] * sign[2]
+                    out[b + 5] = acc[3 + a] * sign[2]
+                    n += 1
+                    have = 0
+            p += 7
         self._have = have
         return n
