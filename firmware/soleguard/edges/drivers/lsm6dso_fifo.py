@@ -58,20 +58,22 @@ _XL_FS_16G = const(0x1)  # CTRL1_XL FS_XL bits 3:2 = 01
 _G_FS_2000 = const(0x3)  # CTRL2_G FS_G bits 3:2 = 11
 _ODR_12HZ5 = const(0x1)
 IDENTITY = ((0, 1), (1, 1), (2, 1))
+MAX_WATERMARK = const(255)  # frames: FIFO_CTRL1/2 WTM[8:0] counts words (<= 511), accel + gyro a frame
 
 
 class FifoIMU:
     """FIFO batches of an LSM6DSO/DSOX already set to +-16 g, +-2000 dps, 104 Hz.
 
     imu: an object with ``bus`` (I2C) and ``address`` (micropython-lib
-    LSM6DSOX). watermark: frames per batch (1..32). Raises OSError when the
+    LSM6DSOX). watermark: frames per batch (1..MAX_WATERMARK: the WTM field is
+    9 bits of words, two words a frame; the FIFO holds 512 words). Raises OSError when the
     chip does not answer as an LSM6DSO/DSOX, ValueError for a wrong full scale.
     ``frames``: array('h') of 6 * watermark (ax, ay, az mg, gx, gy, gz 0.1 dps).
     """
 
     def __init__(self, imu, watermark=16, axes=IDENTITY):
-        if not 1 <= watermark <= 32:
-            raise ValueError("fifo: watermark must be 1..32 frames")
+        if not 1 <= watermark <= MAX_WATERMARK:
+            raise ValueError("fifo: watermark must be 1..%d frames" % MAX_WATERMARK)
         self._bus = imu.bus
         self._addr = imu.address
         self.watermark = watermark
