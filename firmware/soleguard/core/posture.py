@@ -94,15 +94,28 @@ class PostureDetector:
     def update(self, t, feat):
         """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
         self._update_posture(t, feat)
-        self._update_motion(t, feat)
+        if feat.still:  # motion (inline: every sample)
+            self._t_moving = _NEVER
+            self.moving_ms = 0
+        else:
+            if self._t_moving == _NEVER:
+                self._t_moving = t
+            self.moving_ms = t - self._t_moving
         found = 0
-        if feat.imu:
+        # no impact window open, none starting, |a| not held above the threshold: nothing to do
+        if feat.imu and (self._t_impact != _NEVER or self._above or feat.amag2 > self._impact2):
             found = self._update_fall(t, feat)
+        not_upright = self.not_upright
         if not found:
-            found = self._update_man_down(t, feat)
-        if self.not_upright and self._t_impact != _NEVER:
+            if not_upright:
+                found = self._update_man_down(t, feat)
+            else:  # upright: re-armed (as _update_man_down does, inline on the common path)
+                self._t_still = _NEVER
+                self.still_ms = 0
+                self._man_down_reported = False
+        if not_upright and self._t_impact != _NEVER:
             self.state = FALL_SUSPECTED
-        elif self.not_upright:
+        elif not_upright:
             self.state = NOT_UPRIGHT
         else:
             self.state = UPRIGHT
@@ -173,15 +186,6 @@ class PostureDetector:
             return 0  # on the back, toes up, after a soft jolt: lying down, not a fall
         self.detail = _impact_class_g(self._peak2)
         return CAUSE_FALL
-
-    def _update_motion(self, t, feat):
-        if feat.still:
-            self._t_moving = _NEVER
-            self.moving_ms = 0
-        else:
-            if self._t_moving == _NEVER:
-                self._t_moving = t
-            self.moving_ms = t - self._t_moving
 
     def _lying_load(self, feat):
         """Most a lying wearer's foot bears, N: MAN_DOWN_MAX_LOAD_PERCENT of the
