@@ -39,7 +39,7 @@ from .compat import const
 from .events import EventQueue
 from .features import Features
 from .frame import FRAME_LEN
-from .lifecycle import ALARM, PRE_ALARM, AlarmLifecycle
+from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
 from .tap import AXIS_NORMAL, TapDetector
 
@@ -186,7 +186,8 @@ class Core:
                     life.sos(t)
                 if rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):
                     life.cancel_gesture(t)
-            ls(t, posture.upright_ms, posture.moving_ms)
+            if life.state != IDLE:  # an idle lifecycle's step does nothing
+                ls(t, posture.upright_ms, posture.moving_ms)
             if ev.count:
                 break
         self._w = w

@@ -93,7 +93,35 @@ class PostureDetector:
 
     def update(self, t, feat):
         """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
-        self._update_posture(t, feat)
+        # posture (inline: every sample)
+        not_upright = self.not_upright
+        if feat.imu:
+            tilt = feat.tilt
+            if tilt > self._tilt_down:
+                not_upright = True
+            elif 0 <= tilt < self._tilt_up:
+                not_upright = False
+                self._t_was_upright = t
+            on_feet = not not_upright and (feat.zones == 0 or feat.loaded)
+        else:  # pressure only: a foot carrying nothing is off the ground
+            on_feet = feat.loaded
+            if feat.load < self._load_off:
+                not_upright = True
+            elif on_feet:
+                not_upright = False
+        self.not_upright = not_upright
+        if on_feet:
+            if self._t_upright == _NEVER:
+                self._t_upright = t
+            self.upright_ms = t - self._t_upright
+        else:
+            self._t_upright = _NEVER
+            self.upright_ms = 0
+        if not_upright:
+            if self._t_down == _NEVER:
+                self._t_down = t
+        else:
+            self._t_down = _NEVER
         if feat.still:  # motion (inline: every sample)
             self._t_moving = _NEVER
             self.moving_ms = 0
@@ -105,7 +133,6 @@ class PostureDetector:
         # no impact window open, none starting, |a| not held above the threshold: nothing to do
         if feat.imu and (self._t_impact != _NEVER or self._above or feat.amag2 > self._impact2):
             found = self._update_fall(t, feat)
-        not_upright = self.not_upright
         if not found:
             if not_upright:
                 found = self._update_man_down(t, feat)
@@ -120,34 +147,6 @@ class PostureDetector:
         else:
             self.state = UPRIGHT
         return found
-
-    def _update_posture(self, t, feat):
-        if feat.imu:
-            tilt = feat.tilt
-            if tilt > self._tilt_down:
-                self.not_upright = True
-            elif 0 <= tilt < self._tilt_up:
-                self.not_upright = False
-                self._t_was_upright = t
-            on_feet = not self.not_upright and (feat.zones == 0 or feat.loaded)
-        else:  # pressure only: a foot carrying nothing is off the ground
-            on_feet = feat.loaded
-            if feat.load < self._load_off:
-                self.not_upright = True
-            elif on_feet:
-                self.not_upright = False
-        if on_feet:
-            if self._t_upright == _NEVER:
-                self._t_upright = t
-            self.upright_ms = t - self._t_upright
-        else:
-            self._t_upright = _NEVER
-            self.upright_ms = 0
-        if self.not_upright:
-            if self._t_down == _NEVER:
-                self._t_down = t
-        else:
-            self._t_down = _NEVER
 
     def _update_fall(self, t, feat):
         a2 = feat.amag2
