@@ -31,7 +31,10 @@ BOARD = {
     "mcu": "esp32s3",
     "arch": "xtensawin",
     "i2c": {"id": 0, "scl": 43, "sda": 5, "freq": 400000},
-    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 44, "odr_hz": 104, "watermark": 16,
+    # watermark 48 frames = 462 ms at 104 Hz, one wake per batch: a fall decided at the end of its
+    # confirmation window (FALL_CONFIRM_MS 2.5 s) still pre-alarms <= 3 s after the impact, an SOS
+    # <= 1.5 s after the third strike (tests/test_sleep_parity.py); 16 frames woke the MCU 6.5 times a second
+    "imu": {"model": "lsm6dso", "address": 0x6A, "int1": 44, "odr_hz": 104, "watermark": 48,
             "axes": ((1, -1), (0, 1), (2, 1))},
     "zones": (
         {"name": "heel", "adc": 1, "x_mm": 25, "y_mm": 0, "cal": (1500, 5, 6)},

@@ -63,9 +63,13 @@ def micropython_figures(trace: Trace, heapsize: str = "256K") -> dict:
                            capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError("micropython bench failed: " + proc.stderr.strip())
-    line = [x for x in proc.stdout.splitlines() if x.startswith("B,")][-1]
+    lines = proc.stdout.splitlines()
+    line = [x for x in lines if x.startswith("B,")][-1]
     steps, us_k, bytes_k, free = (int(v) for v in line.split(",")[1:])
-    return {"steps": steps, "us_per_sample": us_k / 1000, "bytes_per_sample": bytes_k / 1000, "heap_free_bytes": free}
+    line = [x for x in lines if x.startswith("BB,")][-1]
+    _, bus_k, bbytes_k, batch = (int(v) for v in line.split(",")[1:])
+    return {"steps": steps, "us_per_sample": us_k / 1000, "bytes_per_sample": bytes_k / 1000, "heap_free_bytes": free,
+            "batch_us_per_sample": bus_k / 1000, "batch_bytes_per_sample": bbytes_k / 1000, "batch": batch}
 
 
 def pair_link_figures(heapsize: str = "192K") -> dict:
@@ -106,6 +110,10 @@ def run_bench(trace: Trace | None = None) -> dict:
         "micropython.us_per_sample": round(us, 2),
         "micropython.bytes_per_sample": mp["bytes_per_sample"],
         "micropython.steps_timed": mp["steps"],
+        # Core.step_batch, FIFO batches of mp["batch"] frames: the app's path
+        "micropython.batch_us_per_sample": mp["batch_us_per_sample"],
+        "micropython.batch_bytes_per_sample": mp["batch_bytes_per_sample"],
+        "micropython.batch_frames": mp["batch"],
         "replay.realtime_multiple": round(replay_speed(tr)),
         "mcu_estimate.cpu_percent_at_100hz": {
             board: round(us * f / 10000.0 * 100, 1) for board, f in MCU_FACTORS.items()

@@ -717,11 +717,12 @@ def power(board, profile, us_per_sample, as_json):
     """
     import json
 
+    from .app import load_board
     from .power import budget, low_battery_hours, measure_app_us_per_sample, measure_sleep
 
-    _status(as_json, "power: measuring the app on the unix port with and without light sleep (~30 s) ...")
+    _status(as_json, "power: measuring the app on the unix port with and without light sleep (~1 min) ...")
     us = us_per_sample if us_per_sample is not None else measure_app_us_per_sample()
-    run = None if us_per_sample is not None else measure_sleep()
+    run = None if us_per_sample is not None else measure_sleep(watermark=load_board(board)["imu"]["watermark"])
     budgets = [budget(board, "as_built", us), budget(board, "batch_sleep", us, run)]
     rows = [dict(b.as_dict(), battery_low_alarm_hours_left=round(low_battery_hours(b), 1)) for b in budgets]
     if as_json:

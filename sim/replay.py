@@ -113,12 +113,24 @@ def replay(trace: Trace, cfg: Config | None = None, timeline: bool = False) -> R
     """
     core = make_core(trace, cfg)
     ev = core.events
-    # Each row is a list of ints equal to what an array('h') frame holds; the
-    # core only indexes it, so this feeds it the same values without copying.
-    rows = frames(trace).tolist()
     times = trace.t_ms.tolist()
     events = []
     n = len(times)
+    if not timeline:
+        # The whole trace as one batch (Core.step_batch, the app's FIFO path): a flat list of
+        # ints equal to what an array('h') batch holds; step_batch stops at each frame that
+        # queued events, which are read there.
+        flat = frames(trace).ravel().tolist()
+        k = 0
+        while k < n:
+            k += core.step_batch(times, flat, n - k, k)
+            for i in range(ev.count):
+                events.append(Event(ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]))
+            ev.clear()
+        return ReplayResult(events, MODE_NAMES[core.mode], REASON_NAMES[core.mode_reason])
+    # Each row is a list of ints equal to what an array('h') frame holds; the
+    # core only indexes it, so this feeds it the same values without copying.
+    rows = frames(trace).tolist()
     if timeline:
         states = np.zeros(n, dtype=np.int8)
         tilt = np.zeros(n, dtype=np.int16)

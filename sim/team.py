@@ -155,12 +155,13 @@ class TraceZones:
         self.fifo = fifo
         self.k = 0
 
-    def take(self, f):
+    def take(self, f, o=0):
+        """As zones.Zones.take: the next row's loads into ``f[o + Z0 ...]``."""
         row = self.loads[self.k]
         self.k += 1
         for i in range(self.n):
             v = row[i]
-            f[6 + i] = v  # frame.Z0
+            f[o + 6 + i] = v  # frame.Z0
             self.raw[i] = v << 4
         return True
 

@@ -33,7 +33,7 @@ from soleguard.core.events import (
     EV_RECOVERED,
     EventQueue,
 )
-from soleguard.core.frame import new_frame
+from soleguard.core.frame import FRAME_LEN, new_frame
 
 from synth import DT_MS, FALL, LYING, STAMP, STAND, STRIKES, WALK, ZONE_X, ZONE_Y, fill_pattern
 
@@ -73,7 +73,7 @@ def _count(ev, counts):
     ev.clear()
 
 
-def _play(core, frame, zones, counts, t):
+def _play_stepped(core, batcher, frame, zones, counts, t):
     """Play SCRIPT once from ``t`` ms; add events to ``counts``; return the end time."""
     ev = core.events
     life = core.lifecycle
@@ -91,30 +91,87 @@ def _play(core, frame, zones, counts, t):
     return t
 
 
-def _check(zones, imu):
+_BATCH = 16  # frames per Core.step_batch call (a FIFO watermark)
+
+
+class _Batcher:
+    """Plays SCRIPT through ``Core.step_batch``: frames collected _BATCH at a time, as the app does."""
+
+    def __init__(self, core):
+        self.core = core
+        self.buf = array("h", bytes(2 * FRAME_LEN * _BATCH))
+        self.times = [0] * _BATCH
+        self.n = 0
+        self.counts = None
+
+    def step(self, t, frame):
+        n = self.n
+        o = n * FRAME_LEN
+        buf = self.buf
+        for i in range(FRAME_LEN):
+            buf[o + i] = frame[i]
+        self.times[n] = t
+        self.n = n + 1
+        if self.n == _BATCH:
+            self.flush()
+        return 0
+
+    def flush(self):
+        core = self.core
+        k = 0
+        while k < self.n:
+            k += core.step_batch(self.times, self.buf, self.n - k, k)
+            if core.events.count:
+                _count(core.events, self.counts)
+        self.n = 0
+
+
+def _play_batched(core, batcher, frame, zones, counts, t):
+    """SCRIPT through step_batch (the acknowledgements at the same frames as in _play)."""
+    ev = core.events
+    life = core.lifecycle
+    batcher.counts = counts
+    for seg in SCRIPT:
+        kind = seg[0]
+        if kind == ACK:
+            batcher.flush()
+            life.ack(t)
+            _count(ev, counts)
+            continue
+        for i in range(seg[1] // DT_MS):
+            fill_pattern(frame, kind, i, zones)
+            batcher.step(t, frame)
+            t += DT_MS
+    batcher.flush()
+    return t
+
+
+def _check(zones, imu, batch=False):
     core = Core(Config(), zones, ZONE_X, ZONE_Y, imu)
     frame = new_frame()
+    batcher = _Batcher(core)  # a closure here would allocate per call on MicroPython (6 cells + args)
+    play = _play_batched if batch else _play_stepped
     warm = array("i", bytes(4 * _SLOTS))
     measured = array("i", bytes(4 * _SLOTS))
     locked = array("i", bytes(4 * _SLOTS))
-    t = _play(core, frame, zones, warm, 0)
+    t = play(core, batcher, frame, zones, warm, 0)
     steps = (t // DT_MS) * 2
     if not _MP:  # CPython: run the same steps, nothing to measure
-        t = _play(core, frame, zones, measured, t)
-        _play(core, frame, zones, locked, t)
+        t = play(core, batcher, frame, zones, measured, t)
+        play(core, batcher, frame, zones, locked, t)
         return warm, measured, locked, 0
     gc.collect()
     gc.disable()
     try:
         a0 = gc.mem_alloc()
-        t = _play(core, frame, zones, measured, t)
+        t = play(core, batcher, frame, zones, measured, t)
         allocated = gc.mem_alloc() - a0
     finally:
         gc.enable()
     gc.collect()
     micropython.heap_lock()
     try:
-        _play(core, frame, zones, locked, t)
+        play(core, batcher, frame, zones, locked, t)
     finally:
         micropython.heap_unlock()
     print("alloc zones=%d imu=%d: %d steps, %d bytes allocated in steady state" % (zones, imu, steps, allocated))
@@ -152,6 +209,16 @@ def test_core_step_allocates_nothing_pressure_only():
     assert allocated == 0, allocated
     assert _n(locked, EV_PRE_ALARM, CAUSE_MAN_DOWN) >= 1
     assert list(measured) == list(locked)
+
+
+def test_core_step_batch_allocates_nothing_and_matches_step():
+    for zones, imu in ((8, True), (0, True), (4, False)):
+        stepped = _check(zones, imu)
+        batched = _check(zones, imu, batch=True)
+        assert batched[3] == 0, batched[3]
+        for a, b in zip(stepped[:3], batched[:3]):
+            assert list(a) == list(b), (zones, imu)
+    assert _n(batched[2], EV_PRE_ALARM, CAUSE_MAN_DOWN) >= 1
 
 
 def test_event_queue_push_allocates_nothing():

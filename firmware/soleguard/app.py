@@ -6,7 +6,7 @@ code runs in both places. The work is in plain methods that the asyncio
 tasks of ``run()`` call, and that the simulator calls in simulated time:
 
   on_batch()       the sampler: one FIFO batch -> frames (+ zone loads from
-                   the ADC ring) -> Core.step each; events -> _emit. The
+                   the ADC ring) -> Core.step_batch; events -> _emit. The
                    steady-state path allocates nothing (tests/test_fw_app.py
                    proves it under heap_lock)
   every_second()   sensor health, IMU freeze, battery, heartbeat, sleep
@@ -28,7 +28,9 @@ haptics and the radio get ``clock()`` (time.ticks_ms on a device).
 from .edges.board import zone_positions
 from .core.pipeline import Core
 from .core.events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
-from .core.frame import new_frame
+from array import array
+
+from .core.frame import FRAME_LEN, Z0, new_frame
 from .edges.haptics import EVACUATION, PRE_ALARM, SOS_CONFIRM, TECH, Haptics
 from .core.lifecycle import IDLE
 from .edges.outbox import OutboxFull
@@ -83,8 +85,11 @@ class App:
         if zones is not None and zones.n != n:
             raise ValueError("app: board has %d zones, Zones has %d" % (n, zones.n))
         self.core = Core(cfg, n, xs, ys, True)
-        self.frame = new_frame()
+        self.frame = new_frame()  # the latest zone slot's loads (Z0..) between batches
         self.fifo = fifo
+        self._buf = array("h", bytes(2 * FRAME_LEN * fifo.watermark))  # one batch, Core.step_batch layout
+        self._times = [0] * fifo.watermark  # sample clock of each frame of the batch, ms
+        self._nz = n if zones is not None else 0
         self.zones = zones if n else None
         self.health = Health(zones) if n else None
         self.motor = motor
@@ -125,41 +130,106 @@ class App:
     # --- the sample path ---
 
     def on_batch(self):
-        """Read one FIFO batch and step the core on each frame; return frames processed."""
+        """Read one FIFO batch and step the core on it (Core.step_batch); return frames processed.
+
+        The frames go into the batch buffer laid out for the core (FRAME_LEN values each: the six
+        IMU channels, then the zone loads of the latest zone slot), with the sample clock of each
+        in ``_times``; events are drained at the frame that queued them, with ``t_ms`` at that
+        frame, as when stepping frame by frame."""
         try:
             n = self.fifo.read()
         except OSError:
             self._technical(TECH_IMU_FAULT, 0)
             return 0
+        if not n:
+            return 0
         frames = self.fifo.frames
+        buf = self._buf
+        times = self._times
         f = self.frame
         zones = self.zones
-        health = self.health
-        core = self.core
+        nz = self._nz
         last = self._last
+        # the freeze check: the previous frame's six channels (low bytes count) and the run of repeats
+        p0 = last[0]
+        p1 = last[1]
+        p2 = last[2]
+        p3 = last[3]
+        p4 = last[4]
+        p5 = last[5]
+        same = self._same
+        t = self.t_ms
+        q = self._q
+        r = self._r
+        odr = self._odr
+        frac = self._frac
+        b = 0
+        o = 0
         for k in range(n):
-            b = 6 * k
-            same = True
-            for a in range(6):
-                v = frames[b + a]
-                f[a] = v
-                lo = v & 0xFF
-                if last[2 * a] != lo:
-                    last[2 * a] = lo
-                    same = False
-            self._same = self._same + 1 if same else 0
-            if zones is not None:
-                zones.take(f)
-                health.observe(f)
-            if core.step(self.t_ms, f):
-                self._drain()
-            self.samples += 1
-            self._frac += self._r
-            if self._frac >= self._odr:
-                self._frac -= self._odr
-                self.t_ms += self._q + 1
+            v0 = frames[b]
+            v1 = frames[b + 1]
+            v2 = frames[b + 2]
+            v3 = frames[b + 3]
+            v4 = frames[b + 4]
+            v5 = frames[b + 5]
+            b += 6
+            buf[o] = v0
+            buf[o + 1] = v1
+            buf[o + 2] = v2
+            buf[o + 3] = v3
+            buf[o + 4] = v4
+            buf[o + 5] = v5
+            if ((v0 ^ p0) | (v1 ^ p1) | (v2 ^ p2) | (v3 ^ p3) | (v4 ^ p4) | (v5 ^ p5)) & 0xFF:
+                same = 0
             else:
-                self.t_ms += self._q
+                same += 1
+            p0 = v0
+            p1 = v1
+            p2 = v2
+            p3 = v3
+            p4 = v4
+            p5 = v5
+            if nz:
+                if zones.take(buf, o):
+                    self.health.observe(buf, o)
+                else:  # no new zone slot: the frame repeats the latest loads (f holds the batch's before)
+                    src = f if k == 0 else buf
+                    z = o + Z0
+                    y = Z0 if k == 0 else z - FRAME_LEN
+                    for i in range(nz):
+                        buf[z + i] = src[y + i]
+                    if k == 0:  # the same loads and raw readings: only a window begun since can change
+                        self.health.observe(buf, o)
+            times[k] = t
+            frac += r
+            if frac >= odr:
+                frac -= odr
+                t += q + 1
+            else:
+                t += q
+            o += FRAME_LEN
+        last[0] = p0 & 0xFF
+        last[1] = p1 & 0xFF
+        last[2] = p2 & 0xFF
+        last[3] = p3 & 0xFF
+        last[4] = p4 & 0xFF
+        last[5] = p5 & 0xFF
+        if nz:  # the latest loads, for the next batch's frames before its first zone slot
+            z = o - FRAME_LEN + Z0
+            for i in range(nz):
+                f[Z0 + i] = buf[z + i]
+        self._same = same
+        self._frac = frac
+        self.samples += n
+        core = self.core
+        ev = core.events
+        k = 0
+        while k < n:
+            k += core.step_batch(times, buf, n - k, k)
+            if ev.count:
+                self.t_ms = times[k - 1]  # the frame that queued them (clock() of the default)
+                self._drain()
+        self.t_ms = t
         return n
 
     def on_wake(self):

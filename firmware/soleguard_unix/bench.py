@@ -5,10 +5,14 @@ Reads the replay text protocol (see replay.py: one H line, then S lines) from
 frames ``rounds`` times with the garbage collector disabled and prints:
 
   B,<samples>,<us_per_step_x1000>,<bytes_allocated_per_step_x1000>,<mem_free>
+  BB,<samples>,<us_per_sample_x1000>,<bytes_allocated_per_sample_x1000>,<batch>
 
-Time is the sum of ticks_us() differences around each step (includes about
-two ticks_us calls of overhead per step). Bytes are gc.mem_alloc() deltas
-over the timed loop, which copies each frame into place without allocating.
+B: ``Core.step`` one frame at a time; time is the sum of ticks_us()
+differences around each step (includes about two ticks_us calls of overhead
+per step). BB: ``Core.step_batch`` over the same frames ``batch`` at a time
+(the app's FIFO path, frames already in place as the FIFO decode leaves them),
+timed around each batch. Bytes are gc.mem_alloc() deltas over the timed
+loops, which copy each frame into place without allocating.
 """
 import gc
 import time
@@ -21,7 +25,7 @@ from soleguard.core.frame import FRAME_LEN, new_frame
 _MAX = 2000  # frames buffered: 2000 * 14 * 2 B = 56 kB
 
 
-def run(readline, write, rounds=3):
+def run(readline, write, rounds=3, batch=16):
     header = None
     buf = array("h", bytes(2 * FRAME_LEN * _MAX))
     times = array("i", bytes(4 * _MAX))
@@ -67,6 +71,31 @@ def run(readline, write, rounds=3):
     gc.enable()
     steps = rounds * n
     write("B,%d,%d,%d,%d\n" % (steps, total_us * 1000 // steps, allocated * 1000 // steps, gc.mem_free()))
+    core = Core(Config(), zones, header[2:2 + 2 * zones:2], header[3:3 + 2 * zones:2], header[0] == 1)
+    ev = core.events
+    step_batch = core.step_batch
+    shifted = array("i", bytes(4 * _MAX))
+    gc.collect()
+    gc.disable()
+    total_us = 0
+    a0 = gc.mem_alloc()
+    for r in range(rounds):
+        shift = r * span
+        for k in range(n):
+            shifted[k] = times[k] + shift
+        k = 0
+        while k < n:
+            m = n - k if n - k < batch else batch
+            t0 = ticks_us()
+            j = 0
+            while j < m:
+                j += step_batch(shifted, buf, m - j, k + j)
+                ev.clear()
+            total_us += ticks_diff(ticks_us(), t0)
+            k += m
+    allocated = gc.mem_alloc() - a0
+    gc.enable()
+    write("BB,%d,%d,%d,%d\n" % (steps, total_us * 1000 // steps, allocated * 1000 // steps, batch))
 
 
 def main():

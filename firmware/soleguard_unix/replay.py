@@ -12,11 +12,19 @@ line, ASCII, comma-separated integers:
   out  E,<t_ms>,<type>,<cause>,<detail>    one event
   out  D,<samples>                         end of stream
 
+Samples go to ``Core.step_batch`` BATCH at a time (the app's FIFO path), so a
+replay here checks the batch entry; the events are written in time order as
+each batch is processed.
+
 Errors raise ValueError naming the input line number.
 """
+from array import array
+
 from soleguard.core.config import Config
 from soleguard.core.pipeline import Core
-from soleguard.core.frame import FRAME_LEN, new_frame
+from soleguard.core.frame import FRAME_LEN
+
+BATCH = 16  # frames per step_batch call: a FIFO watermark at 104 Hz (boards/*.json)
 
 
 def _ints(parts, first, lineno):
@@ -35,7 +43,9 @@ def run(readline, write):
     overrides = {}
     header = None
     core = None
-    frame = new_frame()
+    frames = array("h", bytes(2 * FRAME_LEN * BATCH))
+    times = [0] * BATCH
+    m = 0  # frames waiting in the batch
     ev = None
     n = 0
     while True:
@@ -60,13 +70,14 @@ def run(readline, write):
             if len(parts) != FRAME_LEN + 2:
                 raise ValueError("replay: line %d: expected %d values" % (lineno, FRAME_LEN + 1))
             vals = _ints(parts, 1, lineno)
-            t = vals[0]
+            times[m] = vals[0]
+            base = m * FRAME_LEN
             for i in range(FRAME_LEN):
-                frame[i] = vals[i + 1]
-            if core.step(t, frame):
-                for i in range(ev.count):
-                    write("E,%d,%d,%d,%d\n" % (ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]))
-                ev.clear()
+                frames[base + i] = vals[i + 1]
+            m += 1
+            if m == BATCH:
+                _batch(core, times, frames, m, write)
+                m = 0
             n += 1
         elif kind == "H":
             header = _ints(parts, 1, lineno)
@@ -78,8 +89,20 @@ def run(readline, write):
             overrides[parts[1]] = _ints(parts, 2, lineno)[0]
         else:
             raise ValueError("replay: line %d: unknown record %r" % (lineno, kind))
+    if m:
+        _batch(core, times, frames, m, write)
     write("D,%d\n" % n)
     return n
+
+
+def _batch(core, times, frames, m, write):
+    ev = core.events
+    k = 0
+    while k < m:
+        k += core.step_batch(times, frames, m - k, k)
+        for i in range(ev.count):
+            write("E,%d,%d,%d,%d\n" % (ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]))
+        ev.clear()
 
 
 def main():

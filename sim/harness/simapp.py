@@ -88,10 +88,15 @@ def uv_for_raw(n):
     return (n * _ADC_FS_UV + 4094) // 4095
 
 
-def make(header, events=None):
-    """Board, chip model, model clock, hardware and app for a recording header (list of ints)."""
+def make(header, events=None, watermark=0):
+    """Board, chip model, model clock, hardware and app for a recording header (list of ints).
+
+    ``watermark`` > 0: FIFO frames per batch instead of the sim board's (a device board's, to
+    measure its schedule)."""
     zones = header[1]
     board = dict(sim_board.BOARD)
+    if watermark:
+        board["imu"] = dict(board["imu"], watermark=watermark)
     proto = board["zones"]
     board["zones"] = tuple(
         {"name": proto[i]["name"], "adc": proto[i]["adc"], "x_mm": header[2 + 2 * i],

@@ -1,8 +1,9 @@
 """The app with or without light sleep between FIFO batches, on the unix port in simulated time.
 
-    micropython -X heapsize=192K -m sleepapp FEED SECONDS MODE   (in the device tree of soleguard_sim.app)
+    micropython -X heapsize=192K -m sleepapp FEED SECONDS MODE [WATERMARK]   (in the device tree of soleguard_sim.app)
 
-FEED and the board, chip and app are simapp's (``simapp.make``). SECONDS > 0
+FEED and the board, chip and app are simapp's (``simapp.make``; WATERMARK > 0:
+FIFO frames per batch instead of the sim board's). SECONDS > 0
 loops the recording for that much simulated time (0: once). MODE 0 = awake
 as without sleep (zones sampled every sample by the timer, once-a-second
 work on the second, haptics ticked every sample); MODE 1 = the device's
@@ -15,6 +16,7 @@ awake until it (haptics ticked every sample meanwhile).
 What a wake costs is measured, not assumed: the host time (ticks_us) of all
 the work done at the wake. Output lines:
   E,t,type,cause,detail   every event (as simapp)
+  W,work_us,bus_us        MODE 1: each wake's host us of work, and the I2C model's share of it
   S,k=v,...               samples, wakes, work_us (host us of the work at the
                           wakes; MODE 0: of every batch and second), awake_ms
                           (simulated ms the MCU stayed awake between wakes),
@@ -56,11 +58,11 @@ class _TimedBus:
         self.transfers += 1
 
 
-def run(path, seconds, mode):
+def run(path, seconds, mode, watermark=0):
     f = open(path, "rb")
     header = [int(x) for x in f.readline().decode().strip().split(",")[1:]]
     start = f.tell()
-    board, chip, clock, hw, app = make(header)
+    board, chip, clock, hw, app = make(header, watermark=watermark)
     app.start()
     bus = _TimedBus(hw.fifo._bus)
     hw.fifo._bus = bus
@@ -120,6 +122,7 @@ def run(path, seconds, mode):
             if chip.fifo_level() < need:
                 continue
             wakes += 1
+            b0 = bus.us
             t0 = ticks_us()
             app.on_wake()
             while n >= due_second:  # the supervisor and link tasks that fell due during the sleep
@@ -128,11 +131,13 @@ def run(path, seconds, mode):
                 app.radio_service()
             app.haptics.tick(app.t_ms)
             awake = app.doze_ms() == 0
-            work += ticks_diff(ticks_us(), t0)
+            dt = ticks_diff(ticks_us(), t0)
+            work += dt
+            sys.stdout.write("W,%d,%d\n" % (dt, bus.us - b0))  # after the timed span: the write is not work
     sys.stdout.write("S,samples=%d,wakes=%d,work_us=%d,awake_ms=%d,motor_ms=%d,batch_ms=%d,bus_us=%d,bus_bytes=%d,"
                      "bus_transfers=%d\n" % (n, wakes, work, awake_samples * 1000 // odr, motor_samples * 1000 // odr,
                                              app._batch_ms, bus.us, bus.bytes, bus.transfers))
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0)

@@ -153,8 +153,9 @@ class Features:
         self.calibrated = False
         self._cal_count = 0
 
-    def update(self, f):
-        """Refresh every feature from frame ``f`` (array('h'), see frame.py).
+    def update(self, f, o=0):
+        """Refresh every feature from the frame at ``f[o : o + FRAME_LEN]`` (array('h'), see frame.py;
+        ``o`` > 0: one frame of a batch laid end to end, as ``Core.step_batch`` passes it).
 
         One function: the whole per-sample path with the filter state in
         locals, no method calls except the tilt every
@@ -164,9 +165,9 @@ class Features:
         zones = self.zones
         if imu:
             fs = self._acc_fs
-            ax = f[AX]
-            ay = f[AY]
-            az = f[AZ]
+            ax = f[o + AX]
+            ay = f[o + AY]
+            az = f[o + AZ]
             if ax > fs:
                 ax = fs
             elif ax < -fs:
@@ -219,9 +220,9 @@ class Features:
             self._sa = sa
             activity = sa >> k
             self.activity = activity
-            rx = f[GX]
-            ry = f[GY]
-            rz = f[GZ]
+            rx = f[o + GX]
+            ry = f[o + GY]
+            rz = f[o + GZ]
             if rx < 0:
                 rx = -rx
             if ry < 0:
@@ -246,8 +247,9 @@ class Features:
             my = 0
             zx = self.zone_x
             zy = self.zone_y
+            o += Z0
             for i in range(zones):
-                v = f[Z0 + i]
+                v = f[o + i]
                 if v > 0:
                     total += v
                     mx += v * zx[i]

@@ -48,8 +48,8 @@ peer, a flat or silent one: the app follows pairlink.pair_mode) ``update``
 does nothing and returns False, so the single-insole rule runs exactly as
 without a pair. ``set_mode`` switches and forgets all pair state.
 
-``update(t, feat, frame)``: t in ms (not decreasing), feat a features.Features,
-frame the sample (frame.py). Returns True on the sample that raises the SOS.
+``update(t, feat, frame, o=0)``: t in ms (not decreasing), feat a features.Features,
+frame the sample (frame.py) at offset ``o`` of ``frame`` (Core.step_batch passes the batch buffer). Returns True on the sample that raises the SOS.
 Nothing is allocated per call (preallocated rings); integers only.
 """
 from array import array
@@ -138,7 +138,7 @@ class StruckFoot:
         else:
             self._push(K_STILL, self._still_from, 0)
 
-    def update(self, t, feat, frame):
+    def update(self, t, feat, frame, o=0):
         """Advance to ``t`` ms; always False (reports are queued, not alarms)."""
         self.done = t
         if not feat.imu:
@@ -157,7 +157,7 @@ class StruckFoot:
                     self._push(K_IMPULSE, t, y)
         else:
             self._above = False
-        if abs(frame[GX]) + abs(frame[GY]) + abs(frame[GZ]) < PAIR_STILL_DDPS:
+        if abs(frame[o + GX]) + abs(frame[o + GY]) + abs(frame[o + GZ]) < PAIR_STILL_DDPS:
             if not self._still:
                 self._still = True
                 self._still_from = t
@@ -262,7 +262,7 @@ class PairFusion:
 
     # --- per sample ---------------------------------------------------------------------
 
-    def update(self, t, feat, frame):
+    def update(self, t, feat, frame, o=0):
         """Advance to ``t`` ms; True when a pair-confirmed gesture raises the SOS."""
         if self.mode != MODE_PAIR:
             return False

@@ -10,14 +10,36 @@ cancels a pre-alarm, nothing else).
         read core.events.t/type/cause/detail[:core.events.count]
         core.events.clear()
 
-``step`` allocates nothing and reads no clock: ``t_ms`` is trace-relative
-milliseconds and must not decrease. ``state`` combines posture and alarm
+A FIFO batch in one call (frames laid end to end, FRAME_LEN values each;
+``times[k]`` the ms of frame k): ``step_batch`` returns after the first frame
+that queued events, so the caller drains them at that frame, as with ``step``:
+
+    k = 0
+    while k < n:
+        k += core.step_batch(times, frames, n - k, k)
+        if core.events.count:
+            ...read and clear core.events...
+
+``step`` and ``step_batch`` allocate nothing and read no clock: ``t_ms`` is
+trace-relative milliseconds and must not decrease. ``step(t, f)`` is
+``step_batch`` over one frame: mixing the two on one core is the same as
+stepping every frame.
+
+Strike screening: the tap (SOS) and cancel detectors decide only around a
+sample whose |dynamic acceleration| on their axis reaches STRIKE_MG. The core
+keeps the detectors' dominance window itself (|dyn_x|, |dyn_y|, |dyn_z| of the
+last STRIKE_LOOKBACK + STRIKE_LOOKAHEAD + 1 samples, three small rings) and
+calls ``TapDetector.decide`` only for such a peak, STRIKE_LOOKAHEAD samples
+after it: the same decisions as ``TapDetector.update`` on every sample. ``state`` combines posture and alarm
 lifecycle into the timeline states STATE_NAMES.
 """
+from array import array
+
 from .compat import const
 from .events import EventQueue
 from .features import Features
-from .lifecycle import ALARM, PRE_ALARM, AlarmLifecycle
+from .frame import FRAME_LEN
+from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
 from .tap import AXIS_NORMAL, TapDetector
 
@@ -64,6 +86,21 @@ class Core:
         self.pair = None  # pair.PairFusion (striking insole) or pair.StruckFoot (struck insole): set by the app
         self._zones = zones
         self._imu = imu
+        # bound methods looked up once here: a lookup per batch would allocate
+        self._feat_update = self.features.update
+        self._posture_update = self.posture.update
+        self._life_step = self.lifecycle.step
+        # strike screening: |dyn_x|, |dyn_y|, |dyn_z| of the detectors' window, rings of 'h'
+        # (|dyn| <= 2 * ACC_FULL_SCALE_MG <= 32000 mg: features clamp samples and gravity to the scale)
+        n = cfg.STRIKE_LOOKBACK + cfg.STRIKE_LOOKAHEAD + 1
+        self._win = n
+        self._ahead = cfg.STRIKE_LOOKAHEAD
+        self._strike_mg = cfg.STRIKE_MG
+        self._dx = array("h", bytes(2 * n))
+        self._dy = array("h", bytes(2 * n))
+        self._dz = array("h", bytes(2 * n))
+        self._w = 0  # next ring cell
+        self._t1 = [0]  # step(): the one-frame batch's times
         self.sensor_fault(False, False)
 
     def sensor_fault(self, imu_fault, zones_fault):
@@ -94,22 +131,71 @@ class Core:
 
     def step(self, t, frame):
         """Process one frame at ``t`` ms; return the number of queued events."""
-        feat = self.features
-        feat.update(frame)
-        posture = self.posture
-        found = posture.update(t, feat)
-        life = self.lifecycle
-        if found:
-            life.detect(t, found, posture.detail)
-        if self.tap.update(t, feat):
-            life.sos(t)
-        pair = self.pair
-        if pair is not None and pair.update(t, feat, frame):
-            life.sos(t)
-        if self.cancel.update(t, feat):
-            life.cancel_gesture(t)
-        life.step(t, posture.upright_ms, posture.moving_ms)
+        self._t1[0] = t
+        self.step_batch(self._t1, frame, 1)
         return self.events.count
+
+    def step_batch(self, times, frames, n, start=0):
+        """Process frames ``start`` .. ``start + n - 1`` of a batch; return how many were processed.
+
+        frames: sequence of ints (array('h') on a device), frame k at
+        ``frames[k * FRAME_LEN : (k + 1) * FRAME_LEN]`` (frame.py layout);
+        times: sequence of ints, ``times[k]`` the ms of frame k (not decreasing,
+        as for ``step``). Returns after the first frame that leaves events
+        queued (1 .. n; read and clear ``events``, then continue from there),
+        else n. n <= 0 processes nothing and returns 0. Allocates nothing.
+        """
+        feat = self.features
+        fu = self._feat_update
+        pu = self._posture_update
+        ls = self._life_step
+        posture = self.posture
+        life = self.lifecycle
+        ev = self.events
+        rx = self._dx
+        ry = self._dy
+        rz = self._dz
+        win = self._win
+        ahead = self._ahead
+        smg = self._strike_mg
+        pair = self.pair
+        w = self._w
+        k = start
+        end = start + n
+        o = start * FRAME_LEN
+        while k < end:
+            t = times[k]
+            fu(frames, o)
+            o += FRAME_LEN
+            k += 1
+            found = pu(t, feat)
+            if found:
+                life.detect(t, found, posture.detail)
+            if feat.imu:
+                d = feat.dyn_x
+                rx[w] = d if d >= 0 else -d
+                d = feat.dyn_y
+                ry[w] = d if d >= 0 else -d
+                d = feat.dyn_z
+                rz[w] = d if d >= 0 else -d
+                p = w - ahead  # the candidate peak: STRIKE_LOOKAHEAD samples ago
+                if p < 0:
+                    p += win
+                w += 1
+                if w >= win:
+                    w = 0
+                if ry[p] >= smg and self.tap.decide(t, ry[p], _worst(rx, rz, win), feat):
+                    life.sos(t)
+            if pair is not None and pair.update(t, feat, frames, o - FRAME_LEN):
+                life.sos(t)
+            if feat.imu and rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):
+                life.cancel_gesture(t)
+            if life.state != IDLE:  # an idle lifecycle's step does nothing
+                ls(t, posture.upright_ms, posture.moving_ms)
+            if ev.count:
+                break
+        self._w = w
+        return k - start
 
     @property
     def state(self):
@@ -120,3 +206,14 @@ class Core:
         if s == ALARM:
             return STATE_RECOVERED if self.lifecycle.recovered else STATE_ALARM
         return self.posture.state
+
+
+def _worst(a, b, n):
+    """max(a[0:n] + b[0:n]): the other two axes over the strike window (only at a candidate peak)."""
+    m = 0
+    for k in range(n):
+        if a[k] > m:
+            m = a[k]
+        if b[k] > m:
+            m = b[k]
+    return m

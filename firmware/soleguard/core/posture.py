@@ -93,36 +93,23 @@ class PostureDetector:
 
     def update(self, t, feat):
         """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
-        self._update_posture(t, feat)
-        self._update_motion(t, feat)
-        found = 0
-        if feat.imu:
-            found = self._update_fall(t, feat)
-        if not found:
-            found = self._update_man_down(t, feat)
-        if self.not_upright and self._t_impact != _NEVER:
-            self.state = FALL_SUSPECTED
-        elif self.not_upright:
-            self.state = NOT_UPRIGHT
-        else:
-            self.state = UPRIGHT
-        return found
-
-    def _update_posture(self, t, feat):
+        # posture (inline: every sample)
+        not_upright = self.not_upright
         if feat.imu:
             tilt = feat.tilt
             if tilt > self._tilt_down:
-                self.not_upright = True
+                not_upright = True
             elif 0 <= tilt < self._tilt_up:
-                self.not_upright = False
+                not_upright = False
                 self._t_was_upright = t
-            on_feet = not self.not_upright and (feat.zones == 0 or feat.loaded)
+            on_feet = not not_upright and (feat.zones == 0 or feat.loaded)
         else:  # pressure only: a foot carrying nothing is off the ground
             on_feet = feat.loaded
             if feat.load < self._load_off:
-                self.not_upright = True
+                not_upright = True
             elif on_feet:
-                self.not_upright = False
+                not_upright = False
+        self.not_upright = not_upright
         if on_feet:
             if self._t_upright == _NEVER:
                 self._t_upright = t
@@ -130,11 +117,36 @@ class PostureDetector:
         else:
             self._t_upright = _NEVER
             self.upright_ms = 0
-        if self.not_upright:
+        if not_upright:
             if self._t_down == _NEVER:
                 self._t_down = t
         else:
             self._t_down = _NEVER
+        if feat.still:  # motion (inline: every sample)
+            self._t_moving = _NEVER
+            self.moving_ms = 0
+        else:
+            if self._t_moving == _NEVER:
+                self._t_moving = t
+            self.moving_ms = t - self._t_moving
+        found = 0
+        # no impact window open, none starting, |a| not held above the threshold: nothing to do
+        if feat.imu and (self._t_impact != _NEVER or self._above or feat.amag2 > self._impact2):
+            found = self._update_fall(t, feat)
+        if not found:
+            if not_upright:
+                found = self._update_man_down(t, feat)
+            else:  # upright: re-armed (as _update_man_down does, inline on the common path)
+                self._t_still = _NEVER
+                self.still_ms = 0
+                self._man_down_reported = False
+        if not_upright and self._t_impact != _NEVER:
+            self.state = FALL_SUSPECTED
+        elif not_upright:
+            self.state = NOT_UPRIGHT
+        else:
+            self.state = UPRIGHT
+        return found
 
     def _update_fall(self, t, feat):
         a2 = feat.amag2
@@ -173,15 +185,6 @@ class PostureDetector:
             return 0  # on the back, toes up, after a soft jolt: lying down, not a fall
         self.detail = _impact_class_g(self._peak2)
         return CAUSE_FALL
-
-    def _update_motion(self, t, feat):
-        if feat.still:
-            self._t_moving = _NEVER
-            self.moving_ms = 0
-        else:
-            if self._t_moving == _NEVER:
-                self._t_moving = t
-            self.moving_ms = t - self._t_moving
 
     def _lying_load(self, feat):
         """Most a lying wearer's foot bears, N: MAN_DOWN_MAX_LOAD_PERCENT of the

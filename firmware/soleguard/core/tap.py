@@ -124,14 +124,24 @@ class TapDetector:
         peak = self._lat[j]
         if peak < self._strike_mg:
             return False
-        return self._candidate(t - self._delay_ms, peak, feat)
-
-    def _candidate(self, t, peak, feat):
         worst = 0
         ring = self._side
         for k in range(self._len):
             if ring[k] > worst:
                 worst = ring[k]
+        return self.decide(t, peak, worst, feat)
+
+    def decide(self, t, peak, worst, feat):
+        """The strike and gesture decision for one candidate peak; True when a gesture completes.
+
+        ``t``: the decision time in ms (STRIKE_LOOKAHEAD samples after the peak);
+        ``peak``: |dyn| along the strike axis at the peak sample, mg, capped at
+        32767, >= STRIKE_MG; ``worst``: max |dyn| of the two other axes over the
+        window (STRIKE_LOOKBACK before to STRIKE_LOOKAHEAD after the peak), mg,
+        capped the same way. ``update`` calls it; so does ``Core.step_batch``,
+        which keeps that window itself (strike screening).
+        """
+        t -= self._delay_ms
         if 10 * peak < self._tenths * worst:
             return False
         if self._max_load and feat.zones and feat.load > self._max_load:

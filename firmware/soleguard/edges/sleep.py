@@ -1,7 +1,7 @@
 """Light sleep between IMU FIFO batches: which pins wake the MCU, and when the app may sleep.
 
-While worn, the LSM6DSO collects ``watermark`` frames in its FIFO (16 at
-104 Hz = 154 ms) and the MCU light-sleeps in between; ``App.doze_ms()`` says
+While worn, the LSM6DSO collects ``watermark`` frames in its FIFO (48 on the
+device boards at 104 Hz = 462 ms) and the MCU light-sleeps in between; ``App.doze_ms()`` says
 how long it may sleep now (0 = stay awake) and ``App.run(..., sleeper=)``
 calls the injected ``sleeper(ms)`` (``hardware.light_sleep``: the only place
 that touches ``machine``).

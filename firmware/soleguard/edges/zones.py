@@ -84,8 +84,10 @@ class Zones:
             self._r = self._w - RING
             self.overruns += 1
 
-    def take(self, frame):
-        """Write the oldest unread slot's loads (N) into ``frame``; False if none."""
+    def take(self, frame, o=0):
+        """Write the oldest unread slot's loads (N) into ``frame[o + Z0 ...]``; False if none.
+
+        ``o``: the frame's offset in a batch laid out for Core.step_batch (0: a single frame)."""
         if self._r == self._w:
             return False
         n = self.n
@@ -93,15 +95,19 @@ class Zones:
         self._r += 1
         ring = self._ring
         raw = self.raw
+        off = self._off
+        mul = self._mul
+        shift = self._shift
+        o += Z0
         for i in range(n):
             v = ring[base + i]
             raw[i] = v
-            v = ((v - self._off[i]) * self._mul[i]) >> self._shift[i]
+            v = ((v - off[i]) * mul[i]) >> shift[i]
             if v < 0:
                 v = 0
             elif v > ZONE_MAX_N:
                 v = ZONE_MAX_N
-            frame[Z0 + i] = v
+            frame[o + i] = v
         return True
 
 
@@ -119,18 +125,24 @@ class Health:
         self._stuck = array("H", bytes(2 * n))
         self.fault = array("B", bytes(n))  # current TECH_* per zone, 0 healthy
 
-    def observe(self, frame):
-        """Fold the zones' latest raw readings and ``frame`` loads into the window (per sample)."""
+    def observe(self, frame, o=0):
+        """Fold the zones' latest raw readings and the loads at ``frame[o + Z0 ...]`` into the
+        window (per sample; ``o`` as for Zones.take)."""
         z = self._z
         raw = z.raw
+        lo = self._lo
+        hi = self._hi
+        top = self._maxload
+        o += Z0
         for i in range(z.n):
             v = raw[i]
-            if v < self._lo[i]:
-                self._lo[i] = v
-            if v > self._hi[i]:
-                self._hi[i] = v
-            if frame[Z0 + i] > self._maxload[i]:
-                self._maxload[i] = frame[Z0 + i]
+            if v < lo[i]:
+                lo[i] = v
+            if v > hi[i]:
+                hi[i] = v
+            v = frame[o + i]
+            if v > top[i]:
+                top[i] = v
 
     def update(self, moving):
         """End a window; return the detail of a newly started fault, or 0.

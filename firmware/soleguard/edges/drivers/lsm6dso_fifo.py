@@ -58,20 +58,22 @@ _XL_FS_16G = const(0x1)  # CTRL1_XL FS_XL bits 3:2 = 01
 _G_FS_2000 = const(0x3)  # CTRL2_G FS_G bits 3:2 = 11
 _ODR_12HZ5 = const(0x1)
 IDENTITY = ((0, 1), (1, 1), (2, 1))
+MAX_WATERMARK = const(255)  # frames: FIFO_CTRL1/2 WTM[8:0] counts words (<= 511), accel + gyro a frame
 
 
 class FifoIMU:
     """FIFO batches of an LSM6DSO/DSOX already set to +-16 g, +-2000 dps, 104 Hz.
 
     imu: an object with ``bus`` (I2C) and ``address`` (micropython-lib
-    LSM6DSOX). watermark: frames per batch (1..32). Raises OSError when the
+    LSM6DSOX). watermark: frames per batch (1..MAX_WATERMARK: the WTM field is
+    9 bits of words, two words a frame; the FIFO holds 512 words). Raises OSError when the
     chip does not answer as an LSM6DSO/DSOX, ValueError for a wrong full scale.
     ``frames``: array('h') of 6 * watermark (ax, ay, az mg, gx, gy, gz 0.1 dps).
     """
 
     def __init__(self, imu, watermark=16, axes=IDENTITY):
-        if not 1 <= watermark <= 32:
-            raise ValueError("fifo: watermark must be 1..32 frames")
+        if not 1 <= watermark <= MAX_WATERMARK:
+            raise ValueError("fifo: watermark must be 1..%d frames" % MAX_WATERMARK)
         self._bus = imu.bus
         self._addr = imu.address
         self.watermark = watermark
@@ -154,31 +156,43 @@ class FifoIMU:
         perm = self._perm
         sign = self._sign
         n = 0
-        for k in range(words):
-            p = 7 * k
+        p = 0
+        end = 7 * words
+        while p < end:  # a word: tag byte, then x, y, z as little-endian int16 (unrolled: no per-axis loop)
             tag = buf[p] >> 3
-            if tag == _TAG_ACCEL:
-                off = 0
-                have |= 1
-            elif tag == _TAG_GYRO:
-                off = 3
-                have |= 2
-            else:
-                continue
-            for a in range(3):
-                v = buf[p + 1 + 2 * a] | (buf[p + 2 + 2 * a] << 8)
-                if v & 0x8000:
-                    v -= 0x10000
-                if off:
-                    acc[3 + a] = (v * 7 + 5) // 10  # 70 mdps/LSB -> 0.1 dps
+            if tag == _TAG_ACCEL or tag == _TAG_GYRO:
+                x = buf[p + 1] | (buf[p + 2] << 8)
+                y = buf[p + 3] | (buf[p + 4] << 8)
+                z = buf[p + 5] | (buf[p + 6] << 8)
+                if x & 0x8000:
+                    x -= 0x10000
+                if y & 0x8000:
+                    y -= 0x10000
+                if z & 0x8000:
+                    z -= 0x10000
+                if tag == _TAG_ACCEL:
+                    acc[0] = (x * 488 + 500) // 1000  # 0.488 mg/LSB -> mg
+                    acc[1] = (y * 488 + 500) // 1000
+                    acc[2] = (z * 488 + 500) // 1000
+                    have |= 1
                 else:
-                    acc[a] = (v * 488 + 500) // 1000  # 0.488 mg/LSB -> mg
-            if have == 3:
-                base = 6 * n
-                for a in range(3):
-                    out[base + a] = acc[perm[a]] * sign[a]
-                    out[base + 3 + a] = acc[3 + perm[a]] * sign[a]
-                n += 1
-                have = 0
+                    acc[3] = (x * 7 + 5) // 10  # 70 mdps/LSB -> 0.1 dps
+                    acc[4] = (y * 7 + 5) // 10
+                    acc[5] = (z * 7 + 5) // 10
+                    have |= 2
+                if have == 3:
+                    b = 6 * n
+                    a = perm[0]
+                    out[b] = acc[a] * sign[0]
+                    out[b + 3] = acc[3 + a] * sign[0]
+                    a = perm[1]
+                    out[b + 1] = acc[a] * sign[1]
+                    out[b + 4] = acc[3 + a] * sign[1]
+                    a = perm[2]
+                    out[b + 2] = acc[a] * sign[2]
+                    out[b + 5] = acc[3 + a] * sign[2]
+                    n += 1
+                    have = 0
+            p += 7
         self._have = have
         return n
