@@ -1,5 +1,10 @@
 # runtimes: cpython micropython
-"""pair.py: the pair SOS fusion through two whole cores (striking and struck insole) and a link model."""
+# heapsize: 128K
+"""pair.py: the pair SOS fusion through two whole cores (striking and struck insole) and a link model.
+
+Heap 128K: this module holds both insoles' cores in one heap (a device holds one core and one
+fusion object); on the corpus's shared 96K heap, after the other modules, it ran out (MemoryError).
+"""
 import gc
 from array import array
 
