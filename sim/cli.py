@@ -436,6 +436,11 @@ def _taps_pair(paths, seed, n, n_neg, as_json):
             click.echo("%s, %s: %d/%d detected, recall %s; latency after the 3rd strike median %s ms, p95 %s, max %s; "
                        "more than one SOS %d" % (name, mode, m["detected"], m["n"], m["recall"], m["latency_ms"]["median"],
                                                  m["latency_ms"]["p95"], m["latency_ms"]["max"], m["more_than_one"]))
+            d = m["latency_detect_ms"]
+            click.echo("  after the strike that completed the run: median %s ms, p95 %s, max %s; completed by strike "
+                       "3/4/5: %s; over 1.5 s after the 3rd strike: %d" % (
+                           d["median"], d["p95"], d["max"], "/".join(str(v) for v in m["completed_by"].values()),
+                           m["over_1500_ms"]))
             for band, v in m["by"].items():
                 click.echo("  %-11s %s" % (band, ", ".join("%s %s" % kv for kv in v.items())))
     la = r["look_alikes"]

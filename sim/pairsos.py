@@ -45,6 +45,9 @@ LINK_MS = (40, 250)  # report sample -> at the striking insole, uniform per repl
 def replay_pair(striker: Trace, struck: Trace | None, rng, pair: bool = True, link=None) -> dict:
     """SOS alarm times (ms) of ``striker`` and the fusion's counters; ``pair`` False or no ``struck``: single.
 
+    ``sos``: the alarm times; ``completed_ms``: for each, the time of the strike that completed the
+    detector's three-strike run (tap.py's or the fusion's; the fusion locks the tap detector at it).
+
     ``link``: (latency ms, clock error ms), else drawn from ``rng`` (LINK_MS, +-PAIR_GOOD_MS). The same
     model as firmware/soleguard_unix/pair_replay.py (``replay_pair_micropython``)."""
     cfg = Config()
@@ -66,6 +69,7 @@ def replay_pair(striker: Trace, struck: Trace | None, rng, pair: bool = True, li
         k = 0
     ev = core.events
     out = []
+    done_by = []  # per SOS: the detector's third strike (ms), the strike that completed its run
     rows = frames(striker).tolist()
     times = striker.t_ms.tolist()
     n_left = len(lrows) if fusion else 0
@@ -88,8 +92,9 @@ def replay_pair(striker: Trace, struck: Trace | None, rng, pair: bool = True, li
             for j in range(ev.count):
                 if ev.type[j] == EV_ALARM and ev.cause[j] == CAUSE_SOS:
                     out.append(ev.t[j])
+                    done_by.append(core.tap.gesture_ms())
             ev.clear()
-    res = {"sos": out}
+    res = {"sos": out, "completed_ms": done_by}
     if fusion is not None:
         res.update(candidates=fusion.candidates, confirmed=fusion.confirmed, gestures=fusion.gestures,
                    refused_moving=fusion.refused_moving)
@@ -169,19 +174,34 @@ def real(pairs: list, rng, log=None) -> dict:
             "striker_hours": round(sum(d["hours"] for d in by.values()), 3)}
 
 
-def _score(tr: Trace, times: list) -> dict:
+def _score(tr: Trace, res: dict) -> dict:
+    """One gesture's outcome from replay_pair's ``res``. Two latencies of the first SOS inside the gesture:
+    ``latency_ms`` after the gesture's third strike as the wearer made it (the target's clock), and
+    ``latency_detect_ms`` after the labelled strike that completed the detector's run (the nearest to
+    ``completed_ms``), which is the ``completed_by``-th strike (3 when no strike of the first three was
+    missed; 4 or 5 when a later strike completed the run)."""
     strikes = tr.labels["sos"][0]["strikes_ms"]
     a, b = strikes[0], strikes[-1] + SOS_GRACE_MS
-    inside = [t for t in times if a <= t <= b]
-    return {"detected": bool(inside), "alarms": len(inside), "false": len(times) - len(inside),
-            "latency_ms": inside[0] - strikes[2] if inside else None}
+    times = res["sos"]
+    inside = [k for k, t in enumerate(times) if a <= t <= b]
+    out = {"detected": bool(inside), "alarms": len(inside), "false": len(times) - len(inside),
+           "latency_ms": None, "latency_detect_ms": None, "completed_by": None}
+    if inside:
+        t, c = times[inside[0]], res["completed_ms"][inside[0]]
+        k = min(range(len(strikes)), key=lambda i: abs(strikes[i] - c))
+        out.update(latency_ms=t - strikes[2], latency_detect_ms=t - strikes[k], completed_by=k + 1)
+    return out
+
+
+def _lat(flat: list, key: str) -> dict:
+    lat = sorted(r[key] for r in flat if r[key] is not None)
+    return {"median": _pct(lat, 50), "p95": _pct(lat, 95), "max": lat[-1] if lat else None}
 
 
 def _summary(rows: list, mode: str, band_names) -> dict:
     flat = [dict(r, **r[mode]) for r in rows]
     n = len(flat)
     det = sum(r["detected"] for r in flat)
-    lat = sorted(r["latency_ms"] for r in flat if r["latency_ms"] is not None)
     by = {}
     for name in band_names:
         groups = defaultdict(list)
@@ -189,7 +209,9 @@ def _summary(rows: list, mode: str, band_names) -> dict:
             groups[r["bands"].get(name, "outside")].append(r["detected"])
         by[name] = {k: "%d/%d" % (sum(v), len(v)) for k, v in sorted(groups.items())}
     return {"detected": det, "n": n, "recall": round(det / max(1, n), 3),
-            "latency_ms": {"median": _pct(lat, 50), "p95": _pct(lat, 95), "max": lat[-1] if lat else None},
+            "latency_ms": _lat(flat, "latency_ms"), "latency_detect_ms": _lat(flat, "latency_detect_ms"),
+            "completed_by": {str(k): sum(1 for r in flat if r["completed_by"] == k) for k in (3, 4, 5)},
+            "over_1500_ms": sum(1 for r in flat if r["latency_ms"] is not None and r["latency_ms"] > 1500),
             "more_than_one": sum(1 for r in flat if r["alarms"] > 1), "false_sos": sum(r["false"] for r in flat),
             "by": by}
 
@@ -206,8 +228,8 @@ def grid(pairs: list, rng, n: int) -> dict:
             continue
         b = pt.bands(p)
         b["context"] = ctx
-        rows.append({"bands": b, "single": _score(rt, replay_pair(rt, None, rng, False)["sos"]),
-                     "pair": _score(rt, replay_pair(rt, lt, rng)["sos"])})
+        rows.append({"bands": b, "single": _score(rt, replay_pair(rt, None, rng, False)),
+                     "pair": _score(rt, replay_pair(rt, lt, rng))})
     names = list(pt.GRID_BANDS) + ["context"]
     return {"n": len(rows), "single": _summary(rows, "single", names), "pair": _summary(rows, "pair", names)}
 
@@ -278,8 +300,8 @@ def blind(pairs: list, rng, n: int) -> dict:
         except ValueError:
             continue
         b = {"context": ctx, "left_loaded": "loaded" if p.left_loaded else "lifted", "odr_hz": "%d Hz" % p.odr_hz}
-        rows.append({"bands": b, "single": _score(rt, replay_pair(rt, None, rng, False)["sos"]),
-                     "pair": _score(rt, replay_pair(rt, lt, rng)["sos"])})
+        rows.append({"bands": b, "single": _score(rt, replay_pair(rt, None, rng, False)),
+                     "pair": _score(rt, replay_pair(rt, lt, rng))})
     names = ["context", "left_loaded", "odr_hz"]
     return {"n": len(rows), "single": _summary(rows, "single", names), "pair": _summary(rows, "pair", names)}
 

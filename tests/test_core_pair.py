@@ -171,6 +171,20 @@ def test_the_struck_foot_must_stand_still_before_the_first_strike():
     assert len(_gesture(rig, still_ms=300).sos) == 1
 
 
+def test_a_gesture_refused_at_its_first_strike_is_completed_by_the_next_one():
+    # the struck foot came to rest 150 ms before strike 1 (< PAIR_STILL_BEFORE_MS): strikes 1-3 are refused,
+    # strikes 2-4 raise the SOS at strike 4 (before: strike 4 began a new run, and only a 6th completed it)
+    rig = PairRig()
+    rig.hold(2000, l=(0, 0, 1000, 5000))
+    _gesture(rig, gaps=(300, 300, 300), still_ms=150)
+    t4 = 2000 + 150 + 900
+    assert len(rig.sos) == 1 and rig.fusion.refused_moving == 1, (rig.sos, rig.fusion.refused_moving)
+    assert 0 <= rig.sos[0] - t4 <= PAIR_WAIT_MS
+    rig = PairRig()
+    rig.hold(2000, l=(0, 0, 1000, 5000))
+    assert _gesture(rig, gaps=(300, 300), still_ms=150).sos == []  # three strikes: nothing completes them
+
+
 def test_a_cone_beyond_60_deg_is_refused():
     assert _gesture(PairRig(), az=1000 + 2800).sos == []  # 62 deg off lateral
 

@@ -55,3 +55,18 @@ def test_taps_pair_command_reports_pair_beside_single(datasets):
     assert "strike-geometry grid (tap model), single:" in out and "strike-geometry grid (tap model), pair:" in out
     assert "blind model (measured only), pair:" in out
     assert "false SOS single 0, pair 0" in out
+
+
+def test_latency_is_reported_after_the_wearers_third_strike_and_after_the_completing_one():
+    # 5 strikes; the detector's run was completed by the 5th (its peak 8 ms after the onset): late by the wearer's
+    # clock (after strike 3), 250 ms after the strike that completed it
+    from types import SimpleNamespace
+
+    tr = SimpleNamespace(labels={"sos": [{"strikes_ms": [1000, 1780, 2560, 3340, 4120]}]})
+    r = pairsos._score(tr, {"sos": [500, 4370], "completed_ms": [480, 4128]})
+    assert r["detected"] and r["alarms"] == 1 and r["false"] == 1
+    assert (r["latency_ms"], r["latency_detect_ms"], r["completed_by"]) == (1810, 250, 5)
+    r = pairsos._score(tr, {"sos": [2800], "completed_ms": [2568]})
+    assert (r["latency_ms"], r["latency_detect_ms"], r["completed_by"]) == (240, 240, 3)
+    r = pairsos._score(tr, {"sos": [], "completed_ms": []})
+    assert not r["detected"] and r["latency_ms"] is None and r["completed_by"] is None

@@ -36,7 +36,10 @@ pairlink.processed). ``resync()`` queues the current still/moving state again
    link's proven clock error of it; refused when ``peer_done`` passed that
    window with none, or PAIR_WAIT_MS passed (a late or lost link);
 3. strikes form a gesture with tap.py's timing rule (3 strikes, gaps
-   STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS);
+   STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS); a gesture
+   refused in 4. keeps its last two strikes, so the next strike completes
+   strikes 2-4 (a confirmed jolt before the gesture, e.g. the last step, does
+   not cost the wearer's third strike);
 4. the gesture raises the SOS when the peer was still (one K_STILL interval,
    no K_MOVED inside) from PAIR_STILL_BEFORE_MS before the first strike to
    PAIR_STILL_AFTER_MS after the third; it waits for ``peer_done`` to pass that
@@ -207,9 +210,11 @@ class PairFusion:
         self._t_cand = 0
         self._run = 0
         self._t1 = 0
+        self._t2 = 0
         self._tl = 0
         self._pending = False
         self._g1 = 0
+        self._g2 = 0
         self._g3 = 0
         self._done = False
         self._done_t = 0
@@ -351,14 +356,37 @@ class PairFusion:
             self._tl = c
             return False
         self._run += 1
+        if self._run == 2:
+            self._t2 = c
         self._tl = c
         if self._run < 3:
             return False
         self._run = 0
         self._pending = True
         self._g1 = self._t1
+        self._g2 = self._t2
         self._g3 = c
         return self._decide(t)
+
+    def _slide(self):
+        # a refused gesture keeps its last two strikes as a run: strikes 2-4 of a gesture whose first
+        # "strike" was a jolt before it (gait) can still raise the SOS at strike 4, not strike 6
+        g2 = self._g2
+        g3 = self._g3
+        if not self._run:
+            self._run = 2
+            self._t1 = g2
+            self._t2 = g3
+            self._tl = g3
+        elif self._run == 1:  # one strike came while the peer was awaited
+            c = self._t1
+            gap = c - g3
+            if self._gap_min <= gap <= self._gap_max and c - g2 <= self._gesture_max:
+                self._run = 0
+                self._pending = True
+                self._g1 = g2
+                self._g2 = g3
+                self._g3 = c
 
     def _decide(self, t):
         start = self._g1 - PAIR_STILL_BEFORE_MS
@@ -370,6 +398,7 @@ class PairFusion:
                     self._p_still and self._p_from > start):
                 self._pending = False  # the peer moved, or never said it stood still in time
                 self.refused_moving += 1
+                self._slide()
             return False
         self._pending = False
         if self._tap.locked(self._g3):

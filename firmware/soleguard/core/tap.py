@@ -90,6 +90,10 @@ class TapDetector:
         GESTURE_LOCKOUT_MS after it, as after one of this detector's own."""
         self._t_gesture = t
 
+    def gesture_ms(self):
+        """Time (ms) of the strike that completed the last gesture (this detector's or a ``lock``); -1: none."""
+        return self._t_gesture
+
     def locked(self, t):
         """True while ``t`` ms is within GESTURE_LOCKOUT_MS of the last gesture."""
         return self._t_gesture != _NEVER and t - self._t_gesture < self._lockout
