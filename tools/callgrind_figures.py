@@ -151,7 +151,7 @@ def main(what):
         res.update(core_figure())
     if what in ("app", "both"):
         res.update(app_figure())
-    if "core.instructions_per_sample" in res:
+    if what == "both":
         res["app.instructions_per_sample"] = res["core.instructions_per_sample"] + res["app_without_core.instructions_per_sample"]
     click.echo(json.dumps(res))
 
