@@ -135,6 +135,8 @@ def test_load_and_centre_of_pressure():
     f[9] = 300  # midfoot
     feat.update(f)
     assert feat.load == 400
+    assert (feat.cop_x, feat.cop_y) == (0, 0)  # update leaves the centre of pressure alone
+    feat.cop(f)
     assert feat.cop_x == (100 * ZONE_X[0] + 300 * ZONE_X[3]) // 400
     assert feat.cop_y == (100 * ZONE_Y[0] + 300 * ZONE_Y[3]) // 400
 
@@ -147,15 +149,23 @@ def test_load_ignores_unused_and_negative_zones():
     f[7] = -40  # a bad zero offset must not subtract load
     f[8] = 999  # zone 2 is not in use
     feat.update(f)
+    feat.cop(f)
     assert feat.load == 50
     assert feat.cop_x == ZONE_X[0] and feat.cop_y == ZONE_Y[0]
 
 
 def test_centre_of_pressure_held_below_20_n():
     feat = _feat(zones=8)
-    _feed(feat, 1, load=800)
+    f = new_frame()
+    fill(f, load=800, zones=8)
+    f[6] = 700  # heel-heavy: the centre of pressure is off the zones' mean
+    feat.update(f)
+    feat.cop(f)
     x, y = feat.cop_x, feat.cop_y
-    _feed(feat, 1, load=16)
+    assert (x, y) != (0, 0)
+    fill(f, load=16, zones=8)
+    feat.update(f)
+    feat.cop(f)
     assert feat.load == 16
     assert (feat.cop_x, feat.cop_y) == (x, y)
 

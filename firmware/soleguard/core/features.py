@@ -29,7 +29,8 @@ Attributes after ``update``:
   loaded       load >= max(LOAD_ON_N, LOAD_ON_PERCENT % of load_base): weight
                on the foot as when standing, not sitting
   load_change  EMA of |load - previous load|, N per sample
-  cop_x/cop_y  centre of pressure, mm in the zone coordinates; held while load < 20 N
+  cop_x/cop_y  centre of pressure, mm in the zone coordinates; held while load < 20 N;
+               refreshed by ``cop(frame)``, not by ``update`` (no detector reads it)
   still        True when the foot is not moving (IMU: activity < STILL_ACTIVITY_MG and rotation
                < STILL_ROTATION_DDPS; pressure only: load_change < STILL_LOAD_N)
 """
@@ -243,20 +244,11 @@ class Features:
             self._tilt_count = c
         if zones:
             total = 0
-            mx = 0
-            my = 0
-            zx = self.zone_x
-            zy = self.zone_y
             o += Z0
             for i in range(zones):
                 v = f[o + i]
                 if v > 0:
                     total += v
-                    mx += v * zx[i]
-                    my += v * zy[i]
-            if total >= _COP_MIN_LOAD_N:
-                self.cop_x = mx // total
-                self.cop_y = my // total
             k = self._ak
             prev = self._prev_load
             if prev < 0:  # first sample: start the averages here
@@ -288,6 +280,29 @@ class Features:
             self._calibrate()
         elif zones:
             self._learn_load_base()
+
+    def cop(self, f, o=0):
+        """Refresh ``cop_x``/``cop_y`` (centre of pressure, mm) from the frame at ``f[o ...]``.
+
+        Not part of ``update``: no detector reads the centre of pressure, so it
+        is computed only where it is read (call it with the same frame after
+        ``update``). Held while the frame's load is < 20 N; allocation-free.
+        """
+        total = 0
+        mx = 0
+        my = 0
+        zx = self.zone_x
+        zy = self.zone_y
+        o += Z0
+        for i in range(self.zones):
+            v = f[o + i]
+            if v > 0:
+                total += v
+                mx += v * zx[i]
+                my += v * zy[i]
+        if total >= _COP_MIN_LOAD_N:
+            self.cop_x = mx // total
+            self.cop_y = my // total
 
     def _learn_load_base(self):
         """Pressure only: a steady load >= LOAD_ON_N for CAL_STILL_MS is standing."""

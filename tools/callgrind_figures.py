@@ -1,0 +1,160 @@
+"""Instructions per sample (valgrind callgrind, load-independent) of the core and the app on the unix port.
+
+    .venv/bin/python tools/callgrind_figures.py [--what core|app|both]
+
+Core: ``Core.step_batch`` over the synthetic walk (sim.bench.synthetic_walk, 8 zones)
+in batches of 16, run for 1 and for 3 rounds in two processes; the difference of
+the two totals over the extra samples is the figure (start-up, import and the
+trace read cancel out; the core keeps its state across rounds). App without the core:
+``simapp`` over the same walk for 30 simulated seconds with ``Core.step_batch``
+stubbed out, minus the same run with only the FIFO driver's read per batch (the
+sim board's IMU and I2C model, the zone timer and the harness cancel out): FIFO
+decode, zones and their health, outbox; the app figure adds the core's. Prints
+one JSON object. Needs valgrind on PATH; takes a few minutes under load.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+sys.path.insert(0, os.getcwd())
+
+# Runs on MicroPython: Core.step_batch only, ROUNDS times over the frames read from stdin.
+_CORE_DRIVER = """
+import sys
+from array import array
+from soleguard.core.config import Config
+from soleguard.core.pipeline import Core
+from soleguard.core.frame import FRAME_LEN
+rounds = int(sys.argv[1])
+buf = array("h", bytes(2 * FRAME_LEN * 2000))
+times = array("i", bytes(4 * 2000))
+n = 0
+header = None
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    p = line.strip().split(",")
+    if p[0] == "H":
+        header = [int(x) for x in p[1:]]
+    elif p[0] == "S" and n < 2000:
+        times[n] = int(p[1])
+        for i in range(FRAME_LEN):
+            buf[n * FRAME_LEN + i] = int(p[2 + i])
+        n += 1
+z = header[1]
+core = Core(Config(), z, header[2:2 + 2 * z:2], header[3:3 + 2 * z:2], header[0] == 1)
+ev = core.events
+sb = core.step_batch
+span = times[n - 1] - times[0] + 10
+for r in range(rounds):
+    if r:
+        for k in range(n):
+            times[k] += span
+    k = 0
+    while k < n:
+        m = n - k if n - k < 16 else 16
+        j = 0
+        while j < m:
+            j += sb(times, buf, m - j, k + j)
+            ev.clear()
+        k += m
+print("N", n * rounds)
+"""
+
+
+def _callgrind(argv, env, cwd, stdin=None):
+    """(instructions, stdout) of ``argv`` under callgrind."""
+    out = Path(cwd) / "cg.out"
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out] + argv
+    p = subprocess.run(cmd, cwd=str(cwd), env=env, input=stdin, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("valgrind run failed: %s" % (p.stderr[-800:]))
+    for line in out.read_text().splitlines():
+        if line.startswith("summary:") or line.startswith("totals:"):
+            return int(line.split()[1]), p.stdout
+    raise RuntimeError("no callgrind totals in %s" % out)
+
+
+def core_figure() -> dict:
+    from sim.bench import synthetic_walk
+    from sim.mpbuild import micropython_command
+    from sim.replay import protocol_lines
+
+    tr = synthetic_walk()
+    text = "".join(protocol_lines(tr))
+    n = len(tr.t_ms)
+    tot = {}
+    with tempfile.TemporaryDirectory(prefix="sg-cg-") as tmp:
+        (Path(tmp) / "cgcore.py").write_text(_CORE_DRIVER)
+        for rounds in (1, 3):
+            argv, env = micropython_command(["cgcore.py", str(rounds)], "256K", Path(tmp))
+            tot[rounds] = _callgrind(argv, env, tmp, text)[0]
+    return {"core.instructions_per_sample": round((tot[3] - tot[1]) / (2 * n)), "core.samples": 2 * n}
+
+
+def _harness_variant(folder: Path, no_app: bool) -> Path:
+    """A copy of sim/harness whose simapp runs the app with ``Core.step_batch`` stubbed out
+    (``no_app`` False) or only the FIFO driver's read (``no_app`` True)."""
+    from sim.app import HARNESS
+
+    out = folder / ("h_fifo" if no_app else "h_app")
+    shutil.copytree(HARNESS, out)
+    src = (out / "simapp.py").read_text()
+    for old, new in (("    app.start()\n", "    app.start()\n    app.core.step_batch = lambda times, buf, n, k: n\n"),
+                     ("done = app.on_batch()", "done = app.fifo.read()\n                app.samples += done")):
+        if old not in src:
+            raise RuntimeError("harness changed: %r not in simapp.py" % old)
+        src = src.replace(old, new, 1)
+        if not no_app:
+            break
+    (out / "simapp.py").write_text(src)
+    return out
+
+
+def app_figure(seconds: int = 30) -> dict:
+    import sim.app as A
+    from sim.bench import synthetic_walk
+    from sim.mpbuild import micropython_command
+
+    tr = synthetic_walk()
+    tot = {}
+    with tempfile.TemporaryDirectory(prefix="sg-cg-") as tmp:
+        A.write_feed(tr, Path(tmp) / "feed.bin")
+        cmds = {}
+        for no_app in (False, True):  # both device trees built before either run (the checkout may change)
+            h = _harness_variant(Path(tmp), no_app)
+            ex = tuple((h if Path(src) == Path(A.HARNESS) else src, d, c) for src, d, c in A.app_extras())
+            wd = Path(tmp) / ("w%d" % no_app)
+            wd.mkdir()
+            shutil.copyfile(Path(tmp) / "feed.bin", wd / "feed.bin")
+            cmds[no_app] = (wd,) + tuple(micropython_command(["-m", "simapp", "feed.bin", str(seconds)], A.HEAP, wd, ex))
+        for no_app, (wd, argv, env) in cmds.items():
+            tot[no_app] = _callgrind(argv, env, wd)[0]
+    n = seconds * 104  # the sim board's IMU ODR, 104 Hz
+    return {"app_without_core.instructions_per_sample": round((tot[False] - tot[True]) / n), "app.samples": n}
+
+
+@click.command()
+@click.option("--what", type=click.Choice(["core", "app", "both"]), default="both")
+def main(what):
+    res = {}
+    if what in ("core", "both"):
+        res.update(core_figure())
+    if what in ("app", "both"):
+        res.update(app_figure())
+    if what == "both":
+        res["app.instructions_per_sample"] = res["core.instructions_per_sample"] + res["app_without_core.instructions_per_sample"]
+    click.echo(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
