@@ -155,26 +155,6 @@ def test_zone_health_saturated_and_stuck():
     assert len(found) == 2  # reported once each
 
 
-def test_zone_take_folds_into_attached_health():
-    # Zones.take alone (the app's one pass per frame) feeds the window Health(z) attached to z
-    adcs = [_ADC(), _ADC()]
-    z = Zones(adcs, [(0, 1, 4), (0, 1, 4)])
-    h = Health(z)
-    f = new_frame()
-    found = []
-    for w in range(SAT_WINDOWS + 1):
-        for k in range(100):
-            adcs[0].v = 65535  # shorted
-            adcs[1].v = 1000 + 400 * (k % 5)  # a live FSR
-            z.sample()
-            assert z.take(f)
-        d = h.update(True)
-        if d:
-            found.append((w, d))
-    assert found == [(SAT_WINDOWS - 1, tech_detail(TECH_ZONE_SATURATED, 0))]
-    assert list(h.fault) == [TECH_ZONE_SATURATED, 0]
-
-
 def test_config_validation_names_the_field_and_keeps_previous():
     cfg, edge = validate({"PRE_ALARM_MS": 20000, "LORA_SF": 10})
     assert cfg.PRE_ALARM_MS == 20000 and edge["LORA_SF"] == 10 and edge["HEARTBEAT_S"] == 300

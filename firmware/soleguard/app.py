@@ -190,8 +190,9 @@ class App:
             p4 = v4
             p5 = v5
             if nz:
-                # take also folds the slot into the health window (Health attached itself to zones)
-                if not zones.take(buf, o):  # no new zone slot: the frame repeats the latest loads (f holds the batch's before)
+                if zones.take(buf, o):
+                    self.health.observe(buf, o)
+                else:  # no new zone slot: the frame repeats the latest loads (f holds the batch's before)
                     src = f if k == 0 else buf
                     z = o + Z0
                     y = Z0 if k == 0 else z - FRAME_LEN

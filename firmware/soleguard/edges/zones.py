@@ -65,7 +65,6 @@ class Zones:
         self._w = 0
         self._r = 0
         self.overruns = 0
-        self._health = None  # a Health folded into by take() (set by Health.__init__)
 
     def sample(self):
         """Read every zone into the next ring slot (timer context: no allocation)."""
@@ -88,9 +87,7 @@ class Zones:
     def take(self, frame, o=0):
         """Write the oldest unread slot's loads (N) into ``frame[o + Z0 ...]``; False if none.
 
-        ``o``: the frame's offset in a batch laid out for Core.step_batch (0: a single frame).
-        With a ``Health`` attached (``Health(zones)`` attaches itself) the same pass also folds
-        the raw readings and loads into its window, as ``Health.observe`` would."""
+        ``o``: the frame's offset in a batch laid out for Core.step_batch (0: a single frame)."""
         if self._r == self._w:
             return False
         n = self.n
@@ -102,46 +99,20 @@ class Zones:
         mul = self._mul
         shift = self._shift
         o += Z0
-        h = self._health
-        if h is None:
-            for i in range(n):
-                v = ring[base + i]
-                raw[i] = v
-                v = ((v - off[i]) * mul[i]) >> shift[i]
-                if v < 0:
-                    v = 0
-                elif v > ZONE_MAX_N:
-                    v = ZONE_MAX_N
-                frame[o + i] = v
-            return True
-        lo = h._lo
-        hi = h._hi
-        top = h._maxload
         for i in range(n):
             v = ring[base + i]
             raw[i] = v
-            if v < lo[i]:
-                lo[i] = v
-            if v > hi[i]:
-                hi[i] = v
             v = ((v - off[i]) * mul[i]) >> shift[i]
             if v < 0:
                 v = 0
             elif v > ZONE_MAX_N:
                 v = ZONE_MAX_N
             frame[o + i] = v
-            if v > top[i]:
-                top[i] = v
         return True
 
 
 class Health:
-    """Per-window health of ``zones`` (see the module docstring).
-
-    Attaches itself to ``zones``: every ``zones.take`` afterwards folds its slot into the
-    window (one pass per frame); ``observe`` folds the latest slot again (a repeat is harmless:
-    minima and maxima), for frames that reuse it.
-    """
+    """Per-window health of ``zones`` (see the module docstring)."""
 
     def __init__(self, zones):
         n = max(zones.n, 1)
@@ -153,11 +124,10 @@ class Health:
         self._bad = array("H", bytes(2 * n))
         self._stuck = array("H", bytes(2 * n))
         self.fault = array("B", bytes(n))  # current TECH_* per zone, 0 healthy
-        zones._health = self
 
     def observe(self, frame, o=0):
         """Fold the zones' latest raw readings and the loads at ``frame[o + Z0 ...]`` into the
-        window (``o`` as for Zones.take; ``take`` already does this for the slot it reads)."""
+        window (per sample; ``o`` as for Zones.take)."""
         z = self._z
         raw = z.raw
         lo = self._lo
