@@ -1,7 +1,9 @@
 """The pair fusion gives identical events on CPython and the MicroPython unix port (real pairs with a
 gesture injected), and sim/pairsos.py's replay is the same model as the device-side driver."""
+import importlib
 import importlib.util
 import io
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +11,13 @@ import pytest
 
 from soleguard_sim import pairsos, pairtaps
 
-# the unix-port driver is not an installed package: load it from the firmware tree (it imports soleguard only)
+# the unix-port drivers are not an installed package: load the package from the firmware tree
+# (pair_replay imports soleguard and soleguard_unix.replay only)
 _SPEC = importlib.util.spec_from_file_location(
-    "pair_replay", Path(__file__).resolve().parent.parent / "firmware" / "soleguard_unix" / "pair_replay.py")
-pair_replay = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(pair_replay)
+    "soleguard_unix", Path(__file__).resolve().parent.parent / "firmware" / "soleguard_unix" / "__init__.py",
+    submodule_search_locations=[str(Path(__file__).resolve().parent.parent / "firmware" / "soleguard_unix")])
+sys.modules.setdefault("soleguard_unix", importlib.util.module_from_spec(_SPEC))
+pair_replay = importlib.import_module("soleguard_unix.pair_replay")
 
 
 @pytest.fixture(scope="module")

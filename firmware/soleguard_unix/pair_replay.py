@@ -21,25 +21,12 @@ Errors raise ValueError naming the input line number.
 from soleguard.core import pair as P
 from soleguard.core.config import Config
 from soleguard.core.frame import FRAME_LEN, new_frame
-from soleguard.core.pipeline import Core
-
-
-def _ints(parts, first, lineno):
-    try:
-        return [int(p) for p in parts[first:]]
-    except ValueError:
-        raise ValueError("pair_replay: line %d: not an integer record" % lineno)
-
-
-def _core(cfg, h):
-    zones = h[1]
-    return Core(cfg, zones, h[2 : 2 + 2 * zones : 2], h[3 : 3 + 2 * zones : 2], h[0] == 1)
+from soleguard_unix.replay import core_for, header, ints, records
 
 
 def run(readline, write):
     """Read records with ``readline()`` until EOF; ``write(str)`` results out. Returns the samples."""
     cfg = Config()
-    lineno = 0
     heads = {}
     link = None
     right = left = fusion = foot = None
@@ -47,29 +34,21 @@ def run(readline, write):
     lf = new_frame()
     inbox = []  # [arrival ms, kind, t]
     n = 0
-    while True:
-        line = readline()
-        if not line:
-            break
-        lineno += 1
-        line = line.strip()
-        if not line:
-            continue
-        parts = line.split(",")
+    for lineno, parts in records(readline):
         kind = parts[0]
         if kind == "S":
             if right is None:
                 if "H" not in heads or "L" not in heads or link is None:
                     raise ValueError("pair_replay: line %d: sample before the H, L and K records" % lineno)
-                right = _core(cfg, heads["H"])
-                left = _core(cfg, heads["L"])
+                right = core_for(cfg, heads["H"])
+                left = core_for(cfg, heads["L"])
                 fusion = P.PairFusion(cfg, right.tap)
                 fusion.set_mode(P.MODE_PAIR)
                 right.pair = fusion
                 foot = P.StruckFoot(cfg)
             if len(parts) != 2 * FRAME_LEN + 2:
                 raise ValueError("pair_replay: line %d: expected %d values" % (lineno, 2 * FRAME_LEN + 1))
-            vals = _ints(parts, 1, lineno)
+            vals = ints(parts, 1, lineno, "pair_replay")
             t = vals[0]
             for i in range(FRAME_LEN):
                 rf[i] = vals[1 + i]
@@ -94,12 +73,9 @@ def run(readline, write):
                 ev.clear()
             n += 1
         elif kind == "H" or kind == "L":
-            h = _ints(parts, 1, lineno)
-            if len(h) < 2 or len(h) != 2 + 2 * h[1]:
-                raise ValueError("pair_replay: line %d: bad header" % lineno)
-            heads[kind] = h
+            heads[kind] = header(parts, lineno, "pair_replay")
         elif kind == "K":
-            link = _ints(parts, 1, lineno)
+            link = ints(parts, 1, lineno, "pair_replay")
             if len(link) != 3 or link[0] < 0 or link[2] < 0:
                 raise ValueError("pair_replay: line %d: bad link record" % lineno)
         else:

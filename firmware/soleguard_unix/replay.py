@@ -27,11 +27,39 @@ from soleguard.core.frame import FRAME_LEN
 BATCH = 16  # frames per step_batch call: a FIFO watermark at 104 Hz (boards/*.json)
 
 
-def _ints(parts, first, lineno):
+def records(readline):
+    """Yield (line number, comma-separated fields) for each non-blank line read with ``readline()``."""
+    lineno = 0
+    while True:
+        line = readline()
+        if not line:
+            return
+        lineno += 1
+        line = line.strip()
+        if line:
+            yield lineno, line.split(",")
+
+
+def ints(parts, first, lineno, who="replay"):
+    """``parts[first:]`` as ints; ValueError naming ``who`` and the line if one is not an integer."""
     try:
         return [int(p) for p in parts[first:]]
     except ValueError:
-        raise ValueError("replay: line %d: not an integer record" % lineno)
+        raise ValueError("%s: line %d: not an integer record" % (who, lineno))
+
+
+def header(parts, lineno, who="replay"):
+    """An H record's values [imu, zones, x0, y0, ...]; ValueError if the zone centres do not match the count."""
+    h = ints(parts, 1, lineno, who)
+    if len(h) < 2 or len(h) != 2 + 2 * h[1]:
+        raise ValueError("%s: line %d: bad header" % (who, lineno))
+    return h
+
+
+def core_for(cfg, h):
+    """The Core an H record describes (``header``'s values)."""
+    zones = h[1]
+    return Core(cfg, zones, h[2 : 2 + 2 * zones : 2], h[3 : 3 + 2 * zones : 2], h[0] == 1)
 
 
 def run(readline, write):
@@ -39,37 +67,23 @@ def run(readline, write):
 
     Returns the number of samples processed.
     """
-    lineno = 0
     overrides = {}
-    header = None
+    head = None
     core = None
     frames = array("h", bytes(2 * FRAME_LEN * BATCH))
     times = [0] * BATCH
     m = 0  # frames waiting in the batch
-    ev = None
     n = 0
-    while True:
-        line = readline()
-        if not line:
-            break
-        lineno += 1
-        line = line.strip()
-        if not line:
-            continue
-        parts = line.split(",")
+    for lineno, parts in records(readline):
         kind = parts[0]
         if kind == "S":
             if core is None:
-                if header is None:
+                if head is None:
                     raise ValueError("replay: line %d: sample before header" % lineno)
-                zones = header[1]
-                xs = header[2 : 2 + 2 * zones : 2]
-                ys = header[3 : 3 + 2 * zones : 2]
-                core = Core(Config.from_dict(overrides), zones, xs, ys, header[0] == 1)
-                ev = core.events
+                core = core_for(Config.from_dict(overrides), head)
             if len(parts) != FRAME_LEN + 2:
                 raise ValueError("replay: line %d: expected %d values" % (lineno, FRAME_LEN + 1))
-            vals = _ints(parts, 1, lineno)
+            vals = ints(parts, 1, lineno)
             times[m] = vals[0]
             base = m * FRAME_LEN
             for i in range(FRAME_LEN):
@@ -80,13 +94,11 @@ def run(readline, write):
                 m = 0
             n += 1
         elif kind == "H":
-            header = _ints(parts, 1, lineno)
-            if len(header) < 2 or len(header) != 2 + 2 * header[1]:
-                raise ValueError("replay: line %d: bad header" % lineno)
+            head = header(parts, lineno)
         elif kind == "C":
             if len(parts) != 3:
                 raise ValueError("replay: line %d: bad config record" % lineno)
-            overrides[parts[1]] = _ints(parts, 2, lineno)[0]
+            overrides[parts[1]] = ints(parts, 2, lineno)[0]
         else:
             raise ValueError("replay: line %d: unknown record %r" % (lineno, kind))
     if m:
