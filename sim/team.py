@@ -59,6 +59,7 @@ from __future__ import annotations
 import heapq
 import random
 import statistics
+from array import array
 from dataclasses import dataclass, field
 
 from soleguard.core import protocol as P
@@ -68,9 +69,11 @@ from soleguard.core.delivery import Delivery, Prng, answer_slot_ms, order_schedu
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
+from soleguard.core.frame import FRAME_LEN
 from soleguard.edges.gateway import ACK_SLACK_MS, LONG_PREAMBLE, RX1_DELAY_MS, Gateway
 from soleguard.edges.haptics import EVACUATION, Haptics
 from soleguard.edges.outbox import Outbox, OutboxFull
+from soleguard.edges.zones import Zones
 from soleguard.core.radioport import CMD_EVACUATE
 
 from .app import load_board
@@ -123,18 +126,28 @@ def add_trace(kind, tr):
 
 
 class TraceFifo:
-    """FifoIMU stand-in: hands out the trace's IMU frames one batch at a time."""
+    """FifoIMU stand-in: hands out the trace's IMU frames one batch at a time, in FifoIMU's
+    layout (``frames``: FRAME_LEN values a frame, the six IMU channels first).
+
+    ``zones``: the TraceZones sampled once per frame handed out (the zone timer's work at each
+    sample's time), or None."""
 
     watermark = BATCH
 
-    def __init__(self, flat):
+    def __init__(self, flat, zones=None):
         self.flat = flat
         self.pos = 0
-        self.frames = []
+        self.zones = zones
+        self.frames = array("h", bytes(2 * FRAME_LEN * BATCH))
 
     def read(self):
         n = min(BATCH, len(self.flat) // 6 - self.pos)
-        self.frames = self.flat[6 * self.pos:6 * (self.pos + n)]
+        out = self.frames
+        for k in range(n):
+            a = 6 * (self.pos + k)
+            out[FRAME_LEN * k:FRAME_LEN * k + 6] = array("h", self.flat[a:a + 6])
+            if self.zones is not None:
+                self.zones.sample()
         self.pos += n
         return n
 
@@ -145,25 +158,33 @@ class TraceFifo:
         pass
 
 
-class TraceZones:
-    """zones.Zones stand-in: the trace's loads, raw = load << 4 as the sim board's calibration."""
+class _TraceADC:
+    """One zone's ADC over a trace: the current row's load << 4 (the sim board's 12-bit count for
+    calibration (0, 1, 4)), held to the ``read_u16`` range (the team's traces stay below 500 N)."""
 
-    def __init__(self, loads, fifo):
+    def __init__(self, zones, i):
+        self.zones = zones
+        self.i = i
+
+    def read_u16(self):
+        v = self.zones.loads[self.zones.k][self.i] << 4
+        return 0 if v < 0 else (65535 if v > 65535 else v)
+
+
+class TraceZones(Zones):
+    """The firmware's zones.Zones over a trace's load rows (``loads``: one list per sample),
+    calibration (0, 1, 4) as the sim board: ``sample()`` reads the next row, so the loads and the
+    zone health are the firmware's code, fed as on a device."""
+
+    def __init__(self, loads):
         self.loads = loads
-        self.n = len(loads[0]) if loads else 0
-        self.raw = [0] * self.n
-        self.fifo = fifo
         self.k = 0
+        n = len(loads[0]) if loads else 0
+        Zones.__init__(self, [_TraceADC(self, i) for i in range(n)], [(0, 1, 4)] * n)
 
-    def take(self, f, o=0):
-        """As zones.Zones.take: the next row's loads into ``f[o + Z0 ...]``."""
-        row = self.loads[self.k]
+    def sample(self):
+        Zones.sample(self)
         self.k += 1
-        for i in range(self.n):
-            v = row[i]
-            f[o + 6 + i] = v  # frame.Z0
-            self.raw[i] = v << 4
-        return True
 
 
 class _Battery:
@@ -375,8 +396,8 @@ class Insole:
         board = dict(self.sim.board)
         proto = board["zones"]
         board["zones"] = tuple(dict(proto[i], x_mm=int(z["x_mm"]), y_mm=int(z["y_mm"])) for i, z in enumerate(zones))
-        fifo = TraceFifo(flat)
-        tz = TraceZones(loads, fifo)
+        tz = TraceZones(loads) if loads else None
+        fifo = TraceFifo(flat, tz)
         sim = self.sim
         box = self.box
 

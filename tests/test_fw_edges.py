@@ -13,6 +13,7 @@ overrun test) is a list of bytes objects: 320K ran out of one piece of 4 KB,
 in 160K (sim/app.py), see docs/FIRMWARE.md."""
 import gc
 import os
+from array import array
 
 from fakes.flash import FakeFlash
 from imu_model import IMUChip, locked_batch
@@ -20,12 +21,12 @@ from imu_model import IMUChip, locked_batch
 from soleguard.edges import haptics as H
 from soleguard.edges.board import validate as validate_board
 from soleguard.edges.drivers.lsm6dso_fifo import FifoIMU
-from soleguard.core.frame import Z0, new_frame
+from soleguard.core.frame import FRAME_LEN, Z0, new_frame
 from soleguard.edges.outbox import Outbox
 from soleguard.core.radioport import CMD_EVACUATE, LoopbackRadio
 from soleguard.edges.store import ConfigStore, validate
-from soleguard.core.technical import TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
-from soleguard.edges.zones import SAT_WINDOWS, STUCK_WINDOWS, Health, Zones
+from soleguard.core.technical import TECH_ZONE_IMPLAUSIBLE, TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
+from soleguard.edges.zones import SAT_WINDOWS, STUCK_WINDOWS, Zones
 
 from synth import FALL, LYING, STAND, WALK, fill_pattern
 
@@ -50,7 +51,7 @@ def test_fifo_decodes_exact_values_in_batches():
         chip.push(*s)
     assert fifo.read() == 4  # one watermark batch; the fifth sample waits
     for k in range(4):
-        assert tuple(fifo.frames[6 * k: 6 * k + 6]) == samples[k], k
+        assert tuple(fifo.frames[FRAME_LEN * k: FRAME_LEN * k + 6]) == samples[k], k
     assert fifo.read() == 0
     for s in samples[:3]:
         chip.push(*s)
@@ -60,7 +61,7 @@ def test_fifo_decodes_exact_values_in_batches():
 def test_fifo_axis_mapping_and_wrong_chip():
     chip, fifo = _chip(1, ((1, -1), (0, 1), (2, 1)))
     chip.push(10, 20, 30, 1, 2, 3)
-    assert fifo.read() == 1 and tuple(fifo.frames) == (-20, 10, 30, -2, 1, 3)
+    assert fifo.read() == 1 and tuple(fifo.frames[0:6]) == (-20, 10, 30, -2, 1, 3)
     chip = IMUChip(who_am_i=0x6A)  # another chip
     try:
         FifoIMU(type("I", (), {"bus": chip.bus, "address": 0x6A})())
@@ -121,38 +122,59 @@ class _ADC:
         return self.v
 
 
-def test_zones_ring_and_calibration():
+def test_zones_ring_calibration_and_repeats():
     adcs = [_ADC(), _ADC()]
     z = Zones(adcs, [(1000, 5, 6), (0, 1, 4)])
-    f = new_frame()
+    buf = array("h", [-1] * (3 * FRAME_LEN))
     adcs[0].v, adcs[1].v = 1000 + 64 * 10, 160
     z.sample()
     adcs[0].v, adcs[1].v = 500, 65535
     z.sample()
-    assert z.take(f) and f[Z0] == 50 and f[Z0 + 1] == 10
-    assert z.take(f) and f[Z0] == 0 and f[Z0 + 1] == 4095
-    assert not z.take(f)
+    assert z.fill(buf, 3) == 2  # two slots for three frames: the third repeats the latest loads
+    assert [buf[k * FRAME_LEN + Z0 + i] for k in range(3) for i in range(2)] == [50, 10, 0, 4095, 0, 4095]
+    assert buf[Z0 + 2] == -1 and buf[FRAME_LEN + 5] == -1  # only the zones' slots are written
+    assert z.fill(buf, 2) == 0 and buf[Z0] == 0 and buf[FRAME_LEN + Z0 + 1] == 4095  # no slot: latest
+    for bad in ((1000, -5, 6), (-1, 1, 4), (0, 1, 17)):
+        try:
+            Zones([_ADC()], [bad])
+            assert False, bad
+        except ValueError as e:
+            assert "zone 0" in str(e), e
 
 
 def test_zone_health_saturated_and_stuck():
     adcs = [_ADC(), _ADC()]
     z = Zones(adcs, [(0, 1, 4), (0, 1, 4)])
-    h = Health(z)
-    f = new_frame()
+    buf = array("h", bytes(2 * FRAME_LEN * 4))
     found = []
     for w in range(STUCK_WINDOWS + 2):
-        for k in range(100):
+        for k in range(25):
             adcs[0].v = 65535  # shorted
             adcs[1].v = 3000  # frozen while walking
-            z.sample()
-            z.take(f)
-            h.observe(f)
-        d = h.update(True)
+            for j in range(4):
+                z.sample()
+            z.fill(buf, 4)
+        d = z.end_window(True)
         if d:
             found.append((w, d))
     assert found[0] == (SAT_WINDOWS - 1, tech_detail(TECH_ZONE_SATURATED, 0))
     assert found[1] == (STUCK_WINDOWS - 1, tech_detail(TECH_ZONE_STUCK, 1))
     assert len(found) == 2  # reported once each
+
+
+def test_zone_health_sees_the_latest_reading_in_a_window_without_a_slot():
+    adcs = [_ADC()]
+    z = Zones(adcs, [(0, 1, 4)])
+    buf = array("h", bytes(2 * FRAME_LEN * 4))
+    adcs[0].v = 2100 << 4  # 2100 N: implausible on one zone
+    z.sample()
+    z.fill(buf, 4)
+    found = []
+    for w in range(SAT_WINDOWS):
+        found.append(z.end_window(False))
+        z.fill(buf, 4)  # light sleep without a wake's sample: the frames repeat the latest loads
+    assert buf[3 * FRAME_LEN + Z0] == 2100
+    assert found[-1] == tech_detail(TECH_ZONE_IMPLAUSIBLE, 0) and not any(found[:-1])
 
 
 def test_config_validation_names_the_field_and_keeps_previous():

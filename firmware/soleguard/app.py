@@ -30,7 +30,7 @@ from .core.pipeline import Core
 from .core.events import CAUSE_SOS, EV_ALARM, EV_CANCELLED, EV_CLEARED, EV_PRE_ALARM
 from array import array
 
-from .core.frame import FRAME_LEN, Z0, new_frame
+from .core.frame import FRAME_LEN
 from .edges.haptics import EVACUATION, PRE_ALARM, SOS_CONFIRM, TECH, Haptics
 from .core.lifecycle import IDLE
 from .edges.outbox import OutboxFull
@@ -50,7 +50,6 @@ from .core.technical import (
     TECH_STORAGE,
     tech_detail,
 )
-from .edges.zones import Health
 
 _IMU_STUCK_S = 60  # six channels frozen for a minute: a live IMU's noise changes LSBs every sample
 _BATTERY_EVERY_S = 60
@@ -85,13 +84,10 @@ class App:
         if zones is not None and zones.n != n:
             raise ValueError("app: board has %d zones, Zones has %d" % (n, zones.n))
         self.core = Core(cfg, n, xs, ys, True)
-        self.frame = new_frame()  # the latest zone slot's loads (Z0..) between batches
         self.fifo = fifo
-        self._buf = array("h", bytes(2 * FRAME_LEN * fifo.watermark))  # one batch, Core.step_batch layout
+        self._buf = fifo.frames  # one batch in the Core.step_batch layout: the driver decodes into it
         self._times = [0] * fifo.watermark  # sample clock of each frame of the batch, ms
-        self._nz = n if zones is not None else 0
         self.zones = zones if n else None
-        self.health = Health(zones) if n else None
         self.motor = motor
         self.haptics = Haptics(motor)
         self.battery = battery
@@ -104,13 +100,11 @@ class App:
         self.idle = IdlePolicy(edge["IDLE_SLEEP_S"], cfg.TILT_UPRIGHT_DEG)
         odr = board["imu"]["odr_hz"]
         self._odr = odr
-        self._q = 1000 // odr
-        self._r = 1000 % odr
-        self._frac = 0
+        self._frac = 0  # sample clock: 1000 x frames since t_ms's last whole ms, modulo odr
         self.t_ms = 0
         self.samples = 0
         self.seconds = 0
-        self._last = bytearray(12)  # previous IMU frame, for the freeze check
+        self._last = array("h", bytes(12))  # the previous batch's last IMU channels, for the freeze check
         self._same = 0
         self._tech = {}  # TECH code -> latched (reported once until healthy)
         self._sent = {}  # seq -> clock() of the last send
@@ -132,10 +126,13 @@ class App:
     def on_batch(self):
         """Read one FIFO batch and step the core on it (Core.step_batch); return frames processed.
 
-        The frames go into the batch buffer laid out for the core (FRAME_LEN values each: the six
-        IMU channels, then the zone loads of the latest zone slot), with the sample clock of each
-        in ``_times``; events are drained at the frame that queued them, with ``t_ms`` at that
-        frame, as when stepping frame by frame."""
+        The FIFO driver decodes the frames straight into the batch laid out for the core
+        (``fifo.frames``: FRAME_LEN values each, the six IMU channels first); the zones fill in
+        their loads (Zones.fill: one ring slot a frame, the latest loads once the ring is empty)
+        and the sample clock of each frame goes into ``_times``. Events are drained at the
+        frame that queued them, with ``t_ms`` at that frame, as when stepping frame by frame.
+        Work per batch, not per frame: the IMU freeze check compares frames from the batch's end
+        and stops at the first change (a live IMU's noise changes LSBs every sample)."""
         try:
             n = self.fifo.read()
         except OSError:
@@ -143,83 +140,40 @@ class App:
             return 0
         if not n:
             return 0
-        frames = self.fifo.frames
         buf = self._buf
-        times = self._times
-        f = self.frame
-        zones = self.zones
-        nz = self._nz
+        if self.zones is not None:
+            self.zones.fill(buf, n)
+        # the freeze check: the run of frames whose six channels repeat the one before (low bytes)
+        o = (n - 1) * FRAME_LEN
+        k = n - 1
+        while k:
+            p = o - FRAME_LEN
+            if ((buf[o] ^ buf[p]) | (buf[o + 1] ^ buf[p + 1]) | (buf[o + 2] ^ buf[p + 2]) | (buf[o + 3] ^ buf[p + 3])
+                    | (buf[o + 4] ^ buf[p + 4]) | (buf[o + 5] ^ buf[p + 5])) & 0xFF:
+                break
+            k -= 1
+            o = p
         last = self._last
-        # the freeze check: the previous frame's six channels (low bytes count) and the run of repeats
-        p0 = last[0]
-        p1 = last[1]
-        p2 = last[2]
-        p3 = last[3]
-        p4 = last[4]
-        p5 = last[5]
-        same = self._same
+        if k:
+            self._same = n - 1 - k
+        elif ((buf[0] ^ last[0]) | (buf[1] ^ last[1]) | (buf[2] ^ last[2]) | (buf[3] ^ last[3])
+              | (buf[4] ^ last[4]) | (buf[5] ^ last[5])) & 0xFF:
+            self._same = n - 1
+        else:
+            self._same += n
+        o = (n - 1) * FRAME_LEN
+        for i in range(6):
+            last[i] = buf[o + i]
+        # the sample clock: frame k at t + (frac + 1000 k) // odr ms (exact, no drift)
+        times = self._times
         t = self.t_ms
-        q = self._q
-        r = self._r
         odr = self._odr
-        frac = self._frac
-        b = 0
-        o = 0
+        c = self._frac
         for k in range(n):
-            v0 = frames[b]
-            v1 = frames[b + 1]
-            v2 = frames[b + 2]
-            v3 = frames[b + 3]
-            v4 = frames[b + 4]
-            v5 = frames[b + 5]
-            b += 6
-            buf[o] = v0
-            buf[o + 1] = v1
-            buf[o + 2] = v2
-            buf[o + 3] = v3
-            buf[o + 4] = v4
-            buf[o + 5] = v5
-            if ((v0 ^ p0) | (v1 ^ p1) | (v2 ^ p2) | (v3 ^ p3) | (v4 ^ p4) | (v5 ^ p5)) & 0xFF:
-                same = 0
-            else:
-                same += 1
-            p0 = v0
-            p1 = v1
-            p2 = v2
-            p3 = v3
-            p4 = v4
-            p5 = v5
-            if nz:
-                if zones.take(buf, o):
-                    self.health.observe(buf, o)
-                else:  # no new zone slot: the frame repeats the latest loads (f holds the batch's before)
-                    src = f if k == 0 else buf
-                    z = o + Z0
-                    y = Z0 if k == 0 else z - FRAME_LEN
-                    for i in range(nz):
-                        buf[z + i] = src[y + i]
-                    if k == 0:  # the same loads and raw readings: only a window begun since can change
-                        self.health.observe(buf, o)
-            times[k] = t
-            frac += r
-            if frac >= odr:
-                frac -= odr
-                t += q + 1
-            else:
-                t += q
-            o += FRAME_LEN
-        last[0] = p0 & 0xFF
-        last[1] = p1 & 0xFF
-        last[2] = p2 & 0xFF
-        last[3] = p3 & 0xFF
-        last[4] = p4 & 0xFF
-        last[5] = p5 & 0xFF
-        if nz:  # the latest loads, for the next batch's frames before its first zone slot
-            z = o - FRAME_LEN + Z0
-            for i in range(nz):
-                f[Z0 + i] = buf[z + i]
-        self._same = same
-        self._frac = frac
+            times[k] = t + c // odr
+            c += 1000
+        t += c // odr
+        self._frac = c % odr
         self.samples += n
         core = self.core
         ev = core.events
@@ -261,8 +215,8 @@ class App:
         self.seconds += 1
         t = self.t_ms
         feat = self.core.features
-        if self.health is not None:
-            d = self.health.update(feat.activity > self.cfg.STILL_ACTIVITY_MG)
+        if self.zones is not None:
+            d = self.zones.end_window(feat.activity > self.cfg.STILL_ACTIVITY_MG)
             if d:
                 self._emit(t, EV_ALARM, CAUSE_TECHNICAL, d)
         if self._same >= _IMU_STUCK_S * self._odr:

@@ -38,8 +38,10 @@ class NoIMU:
     def __init__(self, watermark):
         from array import array
 
+        from ..core.frame import FRAME_LEN
+
         self.watermark = watermark
-        self.frames = array("h", bytes(12 * watermark))
+        self.frames = array("h", bytes(2 * FRAME_LEN * watermark))  # FifoIMU's batch layout
         self.overruns = 0
 
     def _get(self, reg):

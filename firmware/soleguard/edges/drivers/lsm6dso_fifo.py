@@ -9,7 +9,7 @@ insole-axis frames without allocating.
 
     imu = LSM6DSOX(i2c, accel_scale=16, gyro_scale=2000)   # 104 Hz default
     fifo = FifoIMU(imu, watermark=16, axes=board_axes)
-    n = fifo.read()            # frames decoded into fifo.frames[0 : 6 * n]
+    n = fifo.read()            # frames decoded into fifo.frames (Core.step_batch layout)
 
 Registers and values: LSM6DSO datasheet DS12140 (the DSOX, DS13025, has the
 same map for these): FIFO_CTRL1..4 0x07..0x0A (WTM in *words*, BDR_XL/BDR_GY
@@ -34,6 +34,7 @@ mapping is applied to the gyroscope.
 from array import array
 
 from ...core.compat import const
+from ...core.frame import FRAME_LEN
 
 WHO_AM_I_VALUE = const(0x6C)  # LSM6DSO and LSM6DSOX
 _WHO_AM_I = const(0x0F)
@@ -68,7 +69,9 @@ class FifoIMU:
     LSM6DSOX). watermark: frames per batch (1..MAX_WATERMARK: the WTM field is
     9 bits of words, two words a frame; the FIFO holds 512 words). Raises OSError when the
     chip does not answer as an LSM6DSO/DSOX, ValueError for a wrong full scale.
-    ``frames``: array('h') of 6 * watermark (ax, ay, az mg, gx, gy, gz 0.1 dps).
+    ``frames``: array('h') of FRAME_LEN * watermark, the batch laid out for Core.step_batch:
+    frame k's ax, ay, az (mg), gx, gy, gz (0.1 dps) at ``k * FRAME_LEN`` (core/frame.py); the
+    zone loads after them are the app's to fill (App.on_batch steps the core on this array).
     """
 
     def __init__(self, imu, watermark=16, axes=IDENTITY):
@@ -80,11 +83,17 @@ class FifoIMU:
         self._one = bytearray(1)
         self._st = bytearray(2)
         self._buf = bytearray(7 * 2 * watermark)  # two words (gyro + accel) a frame
-        self.frames = array("h", bytes(12 * watermark))
-        self._acc = array("h", bytes(12))  # decoded accel, gyro (raw axes) awaiting a pair
+        self.frames = array("h", bytes(2 * FRAME_LEN * watermark))
+        self._carry = array("h", bytes(12))  # a half pair's channels (insole axes) for the next batch
         self._have = 0  # bit 1 accel, bit 2 gyro
-        self._perm = array("b", [a[0] for a in axes])
-        self._sign = array("b", [a[1] for a in axes])
+        # chip axis c goes to insole axis _dst[c] with sign _sg[c]
+        if sorted(a[0] for a in axes) != [0, 1, 2] or any(a[1] not in (1, -1) for a in axes):
+            raise ValueError("fifo: axes must map insole x, y, z to chip axes 0, 1, 2 once each, sign 1 or -1")
+        self._dst = array("b", [0, 0, 0])
+        self._sg = array("b", [0, 0, 0])
+        for d in range(3):
+            self._dst[axes[d][0]] = d
+            self._sg[axes[d][0]] = axes[d][1]
         self.overruns = 0
         if self._get(_WHO_AM_I) != WHO_AM_I_VALUE:
             raise OSError("fifo: no LSM6DSO/DSOX at 0x%x" % self._addr)
@@ -146,21 +155,30 @@ class FifoIMU:
     def decode(self, buf, words):
         """Decode ``words`` tagged words from ``buf`` into ``frames``; return frames completed.
 
-        A frame is complete when one accelerometer and one gyroscope word have
-        arrived; a half pair carries over to the next batch. Unknown tags
-        (timestamps, temperature) are skipped.
+        Frame k's six channels go to ``frames[k * FRAME_LEN ...]`` (the zone loads after them
+        are the app's). A frame is complete when one accelerometer and one gyroscope word have
+        arrived; a half pair carries over to the next batch. Unknown tags (timestamps,
+        temperature) are skipped. Each value is written once, at its insole axis (``axes``).
         """
         out = self.frames
-        acc = self._acc
         have = self._have
-        perm = self._perm
-        sign = self._sign
+        d0 = self._dst[0]
+        d1 = self._dst[1]
+        d2 = self._dst[2]
+        s0 = self._sg[0]
+        s1 = self._sg[1]
+        s2 = self._sg[2]
+        b = 0
+        if have:  # the half pair of the last batch opens frame 0
+            c = self._carry
+            for i in range(6):
+                out[i] = c[i]
         n = 0
         p = 0
         end = 7 * words
         while p < end:  # a word: tag byte, then x, y, z as little-endian int16 (unrolled: no per-axis loop)
             tag = buf[p] >> 3
-            if tag == _TAG_ACCEL or tag == _TAG_GYRO:
+            if tag == _TAG_ACCEL:
                 x = buf[p + 1] | (buf[p + 2] << 8)
                 y = buf[p + 3] | (buf[p + 4] << 8)
                 z = buf[p + 5] | (buf[p + 6] << 8)
@@ -170,29 +188,32 @@ class FifoIMU:
                     y -= 0x10000
                 if z & 0x8000:
                     z -= 0x10000
-                if tag == _TAG_ACCEL:
-                    acc[0] = (x * 488 + 500) // 1000  # 0.488 mg/LSB -> mg
-                    acc[1] = (y * 488 + 500) // 1000
-                    acc[2] = (z * 488 + 500) // 1000
-                    have |= 1
-                else:
-                    acc[3] = (x * 7 + 5) // 10  # 70 mdps/LSB -> 0.1 dps
-                    acc[4] = (y * 7 + 5) // 10
-                    acc[5] = (z * 7 + 5) // 10
-                    have |= 2
-                if have == 3:
-                    b = 6 * n
-                    a = perm[0]
-                    out[b] = acc[a] * sign[0]
-                    out[b + 3] = acc[3 + a] * sign[0]
-                    a = perm[1]
-                    out[b + 1] = acc[a] * sign[1]
-                    out[b + 4] = acc[3 + a] * sign[1]
-                    a = perm[2]
-                    out[b + 2] = acc[a] * sign[2]
-                    out[b + 5] = acc[3 + a] * sign[2]
-                    n += 1
-                    have = 0
+                out[b + d0] = s0 * ((x * 488 + 500) // 1000)  # 0.488 mg/LSB -> mg
+                out[b + d1] = s1 * ((y * 488 + 500) // 1000)
+                out[b + d2] = s2 * ((z * 488 + 500) // 1000)
+                have |= 1
+            elif tag == _TAG_GYRO:
+                x = buf[p + 1] | (buf[p + 2] << 8)
+                y = buf[p + 3] | (buf[p + 4] << 8)
+                z = buf[p + 5] | (buf[p + 6] << 8)
+                if x & 0x8000:
+                    x -= 0x10000
+                if y & 0x8000:
+                    y -= 0x10000
+                if z & 0x8000:
+                    z -= 0x10000
+                out[b + 3 + d0] = s0 * ((x * 7 + 5) // 10)  # 70 mdps/LSB -> 0.1 dps
+                out[b + 3 + d1] = s1 * ((y * 7 + 5) // 10)
+                out[b + 3 + d2] = s2 * ((z * 7 + 5) // 10)
+                have |= 2
             p += 7
+            if have == 3:
+                n += 1
+                b += FRAME_LEN
+                have = 0
+        if have:  # keep the half pair (its words are in frame n's slots) for the next batch
+            c = self._carry
+            for i in range(6):
+                c[i] = out[b + i]
         self._have = have
         return n
