@@ -125,7 +125,7 @@ class _ADC:
 def test_zones_ring_calibration_and_repeats():
     adcs = [_ADC(), _ADC()]
     z = Zones(adcs, [(1000, 5, 6), (0, 1, 4)])
-    buf = array("h", [-1] * (3 * FRAME_LEN))
+    buf = array("h", [-1] * (7 * FRAME_LEN))
     adcs[0].v, adcs[1].v = 1000 + 64 * 10, 160
     z.sample()
     adcs[0].v, adcs[1].v = 500, 65535
@@ -134,6 +134,17 @@ def test_zones_ring_calibration_and_repeats():
     assert [buf[k * FRAME_LEN + Z0 + i] for k in range(3) for i in range(2)] == [50, 10, 0, 4095, 0, 4095]
     assert buf[Z0 + 2] == -1 and buf[FRAME_LEN + 5] == -1  # only the zones' slots are written
     assert z.fill(buf, 2) == 0 and buf[Z0] == 0 and buf[FRAME_LEN + Z0 + 1] == 4095  # no slot: latest
+    got = []
+    for j in range(200):  # batches of 7 frames straddle the ring's wrap (RING 64 slots)
+        adcs[0].v, adcs[1].v = 1000 + 64 * j, 16 * j
+        z.sample()
+        if j % 7 == 6:
+            assert z.fill(buf, 3) == 3 and z.fill(buf, 7) == 4  # the rest of the 7 after 3, then 4 repeats
+            got += [buf[k * FRAME_LEN + Z0] for k in range(4)] + [buf[k * FRAME_LEN + Z0 + 1] for k in range(7)]
+    want = []
+    for j in range(6, 200, 7):
+        want += [5 * (j - 3) + 5 * i for i in range(4)] + [j - 3 + i for i in range(4)] + [j] * 3
+    assert got == want
     for bad in ((1000, -5, 6), (-1, 1, 4), (0, 1, 17)):
         try:
             Zones([_ADC()], [bad])

@@ -8,9 +8,10 @@ the two totals over the extra samples is the figure (start-up, import and the
 trace read cancel out; the core keeps its state across rounds). App without the core:
 ``simapp`` over the same walk for 30 simulated seconds with ``Core.step_batch``
 stubbed out, minus the same run with only the FIFO driver's read per batch (the
-sim board's IMU and I2C model, the zone timer and the harness cancel out): FIFO
-decode, zones and their health, outbox; the app figure adds the core's. Prints
-one JSON object. Needs valgrind on PATH; takes a few minutes under load.
+sim board's IMU and I2C model, the zone timer and the harness cancel out): zones
+and their health, freeze check, sample clock, outbox. FIFO decode: that read minus
+the same with ``FifoIMU.decode`` stubbed out (the I2C transfers alone). The app
+figure adds the core's and the decode's. Prints one JSON object. Needs valgrind on PATH; takes a few minutes under load.
 """
 from __future__ import annotations
 
@@ -101,21 +102,23 @@ def core_figure() -> dict:
     return {"core.instructions_per_sample": round((tot[3] - tot[1]) / (2 * n)), "core.samples": 2 * n}
 
 
-def _harness_variant(folder: Path, no_app: bool) -> Path:
+def _harness_variant(folder: Path, variant: str) -> Path:
     """A copy of sim/harness whose simapp runs the app with ``Core.step_batch`` stubbed out
-    (``no_app`` False) or only the FIFO driver's read (``no_app`` True)."""
+    (``variant`` "app"), only the FIFO driver's read per batch ("fifo"), or that read with the
+    decode stubbed out ("bus": the I2C transfers alone)."""
     from sim.app import HARNESS
 
-    out = folder / ("h_fifo" if no_app else "h_app")
+    out = folder / ("h_" + variant)
     shutil.copytree(HARNESS, out)
     src = (out / "simapp.py").read_text()
-    for old, new in (("    app.start()\n", "    app.start()\n    app.core.step_batch = lambda times, buf, n, k: n\n"),
-                     ("done = app.on_batch()", "done = app.fifo.read()\n                app.samples += done")):
+    edits = {"app": (("    app.start()\n", "    app.start()\n    app.core.step_batch = lambda times, buf, n, k: n\n"),),
+             "fifo": (("done = app.on_batch()", "done = app.fifo.read()\n                app.samples += done"),),
+             "bus": (("done = app.on_batch()", "done = app.fifo.read()\n                app.samples += done"),
+                     ("    app.start()\n", "    app.start()\n    app.fifo.decode = lambda buf, words: words // 2\n"))}
+    for old, new in edits[variant]:
         if old not in src:
             raise RuntimeError("harness changed: %r not in simapp.py" % old)
         src = src.replace(old, new, 1)
-        if not no_app:
-            break
     (out / "simapp.py").write_text(src)
     return out
 
@@ -130,17 +133,18 @@ def app_figure(seconds: int = 30) -> dict:
     with tempfile.TemporaryDirectory(prefix="sg-cg-") as tmp:
         A.write_feed(tr, Path(tmp) / "feed.bin")
         cmds = {}
-        for no_app in (False, True):  # both device trees built before either run (the checkout may change)
-            h = _harness_variant(Path(tmp), no_app)
+        for variant in ("app", "fifo", "bus"):  # every device tree built before any run (the checkout may change)
+            h = _harness_variant(Path(tmp), variant)
             ex = tuple((h if Path(src) == Path(A.HARNESS) else src, d, c) for src, d, c in A.app_extras())
-            wd = Path(tmp) / ("w%d" % no_app)
+            wd = Path(tmp) / ("w_" + variant)
             wd.mkdir()
             shutil.copyfile(Path(tmp) / "feed.bin", wd / "feed.bin")
-            cmds[no_app] = (wd,) + tuple(micropython_command(["-m", "simapp", "feed.bin", str(seconds)], A.HEAP, wd, ex))
-        for no_app, (wd, argv, env) in cmds.items():
-            tot[no_app] = _callgrind(argv, env, wd)[0]
+            cmds[variant] = (wd,) + tuple(micropython_command(["-m", "simapp", "feed.bin", str(seconds)], A.HEAP, wd, ex))
+        for variant, (wd, argv, env) in cmds.items():
+            tot[variant] = _callgrind(argv, env, wd)[0]
     n = seconds * 104  # the sim board's IMU ODR, 104 Hz
-    return {"app_without_core.instructions_per_sample": round((tot[False] - tot[True]) / n), "app.samples": n}
+    return {"app_without_core.instructions_per_sample": round((tot["app"] - tot["fifo"]) / n),
+            "fifo_decode.instructions_per_sample": round((tot["fifo"] - tot["bus"]) / n), "app.samples": n}
 
 
 @click.command()
@@ -152,7 +156,8 @@ def main(what):
     if what in ("app", "both"):
         res.update(app_figure())
     if what == "both":
-        res["app.instructions_per_sample"] = res["core.instructions_per_sample"] + res["app_without_core.instructions_per_sample"]
+        res["app.instructions_per_sample"] = (res["core.instructions_per_sample"] + res["app_without_core.instructions_per_sample"]
+                                              + res["fifo_decode.instructions_per_sample"])
     click.echo(json.dumps(res))
 
 

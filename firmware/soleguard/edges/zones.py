@@ -125,48 +125,60 @@ class Zones:
         if m > n:
             m = n
         ring = self._ring
-        off = self._off
-        mul = self._mul
-        shift = self._shift
         lo = self._lo
         hi = self._hi
-        o = Z0
-        base = 0
-        for _ in range(m):
-            base = (r % RING) * nz
-            r += 1
-            for i in range(nz):
-                v = ring[base + i]
-                if v < lo[i]:
-                    lo[i] = v
-                if v > hi[i]:
-                    hi[i] = v
-                v = ((v - off[i]) * mul[i]) >> shift[i]
-                if v < 0:
-                    v = 0
-                elif v > ZONE_MAX_N:
-                    v = ZONE_MAX_N
-                frames[o + i] = v
-            o += FRAME_LEN
-        self._r = r
         loads = self.loads
         raw = self.raw
-        if m:  # the latest slot: its readings and loads, for the frames that find no slot
-            p = o - FRAME_LEN
-            for i in range(nz):
-                raw[i] = ring[base + i]
-                loads[i] = frames[p + i]
-        else:
-            for i in range(nz):
+        # zone by zone (its calibration and window in locals), over the slots in at most two
+        # runs of the ring (before and after it wraps)
+        s0 = r % RING
+        c0 = RING - s0 if m > RING - s0 else m
+        for i in range(nz):
+            off = self._off[i]
+            mul = self._mul[i]
+            sh = self._shift[i]
+            a = lo[i]
+            z = hi[i]
+            o = Z0 + i
+            b = s0 * nz + i
+            cnt = c0
+            rest = m - c0
+            while True:
+                for _ in range(cnt):
+                    v = ring[b]
+                    b += nz
+                    if v < a:
+                        a = v
+                    if v > z:
+                        z = v
+                    v = ((v - off) * mul) >> sh
+                    if v < 0:
+                        v = 0
+                    elif v > ZONE_MAX_N:
+                        v = ZONE_MAX_N
+                    frames[o] = v
+                    o += FRAME_LEN
+                if not rest:
+                    break
+                b = i  # the ring wrapped
+                cnt = rest
+                rest = 0
+            if m:  # the latest slot: its reading and load, for frames that find no slot
+                raw[i] = ring[b - nz]
+                loads[i] = frames[o - FRAME_LEN]
+            else:  # no slot for frame 0: the latest reading goes into the window
                 v = raw[i]
-                if v < lo[i]:
-                    lo[i] = v
-                if v > hi[i]:
-                    hi[i] = v
-        for _ in range(n - m):
-            for i in range(nz):
-                frames[o + i] = loads[i]
-            o += FRAME_LEN
+                if v < a:
+                    a = v
+                if v > z:
+                    z = v
+            lo[i] = a
+            hi[i] = z
+            v = loads[i]
+            for _ in range(n - m):
+                frames[o] = v
+                o += FRAME_LEN
+        self._r = r + m
         return m
 
     def end_window(self, moving):
