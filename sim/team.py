@@ -167,19 +167,19 @@ class _TraceADC:
         self.i = i
 
     def read_u16(self):
-        v = self.zones.loads[self.zones.k][self.i] << 4
+        v = self.zones.rows[self.zones.k][self.i] << 4
         return 0 if v < 0 else (65535 if v > 65535 else v)
 
 
 class TraceZones(Zones):
-    """The firmware's zones.Zones over a trace's load rows (``loads``: one list per sample),
+    """The firmware's zones.Zones over a trace's load rows (``rows``: one list per sample),
     calibration (0, 1, 4) as the sim board: ``sample()`` reads the next row, so the loads and the
     zone health are the firmware's code, fed as on a device."""
 
-    def __init__(self, loads):
-        self.loads = loads
+    def __init__(self, rows):
+        self.rows = rows
         self.k = 0
-        n = len(loads[0]) if loads else 0
+        n = len(rows[0]) if rows else 0
         Zones.__init__(self, [_TraceADC(self, i) for i in range(n)], [(0, 1, 4)] * n)
 
     def sample(self):
