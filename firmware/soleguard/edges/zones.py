@@ -72,7 +72,7 @@ class Zones:
         self._mul = array("i", [c[1] for c in calib])
         self._shift = array("i", [c[2] for c in calib])
         m = max(n, 1)
-        self._ring = array("H", bytes(2 * RING * m))
+        self._ring = array("H", bytes(2 * RING * m))  # zone i's slots at i * RING .. (zone-major)
         self.raw = array("H", bytes(2 * m))  # the latest slot's readings
         self.loads = array("h", bytes(2 * m))  # the latest slot's loads, N
         self._w = 0
@@ -89,14 +89,15 @@ class Zones:
     def sample(self):
         """Read every zone into the next ring slot (timer context: no allocation)."""
         n = self.n
-        base = (self._w % RING) * n
+        b = self._w % RING
         adcs = self._adcs
         ring = self._ring
         power = self._power
         if power is not None:
             power.value(1)  # an FSR divider settles in microseconds (R x C of the pad and the ADC input)
         for i in range(n):
-            ring[base + i] = adcs[i].read_u16()
+            ring[b] = adcs[i].read_u16()
+            b += RING
         if power is not None:
             power.value(0)
         self._w += 1
@@ -129,10 +130,11 @@ class Zones:
         hi = self._hi
         loads = self.loads
         raw = self.raw
-        # zone by zone (its calibration and window in locals), over the slots in at most two
-        # runs of the ring (before and after it wraps)
+        # zone by zone (its calibration and window in locals), over its slots in at most two
+        # runs (before and after the ring wraps)
         s0 = r % RING
         c0 = RING - s0 if m > RING - s0 else m
+        fl = FRAME_LEN
         for i in range(nz):
             off = self._off[i]
             mul = self._mul[i]
@@ -140,13 +142,13 @@ class Zones:
             a = lo[i]
             z = hi[i]
             o = Z0 + i
-            b = s0 * nz + i
-            cnt = c0
+            b = i * RING
+            start = b + s0
+            end = start + c0
             rest = m - c0
             while True:
-                for _ in range(cnt):
-                    v = ring[b]
-                    b += nz
+                for j in range(start, end):
+                    v = ring[j]
                     if v < a:
                         a = v
                     if v > z:
@@ -157,15 +159,15 @@ class Zones:
                     elif v > ZONE_MAX_N:
                         v = ZONE_MAX_N
                     frames[o] = v
-                    o += FRAME_LEN
+                    o += fl
                 if not rest:
                     break
-                b = i  # the ring wrapped
-                cnt = rest
+                start = b  # the ring wrapped
+                end = b + rest
                 rest = 0
             if m:  # the latest slot: its reading and load, for frames that find no slot
-                raw[i] = ring[b - nz]
-                loads[i] = frames[o - FRAME_LEN]
+                raw[i] = ring[end - 1]
+                loads[i] = frames[o - fl]
             else:  # no slot for frame 0: the latest reading goes into the window
                 v = raw[i]
                 if v < a:
@@ -177,7 +179,7 @@ class Zones:
             v = loads[i]
             for _ in range(n - m):
                 frames[o] = v
-                o += FRAME_LEN
+                o += fl
         self._r = r + m
         return m
 

@@ -62,6 +62,21 @@ IDENTITY = ((0, 1), (1, 1), (2, 1))
 MAX_WATERMARK = const(255)  # frames: FIFO_CTRL1/2 WTM[8:0] counts words (<= 511), accel + gyro a frame
 
 
+def _int16_views(buf):
+    """Two views of ``buf`` as little-endian int16 (no copy, no allocation to read): from byte 0
+    and from byte 1. MicroPython: uctypes arrays (unaligned little-endian reads); CPython:
+    memoryview casts (a little-endian host, as the x86 and ARM hosts that run the tests)."""
+    try:
+        import uctypes
+    except ImportError:
+        mv = memoryview(buf)
+        return mv[0:len(buf) & ~1].cast("h"), mv[1:1 + ((len(buf) - 1) & ~1)].cast("h")
+    a = uctypes.addressof(buf)
+    return (uctypes.struct(a, {"v": (uctypes.ARRAY | 0, uctypes.INT16 | (len(buf) // 2))}, uctypes.LITTLE_ENDIAN).v,
+            uctypes.struct(a + 1, {"v": (uctypes.ARRAY | 0, uctypes.INT16 | ((len(buf) - 1) // 2))},
+                           uctypes.LITTLE_ENDIAN).v)
+
+
 class FifoIMU:
     """FIFO batches of an LSM6DSO/DSOX already set to +-16 g, +-2000 dps, 104 Hz.
 
@@ -83,6 +98,7 @@ class FifoIMU:
         self._one = bytearray(1)
         self._st = bytearray(2)
         self._buf = bytearray(7 * 2 * watermark)  # two words (gyro + accel) a frame
+        self._v0, self._v1 = _int16_views(self._buf)
         self.frames = array("h", bytes(2 * FRAME_LEN * watermark))
         self._carry = array("h", bytes(12))  # a half pair's channels (insole axes) for the next batch
         self._have = 0  # bit 1 accel, bit 2 gyro
@@ -168,6 +184,12 @@ class FifoIMU:
         s0 = self._sg[0]
         s1 = self._sg[1]
         s2 = self._sg[2]
+        if buf is self._buf:  # the read buffer: its int16 views (below) are made once
+            v0 = self._v0
+            v1 = self._v1
+        else:
+            v0, v1 = _int16_views(buf)
+        fl = FRAME_LEN
         b = 0
         if have:  # the half pair of the last batch opens frame 0
             c = self._carry
@@ -176,40 +198,29 @@ class FifoIMU:
         n = 0
         p = 0
         end = 7 * words
-        while p < end:  # a word: tag byte, then x, y, z as little-endian int16 (unrolled: no per-axis loop)
+        # a word: tag byte, then x, y, z as little-endian int16: word j's x is at byte 7j + 1, an
+        # odd byte for even j (view v1, from byte 1) and an even one for odd j (v0); either way
+        # int16 number (7j + 1) >> 1 of its view (unrolled: no per-axis loop)
+        while p < end:
             tag = buf[p] >> 3
+            v = v0 if p & 1 else v1
+            q = (p + 1) >> 1
+            p += 7
             if tag == _TAG_ACCEL:
-                x = buf[p + 1] | (buf[p + 2] << 8)
-                y = buf[p + 3] | (buf[p + 4] << 8)
-                z = buf[p + 5] | (buf[p + 6] << 8)
-                if x & 0x8000:
-                    x -= 0x10000
-                if y & 0x8000:
-                    y -= 0x10000
-                if z & 0x8000:
-                    z -= 0x10000
-                out[b + d0] = s0 * ((x * 488 + 500) // 1000)  # 0.488 mg/LSB -> mg
-                out[b + d1] = s1 * ((y * 488 + 500) // 1000)
-                out[b + d2] = s2 * ((z * 488 + 500) // 1000)
+                out[b + d0] = s0 * ((v[q] * 488 + 500) // 1000)  # 0.488 mg/LSB -> mg
+                out[b + d1] = s1 * ((v[q + 1] * 488 + 500) // 1000)
+                out[b + d2] = s2 * ((v[q + 2] * 488 + 500) // 1000)
                 have |= 1
             elif tag == _TAG_GYRO:
-                x = buf[p + 1] | (buf[p + 2] << 8)
-                y = buf[p + 3] | (buf[p + 4] << 8)
-                z = buf[p + 5] | (buf[p + 6] << 8)
-                if x & 0x8000:
-                    x -= 0x10000
-                if y & 0x8000:
-                    y -= 0x10000
-                if z & 0x8000:
-                    z -= 0x10000
-                out[b + 3 + d0] = s0 * ((x * 7 + 5) // 10)  # 70 mdps/LSB -> 0.1 dps
-                out[b + 3 + d1] = s1 * ((y * 7 + 5) // 10)
-                out[b + 3 + d2] = s2 * ((z * 7 + 5) // 10)
+                out[b + 3 + d0] = s0 * ((v[q] * 7 + 5) // 10)  # 70 mdps/LSB -> 0.1 dps
+                out[b + 3 + d1] = s1 * ((v[q + 1] * 7 + 5) // 10)
+                out[b + 3 + d2] = s2 * ((v[q + 2] * 7 + 5) // 10)
                 have |= 2
-            p += 7
+            else:
+                continue
             if have == 3:
                 n += 1
-                b += FRAME_LEN
+                b += fl
                 have = 0
         if have:  # keep the half pair (its words are in frame n's slots) for the next batch
             c = self._carry
