@@ -70,6 +70,33 @@ def test_fifo_axis_mapping_and_wrong_chip():
         pass
 
 
+def _words(*words):
+    """FIFO words (tag, x, y, z) as the chip's 7-byte tagged records."""
+    out = bytearray()
+    for tag, x, y, z in words:
+        out.append(tag << 3)
+        for v in (x, y, z):
+            v &= 0xFFFF
+            out.append(v & 0xFF)
+            out.append(v >> 8)
+    return out
+
+
+def test_fifo_half_pair_carries_over_and_unknown_tags_are_skipped():
+    chip, fifo = _chip(2, ((1, -1), (0, 1), (2, 1)))
+    # accel 0x02 (LSB 0.488 mg), gyro 0x01 (70 mdps), timestamp 0x04 skipped
+    buf = _words((2, 1000, -2000, 2049), (4, 1, 2, 3), (1, 10, -10, 3), (2, -1, 1, 0))
+    assert fifo.decode(buf, 4) == 1  # one pair; the last accel word waits for its gyro
+    assert tuple(fifo.frames[0:6]) == (976, 488, 1000, 7, 7, 2)  # insole x = -chip y, y = chip x
+    assert fifo.decode(_words((1, -100, 100, 0)), 1) == 1
+    assert tuple(fifo.frames[0:6]) == (0, 0, 0, -70, -70, 0)
+    try:
+        FifoIMU(chip.driver(), 2, ((0, 1), (0, 1), (2, 1)))
+        assert False
+    except ValueError as e:
+        assert "axes" in str(e)
+
+
 def test_fifo_overrun_counted_and_sleep_programs_wakeup():
     chip, fifo = _chip(4)
     for i in range(300):
