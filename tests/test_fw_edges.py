@@ -25,7 +25,9 @@ from soleguard.core.frame import FRAME_LEN, Z0, new_frame
 from soleguard.edges.outbox import Outbox
 from soleguard.core.radioport import CMD_EVACUATE, LoopbackRadio
 from soleguard.edges.store import ConfigStore, validate
-from soleguard.core.technical import TECH_ZONE_IMPLAUSIBLE, TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail
+from soleguard.core.technical import (
+    TECH_IMU_STUCK, TECH_ZONE_IMPLAUSIBLE, TECH_ZONE_SATURATED, TECH_ZONE_STUCK, tech_detail,
+)
 from soleguard.edges.zones import SAT_WINDOWS, STUCK_WINDOWS, Zones
 
 from synth import FALL, LYING, STAND, WALK, fill_pattern
@@ -352,6 +354,40 @@ def test_app_events_selftest_radio_and_zero_allocation():
         used += b
     assert used == 0, used
     assert done == 960 and len(events) == n
+
+
+def test_imu_freeze_run_counted_across_batches_and_alarmed_once():
+    events = []
+    app, chip, adcs = _app(events)
+    wm = app.fifo.watermark
+    seq = []
+    for j, run in enumerate((1, 5, wm, wm + 1, 3, 3 * wm, 2, wm - 1)):
+        seq += [(100 + j, -50, 1000, 3 * j, 0, -7)] * run
+    seq.insert(30, (100 + 256 + 2, -50, 1000, 6, 0, -7))  # differs above the low bytes: a repeat
+    seq += [seq[-1]] * (-len(seq) % wm)
+    ref = 0
+    prev = (0, 0, 0, 0, 0, 0)
+    for k, f in enumerate(seq):
+        chip.push(*f)
+        ref = ref + 1 if not any((a ^ b) & 0xFF for a, b in zip(f, prev)) else 0  # frame by frame
+        prev = f
+        if (k + 1) % wm == 0:
+            assert app.on_batch() == wm
+            assert app._same == ref, k
+    odr = app.board["imu"]["odr_hz"]
+    stuck = tech_detail(TECH_IMU_STUCK, 0)
+    # frozen for 70 s more: the alarm at the first second with 60 s of repeats counted, once
+    want = [s for s in range(1, 71) if ref + s * odr // wm * wm >= 60 * odr][0]
+    got = []
+    for k in range(70 * odr):
+        chip.push(*seq[-1])
+        if chip.count >= 2 * wm:
+            app.on_batch()
+        if (k + 1) % odr == 0:
+            app.every_second()
+            got += [(k + 1) // odr for e in events if e[3] == stuck]
+            del events[:]
+    assert got == [want], (got, want)
 
 
 def test_app_survives_imu_errors_as_a_technical_alarm():
