@@ -35,7 +35,17 @@ Attributes after ``update``:
                < STILL_ROTATION_DDPS; pressure only: load_change < STILL_LOAD_N)
 """
 from .compat import const
-from .frame import AX, AY, AZ, GX, GY, GZ, Z0
+from . import frame
+
+# frame.py's layout as this module's constants (mpy-cross folds only a module's own const names)
+_AY = const(1)
+_AZ = const(2)
+_GX = const(3)
+_GY = const(4)
+_GZ = const(5)
+_Z0 = const(6)
+if (frame.AX, frame.AY, frame.AZ, frame.GX, frame.GY, frame.GZ, frame.Z0) != (0, _AY, _AZ, _GX, _GY, _GZ, _Z0):
+    raise ImportError("features: frame layout changed")
 
 # round(cos(d)^2 * 1024) for d = 0..90 degrees; tilt = the smallest d whose
 # entry is <= (g_z^2 / |g|^2) * 1024, mirrored past 90 deg when g_z < 0.
@@ -127,24 +137,18 @@ class Features:
         self._sr = 0
         self._sl = 0
         self._n = 0
-        self._tilt_count = self._tilt_every - 1  # tilt from the first sample on
+        self._tilt_left = 0  # samples until the next tilt: tilt from the first sample on
         self._prev_load = -1  # no load sample yet
         self._sla = 0
         self.load_base = 0
         self.loaded = False
         self._loaded_min = self._load_on
-        self.grav_x = 0
-        self.grav_y = 0
-        self.grav_z = 0
         self.dyn_x = 0
         self.dyn_y = 0
         self.dyn_z = 0
         self.amag2 = 0
-        self.activity = 0
-        self.rotation = 0
         self.tilt = -1
         self.load = 0
-        self.load_change = 0
         self.cop_x = 0
         self.cop_y = 0
         self.still = False
@@ -159,57 +163,55 @@ class Features:
         ``o`` > 0: one frame of a batch laid end to end, as ``Core.step_batch`` passes it).
 
         One function: the whole per-sample path with the filter state in
-        locals, no method calls except the tilt every
-        TILT_EVERY samples and the rare calibration steps while still.
+        locals, no method calls except the tilt every TILT_EVERY samples and
+        the rare calibration steps while still. Stores only what a detector
+        reads per sample; gravity, activity, rotation and load_change are
+        properties over the filter state (read per batch or on a decision).
         """
         imu = self.imu
         zones = self.zones
+        k = self._ak
         if imu:
+            ax = f[o]  # _AX .. _GZ, _Z0: frame.py's layout (checked at import)
+            ay = f[o + _AY]
+            az = f[o + _AZ]
             fs = self._acc_fs
-            ax = f[o + AX]
-            ay = f[o + AY]
-            az = f[o + AZ]
+            nfs = -fs
             if ax > fs:
                 ax = fs
-            elif ax < -fs:
-                ax = -fs
+            elif ax < nfs:
+                ax = nfs
             if ay > fs:
                 ay = fs
-            elif ay < -fs:
-                ay = -fs
+            elif ay < nfs:
+                ay = nfs
             if az > fs:
                 az = fs
-            elif az < -fs:
-                az = -fs
-            k = self._gk
+            elif az < nfs:
+                az = nfs
+            a2 = ax * ax + ay * ay + az * az
+            self.amag2 = a2
+            gk = self._gk
             if self._n == 0:  # start the gravity estimate at the first sample
-                self._sx = ax << k
-                self._sy = ay << k
-                self._sz = az << k
+                self._sx = ax << gk
+                self._sy = ay << gk
+                self._sz = az << gk
                 self._n = 1
             sx = self._sx
             sy = self._sy
             sz = self._sz
-            sx += ax - (sx >> k)
-            sy += ay - (sy >> k)
-            sz += az - (sz >> k)
+            sx += ax - (sx >> gk)
+            sy += ay - (sy >> gk)
+            sz += az - (sz >> gk)
             self._sx = sx
             self._sy = sy
             self._sz = sz
-            gx = sx >> k
-            gy = sy >> k
-            gz = sz >> k
-            self.grav_x = gx
-            self.grav_y = gy
-            self.grav_z = gz
-            dx = ax - gx
-            dy = ay - gy
-            dz = az - gz
+            dx = ax - (sx >> gk)
+            dy = ay - (sy >> gk)
+            dz = az - (sz >> gk)
             self.dyn_x = dx
             self.dyn_y = dy
             self.dyn_z = dz
-            self.amag2 = ax * ax + ay * ay + az * az
-            k = self._ak
             if dx < 0:
                 dx = -dx
             if dy < 0:
@@ -219,11 +221,9 @@ class Features:
             sa = self._sa
             sa += dx + dy + dz - (sa >> k)
             self._sa = sa
-            activity = sa >> k
-            self.activity = activity
-            rx = f[o + GX]
-            ry = f[o + GY]
-            rz = f[o + GZ]
+            rx = f[o + _GX]
+            ry = f[o + _GY]
+            rz = f[o + _GZ]
             if rx < 0:
                 rx = -rx
             if ry < 0:
@@ -233,23 +233,21 @@ class Features:
             sr = self._sr
             sr += rx + ry + rz - (sr >> k)
             self._sr = sr
-            rotation = sr >> k
-            self.rotation = rotation
-            c = self._tilt_count + 1
-            if c >= self._tilt_every:
-                c = 0
-                t = tilt_degrees(gx, gy, gz, self.ref_x, self.ref_y, self.ref_z)
+            c = self._tilt_left
+            if c:
+                self._tilt_left = c - 1
+            else:
+                self._tilt_left = self._tilt_every - 1
+                t = tilt_degrees(sx >> gk, sy >> gk, sz >> gk, self.ref_x, self.ref_y, self.ref_z)
                 if t >= 0:
                     self.tilt = t
-            self._tilt_count = c
         if zones:
             total = 0
-            o += Z0
-            for i in range(zones):
-                v = f[o + i]
+            o += _Z0
+            for i in range(o, o + zones):
+                v = f[i]
                 if v > 0:
                     total += v
-            k = self._ak
             prev = self._prev_load
             if prev < 0:  # first sample: start the averages here
                 prev = total
@@ -258,9 +256,7 @@ class Features:
             if d < 0:
                 d = -d
             sl = self._sl
-            sl += d - (sl >> k)
-            self._sl = sl
-            self.load_change = sl >> k
+            self._sl = sl + d - (sl >> k)
             self._prev_load = total
             sla = self._sla
             self._sla = sla + total - (sla >> k)
@@ -268,9 +264,9 @@ class Features:
             self.loaded = total >= self._loaded_min
         # still: the foot is not moving (IMU: low activity and rotation; pressure only: a steady load)
         if imu:
-            still = activity < self._still_act and rotation < self._still_rot
+            still = (sa >> k) < self._still_act and (sr >> k) < self._still_rot
         elif zones:
-            still = self.load_change < self._still_load
+            still = (self._sl >> k) < self._still_load
         else:
             still = False
         self.still = still
@@ -280,6 +276,31 @@ class Features:
             self._calibrate()
         elif zones:
             self._learn_load_base()
+
+    # read per batch or on a decision, not per sample: computed from the filter state
+    @property
+    def grav_x(self):
+        return self._sx >> self._gk
+
+    @property
+    def grav_y(self):
+        return self._sy >> self._gk
+
+    @property
+    def grav_z(self):
+        return self._sz >> self._gk
+
+    @property
+    def activity(self):
+        return self._sa >> self._ak
+
+    @property
+    def rotation(self):
+        return self._sr >> self._ak
+
+    @property
+    def load_change(self):
+        return self._sl >> self._ak
 
     def cop(self, f, o=0):
         """Refresh ``cop_x``/``cop_y`` (centre of pressure, mm) from the frame at ``f[o ...]``.
@@ -293,7 +314,7 @@ class Features:
         my = 0
         zx = self.zone_x
         zy = self.zone_y
-        o += Z0
+        o += _Z0
         for i in range(self.zones):
             v = f[o + i]
             if v > 0:
@@ -324,9 +345,10 @@ class Features:
         if not self.still:  # the common case while moving: no arithmetic
             self._cal_count = 0
             return
-        gx = self.grav_x
-        gy = self.grav_y
-        gz = self.grav_z
+        k = self._gk
+        gx = self._sx >> k
+        gy = self._sy >> k
+        gz = self._sz >> k
         dev = ((gx * gx + gy * gy + gz * gz) >> 10) - 977  # |g|^2 >> 10 vs (1000 mg)^2 >> 10
         tol = (2000 * self._cal_tol) >> 10  # d(|g|^2)/d|g| at 1 g, same scale
         if dev > tol or dev < -tol:
