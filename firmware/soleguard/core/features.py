@@ -35,7 +35,17 @@ Attributes after ``update``:
                < STILL_ROTATION_DDPS; pressure only: load_change < STILL_LOAD_N)
 """
 from .compat import const
-from .frame import AX, AY, AZ, GX, GY, GZ, Z0
+from . import frame
+
+# frame.py's layout as this module's constants (mpy-cross folds only a module's own const names)
+_AY = const(1)
+_AZ = const(2)
+_GX = const(3)
+_GY = const(4)
+_GZ = const(5)
+_Z0 = const(6)
+if (frame.AX, frame.AY, frame.AZ, frame.GX, frame.GY, frame.GZ, frame.Z0) != (0, _AY, _AZ, _GX, _GY, _GZ, _Z0):
+    raise ImportError("features: frame layout changed")
 
 # round(cos(d)^2 * 1024) for d = 0..90 degrees; tilt = the smallest d whose
 # entry is <= (g_z^2 / |g|^2) * 1024, mirrored past 90 deg when g_z < 0.
@@ -119,17 +129,7 @@ class Features:
         self.reset()
 
     def reset(self):
-        """Forget all filter state (as after power-up)."""
-        self._sx = 0
-        self._sy = 0
-        self._sz = 0
-        self._sa = 0
-        self._sr = 0
-        self._sl = 0
-        self._n = 0
-        self._tilt_count = self._tilt_every - 1  # tilt from the first sample on
-        self._prev_load = -1  # no load sample yet
-        self._sla = 0
+        """Forget all filter state (as after power-up). Allocates: the filter generator is made anew."""
         self.load_base = 0
         self.loaded = False
         self._loaded_min = self._load_on
@@ -153,133 +153,153 @@ class Features:
         self.ref_z = 1024
         self.calibrated = False
         self._cal_count = 0
+        self._f = None  # the frames update() reads
+        self._step = self._filters().send  # bound once: update() resumes it, allocating nothing
+        self._step(None)  # run to the first yield
 
     def update(self, f, o=0):
         """Refresh every feature from the frame at ``f[o : o + FRAME_LEN]`` (array('h'), see frame.py;
         ``o`` > 0: one frame of a batch laid end to end, as ``Core.step_batch`` passes it).
 
-        One function: the whole per-sample path with the filter state in
-        locals, no method calls except the tilt every
-        TILT_EVERY samples and the rare calibration steps while still.
+        Resumes the filter generator (``_filters``) for one frame: its state
+        lives in the generator's locals, so a sample costs no attribute loads
+        for it and no call frame (MicroPython puts the frame of a function
+        with many locals on the heap at every call; a generator's frame is
+        allocated once, at ``reset``).
         """
-        imu = self.imu
-        zones = self.zones
-        if imu:
-            fs = self._acc_fs
-            ax = f[o + AX]
-            ay = f[o + AY]
-            az = f[o + AZ]
-            if ax > fs:
-                ax = fs
-            elif ax < -fs:
-                ax = -fs
-            if ay > fs:
-                ay = fs
-            elif ay < -fs:
-                ay = -fs
-            if az > fs:
-                az = fs
-            elif az < -fs:
-                az = -fs
-            k = self._gk
-            if self._n == 0:  # start the gravity estimate at the first sample
-                self._sx = ax << k
-                self._sy = ay << k
-                self._sz = az << k
-                self._n = 1
-            sx = self._sx
-            sy = self._sy
-            sz = self._sz
-            sx += ax - (sx >> k)
-            sy += ay - (sy >> k)
-            sz += az - (sz >> k)
-            self._sx = sx
-            self._sy = sy
-            self._sz = sz
-            gx = sx >> k
-            gy = sy >> k
-            gz = sz >> k
-            self.grav_x = gx
-            self.grav_y = gy
-            self.grav_z = gz
-            dx = ax - gx
-            dy = ay - gy
-            dz = az - gz
-            self.dyn_x = dx
-            self.dyn_y = dy
-            self.dyn_z = dz
-            self.amag2 = ax * ax + ay * ay + az * az
-            k = self._ak
-            if dx < 0:
-                dx = -dx
-            if dy < 0:
-                dy = -dy
-            if dz < 0:
-                dz = -dz
-            sa = self._sa
-            sa += dx + dy + dz - (sa >> k)
-            self._sa = sa
-            activity = sa >> k
-            self.activity = activity
-            rx = f[o + GX]
-            ry = f[o + GY]
-            rz = f[o + GZ]
-            if rx < 0:
-                rx = -rx
-            if ry < 0:
-                ry = -ry
-            if rz < 0:
-                rz = -rz
-            sr = self._sr
-            sr += rx + ry + rz - (sr >> k)
-            self._sr = sr
-            rotation = sr >> k
-            self.rotation = rotation
-            c = self._tilt_count + 1
-            if c >= self._tilt_every:
-                c = 0
-                t = tilt_degrees(gx, gy, gz, self.ref_x, self.ref_y, self.ref_z)
-                if t >= 0:
-                    self.tilt = t
-            self._tilt_count = c
-        if zones:
-            total = 0
-            o += Z0
-            for i in range(zones):
-                v = f[o + i]
-                if v > 0:
-                    total += v
-            k = self._ak
-            prev = self._prev_load
-            if prev < 0:  # first sample: start the averages here
+        self._f = f
+        self._step(o)
+
+    def _filters(self):
+        """The per-sample path as a generator: ``send(o)`` processes the frame at ``self._f[o ...]``.
+
+        No method calls except the tilt every TILT_EVERY samples and the rare
+        calibration steps while still. Filter state (EMAs, counters) lives in
+        locals; outputs are stored as the attributes listed in the module doc.
+        """
+        fs = self._acc_fs
+        nfs = -fs
+        gk = self._gk
+        k = self._ak
+        every = self._tilt_every
+        still_act = self._still_act
+        still_rot = self._still_rot
+        still_load = self._still_load
+        sx = 0  # gravity EMA state (gravity << GRAVITY_SHIFT), mg
+        sy = 0
+        sz = 0
+        sa = 0  # activity, rotation, load change EMA state (<< ACTIVITY_SHIFT)
+        sr = 0
+        sl = 0
+        sla = 0  # load EMA state (<< ACTIVITY_SHIFT), N: the standing load when learned
+        started = False  # gravity started at the first IMU sample
+        tilt_left = 0  # samples until the next tilt: tilt from the first sample on
+        prev = -1  # previous load, N; -1: no load sample yet
+        activity = 0
+        rotation = 0
+        while True:
+            o = yield
+            f = self._f
+            imu = self.imu
+            zones = self.zones
+            if imu:
+                ax = f[o]  # _AX .. _GZ, _Z0: frame.py's layout (checked at import)
+                ay = f[o + _AY]
+                az = f[o + _AZ]
+                if ax > fs:
+                    ax = fs
+                elif ax < nfs:
+                    ax = nfs
+                if ay > fs:
+                    ay = fs
+                elif ay < nfs:
+                    ay = nfs
+                if az > fs:
+                    az = fs
+                elif az < nfs:
+                    az = nfs
+                self.amag2 = ax * ax + ay * ay + az * az
+                if not started:  # start the gravity estimate at the first sample
+                    sx = ax << gk
+                    sy = ay << gk
+                    sz = az << gk
+                    started = True
+                sx += ax - (sx >> gk)
+                sy += ay - (sy >> gk)
+                sz += az - (sz >> gk)
+                gx = sx >> gk
+                gy = sy >> gk
+                gz = sz >> gk
+                self.grav_x = gx
+                self.grav_y = gy
+                self.grav_z = gz
+                dx = ax - gx
+                dy = ay - gy
+                dz = az - gz
+                self.dyn_x = dx
+                self.dyn_y = dy
+                self.dyn_z = dz
+                if dx < 0:
+                    dx = -dx
+                if dy < 0:
+                    dy = -dy
+                if dz < 0:
+                    dz = -dz
+                sa += dx + dy + dz - (sa >> k)
+                activity = sa >> k
+                self.activity = activity
+                rx = f[o + _GX]
+                ry = f[o + _GY]
+                rz = f[o + _GZ]
+                if rx < 0:
+                    rx = -rx
+                if ry < 0:
+                    ry = -ry
+                if rz < 0:
+                    rz = -rz
+                sr += rx + ry + rz - (sr >> k)
+                rotation = sr >> k
+                self.rotation = rotation
+                if tilt_left:
+                    tilt_left -= 1
+                else:
+                    tilt_left = every - 1
+                    t = tilt_degrees(gx, gy, gz, self.ref_x, self.ref_y, self.ref_z)
+                    if t >= 0:
+                        self.tilt = t
+            if zones:
+                total = 0
+                o += _Z0
+                for i in range(o, o + zones):
+                    v = f[i]
+                    if v > 0:
+                        total += v
+                if prev < 0:  # first sample: start the averages here
+                    prev = total
+                    sla = total << k
+                d = total - prev
+                if d < 0:
+                    d = -d
+                sl += d - (sl >> k)
+                self.load_change = sl >> k
                 prev = total
-                self._sla = total << k
-            d = total - prev
-            if d < 0:
-                d = -d
-            sl = self._sl
-            sl += d - (sl >> k)
-            self._sl = sl
-            self.load_change = sl >> k
-            self._prev_load = total
-            sla = self._sla
-            self._sla = sla + total - (sla >> k)
-            self.load = total
-            self.loaded = total >= self._loaded_min
-        # still: the foot is not moving (IMU: low activity and rotation; pressure only: a steady load)
-        if imu:
-            still = activity < self._still_act and rotation < self._still_rot
-        elif zones:
-            still = self.load_change < self._still_load
-        else:
-            still = False
-        self.still = still
-        if not still:  # the common case while moving: no calibration arithmetic
-            self._cal_count = 0
-        elif imu:
-            self._calibrate()
-        elif zones:
-            self._learn_load_base()
+                sla += total - (sla >> k)
+                self.load = total
+                self.loaded = total >= self._loaded_min
+            # still: the foot is not moving (IMU: low activity and rotation; pressure only: a steady load)
+            if imu:
+                still = activity < still_act and rotation < still_rot
+            elif zones:
+                still = (sl >> k) < still_load
+            else:
+                still = False
+            self.still = still
+            if not still:  # the common case while moving: no calibration arithmetic
+                self._cal_count = 0
+            elif imu:
+                self._calibrate(sla >> k)
+            elif zones:
+                self._learn_load_base(sla >> k)
 
     def cop(self, f, o=0):
         """Refresh ``cop_x``/``cop_y`` (centre of pressure, mm) from the frame at ``f[o ...]``.
@@ -293,7 +313,7 @@ class Features:
         my = 0
         zx = self.zone_x
         zy = self.zone_y
-        o += Z0
+        o += _Z0
         for i in range(self.zones):
             v = f[o + i]
             if v > 0:
@@ -304,23 +324,23 @@ class Features:
             self.cop_x = mx // total
             self.cop_y = my // total
 
-    def _learn_load_base(self):
-        """Pressure only: a steady load >= LOAD_ON_N for CAL_STILL_MS is standing."""
+    def _learn_load_base(self, base):
+        """Pressure only: a steady load >= LOAD_ON_N for CAL_STILL_MS is standing (base: the load EMA, N)."""
         if not self.still or self.load < self._load_on:
             self._cal_count = 0
             return
         self._cal_count += 1
         if self._cal_count >= self._cal_samples:
             self._cal_count = 0
-            self._set_load_base()
+            self._set_load_base(base)
 
-    def _set_load_base(self):
-        base = self._sla >> self._ak
+    def _set_load_base(self, base):
         self.load_base = base
         m = base * self._load_pct // 100
         self._loaded_min = m if m > self._load_on else self._load_on
 
-    def _calibrate(self):
+    def _calibrate(self, base):
+        """IMU: learn the upright reference (and, with zones, the standing load ``base``, N) while still."""
         if not self.still:  # the common case while moving: no arithmetic
             self._cal_count = 0
             return
@@ -348,4 +368,4 @@ class Features:
         self.ref_z = (gz << 10) // n
         self.calibrated = True
         if self.zones:
-            self._set_load_base()
+            self._set_load_base(base)

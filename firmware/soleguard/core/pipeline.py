@@ -159,6 +159,7 @@ class Core:
         ahead = self._ahead
         smg = self._strike_mg
         pair = self.pair
+        imu = feat.imu  # sensor_fault() runs between batches, never inside one
         w = self._w
         k = start
         end = start + n
@@ -171,7 +172,7 @@ class Core:
             found = pu(t, feat)
             if found:
                 life.detect(t, found, posture.detail)
-            if feat.imu:
+            if imu:
                 d = feat.dyn_x
                 rx[w] = d if d >= 0 else -d
                 d = feat.dyn_y
@@ -188,7 +189,7 @@ class Core:
                     life.sos(t)
             if pair is not None and pair.update(t, feat, frames, o - FRAME_LEN):
                 life.sos(t)
-            if feat.imu and rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):
+            if imu and rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):
                 life.cancel_gesture(t)
             if life.state != IDLE:  # an idle lifecycle's step does nothing
                 ls(t, posture.upright_ms, posture.moving_ms)

@@ -95,7 +95,8 @@ class PostureDetector:
         """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
         # posture (inline: every sample)
         not_upright = self.not_upright
-        if feat.imu:
+        imu = feat.imu
+        if imu:
             tilt = feat.tilt
             if tilt > self._tilt_down:
                 not_upright = True
@@ -111,41 +112,46 @@ class PostureDetector:
                 not_upright = False
         self.not_upright = not_upright
         if on_feet:
-            if self._t_upright == _NEVER:
+            u = self._t_upright
+            if u == _NEVER:
+                u = t
                 self._t_upright = t
-            self.upright_ms = t - self._t_upright
-        else:
+            self.upright_ms = t - u
+        elif self._t_upright != _NEVER:
             self._t_upright = _NEVER
             self.upright_ms = 0
         if not_upright:
             if self._t_down == _NEVER:
                 self._t_down = t
-        else:
+        elif self._t_down != _NEVER:
             self._t_down = _NEVER
         if feat.still:  # motion (inline: every sample)
-            self._t_moving = _NEVER
-            self.moving_ms = 0
+            if self._t_moving != _NEVER:
+                self._t_moving = _NEVER
+                self.moving_ms = 0
         else:
-            if self._t_moving == _NEVER:
+            m = self._t_moving
+            if m == _NEVER:
+                m = t
                 self._t_moving = t
-            self.moving_ms = t - self._t_moving
+            self.moving_ms = t - m
         found = 0
         # no impact window open, none starting, |a| not held above the threshold: nothing to do
-        if feat.imu and (self._t_impact != _NEVER or self._above or feat.amag2 > self._impact2):
+        if imu and (self._t_impact != _NEVER or self._above or feat.amag2 > self._impact2):
             found = self._update_fall(t, feat)
         if not found:
             if not_upright:
                 found = self._update_man_down(t, feat)
-            else:  # upright: re-armed (as _update_man_down does, inline on the common path)
+            elif self._t_still != _NEVER:  # upright: re-armed (as _update_man_down does, inline on the common path)
                 self._t_still = _NEVER
                 self.still_ms = 0
                 self._man_down_reported = False
-        if not_upright and self._t_impact != _NEVER:
-            self.state = FALL_SUSPECTED
-        elif not_upright:
-            self.state = NOT_UPRIGHT
-        else:
+        if not not_upright:
             self.state = UPRIGHT
+        elif self._t_impact != _NEVER:
+            self.state = FALL_SUSPECTED
+        else:
+            self.state = NOT_UPRIGHT
         return found
 
     def _update_fall(self, t, feat):
