@@ -434,7 +434,14 @@ def evaluate_blind(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, l
 # Slightly looser than the firmware (every timing-valid triple counts, not only tap.py's sequence), so it
 # over-counts false gestures rather than under-counting them. Findings: docs/TAPS.md ("Lifted-foot rule").
 
-LIFT_RULE = {"mg": 1500, "cone": 3, "tenths": 10, "gyro": 2500, "gest_load": 400, "peak_load": 150}
+def _firmware_lift_rule() -> dict:
+    from soleguard.core import config as c
+
+    return {"mg": c.LIFT_STRIKE_MG, "cone": c.LIFT_CONE_TAN2, "tenths": c.LIFT_LATERAL_TENTHS,
+            "gyro": c.LIFT_STILL_DDPS, "gest_load": c.LIFT_LOAD_N, "peak_load": c.Config().STRIKE_MAX_LOAD_N}
+
+
+LIFT_RULE = _firmware_lift_rule()  # the shipped constants; the sweep varies them
 LIFT_SWEEP = {"mg": (1200, 1500), "cone": (1, 3), "tenths": (10, 15),
               "gyro": (2500, 3000, 4000, 5000, 6000, 8000)}
 _LB, _LA, _REFR = 6, 3, 10  # STRIKE_LOOKBACK, STRIKE_LOOKAHEAD, STRIKE_REFRACTORY_MS in samples at 100 Hz
