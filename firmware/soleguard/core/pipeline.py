@@ -45,7 +45,7 @@ from .features import Features
 from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
 from .config import LIFT_LOAD_N, LIFT_STILL_DDPS, LIFT_STRIKE_MG
-from .frame import FRAME_LEN, GX, GY, GZ
+from .frame import FRAME_LEN
 from .tap import AXIS_NORMAL, LiftedTaps, TapDetector
 
 STATE_PRE_ALARM = const(3)
@@ -169,6 +169,11 @@ class Core:
         scr = self._screen_mg
         lift = self.lift
         ny = self._ny
+        lmg = LIFT_STRIKE_MG
+        lstill = LIFT_STILL_DDPS
+        lload = LIFT_LOAD_N
+        tmv = lift.t_moved
+        tld = lift.t_loaded
         pair = self.pair
         w = self._w
         k = start
@@ -200,24 +205,20 @@ class Core:
                 w += 1
                 if w >= win:
                     w = 0
-                q = o - FRAME_LEN  # the lifted-foot rule: the last sample that moved or loaded the foot
-                d = frames[q + GX]
-                g = d if d >= 0 else -d
-                d = frames[q + GY]
-                g += d if d >= 0 else -d
-                d = frames[q + GZ]
-                g += d if d >= 0 else -d
-                if g >= LIFT_STILL_DDPS:
-                    lift.t_moved = t
-                if feat.load > LIFT_LOAD_N:
-                    lift.t_loaded = t
+                if feat.rate >= lstill:  # the lifted-foot rule: the last sample that moved or loaded the foot
+                    tmv = t
+                if feat.load > lload:
+                    tld = t
                 d = ry[p]
                 if d >= scr:
                     g = _worst(rx, rz, win)
                     if d >= smg and self.tap.decide(t, d, g, feat):
                         life.sos(t)
-                    elif d >= LIFT_STRIKE_MG and lift.decide(t, d, ny[p], rx[p], rz[p], g, feat):
-                        life.sos(t)
+                    elif d >= lmg:
+                        lift.t_moved = tmv
+                        lift.t_loaded = tld
+                        if lift.decide(t, d, ny[p], rx[p], rz[p], g, feat):
+                            life.sos(t)
             if pair is not None and pair.update(t, feat, frames, o - FRAME_LEN):
                 life.sos(t)
             if feat.imu and rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):
@@ -227,6 +228,8 @@ class Core:
             if ev.count:
                 break
         self._w = w
+        lift.t_moved = tmv
+        lift.t_loaded = tld
         return k - start
 
     @property
