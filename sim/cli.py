@@ -396,6 +396,11 @@ def _print_taps(r):
     for c in real["closest"]:
         click.echo("  closest: %s (%s): %d strikes, run of %d at %d ms" % (
             c["trace"], c["activity"], c["strikes"], c["longest_run"], c["run_t_ms"]))
+    click.echo("lifted-foot rule: %d strikes, %d traces with two valid strikes in a row"
+               % (real["lift_strikes"], real["lift_traces_with_two_valid_strikes"]))
+    for c in real["lift_closest"]:
+        click.echo("  closest: %s (%s): %d strikes, run of %d at %d ms" % (
+            c["trace"], c["activity"], c["lift_strikes"], c["lift_longest_run"], c["lift_run_t_ms"]))
 
 
 def _print_blind(r):

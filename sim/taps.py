@@ -174,9 +174,11 @@ def real(traces: list) -> dict:
     for tr in traces:
         core = make_core(tr)
         tap = core.tap
+        lift = core.lift
         ev = core.events
         sos = 0
-        best = (0, 0, 0)  # (longest valid run, -t, strikes) so the first is kept
+        best = (0, 0)  # (longest valid run, -t) so the first is kept
+        best_lift = (0, 0)
         for t, row in zip(tr.t_ms.tolist(), frames(tr).tolist()):
             if core.step(t, row):
                 for k in range(ev.count):
@@ -184,10 +186,13 @@ def real(traces: list) -> dict:
                         sos += 1
                 ev.clear()
             if tap.run > best[0]:
-                best = (tap.run, -t, tap.strikes)
+                best = (tap.run, -t)
+            if lift.run > best_lift[0]:
+                best_lift = (lift.run, -t)
         rows.append({"trace": tr.name, "dataset": tr.meta["dataset"], "activity": tr.meta["activity"],
                      "hours": tr.duration_ms / MS_PER_HOUR, "false_sos": sos, "strikes": tap.strikes,
-                     "longest_run": best[0], "run_t_ms": -best[1]})
+                     "longest_run": best[0], "run_t_ms": -best[1], "lift_strikes": lift.strikes,
+                     "lift_longest_run": best_lift[0], "lift_run_t_ms": -best_lift[1]})
     by_ds = defaultdict(lambda: {"traces": 0, "hours": 0.0, "false_sos": 0, "strikes": 0})
     for r in rows:
         d = by_ds[r["dataset"]]
@@ -199,6 +204,8 @@ def real(traces: list) -> dict:
         d["hours"] = round(d["hours"], 4)
     close = sorted((r for r in rows if r["longest_run"] >= 2 or r["false_sos"]),
                    key=lambda r: (-r["false_sos"], -r["longest_run"], -r["strikes"], r["trace"]))
+    close_lift = sorted((r for r in rows if r["lift_longest_run"] >= 2 or r["false_sos"]),
+                        key=lambda r: (-r["false_sos"], -r["lift_longest_run"], -r["lift_strikes"], r["trace"]))
     return {
         "traces": len(rows), "hours": round(sum(r["hours"] for r in rows), 4),
         "false_sos": sum(r["false_sos"] for r in rows),
@@ -208,6 +215,10 @@ def real(traces: list) -> dict:
         "traces_with_two_valid_strikes": sum(1 for r in rows if r["longest_run"] >= 2),
         "closest": [{k: r[k] for k in ("trace", "activity", "strikes", "longest_run", "run_t_ms", "false_sos")}
                     for r in close[:10]],
+        "lift_strikes": sum(r["lift_strikes"] for r in rows),
+        "lift_traces_with_two_valid_strikes": sum(1 for r in rows if r["lift_longest_run"] >= 2),
+        "lift_closest": [{k: r[k] for k in ("trace", "activity", "lift_strikes", "lift_longest_run", "lift_run_t_ms",
+                                            "false_sos")} for r in close_lift[:10]],
         "by_dataset": dict(sorted(by_ds.items())),
     }
 
@@ -412,3 +423,164 @@ def evaluate_blind(traces: list, seed: int = 4, n: int = 400, n_neg: int = 40, l
         "look_alikes": {"n": len(neg), "false_sos": sum(r["false_sos"] for r in neg), "by_kind": by_kind,
                         "false_traces": [r["trace"] for r in neg if r["false_sos"]][:20]},
     }
+
+
+# ---------------------------------------------------------------- data step of the lifted-foot rule (tap.LiftedTaps)
+#
+# ``python -m soleguard_sim.taps DATASETS [--n 400] [--seed 11]``: the rule of tap.LiftedTaps as numpy over the
+# firmware's own features (pairtaps.feature_arrays), swept over its constants: false gestures on every real
+# recording (all folders, HuGaDB included) per subject, on the tap model's look-alikes, and recall on the
+# strike-geometry grid (pairtaps.grid_params, striking foot alone). The blind model is never used here.
+# Slightly looser than the firmware (every timing-valid triple counts, not only tap.py's sequence), so it
+# over-counts false gestures rather than under-counting them. Findings: docs/TAPS.md ("Lifted-foot rule").
+
+def _firmware_lift_rule() -> dict:
+    from soleguard.core import config as c
+
+    return {"mg": c.LIFT_STRIKE_MG, "cone": c.LIFT_CONE_TAN2, "tenths": c.LIFT_LATERAL_TENTHS,
+            "gyro": c.LIFT_STILL_DDPS, "gest_load": c.LIFT_LOAD_N, "peak_load": c.Config().STRIKE_MAX_LOAD_N}
+
+
+LIFT_RULE = _firmware_lift_rule()  # the shipped constants; the sweep varies them
+LIFT_SWEEP = {"mg": (1200, 1500), "cone": (1, 3), "tenths": (10, 15),
+              "gyro": (2500, 3000, 4000, 5000, 6000, 8000)}
+_LB, _LA, _REFR = 6, 3, 10  # STRIKE_LOOKBACK, STRIKE_LOOKAHEAD, STRIKE_REFRACTORY_MS in samples at 100 Hz
+
+
+def lift_candidates(f: dict, rule: dict) -> list:
+    """[(sample, sign)] of the lifted-foot strikes in feature arrays ``f`` (pairtaps.feature_arrays)."""
+    dyn = f["dyn"].astype(np.int64)
+    x, y, z = np.abs(dyn[:, 0]), dyn[:, 1], np.abs(dyn[:, 2])
+    ay = np.abs(y)
+    side = np.maximum(x, z)
+    n = len(ay)
+    last = {1: -1000, -1: -1000}
+    out = []
+    for i in np.flatnonzero(ay >= rule["mg"]):
+        if rule["cone"] * ay[i] * ay[i] < x[i] * x[i] + z[i] * z[i]:
+            continue
+        if 10 * ay[i] < rule["tenths"] * side[max(0, i - _LB):min(n, i + _LA + 1)].max():
+            continue
+        if f["load"][min(n - 1, i + _LA)] > rule["peak_load"]:
+            continue
+        s = 1 if y[i] > 0 else -1
+        if i - last[s] < _REFR:
+            continue
+        last[s] = i
+        out.append((int(i), s))
+    return out
+
+
+def lift_gestures(f: dict, rule: dict) -> list:
+    """Runs [i1, i2, i3] (samples) the rule accepts: three strikes of one sign, gaps 150-800 ms within 2.5 s,
+    the foot's rates below rule['gyro'] and its load <= rule['gest_load'] from i1 to i3 + STRIKE_LOOKAHEAD."""
+    cs = lift_candidates(f, rule)
+    out = []
+    n = len(f["load"])
+    for s in (1, -1):
+        ts = [i for i, sg in cs if sg == s]
+        for k in range(len(ts)):
+            run = [ts[k]]
+            for t in ts[k + 1:]:
+                g = t - run[-1]
+                if g < 15:
+                    continue
+                if g > 80 or t - run[0] > 250:
+                    break
+                run.append(t)
+                if len(run) == 3:
+                    break
+            if len(run) == 3:
+                a, b = run[0], min(n, run[2] + _LA + 1)
+                if f["gyro"][a:b].max() < rule["gyro"] and f["load"][a:b].max() <= rule["gest_load"]:
+                    out.append(run)
+    return out
+
+
+def lift_sweep(real_feats: list, grid: list, negs: list, sweep=None) -> list:
+    """One row per rule of ``sweep`` (LIFT_SWEEP): false gestures per subject on ``real_feats``
+    [(subject, f)], on look-alikes ``negs`` [(kind, f)], and recall on ``grid`` (pairtaps.grid_features)."""
+    import itertools
+
+    sweep = sweep or LIFT_SWEEP
+    names = list(sweep)
+    rows = []
+    for vals in itertools.product(*(sweep[k] for k in names)):
+        rule = dict(LIFT_RULE, **dict(zip(names, vals)))
+        false = defaultdict(int)
+        for subject, f in real_feats:
+            k = len(lift_gestures(f, rule))
+            if k:
+                false[subject] += k
+        neg = defaultdict(int)
+        for kind, f in negs:
+            k = len(lift_gestures(f, rule))
+            if k:
+                neg[kind] += k
+        hit = 0
+        for g in grid:
+            st = g["strikes"]
+            hit += any(st[0] - 1 <= r[0] and r[2] <= st[-1] + 6 for r in lift_gestures(g["right"], rule))
+        rows.append({"rule": rule, "false": sum(false.values()), "false_by_subject": dict(false),
+                     "look_alikes": sum(neg.values()), "look_alikes_by_kind": dict(neg),
+                     "recall": round(hit / max(1, len(grid)), 3)})
+    return rows
+
+
+def held_out_onsets(rows: list, key: str = "gyro") -> dict:
+    """Per subject held out: the lowest ``key`` at which the other subjects give a false gesture, among rows
+    equal but for ``key`` (grouped by the other constants)."""
+    groups = defaultdict(list)
+    for r in rows:
+        groups[tuple(sorted((k, v) for k, v in r["rule"].items() if k != key))].append(r)
+    out = {}
+    for g, rs in groups.items():
+        rs = sorted(rs, key=lambda r: r["rule"][key])
+        subjects = sorted({s for r in rs for s in r["false_by_subject"]})
+        on = {}
+        for s in subjects + ["(none held out)"]:
+            on[s] = next((r["rule"][key] for r in rs if sum(v for k, v in r["false_by_subject"].items() if k != s)),
+                         None)
+        out[g] = on
+    return out
+
+
+def main(argv=None):
+    """The lifted-foot rule's data step (section comment above)."""
+    import argparse
+    import json
+
+    from . import pairtaps as pt
+
+    ap = argparse.ArgumentParser(description="data step of the lifted-foot strike rule (tap.LiftedTaps)")
+    ap.add_argument("paths", nargs="+")
+    ap.add_argument("--n", type=int, default=400)
+    ap.add_argument("--n-neg", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=11)
+    a = ap.parse_args(argv)
+    traces, errors = load(a.paths)
+    both, errors2 = pt.load(a.paths)
+    hug = [t for t in both if t.meta["dataset"] == "HuGaDB"]
+    real_feats = [("%s %s" % (t.meta["dataset"], t.meta.get("subject")), pt.feature_arrays(t))
+                  for t in traces + hug if t.imu is not None]
+    grid = pt.grid_features(pt.real_pairs(both), a.seed, a.n)
+    rng = np.random.default_rng(a.seed + 1)
+    hosts = [t for t in traces if is_host(t)]
+    negs = []
+    for kind in tm.NEGATIVES:
+        while sum(1 for k, _ in negs if k == kind) < a.n_neg:
+            g = tm.negative_gesture(kind, rng)
+            host = tm.as_right_foot(hosts[int(rng.integers(len(hosts)))])
+            at, _ = _positions(host, g.duration_ms, rng)
+            if at is not None:
+                negs.append((kind, pt.feature_arrays(tm.inject(host, g, at, "neg", positive=False))))
+    hours = sum(len(f["load"]) for _, f in real_feats) / 360000
+    rows = lift_sweep(real_feats, grid, negs)
+    print(json.dumps({"real_traces": len(real_feats), "real_hours": round(hours, 2), "grid_n": len(grid),
+                      "look_alikes": len(negs), "errors": errors + errors2, "sweep": rows,
+                      "held_out_gyro_onsets": {json.dumps(dict(k)): v for k, v in held_out_onsets(rows).items()}},
+                     indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -98,12 +98,84 @@ def test_vertical_impulses_ignored():
 
 
 def test_oblique_impulse_ignored():
-    # lateral component does not dominate the vertical by STRIKE_LATERAL_RATIO
-    assert _sos(_strikes((300, 300), ay=3000, az=3000)) == []
+    # the lateral part must dominate max(|dyn_x|, |dyn_z|) 1:1 (LIFT_LATERAL_TENTHS) over the window
+    assert _sos(_strikes((300, 300), ay=2000, az=3500)) == []
+    assert _sos(_strikes((300, 300), ax=2500, ay=2000)) == []
+
+
+def test_oblique_strikes_of_a_still_lifted_foot_count():
+    # 45 deg off lateral (dyn_z 1.5 g beside dyn_y 2 g): the lifted-foot rule, not TapDetector's 2.5:1
+    rig = _strikes((300, 300), ay=2000, az=2500)
+    assert len(_sos(rig)) == 1
+    assert rig.core.tap.strikes == 0 and rig.core.lift.strikes == 3
 
 
 def test_weak_strike_ignored():
-    assert _sos(_strikes((300, 300), ay=2000)) == []
+    assert _sos(_strikes((300, 300), ay=1400)) == []
+
+
+def test_light_strikes_of_a_still_foot_count():
+    assert len(_sos(_strikes((300, 300), ay=1600))) == 1
+
+
+def _lifted(gaps, ay=2000, gz=0, load=0, between=None, signs=None):
+    """Light strikes (below STRIKE_MG) on a foot still for 1 s; ``gz`` (0.1 dps) and ``load`` (N) while
+    the strikes go on, ``between`` (load, N) for 50 ms in the middle of each gap."""
+    rig = Rig(zones=4)
+    rig.hold(1000)
+    for k, gap in enumerate((0,) + tuple(gaps)):
+        if gap:
+            if between is None:
+                rig.hold(gap - 10, gz=gz, load=load)
+            else:
+                h = (gap - 60) // 2
+                rig.hold(h, gz=gz, load=load)
+                rig.hold(50, gz=gz, load=between)
+                rig.hold(gap - 60 - h, gz=gz, load=load)
+        sign = signs[k] if signs else 1
+        rig.hold(10, ay=sign * ay, gz=gz, load=load)
+    rig.hold(3000)
+    return rig
+
+
+def test_lifted_rule_needs_the_foot_swaying_not_swinging():
+    assert len(_sos(_lifted((300, 300), gz=2400))) == 1  # 240 dps: below LIFT_STILL_DDPS
+    assert _sos(_lifted((300, 300), gz=2600)) == []  # a step's swing
+
+
+def test_lifted_rule_refuses_a_foot_loaded_between_the_strikes():
+    assert len(_sos(_lifted((300, 300), between=380))) == 1  # resting lightly (<= LIFT_LOAD_N)
+    assert _sos(_lifted((300, 300), between=450)) == []  # a step or a landing between strikes
+    assert _sos(_lifted((300, 300), load=200)) == []  # each strike needs STRIKE_MAX_LOAD_N
+
+
+def test_lifted_rule_counts_each_sign_on_its_own():
+    assert _sos(_lifted((300, 300), signs=(1, -1, 1))) == []
+    assert len(_sos(_lifted((300, 300), signs=(-1, -1, -1)))) == 1
+
+
+def test_lifted_rule_refused_gesture_keeps_its_last_two_strikes():
+    # the foot still swinging at the first strike, lifted from the second: strikes 2-4 raise the SOS
+    rig = Rig(zones=4)
+    rig.hold(1000)
+    rig.hold(10, ay=2000, gz=3000)
+    rig.hold(290, gz=3000)
+    for _ in range(3):
+        rig.hold(10, ay=2000)
+        rig.hold(290)
+    rig.hold(3000)
+    assert len(_sos(rig)) == 1
+
+
+def test_lifted_and_firm_rule_share_one_lockout():
+    # light, firm, light, firm, light: one SOS whichever rule completes a run first
+    rig = Rig(zones=4)
+    rig.hold(1000)
+    for ay in (2000, 4000, 2000, 4000, 2000):
+        rig.hold(10, ay=ay)
+        rig.hold(290)
+    rig.hold(3000)
+    assert len(_sos(rig)) == 1
 
 
 def test_loaded_foot_ignored():

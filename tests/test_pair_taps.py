@@ -36,7 +36,9 @@ def test_pair_recall_on_the_grid_beats_single(datasets):
     assert not errors
     pairs = pairtaps.real_pairs(traces)
     g = pairsos.grid(pairs, np.random.default_rng(3), 24)
-    assert g["pair"]["detected"] >= 20 and g["single"]["detected"] <= 12, (g["pair"]["detected"], g["single"]["detected"])
+    # the single-insole rules run in pair mode too: the pair finds what they find and more
+    assert g["pair"]["detected"] >= 20 and 16 <= g["single"]["detected"] < g["pair"]["detected"], (
+        g["pair"]["detected"], g["single"]["detected"])
     assert g["pair"]["false_sos"] == 0 and g["pair"]["more_than_one"] == 0
     assert g["pair"]["latency_ms"]["max"] <= 1500
     r = pairsos.real(pairs, np.random.default_rng(1))

@@ -134,6 +134,25 @@ PAIR_WAIT_MS = const(400)  # ms, a candidate or a gesture waits this long for th
 #   (30 ms) + the peer's FIFO batch (<= 160 ms at 104 Hz) + its TX poll, with margin; SOS <= 1.5 s after strike 3
 
 
+# --- the lifted-foot strike rule (core/tap.py LiftedTaps, docs/TAPS.md "Lifted-foot rule"): plain constants.
+# Chosen with sim/taps.py's data step (``python -m soleguard_sim.taps sweep``): every real recording (all seven
+# folders of the shared datasets, HuGaDB's 5.4 h of both feet included, 12.4 insole-hours) and the tap model's
+# look-alikes must give 0 false gestures with the rate limit at half the held-out-by-subject onset; recall on
+# the strike-geometry grid of the project's tap model (sim/pairtaps.py, seed 11). [LIFT] = that sweep.
+LIFT_STRIKE_MG = const(1500)  # mg, |dyn_y| of a strike at its sample; [LIFT] 1000 / 1200 gave 9 / 2 false gestures
+#   in 280 look-alikes (double and slow taps: a host jolt made the third strike), 1500 none; 2000: recall -0.05
+LIFT_CONE_TAN2 = const(3)  # tan^2 of the cone about the lateral axis at that sample: 3 = 60 deg (grid: <= 45 deg + sway)
+LIFT_LATERAL_TENTHS = const(10)  # 0.1 ratio: |dyn_y| >= max(|dyn_x|, |dyn_z|) over the STRIKE_LOOKBACK..LOOKAHEAD
+#   window; [LIFT] 15 moved the real onset from 500 to 700 dps but cut grid recall 0.90 -> 0.68 (45 deg strikes)
+LIFT_STILL_DDPS = const(2500)  # 0.1 dps, |gx|+|gy|+|gz| of the striking foot on every sample from its first strike
+#   to STRIKE_LOOKAHEAD after the third (a lifted foot sways, a step swings): [LIFT] first real false gestures at
+#   5000 (UMAFall wearer 04 hopping and jogging; HuGaDB from 6500); held out by subject the others' onset is
+#   5000-5500, half of it rounded down to 50 dps is 2500; grid recall 0.79 at 2500, 0.90 at 4000
+LIFT_LOAD_N = const(400)  # N, with zones: the striking foot's load stays at or below this from the first strike
+#   to the decision (the foot may rest lightly between strikes; a step or a landing loads it with body weight);
+#   each strike itself needs STRIKE_MAX_LOAD_N. [LIFT] grid recall 0.905 at 250 N, 0.935 at 400 N
+
+
 class Config:
     """Detection thresholds and timings; attributes named as in ``_TABLE``.
 

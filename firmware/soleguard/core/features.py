@@ -11,6 +11,7 @@ Attributes after ``update``:
                +-16 g full scale, so it stays below 2^30 on a 32-bit MCU)
   activity     EMA of |dyn_x|+|dyn_y|+|dyn_z|, mg (time constant 2^ACTIVITY_SHIFT)
   rotation     EMA of |gx|+|gy|+|gz|, 0.1 dps, same time constant
+  rate         |gx|+|gy|+|gz| of this sample, 0.1 dps (0..98 301)
   tilt         angle between gravity and the upright reference, degrees
                0..180; recomputed every TILT_EVERY samples; held when
                |gravity| < 200 mg (free fall has no direction)
@@ -142,6 +143,7 @@ class Features:
         self.amag2 = 0
         self.activity = 0
         self.rotation = 0
+        self.rate = 0
         self.tilt = -1
         self.load = 0
         self.load_change = 0
@@ -257,7 +259,9 @@ class Features:
                     ry = -ry
                 if rz < 0:
                     rz = -rz
-                sr += rx + ry + rz - (sr >> k)
+                rx += ry + rz
+                self.rate = rx
+                sr += rx - (sr >> k)
                 rotation = sr >> k
                 self.rotation = rotation
                 if tilt_left:

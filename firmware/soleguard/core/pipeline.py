@@ -28,9 +28,13 @@ stepping every frame.
 Strike screening: the tap (SOS) and cancel detectors decide only around a
 sample whose |dynamic acceleration| on their axis reaches STRIKE_MG. The core
 keeps the detectors' dominance window itself (|dyn_x|, |dyn_y|, |dyn_z| of the
-last STRIKE_LOOKBACK + STRIKE_LOOKAHEAD + 1 samples, three small rings) and
-calls ``TapDetector.decide`` only for such a peak, STRIKE_LOOKAHEAD samples
-after it: the same decisions as ``TapDetector.update`` on every sample. ``state`` combines posture and alarm
+last STRIKE_LOOKBACK + STRIKE_LOOKAHEAD + 1 samples, three small rings, and
+the sign of dyn_y) and calls ``TapDetector.decide`` only for such a peak,
+STRIKE_LOOKAHEAD samples after it: the same decisions as ``TapDetector.update``
+on every sample. A lateral peak of LIFT_STRIKE_MG that TapDetector does not
+take goes to ``LiftedTaps.decide`` (the lifted-foot rule, tap.py); for it the
+core notes, on every sample, the last time the foot's |gx|+|gy|+|gz| reached
+LIFT_STILL_DDPS or its load exceeded LIFT_LOAD_N. ``state`` combines posture and alarm
 lifecycle into the timeline states STATE_NAMES.
 """
 from array import array
@@ -38,10 +42,11 @@ from array import array
 from .compat import const
 from .events import EventQueue
 from .features import Features
-from .frame import FRAME_LEN
 from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
-from .tap import AXIS_NORMAL, TapDetector
+from .config import LIFT_LOAD_N, LIFT_STILL_DDPS, LIFT_STRIKE_MG
+from .frame import FRAME_LEN
+from .tap import AXIS_NORMAL, LiftedTaps, TapDetector
 
 STATE_PRE_ALARM = const(3)
 STATE_ALARM = const(4)
@@ -81,6 +86,7 @@ class Core:
         self.features = Features(cfg, zones, zone_x, zone_y, imu)
         self.posture = PostureDetector(cfg)
         self.tap = TapDetector(cfg)
+        self.lift = LiftedTaps(cfg, self.tap)
         self.cancel = TapDetector(cfg, AXIS_NORMAL, cfg.CANCEL_STAMPS, 0)
         self.lifecycle = AlarmLifecycle(cfg, self.events)
         self.pair = None  # pair.PairFusion (striking insole) or pair.StruckFoot (struck insole): set by the app
@@ -96,9 +102,11 @@ class Core:
         self._win = n
         self._ahead = cfg.STRIKE_LOOKAHEAD
         self._strike_mg = cfg.STRIKE_MG
+        self._screen_mg = cfg.STRIKE_MG if cfg.STRIKE_MG < LIFT_STRIKE_MG else LIFT_STRIKE_MG
         self._dx = array("h", bytes(2 * n))
         self._dy = array("h", bytes(2 * n))
         self._dz = array("h", bytes(2 * n))
+        self._ny = bytearray(n)  # 1 where dyn_y < 0 (the lifted-foot rule's strike sign)
         self._w = 0  # next ring cell
         self._t1 = [0]  # step(): the one-frame batch's times
         self.sensor_fault(False, False)
@@ -158,6 +166,14 @@ class Core:
         win = self._win
         ahead = self._ahead
         smg = self._strike_mg
+        scr = self._screen_mg
+        lift = self.lift
+        ny = self._ny
+        lmg = LIFT_STRIKE_MG
+        lstill = LIFT_STILL_DDPS
+        lload = LIFT_LOAD_N
+        tmv = lift.t_moved
+        tld = lift.t_loaded
         pair = self.pair
         imu = feat.imu  # sensor_fault() runs between batches, never inside one
         w = self._w
@@ -176,7 +192,12 @@ class Core:
                 d = feat.dyn_x
                 rx[w] = d if d >= 0 else -d
                 d = feat.dyn_y
-                ry[w] = d if d >= 0 else -d
+                if d >= 0:
+                    ry[w] = d
+                    ny[w] = 0
+                else:
+                    ry[w] = -d
+                    ny[w] = 1
                 d = feat.dyn_z
                 rz[w] = d if d >= 0 else -d
                 p = w - ahead  # the candidate peak: STRIKE_LOOKAHEAD samples ago
@@ -185,8 +206,20 @@ class Core:
                 w += 1
                 if w >= win:
                     w = 0
-                if ry[p] >= smg and self.tap.decide(t, ry[p], _worst(rx, rz, win), feat):
-                    life.sos(t)
+                if feat.rate >= lstill:  # the lifted-foot rule: the last sample that moved or loaded the foot
+                    tmv = t
+                if feat.load > lload:
+                    tld = t
+                d = ry[p]
+                if d >= scr:
+                    g = _worst(rx, rz, win)
+                    if d >= smg and self.tap.decide(t, d, g, feat):
+                        life.sos(t)
+                    elif d >= lmg:
+                        lift.t_moved = tmv
+                        lift.t_loaded = tld
+                        if lift.decide(t, d, ny[p], rx[p], rz[p], g, feat):
+                            life.sos(t)
             if pair is not None and pair.update(t, feat, frames, o - FRAME_LEN):
                 life.sos(t)
             if imu and rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):
@@ -196,6 +229,8 @@ class Core:
             if ev.count:
                 break
         self._w = w
+        lift.t_moved = tmv
+        lift.t_loaded = tld
         return k - start
 
     @property

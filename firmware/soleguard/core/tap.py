@@ -32,6 +32,7 @@ and plots.
 from array import array
 
 from .compat import const
+from .config import LIFT_CONE_TAN2, LIFT_LATERAL_TENTHS, LIFT_STRIKE_MG
 
 _NEVER = const(-1)
 _SIDE_CAP = const(32767)  # 'h' ring cells
@@ -178,3 +179,118 @@ class TapDetector:
         self.run = 1
         self._t_first = t
         self._t_last = t
+
+
+class LiftedTaps:
+    """The SOS gesture by a lifted, swaying foot: lighter and more oblique strikes than
+    TapDetector's, on one insole (docs/TAPS.md, "Lifted-foot rule"). cfg: config.Config;
+    tap: the core's TapDetector (the gesture lockout is shared: one SOS per gesture
+    whichever rule sees it first).
+
+    A strike, decided STRIKE_LOOKAHEAD samples after its peak sample p (the core's
+    strike screening calls ``decide``):
+    * |dyn_y(p)| >= LIFT_STRIKE_MG, within 60 deg of the lateral axis at p
+      (LIFT_CONE_TAN2 * dyn_y^2 >= dyn_x^2 + dyn_z^2) and dominating max(|dyn_x|,
+      |dyn_z|) over TapDetector's window LIFT_LATERAL_TENTHS / 10 : 1;
+    * the insole load <= STRIKE_MAX_LOAD_N when it has zones;
+    * per sign of dyn_y: STRIKE_REFRACTORY_MS after the last strike of that sign (a
+      strike's swing-in and bounce have the other sign and never join its sequence).
+
+    The gesture: three strikes of one sign with tap.py's timing (gaps STRIKE_GAP_MIN_MS..
+    STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS), and the foot lifted all through: its
+    |gx|+|gy|+|gz| below LIFT_STILL_DDPS and (zones) its load at most LIFT_LOAD_N on
+    every sample from the first strike to the decision (30 ms after the third). The
+    core records the last sample breaking either (``t_moved``, ``t_loaded``, ms) before
+    it calls ``decide``. A gesture refused for that keeps its last two strikes.
+
+    ``decide`` returns True when a gesture completes; integers only, allocates nothing.
+    ``strikes`` counts strikes seen, ``run`` is the longest current sequence (0..2).
+    """
+
+    def __init__(self, cfg, tap):
+        self._tap = tap
+        self._mg = LIFT_STRIKE_MG
+        self._cone = LIFT_CONE_TAN2
+        self._tenths = LIFT_LATERAL_TENTHS
+        self._max_load = cfg.STRIKE_MAX_LOAD_N
+        self._refractory = cfg.STRIKE_REFRACTORY_MS
+        self._gap_min = cfg.STRIKE_GAP_MIN_MS
+        self._gap_max = cfg.STRIKE_GAP_MAX_MS
+        self._gesture_max = cfg.GESTURE_MAX_MS
+        self._delay_ms = cfg.STRIKE_LOOKAHEAD * 1000 // cfg.RATE_HZ
+        self._run = array("i", bytes(8))  # per sign (0: +y, 1: -y)
+        self._t1 = array("i", bytes(8))
+        self._t2 = array("i", bytes(8))
+        self._ring = array("i", bytes(8))
+        self.reset()
+
+    def reset(self):
+        """Forget all state (as after power-up)."""
+        self.strikes = 0
+        self.run = 0
+        self.t_moved = _NEVER
+        self.t_loaded = _NEVER
+        for s in range(2):
+            self._run[s] = 0
+            self._t1[s] = 0
+            self._t2[s] = 0
+            self._ring[s] = _NEVER
+
+    def decide(self, t, peak, neg, x, z, worst, feat):
+        """One candidate peak; True when a gesture completes.
+
+        ``t``: decision time, ms (STRIKE_LOOKAHEAD samples after the peak); ``peak``:
+        |dyn_y| at the peak, mg (capped at 32767, >= LIFT_STRIKE_MG is the caller's
+        screen); ``neg``: 1 when dyn_y < 0 there; ``x``, ``z``: |dyn_x|, |dyn_z| at the
+        peak, mg; ``worst``: max(|dyn_x|, |dyn_z|) over the window, mg.
+        """
+        if 10 * peak < self._tenths * worst:
+            return False
+        y = peak if peak < 16000 else 16000  # squares below 2^30 (x, z <= 16000 too)
+        if x > 16000:
+            x = 16000
+        if z > 16000:
+            z = 16000
+        if self._cone * y * y < x * x + z * z:
+            return False
+        if self._max_load and feat.zones and feat.load > self._max_load:
+            return False
+        tp = t - self._delay_ms
+        s = 1 if neg else 0
+        r = self._ring[s]
+        if r != _NEVER and tp - r < self._refractory:
+            return False
+        self._ring[s] = tp
+        self.strikes += 1
+        if self._tap.locked(tp):
+            self._run[s] = 0
+            return self._runs()
+        n = self._run[s]
+        if n:
+            last = self._t2[s] if n == 2 else self._t1[s]
+            gap = tp - last
+            if gap < self._gap_min or gap > self._gap_max or tp - self._t1[s] > self._gesture_max:
+                n = 0
+        if n == 0:
+            self._run[s] = 1
+            self._t1[s] = tp
+            return self._runs()
+        if n == 1:
+            self._run[s] = 2
+            self._t2[s] = tp
+            return self._runs()
+        t1 = self._t1[s]
+        if self.t_moved >= t1 or self.t_loaded >= t1:  # not lifted all through: keep strikes 2 and 3
+            self._t1[s] = self._t2[s]
+            self._t2[s] = tp
+            return self._runs()
+        self._run[s] = 0
+        self._runs()
+        self._tap.lock(tp)
+        return True
+
+    def _runs(self):
+        a = self._run[0]
+        b = self._run[1]
+        self.run = a if a > b else b
+        return False
