@@ -120,12 +120,15 @@ def protocol_lines_pair(striker: Trace, struck: Trace, link: tuple):
 
 
 def parse_pair_output(text: str) -> dict:
-    """{'events': [(t, type, cause, detail)], 'counters': (candidates, confirmed, gestures, refused_moving), 'n'}."""
-    out = {"events": [], "counters": None, "n": None}
+    """{'events': [(t, type, cause, detail)] of the striking core, 'left_events': those of the struck core,
+    'counters': (candidates, confirmed, gestures, refused_moving), 'n'}."""
+    out = {"events": [], "left_events": [], "counters": None, "n": None}
     for line in text.splitlines():
         parts = line.split(",")
         if parts[0] == "E":
             out["events"].append(tuple(int(p) for p in parts[1:]))
+        elif parts[0] == "EL":
+            out["left_events"].append(tuple(int(p) for p in parts[1:]))
         elif parts[0] == "F":
             out["counters"] = tuple(int(p) for p in parts[1:])
         elif parts[0] == "D":
