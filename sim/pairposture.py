@@ -93,14 +93,14 @@ def measure(left: dict, right: dict) -> dict:
     for key in ("nu", "md"):
         a, b = left[key], right[key]
         out[key] = {"left_only": int((a & ~b).sum()), "right_only": int((b & ~a).sum()), "both": int((a & b).sum())}
+        out[key + "_longest"] = {k: int(max([b_ - a_ for a_, b_ in runs(m)] or [0]))
+                                 for k, m in (("left", a), ("right", b), ("both", a & b))}
     for side, me, other in (("left", left, right), ("right", right, left)):
         for cause, name in ((CAUSE_FALL, "fall"), (CAUSE_MAN_DOWN, "man_down")):
             ts = [t for t, c in me["pre"] if c == cause]
             out["%s_%s" % (side, name)] = ts
             out["%s_%s_other_nu" % (side, name)] = [t for t in ts if other["nu"][min(len(other["nu"]) - 1, t // 10)]]
             out["%s_%s_other_md" % (side, name)] = [t for t in ts if other["md"][min(len(other["md"]) - 1, t // 10)]]
-        out[key + "_longest"] = {k: int(max([b_ - a_ for a_, b_ in runs(m)] or [0]))
-                                 for k, m in (("left", a), ("right", b), ("both", a & b))}
     # a loaded foot while the other meets md: kneeling on one knee / half kneel
     out["md_other_loaded"] = int(((left["md"] & right["loaded"]) | (right["md"] & left["loaded"])).sum())
     out.update(fused(left, right))
@@ -146,11 +146,20 @@ def evaluate(folders, seeds: int = 8, log=None) -> dict:
     for n, (left, right) in enumerate(pairs):
         r = measure(foot_flags(left), foot_flags(right))
         r["name"] = recording_of(right)
+        r["activity"] = right.meta["activity"]
         by[right.meta["dataset"]].append(r)
         if n % 50 == 0:
             say("real pairs %d/%d" % (n, len(pairs)))
     for ds, rows in sorted(by.items()):
         out["real"][ds] = _sum(rows)
+        acts = defaultdict(lambda: defaultdict(float))
+        for r in rows:
+            for key in ("nu", "md"):
+                acts[r["activity"]][key + "_one_foot_s"] += (r[key]["left_only"] + r[key]["right_only"]) / 100
+                acts[r["activity"]][key + "_both_s"] += r[key]["both"] / 100
+                acts[r["activity"]][key + "_longest_one_foot_s"] = max(acts[r["activity"]][key + "_longest_one_foot_s"],
+                                                                       max(r[key + "_longest"]["left"], r[key + "_longest"]["right"]) / 100)
+        out["real"][ds]["by_activity"] = {a: {k: round(v, 1) for k, v in d.items()} for a, d in sorted(acts.items()) if any(d.values())}
         out["real"][ds]["with_alarms"] = [{k: v for k, v in r.items() if isinstance(v, list) and v or k == "name"}
                                           for r in rows if any(isinstance(v, list) and v for v in r.values())]
     for name in SCRIPTS:
