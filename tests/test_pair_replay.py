@@ -126,3 +126,21 @@ def test_cli_refuses_a_non_pair_naming_the_file(synth_pair, tmp_path):
     assert "lie_short_s2_left.trace.csv" in r.output and "field" in r.output
     r = CliRunner().invoke(main, ["replay", "--pair", str(synth_pair[0])])
     assert r.exit_code == 2 and "LEFT RIGHT" in r.output
+
+
+def test_pairposture_counts_each_foot_and_both():
+    """The data step behind docs/PAIR.md's fused-posture decision: a lying pair meets man-down on
+    each foot and both together; one foot lying beside one standing meets it on that foot only."""
+    from soleguard_sim import pairposture as pp
+    from soleguard_sim.scenario import generate, parse_script
+
+    lie = parse_script("stand 5\nwalk 10\nlie 60 pose=back", "lie")
+    stand = parse_script("stand 75", "stand")
+    fl, fr = (pp.foot_flags(generate(lie, seed=1, foot=f)) for f in ("left", "right"))
+    m = pp.measure(fl, fr)
+    assert len(m["left_man_down"]) == len(m["right_man_down"]) == len(m["both_md"]) == 1
+    assert abs(m["both_md"][0] - m["right_man_down"][0]) <= 1000
+    assert m["md"]["both"] >= 3000 and m["md_longest"]["both"] >= 3000
+    one = pp.measure(fl, pp.foot_flags(generate(stand, seed=1, foot="right")))
+    assert len(one["left_man_down"]) == 1 and one["left_man_down_other_nu"] == [] and one["both_md"] == []
+    assert one["md"]["both"] == 0 and one["md"]["left_only"] >= 3000
