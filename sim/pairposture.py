@@ -1,6 +1,6 @@
 """Fall and man-down with both feet: how often each foot alone vs both feet meet the conditions, measured.
 
-Data step for a fused posture rule (issue 16): every real recording of both feet
+Data step for a fused posture rule of the pair: every real recording of both feet
 together among the imported traces (HuGaDB, IPOL, Moticon, gaitmap) and the
 scenario generator's scripts with ``--foot both`` are replayed through each
 foot's unchanged core (single-insole mode, what ships), and per sample it records
