@@ -144,3 +144,21 @@ def test_pairposture_counts_each_foot_and_both():
     one = pp.measure(fl, pp.foot_flags(generate(stand, seed=1, foot="right")))
     assert len(one["left_man_down"]) == 1 and one["left_man_down_other_nu"] == [] and one["both_md"] == []
     assert one["md"]["both"] == 0 and one["md"]["left_only"] >= 3000
+
+
+def test_real_moticon_pair_with_zones_identical_on_both_runtimes(datasets):
+    """A real pair with pressure zones, the left insole starting 500-600 ms later (source_t0_ms):
+    aligned and trimmed, then the same events and counters on CPython and the unix port."""
+    traces, errors = pairtaps.load([datasets / "moticon_insole"])
+    assert not errors
+    by = {t.name: t for t in traces}
+    name = sorted(n for n in by if n.endswith("_left"))[0]
+    left, right = by[name], by[name[:-5] + "_right"]
+    with pytest.raises(ValueError, match="field length"):
+        pairreplay.check_pair(left, right)
+    ar, al = pairtaps.real_pairs([left, right])[0]  # the taps evaluation's alignment
+    left, right, cut = pairreplay.check_pair(left, right, trim=True)
+    assert cut["left_offset_ms"] < 0 and left.zones and right.zones
+    assert np.array_equal(left.imu, al.imu) and np.array_equal(right.loads, ar.loads)
+    cp = pairreplay.replay_pair(left, right)
+    assert cp == pairreplay.replay_pair_with(left, right, "micropython") and cp["n"] == len(right.t_ms)
