@@ -25,7 +25,8 @@ import numpy as np
 from soleguard.core import pair as P
 from soleguard.core.config import Config
 
-from .replay import Event, frames, make_core
+from .mpbuild import run_micropython
+from .replay import Event, core_args, frames, make_core
 from .trace import DT_MS, Trace
 
 LINK = (150, 0)  # default link: report latency ms (inside pairsos.LINK_MS 40-250), clock error ms (within +-PAIR_GOOD_MS)
@@ -143,6 +144,48 @@ def replay_pair(left: Trace, right: Trace, link: tuple = LINK) -> dict:
     return out
 
 
+def protocol_lines_pair(striker: Trace, struck: Trace, link: tuple):
+    """The records firmware/soleguard_unix/pair_replay.py reads (a generator of str); equal lengths."""
+    if len(striker.t_ms) != len(struck.t_ms):
+        raise ValueError("pair replay: %s and %s differ in length" % (striker.name, struck.name))
+    for code, tr in (("H", striker), ("L", struck)):
+        zones, xs, ys, imu = core_args(tr)
+        head = [code, str(int(imu)), str(zones)]
+        for x, y in zip(xs, ys):
+            head += [str(x), str(y)]
+        yield ",".join(head) + "\n"
+    yield "K,%d,%d,%d\n" % (link[0], link[1], Config().PAIR_GOOD_MS)
+    data = np.hstack([striker.t_ms.reshape(-1, 1), frames(striker).astype(np.int64), frames(struck).astype(np.int64)])
+    for row in data.tolist():
+        yield "S," + ",".join(map(str, row)) + "\n"
+
+
+def parse_pair_output(text: str) -> dict:
+    """{'events': [(t, type, cause, detail)] of the striking core, 'left_events': those of the struck core,
+    'counters': (candidates, confirmed, gestures, refused_moving), 'n'}."""
+    out = {"events": [], "left_events": [], "counters": None, "n": None}
+    for line in text.splitlines():
+        parts = line.split(",")
+        if parts[0] == "E":
+            out["events"].append(tuple(int(p) for p in parts[1:]))
+        elif parts[0] == "EL":
+            out["left_events"].append(tuple(int(p) for p in parts[1:]))
+        elif parts[0] == "F":
+            out["counters"] = tuple(int(p) for p in parts[1:])
+        elif parts[0] == "D":
+            out["n"] = int(parts[1])
+    return out
+
+
+def replay_pair_micropython(striker: Trace, struck: Trace, link: tuple, heapsize: str = "192K") -> dict:
+    """``pair_replay`` under the MicroPython unix port (parse_pair_output's dict). RuntimeError if it fails."""
+    proc = run_micropython(["-m", "soleguard_unix.pair_replay"], heapsize, capture_output=True, text=True,
+                           input="".join(protocol_lines_pair(striker, struck, link)))
+    if proc.returncode != 0:
+        raise RuntimeError("micropython pair replay of %s failed: %s" % (striker.name, proc.stderr.strip()[-500:]))
+    return parse_pair_output(proc.stdout)
+
+
 def replay_pair_with(left: Trace, right: Trace, runtime: str = "cpython", link: tuple = LINK) -> dict:
     """replay_pair on 'cpython' or under the MicroPython unix port ('micropython'); the same dict.
 
@@ -151,8 +194,6 @@ def replay_pair_with(left: Trace, right: Trace, runtime: str = "cpython", link: 
         return replay_pair(left, right, link)
     if runtime != "micropython":
         raise ValueError("unknown runtime %r" % runtime)
-    from .pairsos import replay_pair_micropython
-
     res = replay_pair_micropython(right, left, link)
     if res["n"] != len(right.t_ms):
         raise RuntimeError("micropython pair replay of %s stopped after %s of %d samples"
