@@ -202,6 +202,8 @@ def replay(traces, runtime, as_json, pair, trim, link_ms, clock_error_ms):
     if pair:
         _replay_pair(traces, runtime, as_json, trim, (link_ms, clock_error_ms))
         return
+    if trim or link_ms is not None or clock_error_ms is not None:
+        raise click.UsageError("--trim, --link-ms and --clock-error-ms need --pair")
     loaded, failed = _read_all(traces, progress=False)
     for tr in loaded:
         try:
@@ -229,7 +231,6 @@ def _replay_pair(paths, runtime, as_json, trim, link):
     from .pairreplay import LINK, check_pair, replay_pair_with
 
     link = tuple(LINK[i] if v is None else v for i, v in enumerate(link))
-
     if len(paths) != 2 or any(p.is_dir() for p in paths):
         raise click.UsageError("--pair takes two trace files, LEFT RIGHT (got %d paths)" % len(paths))
     try:

@@ -2,9 +2,9 @@
 (left) insole's whole core with pair.StruckFoot as its ``Core.pair``, and a fixed-latency link between
 them.
 
-Runs the unchanged core under the MicroPython unix port and CPython alike (sim/pairsos.py and
-tests/test_pair_parity.py compare the two). Protocol, one record a line, ASCII, comma-separated
-integers:
+Runs the unchanged core under the MicroPython unix port and CPython alike (sim/pairreplay.py,
+tests/test_pair_parity.py and tests/test_pair_replay.py compare the two). Protocol, one record a
+line, ASCII, comma-separated integers:
 
   in   H,<imu 0|1>,<zones>,<x0>,<y0>,...   the striking insole's header (as soleguard_unix.replay)
   in   L,<imu 0|1>,<zones>,<x0>,<y0>,...   the struck insole's header
