@@ -152,14 +152,16 @@ def evaluate(folders, seeds: int = 8, log=None) -> dict:
             say("real pairs %d/%d" % (n, len(pairs)))
     for ds, rows in sorted(by.items()):
         out["real"][ds] = _sum(rows)
-        acts = defaultdict(lambda: defaultdict(float))
+        acts = defaultdict(lambda: defaultdict(float))  # the recording's activity: seconds per condition
         for r in rows:
+            d = acts[r["activity"]]
             for key in ("nu", "md"):
-                acts[r["activity"]][key + "_one_foot_s"] += (r[key]["left_only"] + r[key]["right_only"]) / 100
-                acts[r["activity"]][key + "_both_s"] += r[key]["both"] / 100
-                acts[r["activity"]][key + "_longest_one_foot_s"] = max(acts[r["activity"]][key + "_longest_one_foot_s"],
-                                                                       max(r[key + "_longest"]["left"], r[key + "_longest"]["right"]) / 100)
-        out["real"][ds]["by_activity"] = {a: {k: round(v, 1) for k, v in d.items()} for a, d in sorted(acts.items()) if any(d.values())}
+                d[key + "_one_foot_s"] += (r[key]["left_only"] + r[key]["right_only"]) / 100
+                d[key + "_both_s"] += r[key]["both"] / 100
+                one = max(r[key + "_longest"]["left"], r[key + "_longest"]["right"]) / 100
+                d[key + "_longest_one_foot_s"] = max(d[key + "_longest_one_foot_s"], one)
+        out["real"][ds]["by_activity"] = {a: {k: round(v, 1) for k, v in d.items()}
+                                          for a, d in sorted(acts.items()) if any(d.values())}
         out["real"][ds]["with_alarms"] = [{k: v for k, v in r.items() if isinstance(v, list) and v or k == "name"}
                                           for r in rows if any(isinstance(v, list) and v for v in r.values())]
     for name in SCRIPTS:
