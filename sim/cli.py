@@ -173,18 +173,37 @@ def _event_rows(events):
               help="where the unchanged firmware core runs: this Python, or the MicroPython unix port "
                    "(.mpy from a device-like tree); both give the same events")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per trace, one per line")
-def replay(traces, runtime, as_json):
+@click.option("--pair", is_flag=True, help="TRACES are LEFT RIGHT, both feet of one recording: both insoles' cores "
+              "together over a modelled link (the pair SOS; docs/PAIR.md)")
+@click.option("--trim", is_flag=True, help="with --pair: cut both feet to their common span when lengths differ")
+@click.option("--link-ms", type=click.IntRange(0, 2000), default=None,
+              help="with --pair: each left report reaches the right insole this long after its sample "
+                   "[default: 150, sim/pairreplay.py LINK]")
+@click.option("--clock-error-ms", type=click.IntRange(-100, 100), default=None,
+              help="with --pair: error of the link's clock alignment; the fusion is told the proven bound "
+                   "PAIR_GOOD_MS [default: 0]")
+def replay(traces, runtime, as_json, pair, trim, link_ms, clock_error_ms):
     """Replay TRACES (*.trace.csv files or folders) through the firmware core and print the events.
 
-    A raw dataset file is converted first with `soleguard import`.
+    A raw dataset file is converted first with `soleguard import`. With --pair, TRACES are the
+    LEFT and the RIGHT trace of one recording (IPOL, Moticon, gaitmap, HuGaDB, or
+    `soleguard scenario --foot both`): the right insole runs the pair SOS fusion, the left one
+    reports to it, and the events of each insole are printed.
 
     \b
     Example:
       soleguard replay out/traces/umafall/UMAFall_Subject_02_Fall_forwardFall_1*.trace.csv
       soleguard replay --runtime micropython --json out/demo/
+      soleguard replay --pair out/traces/gaitmap/imu_sample_left.trace.csv out/traces/gaitmap/imu_sample_right.trace.csv
+      soleguard replay --pair --trim out/traces/ipol/1-1_lf.trace.csv out/traces/ipol/1-1_rf.trace.csv
     """
     from .replay import replay_with
 
+    if pair:
+        _replay_pair(traces, runtime, as_json, trim, (link_ms, clock_error_ms))
+        return
+    if trim or link_ms is not None or clock_error_ms is not None:
+        raise click.UsageError("--trim, --link-ms and --clock-error-ms need --pair")
     loaded, failed = _read_all(traces, progress=False)
     for tr in loaded:
         try:
@@ -205,6 +224,39 @@ def replay(traces, runtime, as_json):
     _report_failures(failed)
     if failed:
         sys.exit(1)
+
+
+def _replay_pair(paths, runtime, as_json, trim, link):
+    """replay --pair: LEFT RIGHT through both cores (sim/pairreplay.py). link: (ms or None, ms or None)."""
+    from .pairreplay import LINK, check_pair, replay_pair_with
+
+    link = tuple(LINK[i] if v is None else v for i, v in enumerate(link))
+    if len(paths) != 2 or any(p.is_dir() for p in paths):
+        raise click.UsageError("--pair takes two trace files, LEFT RIGHT (got %d paths)" % len(paths))
+    try:
+        left, right = (trace_mod.read(p) for p in paths)
+        left, right, cut = check_pair(left, right, trim)
+        res = replay_pair_with(left, right, runtime, link)
+    except (trace_mod.TraceError, ValueError, RuntimeError) as e:
+        click.echo("error: %s" % e, err=True)
+        sys.exit(1)
+    c = res["counters"]
+    counters = {"candidates": c[0], "confirmed": c[1], "gestures": c[2], "refused_moving": c[3]}
+    if as_json:
+        click.echo(json.dumps({"left": left.name, "right": right.name, "runtime": runtime, "sos_mode": "pair",
+                               "samples": res["n"], "cut": cut, "link": {"latency_ms": link[0], "clock_error_ms": link[1]},
+                               "fusion": counters, "events": {"left": _event_rows(res["left"]),
+                                                              "right": _event_rows(res["right"])}}))
+        return
+    click.echo("%s + %s (%s, %s, %.1f s, %s; link %d ms, clock error %d ms%s)"
+               % (left.name, right.name, right.meta["dataset"], right.meta["activity"], res["n"] * 10 / 1000, runtime,
+                  link[0], link[1], ", cut %d left / %d right samples" % (cut["left"], cut["right"])
+                  if cut["left"] or cut["right"] else ""))
+    for side, role in (("left", "struck: StruckFoot reports"), ("right", "striking: PairFusion")):
+        click.echo("  %s insole (%s), SOS mode pair: %d events" % (side, role, len(res[side])))
+        for e in res[side]:
+            click.echo("    %8d ms  %-10s %-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
+    click.echo("  fusion: %s" % ", ".join("%s %d" % kv for kv in counters.items()))
 
 
 @main.command(short_help="Score detection on labelled traces: falls, false alarms/h.")

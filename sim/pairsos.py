@@ -49,7 +49,7 @@ def replay_pair(striker: Trace, struck: Trace | None, rng, pair: bool = True, li
     detector's three-strike run (tap.py's or the fusion's; the fusion locks the tap detector at it).
 
     ``link``: (latency ms, clock error ms), else drawn from ``rng`` (LINK_MS, +-PAIR_GOOD_MS). The same
-    model as firmware/soleguard_unix/pair_replay.py (``replay_pair_micropython``)."""
+    model as firmware/soleguard_unix/pair_replay.py (``pairreplay.replay_pair_micropython``)."""
     cfg = Config()
     core = make_core(striker, cfg)
     fusion = None
@@ -99,49 +99,6 @@ def replay_pair(striker: Trace, struck: Trace | None, rng, pair: bool = True, li
         res.update(candidates=fusion.candidates, confirmed=fusion.confirmed, gestures=fusion.gestures,
                    refused_moving=fusion.refused_moving)
     return res
-
-
-def protocol_lines_pair(striker: Trace, struck: Trace, link: tuple):
-    """The records firmware/soleguard_unix/pair_replay.py reads (a generator of str); equal lengths."""
-    from .replay import core_args
-
-    if len(striker.t_ms) != len(struck.t_ms):
-        raise ValueError("pair replay: %s and %s differ in length" % (striker.name, struck.name))
-    for code, tr in (("H", striker), ("L", struck)):
-        zones, xs, ys, imu = core_args(tr)
-        head = [code, str(int(imu)), str(zones)]
-        for x, y in zip(xs, ys):
-            head += [str(x), str(y)]
-        yield ",".join(head) + "\n"
-    yield "K,%d,%d,%d\n" % (link[0], link[1], Config().PAIR_GOOD_MS)
-    data = np.hstack([striker.t_ms.reshape(-1, 1), frames(striker).astype(np.int64), frames(struck).astype(np.int64)])
-    for row in data.tolist():
-        yield "S," + ",".join(map(str, row)) + "\n"
-
-
-def parse_pair_output(text: str) -> dict:
-    """{'events': [(t, type, cause, detail)], 'counters': (candidates, confirmed, gestures, refused_moving), 'n'}."""
-    out = {"events": [], "counters": None, "n": None}
-    for line in text.splitlines():
-        parts = line.split(",")
-        if parts[0] == "E":
-            out["events"].append(tuple(int(p) for p in parts[1:]))
-        elif parts[0] == "F":
-            out["counters"] = tuple(int(p) for p in parts[1:])
-        elif parts[0] == "D":
-            out["n"] = int(parts[1])
-    return out
-
-
-def replay_pair_micropython(striker: Trace, struck: Trace, link: tuple, heapsize: str = "192K") -> dict:
-    """``pair_replay`` under the MicroPython unix port (parse_pair_output's dict). RuntimeError if it fails."""
-    from .mpbuild import run_micropython
-
-    proc = run_micropython(["-m", "soleguard_unix.pair_replay"], heapsize, capture_output=True, text=True,
-                           input="".join(protocol_lines_pair(striker, struck, link)))
-    if proc.returncode != 0:
-        raise RuntimeError("micropython pair replay of %s failed: %s" % (striker.name, proc.stderr.strip()[-500:]))
-    return parse_pair_output(proc.stdout)
 
 
 def _views(right: Trace, left: Trace) -> list:

@@ -37,6 +37,7 @@ from soleguard.core.config import (PAIR_CONE_TAN2, PAIR_IMPULSE_MG, PAIR_STILL_B
                                    PAIR_STRIKE_MG)
 
 from . import tapmodel as tm
+from .pairreplay import check_pair
 from .replay import frames, make_core
 from .trace import Trace
 
@@ -47,27 +48,9 @@ _PAIR_RE = re.compile(r"^(.*)(_right|_left|_rf|_lf)$")
 _OTHER = {"_right": "_left", "_rf": "_lf"}
 
 
-def _offset(right: Trace, left: Trace) -> int:
-    """left time = right time + offset (Moticon insoles start apart: source_t0_ms)."""
-    return int(right.meta.get("source_t0_ms", 0) or 0) - int(left.meta.get("source_t0_ms", 0) or 0)
-
-
-def _align(right: Trace, left: Trace) -> tuple:
-    """(right, left) cut to their common span on one time base (right's), 10 ms grid."""
-    off = _offset(right, left)
-    t0 = max(int(right.t_ms[0]), int(left.t_ms[0]) - off)
-    t1 = min(int(right.t_ms[-1]), int(left.t_ms[-1]) - off)
-    out = []
-    for tr, o in ((right, 0), (left, off)):
-        i0 = int((t0 + o - tr.t_ms[0]) // DT_MS)
-        i1 = i0 + (t1 - t0) // DT_MS + 1
-        out.append(Trace(meta=dict(tr.meta), t_ms=(np.arange(i1 - i0) * DT_MS).astype(np.int64),
-                         imu=tr.imu[i0:i1], loads=None if tr.loads is None else tr.loads[i0:i1]))
-    return out[0], out[1]
-
-
 def real_pairs(traces: list) -> list:
-    """[(right, left)] of real recordings of both feet together, aligned (same name but the side)."""
+    """[(right, left)] of real recordings of both feet together (same name but the side), on one time
+    base and cut to their common span (pairreplay.check_pair, as ``replay --pair --trim``)."""
     by_name = {t.name: t for t in traces if t.imu is not None}
     out = []
     for name, tr in sorted(by_name.items()):
@@ -76,7 +59,8 @@ def real_pairs(traces: list) -> list:
             continue
         other = by_name.get(m.group(1) + _OTHER[m.group(2)])
         if other is not None:
-            out.append(_align(tr, other))
+            left, right, _ = check_pair(other, tr, trim=True)
+            out.append((right, left))
     return out
 
 

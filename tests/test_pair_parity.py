@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from soleguard_sim import pairsos, pairtaps
+from soleguard_sim import pairreplay, pairsos, pairtaps
 
 # the unix-port drivers are not an installed package: load the package from the firmware tree
 # (pair_replay imports soleguard and soleguard_unix.replay only)
@@ -38,10 +38,10 @@ def test_pair_replay_identical_on_both_runtimes_and_in_the_simulator(gestures):
     raised = 0
     for rt, lt, link in gestures:
         buf = io.StringIO()
-        lines = iter(pairsos.protocol_lines_pair(rt, lt, link))
+        lines = iter(pairreplay.protocol_lines_pair(rt, lt, link))
         pair_replay.run(lambda: next(lines, ""), buf.write)
-        cp = pairsos.parse_pair_output(buf.getvalue())
-        mp = pairsos.replay_pair_micropython(rt, lt, link)
+        cp = pairreplay.parse_pair_output(buf.getvalue())
+        mp = pairreplay.replay_pair_micropython(rt, lt, link)
         assert mp == cp and cp["n"] == len(rt.t_ms)
         sim = pairsos.replay_pair(rt, lt, None, link=link)
         assert (sim["candidates"], sim["confirmed"], sim["gestures"], sim["refused_moving"]) == cp["counters"]

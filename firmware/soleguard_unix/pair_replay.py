@@ -1,9 +1,10 @@
-"""Text-stream replay of a pair of insoles: the striking core with pair.PairFusion, the struck
-insole's features with pair.StruckFoot, and a fixed-latency link between them.
+"""Text-stream replay of a pair of insoles: the striking (right) core with pair.PairFusion, the struck
+(left) insole's whole core with pair.StruckFoot as its ``Core.pair``, and a fixed-latency link between
+them.
 
-Runs the unchanged core under the MicroPython unix port and CPython alike (sim/pairsos.py and
-tests/test_pair_parity.py compare the two). Protocol, one record a line, ASCII, comma-separated
-integers:
+Runs the unchanged core under the MicroPython unix port and CPython alike (sim/pairreplay.py,
+tests/test_pair_parity.py and tests/test_pair_replay.py compare the two). Protocol, one record a
+line, ASCII, comma-separated integers:
 
   in   H,<imu 0|1>,<zones>,<x0>,<y0>,...   the striking insole's header (as soleguard_unix.replay)
   in   L,<imu 0|1>,<zones>,<x0>,<y0>,...   the struck insole's header
@@ -13,6 +14,7 @@ integers:
                                            fusion told the proven bound bound_ms
   in   S,<t_ms>,<14 striking values>,<14 struck values>
   out  E,<t_ms>,<type>,<cause>,<detail>    one event of the striking core
+  out  EL,<t_ms>,<type>,<cause>,<detail>   one event of the struck core
   out  F,<candidates>,<confirmed>,<gestures>,<refused_moving>
   out  D,<samples>                         end of stream
 
@@ -46,6 +48,7 @@ def run(readline, write):
                 fusion.set_mode(P.MODE_PAIR)
                 right.pair = fusion
                 foot = P.StruckFoot(cfg)
+                left.pair = foot
             if len(parts) != 2 * FRAME_LEN + 2:
                 raise ValueError("pair_replay: line %d: expected %d values" % (lineno, 2 * FRAME_LEN + 1))
             vals = ints(parts, 1, lineno, "pair_replay")
@@ -54,8 +57,11 @@ def run(readline, write):
                 rf[i] = vals[1 + i]
                 lf[i] = vals[1 + FRAME_LEN + i]
             lat, err, bound = link
-            left.features.update(lf)
-            foot.update(t, left.features, lf)
+            ev = left.events
+            if left.step(t, lf):
+                for i in range(ev.count):
+                    write("EL,%d,%d,%d,%d\n" % (ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]))
+                ev.clear()
             while True:
                 k = foot.next()
                 if not k:
