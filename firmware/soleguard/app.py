@@ -68,9 +68,9 @@ class App:
     store.ConfigStore that keeps configuration received over the radio, or None.
     A radio with ``attach(app)`` (link.Link: roll-call state, config frames)
     is attached here. pair: the pair link edge (edges/pair_link.PairLinkBle, or
-    any object with ``core``, a pairlink.PairLink, and ``run()``) or None (a
-    single insole: exactly the app without a pair); needs ``clock`` (ticks_ms:
-    the link's clock, edges/pairing.py). pair_log(mode, t): mode changes.
+    any object with ``core``, a pairlink.PairLink, ``clock``, the link's ms
+    clock, and ``run()``) or None (a single insole: exactly the app without a
+    pair; edges/pairing.py). pair_log(mode, t): called on each mode change.
     """
 
     def __init__(self, board, fifo, zones, motor, battery, outbox, radio, values=None,
@@ -92,11 +92,9 @@ class App:
         self.pair = None  # edges/pairing.Pairing: the pair's fusion, mode and clocks
         self._pair_edge = pair
         if pair is not None:
-            if clock is None:
-                raise ValueError("app: the pair link needs the link clock (clock=time.ticks_ms)")
             from .edges.pairing import Pairing
 
-            self.pair = Pairing(self.core, cfg, pair.core, clock, pair_log, board.get("pair_sleep", "single"))
+            self.pair = Pairing(self.core, cfg, pair.core, pair.clock, pair_log, board.get("pair_sleep", "single"))
         self.frame = new_frame()  # the latest zone slot's loads (Z0..) between batches
         self.fifo = fifo
         self._buf = array("h", bytes(2 * FRAME_LEN * fifo.watermark))  # one batch, Core.step_batch layout
