@@ -101,12 +101,15 @@ def _run_mp(d, scenario, right, left):
 
 
 def run(d, scenario, right, left):
+    """The scenario's output lines on CPython and on the unix port: [cpython, micropython]. The events
+    are identical; when the link comes up differs by a few batches (each runtime's asyncio schedules
+    the BLE model's tasks in its own order), so every assertion is made on both."""
     need_vendor()
-    cp = _run_cpython(d, scenario, right, left)
-    mp = _run_mp(d, scenario, right, left)
-    assert cp == mp  # the same events, modes, heartbeats and counters on both runtimes
-    lines = [l.split(",") for l in cp.splitlines()]
-    return lines
+    out = []
+    for go in (_run_cpython, _run_mp):
+        out.append([l.split(",") for l in go(d, scenario, right, left).splitlines() if l[:2] in ("E,", "M,", "H,", "S,")])
+    assert [l for l in out[0] if l[0] == "E"] == [l for l in out[1] if l[0] == "E"]
+    return out
 
 
 def sos(lines, side):
@@ -127,8 +130,12 @@ def status(lines, side):
 
 def test_a_paired_gesture_raises_one_sos_from_the_right_insole_in_pair_mode(feeds):
     d, params = feeds
-    lines = run(d, "pair", "paironly_right.feed", "paironly_left.feed")
     third = params["paironly"][2]
+    for lines in run(d, "pair", "paironly_right.feed", "paironly_left.feed"):
+        _paired(lines, third)
+
+
+def _paired(lines, third):
     r = sos(lines, "R")
     assert len(r) == 1 and 0 <= r[0] - third <= SOS_LATENCY_MS, (r, third)
     assert sos(lines, "L") == [] and person_alarms(lines, "L") == []
@@ -144,41 +151,42 @@ def test_a_paired_gesture_raises_one_sos_from_the_right_insole_in_pair_mode(feed
 
 def test_without_a_pair_configured_the_app_is_the_single_insole_app(feeds):
     d, params = feeds
-    lines = run(d, "single", "paironly_right.feed", "paironly_left.feed")
-    assert sos(lines, "R") == [] and not [l for l in lines if l[0] == "M"]  # the single rule misses it
-    assert not any(s & HB_PAIR for s in status(lines, "R") + status(lines, "L"))
-    both = run(d, "single", "both_right.feed", "both_left.feed")
-    assert len(sos(both, "R")) == 1
+    for lines in run(d, "single", "paironly_right.feed", "paironly_left.feed"):
+        assert sos(lines, "R") == [] and not [l for l in lines if l[0] == "M"]  # the single rule misses it
+        assert not any(s & HB_PAIR for s in status(lines, "R") + status(lines, "L"))
+    for both in run(d, "single", "both_right.feed", "both_left.feed"):
+        assert len(sos(both, "R")) == 1
 
 
 def test_the_left_insole_absent_gives_the_single_insole_sos(feeds):
     d, params = feeds
-    lines = run(d, "noleft", "both_right.feed", "both_left.feed")
     third = params["both"][2]
-    r = sos(lines, "R")
-    assert len(r) == 1 and 0 <= r[0] - third <= SOS_LATENCY_MS, (r, third)
-    assert not [l for l in lines if l[0] == "M"] and not any(s & HB_PAIR for s in status(lines, "R"))
+    for lines in run(d, "noleft", "both_right.feed", "both_left.feed"):
+        r = sos(lines, "R")
+        assert len(r) == 1 and 0 <= r[0] - third <= SOS_LATENCY_MS, (r, third)
+        assert not [l for l in lines if l[0] == "M"] and not any(s & HB_PAIR for s in status(lines, "R"))
 
 
 def test_a_link_dropped_mid_gesture_still_gives_one_sos_in_time(feeds):
     d, params = feeds
     st = params["both"]
     drop = (st[1] + st[2]) // 2  # between the second and the third strike
-    lines = run(d, "drop:%d" % drop, "both_right.feed", "both_left.feed")
-    r = sos(lines, "R")
-    assert len(r) == 1 and 0 <= r[0] - st[2] <= SOS_LATENCY_MS, (r, st)
-    down = [int(l[3]) for l in lines if l[0] == "M" and l[1] == "R" and l[2] == "0"]
-    assert down and drop <= down[0] <= r[0], (down, drop, r)  # the right insole went single before it
+    for lines in run(d, "drop:%d" % drop, "both_right.feed", "both_left.feed"):
+        r = sos(lines, "R")
+        assert len(r) == 1 and 0 <= r[0] - st[2] <= SOS_LATENCY_MS, (r, st)
+        down = [int(l[3]) for l in lines if l[0] == "M" and l[1] == "R" and l[2] == "0"]
+        assert down and drop <= down[0] <= r[0], (down, drop, r)  # the right insole went single before it
 
 
 def test_the_left_insole_in_pair_mode_raises_no_person_alarm_but_its_technical_ones(feeds):
     d, params = feeds
-    alone = run(d, "leftsingle", "plain_right.feed", "own_left.feed")
-    assert len(sos(alone, "L")) == 1  # its feed raises an SOS on a single insole
+    for alone in run(d, "leftsingle", "plain_right.feed", "own_left.feed"):
+        assert len(sos(alone, "L")) == 1  # its feed raises an SOS on a single insole
     fault = AT_MS + 5000
-    lines = run(d, "fault:%d" % fault, "plain_right.feed", "own_left.feed")
-    assert person_alarms(lines, "L") == [] and person_alarms(lines, "R") == []
-    tech = [l for l in lines if l[0] == "E" and l[1] == "L" and int(l[3]) == EV_ALARM and int(l[4]) == CAUSE_TECHNICAL]
-    assert len(tech) == 1 and int(tech[0][2]) >= fault - 200, tech
-    hl = status(lines, "L")
-    assert len(hl) >= 25 and all(s & HB_PAIR for s in hl[AT_MS // 1000:]), hl
+    for lines in run(d, "fault:%d" % fault, "plain_right.feed", "own_left.feed"):
+        assert person_alarms(lines, "L") == [] and person_alarms(lines, "R") == []
+        tech = [l for l in lines if l[0] == "E" and l[1] == "L" and int(l[3]) == EV_ALARM
+                and int(l[4]) == CAUSE_TECHNICAL]
+        assert len(tech) == 1 and int(tech[0][2]) >= fault - 200, tech
+        hl = status(lines, "L")
+        assert len(hl) >= 25 and all(s & HB_PAIR for s in hl[AT_MS // 1000:]), hl
