@@ -152,10 +152,10 @@ def _pair(board, hw, cfg, edge, key, link, clock, aioble, bluetooth):
     no BLE radio, or a light-sleeping board whose BLE connections do not survive light sleep
     (pairing.runs_link; ``hw.pair_error`` says why). The left (peripheral) registers its service
     with BleRadio's in one call: a second register_services call replaces the first."""
+    if not edge["PAIR_SIDE"]:
+        return None  # nothing of the pair imported: the single insole's heap as before
     from .pairing import pair_link, runs_link
 
-    if not edge["PAIR_SIDE"]:
-        return None
     if "ble" not in board["radios"]:
         hw.pair_error = "pair configured but the board has no BLE radio: single insole"
         return None
