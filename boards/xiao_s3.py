@@ -57,5 +57,10 @@ BOARD = {
     # internal RAM (ports/esp32/mpconfigport.h MICROPY_GC_INITIAL_HEAP_SIZE), grown on demand from the
     # ESP-IDF heap, which includes the PSRAM (MICROPY_GC_SPLIT_HEAP_AUTO, gccollect.c gc_get_max_new_split).
     "heap": {"initial_kb": 64, "max_kb": 8192},
+    # the pair link and light sleep between FIFO batches (docs/PAIR.md "BLE and light sleep"): stock
+    # MicroPython v1.28.0 has no BLE controller modem sleep, so a light-sleeping insole runs no pair link
+    # ("single": keeps a shift); "awake" keeps the MCU awake while the pair is connected; "modem" needs a
+    # firmware built with controller modem sleep
+    "pair_sleep": "single",
     "power": {"battery_mah": 400, "active_ma": 38, "sleep_ua": 250, "lora_tx_ma": 118},
 }

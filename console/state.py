@@ -39,6 +39,12 @@ ROLL_STATES = {0: "ok", 1: "pre_alarm", 2: "alarm", 3: "evacuating"}
 HEARTBEAT_WINDOW_MS = 11 * 60 * 1000
 
 
+def sos_mode(status):
+    """The SOS mode a heartbeat's status bits say: "pair" (HB_PAIR: both insoles of the wearer linked,
+    the pair fusion decides the SOS, docs/PAIR.md) or "single" (this insole alone)."""
+    return "pair" if status & P.HB_PAIR else "single"
+
+
 def _hex(i):
     return "%08x" % i
 
@@ -159,7 +165,7 @@ class Picture:
         elif type_ == P.T_HEARTBEAT:
             failed_before = (h["status"] or 0) & P.HB_SELF_TEST_FAILED
             h["battery"], h["status"] = a, b
-            ev.append(dict(base, event="heartbeat", battery_pct=a, status=b))
+            ev.append(dict(base, event="heartbeat", battery_pct=a, status=b, sos_mode=sos_mode(b)))
             if b & P.HB_SELF_TEST_FAILED and not failed_before:
                 ev.append(dict(base, event="technical", what="self_test_failed"))
             ev += self._ack_state(base, sender, t_ms, not b & P.HB_ACK_AWAITED)
@@ -406,8 +412,10 @@ class Picture:
         insoles = []
         for i in sorted(self.roster | set(self.heard)):
             h = self.heard.get(i, {})
+            st = h.get("status")
             insoles.append(named({"insole": _hex(i), "on_roster": i in self.roster, "last_ms": h.get("last_ms"),
-                                  "battery_pct": h.get("battery"), "silent": i in self.silent}, i))
+                                  "battery_pct": h.get("battery"), "silent": i in self.silent,
+                                  "sos_mode": None if st is None else sos_mode(st)}, i))
         unconfirmed = [named({"insole": _hex(i), "operator": p["operator"], "t_ms": p["t_ms"],
                               "acked": list(p["acked"]), "age_s": (t_ms - p["t_ms"]) // 1000}, i)
                        for i, p in sorted(self.acks.items())]

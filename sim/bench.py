@@ -86,6 +86,32 @@ def pair_link_figures(heapsize: str = "192K") -> dict:
     return out
 
 
+def pair_app_figures(trace: Trace | None = None, heapsize: str = "2M", rounds: int = 3) -> dict:
+    """The app's on_batch with the pair up (right: PairFusion, left: StruckFoot) vs without a pair, on the
+    unix port (soleguard_unix.bench_pair_app, IMU-only app on the trace's IMU): us and bytes per sample,
+    the link's own frames per sample, the heap the pair adds."""
+    tr = trace if trace is not None else synthetic_walk()
+    text = "".join(protocol_lines(tr))
+    out = {"trace": tr.name, "heap": heapsize}
+    for mode in ("single", "right", "left"):
+        proc = run_micropython(["-m", "soleguard_unix.bench_pair_app", mode, str(rounds)], heapsize, input=text,
+                               capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError("micropython pair app bench failed: " + proc.stderr.strip()[-800:])
+        row = {}
+        for line in proc.stdout.splitlines():
+            f = line.split(",")
+            if f[0] == "A":
+                row.update(samples=int(f[2]), us_per_sample=int(f[3]) / 1000, bytes_per_sample=int(f[4]) / 1000,
+                           pair_mode=int(f[5]))
+            elif f[0] == "L":
+                row.update(link_us_per_sample=int(f[3]) / 1000, link_frames=int(f[4]))
+            elif f[0] == "H":
+                row["pair_heap_bytes"] = int(f[2])
+        out[mode] = row
+    return out
+
+
 def replay_speed(trace: Trace) -> float:
     """Real-time multiple of a full CPython replay (trace read excluded)."""
     t0 = time.perf_counter()

@@ -585,16 +585,18 @@ def bench(as_json, trace_path, import_src):
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def pair_bench(as_json):
     """The left-right pair link core on the MicroPython unix port (192K heap, gc off while timing): µs and bytes per
-    SYNC and impulse message (both ends), per app call, and the heap of one link (docs/PAIR.md).
+    SYNC and impulse message (both ends), per app call, and the heap of one link; and the app with the pair up
+    (``app``: App.on_batch single / right / left insole, µs and bytes per sample, the link's frames per sample,
+    the heap the pair adds; docs/PAIR.md).
 
     \b
     Example:
       soleguard pair-bench --json
     """
-    from .bench import pair_link_figures
+    from .bench import pair_app_figures, pair_link_figures
 
     try:
-        _echo_report(pair_link_figures(), as_json, 40)
+        _echo_report(dict(pair_link_figures(), app=pair_app_figures()), as_json, 40)
     except RuntimeError as e:
         raise click.ClickException(str(e))
 

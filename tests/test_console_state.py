@@ -96,7 +96,7 @@ def test_an_insole_that_says_it_is_evacuating_confirms_the_evacuation():
     ev = p.uplink(1200, B, 1, P.T_ROLL_CALL_ANSWER, 5, P.STATE_EVACUATING)
     assert [(e["event"], e.get("by")) for e in ev if e["event"] == "evac_ack"] == [("evac_ack", "roll_call")]
     assert p.uplink(1300, A, 4, P.T_HEARTBEAT, 80, P.HB_EVACUATING) == [dict(event="heartbeat", t_ms=1300,
-        insole="%08x" % A, counter=4, battery_pct=80, status=P.HB_EVACUATING)]  # counted once
+        insole="%08x" % A, counter=4, battery_pct=80, status=P.HB_EVACUATING, sos_mode="single")]  # counted once
     assert p.evacuation.missing() == [C]
     p.all_clear(2000, "alice")
     assert "evac_ack" not in names(p.uplink(2100, C, 1, P.T_HEARTBEAT, 80, P.HB_EVACUATING))
@@ -155,3 +155,17 @@ def test_an_ack_stays_unconfirmed_until_the_insole_no_longer_awaits_it():
     q.load_alarms(p.save_alarms())
     assert q.acks_to_repeat() == {A: [5]}
     q.load_alarms([a.as_dict() for a in p.alarms.values()])  # the older file format: a list of alarms
+
+
+def test_the_team_shows_each_insoles_sos_mode_from_its_heartbeat():
+    # HB_PAIR: the insole is linked to the other insole of its pair (docs/PAIR.md); the mode follows
+    # the latest heartbeat, and an insole not heard yet has none
+    p = Picture([A, B, C])
+    (hb,) = p.uplink(1000, A, 1, P.T_HEARTBEAT, 80, P.HB_PAIR)
+    assert hb["sos_mode"] == "pair" and hb["status"] == P.HB_PAIR
+    p.uplink(1000, B, 1, P.T_HEARTBEAT, 70, 0)
+    modes = {i["insole"]: i["sos_mode"] for i in p.snapshot(2000)["insoles"]}
+    assert modes == {"%08x" % A: "pair", "%08x" % B: "single", "%08x" % C: None}
+    p.uplink(3000, A, 2, P.T_HEARTBEAT, 80, P.HB_PAIR | P.HB_ALARM_ACTIVE)
+    p.uplink(4000, A, 3, P.T_HEARTBEAT, 80, 0)  # the link dropped: single-insole mode again
+    assert [i["sos_mode"] for i in p.snapshot(5000)["insoles"] if i["insole"] == "%08x" % A] == ["single"]

@@ -128,6 +128,7 @@ def test_encoder_range_checks():
     assert _raises(ValueError, n.enc.encode, p.T_ALARM, 1, -1)
     assert _raises(ValueError, n.enc.encode, p.T_ALARM, True, 0)  # bool is not a field value
     assert _raises(ValueError, n.enc.encode, p.T_HEARTBEAT, 101, 0)
+    assert _raises(ValueError, n.enc.encode, p.T_HEARTBEAT, 80, 64)  # status bits 0..5
     assert _raises(ValueError, n.enc.encode, 0x7F)
     assert _raises(ValueError, p.Encoder, n.keys, 0x10000, 1, p.TxCounter(p.MemoryStore()))
     assert _raises(ValueError, p.Encoder, n.keys, 1, p.BROADCAST, p.TxCounter(p.MemoryStore()))
@@ -342,3 +343,14 @@ def test_type_names():
     assert p.type_name(p.T_EVACUATE) == "evacuate" and p.type_name(0x7F) == ""
     assert p.frame_len(0x7F) == 0
     assert len(p.REASONS) == p.REPLAY + 1
+
+
+def test_heartbeat_carries_the_pair_sos_mode_bit():
+    # bit 5 (HB_PAIR): the insole is in the pair's SOS mode (docs/PAIR.md); with every other bit
+    up = Node()
+    every = p.HB_ALARM_ACTIVE | p.HB_EVACUATING | p.HB_SELF_TEST_FAILED | p.HB_PRE_ALARM | p.HB_ACK_AWAITED
+    assert p.HB_PAIR == 32 and not p.HB_PAIR & every
+    dec = p.Decoder(up.keys, TEAM, p.ReplayWindow(2), False)
+    for st in (p.HB_PAIR, every | p.HB_PAIR, every):
+        assert dec.decode(up.frame(p.T_HEARTBEAT, 77, st, 0, 0)) == p.OK
+        assert (dec.type, dec.a, dec.b) == (p.T_HEARTBEAT, 77, st)

@@ -1,6 +1,6 @@
 """Instructions per sample (valgrind callgrind, load-independent) of the core and the app on the unix port.
 
-    .venv/bin/python tools/callgrind_figures.py [--what core|app|both]
+    .venv/bin/python tools/callgrind_figures.py [--what core|app|both|pair]
 
 Core: ``Core.step_batch`` over the synthetic walk (sim.bench.synthetic_walk, 8 zones)
 in batches of 16, run for 1 and for 3 rounds in two processes; the difference of
@@ -11,7 +11,8 @@ stubbed out, minus the same run with only the FIFO driver's read per batch (the
 sim board's IMU and I2C model, the zone timer and the harness cancel out): zones
 and their health, freeze check, sample clock, outbox. FIFO decode: that read minus
 the same with ``FifoIMU.decode`` stubbed out (the I2C transfers alone). The app
-figure adds the core's and the decode's. Prints one JSON object. Needs valgrind on PATH; takes a few minutes under load.
+figure adds the core's and the decode's. Pair
+(``--what pair``, not in ``both``): ``pair_figure``. Prints one JSON object. Needs valgrind on PATH; takes a few minutes under load.
 """
 from __future__ import annotations
 
@@ -147,10 +148,43 @@ def app_figure(seconds: int = 30) -> dict:
             "fifo_decode.instructions_per_sample": round((tot["fifo"] - tot["bus"]) / n), "app.samples": n}
 
 
+def pair_figure() -> dict:
+    """The pair in the app (soleguard_unix.bench_pair_app over the synthetic walk's IMU, IMU-only app):
+    the single app's on_batch; what the pair adds to on_batch on the right and on the left insole (each
+    mode minus its ``-off`` reference: the same run, peer and link, without the measured app's pair);
+    the link's own frames (both ends, the ``-off`` run minus two single apps and the peer's pair)."""
+    from sim.bench import synthetic_walk
+    from sim.mpbuild import micropython_command
+    from sim.replay import protocol_lines
+
+    tr = synthetic_walk()
+    text = "".join(protocol_lines(tr))
+    n = len(tr.t_ms)
+    d = {}
+    with tempfile.TemporaryDirectory(prefix="sg-cg-") as tmp:
+        for mode in ("single", "right", "right-off", "left", "left-off"):
+            tot = {}
+            for rounds in (1, 3):
+                argv, env = micropython_command(["-m", "soleguard_unix.bench_pair_app", mode, str(rounds)], "2M",
+                                                Path(tmp))
+                tot[rounds] = _callgrind(argv, env, tmp, text)[0]
+            d[mode] = (tot[3] - tot[1]) / (2 * n)
+    single = d["single"]
+    right = d["right"] - d["right-off"]
+    left = d["left"] - d["left-off"]
+    return {"pair.single_app_instructions_per_sample": round(single),
+            "pair.right_adds_instructions_per_sample": round(right),
+            "pair.left_adds_instructions_per_sample": round(left),
+            "pair.link_frames_instructions_per_sample": round(d["right-off"] - 2 * single - left),
+            "pair.samples": 2 * n}
+
+
 @click.command()
-@click.option("--what", type=click.Choice(["core", "app", "both"]), default="both")
+@click.option("--what", type=click.Choice(["core", "app", "both", "pair"]), default="both")
 def main(what):
     res = {}
+    if what == "pair":
+        res.update(pair_figure())
     if what in ("core", "both"):
         res.update(core_figure())
     if what in ("app", "both"):

@@ -147,7 +147,7 @@ function render() {
 
   $("team").replaceChildren(...s.insoles.map((i) => {
     const li = el("li", i.silent ? "silent" : "", i.name);
-    li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery\u00a0" + i.battery_pct + "\u00a0%" : "")));
+    li.appendChild(el("span", "sub", (i.last_ms ? "heard " + age(i.last_ms) : "not heard yet") + (i.battery_pct != null ? " · battery\u00a0" + i.battery_pct + "\u00a0%" : "") + (i.sos_mode ? " · SOS\u00a0" + (i.sos_mode === "pair" ? "pair (both insoles)" : "single insole") : "")));
     return li;
   }));
   $("log-panel").hidden = !s.log;  // the log names insoles as typed: operators only

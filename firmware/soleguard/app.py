@@ -66,11 +66,15 @@ class App:
     sleep_ms: blocking short sleep (self-test motor pulse). config_store:
     store.ConfigStore that keeps configuration received over the radio, or None.
     A radio with ``attach(app)`` (link.Link: roll-call state, config frames)
-    is attached here.
+    is attached here. pair: the pair link edge (edges/pair_link.PairLinkBle, or
+    any object with ``core``, a pairlink.PairLink, ``clock``, the link's ms
+    clock, and ``run()``) or None (a single insole: exactly the app without a
+    pair; edges/pairing.py). pair_log(mode, t): called on each mode change.
     """
 
     def __init__(self, board, fifo, zones, motor, battery, outbox, radio, values=None,
-                 clock=None, wdt=None, on_event=None, sleep_ms=None, config_store=None):
+                 clock=None, wdt=None, on_event=None, sleep_ms=None, config_store=None, pair=None,
+                 pair_log=None):
         values = dict(values or {})
         self.values = dict(values)  # as stored (config frames update and save these)
         self.config_store = config_store
@@ -84,6 +88,12 @@ class App:
         if zones is not None and zones.n != n:
             raise ValueError("app: board has %d zones, Zones has %d" % (n, zones.n))
         self.core = Core(cfg, n, xs, ys, True)
+        self.pair = None  # edges/pairing.Pairing: the pair's fusion, mode and clocks
+        self._pair_edge = pair
+        if pair is not None:
+            from .edges.pairing import Pairing
+
+            self.pair = Pairing(self.core, cfg, pair.core, pair.clock, pair_log, board.get("pair_sleep", "single"))
         self.fifo = fifo
         self._buf = fifo.frames  # one batch in the Core.step_batch layout: the driver decodes into it
         self._times = [0] * fifo.watermark  # sample clock of each frame of the batch, ms
@@ -177,6 +187,9 @@ class App:
         self.samples += n
         core = self.core
         ev = core.events
+        pairing = self.pair
+        if pairing is not None:  # the pair: clock offset, mode, the peer's reports (per batch)
+            pairing.before(times, n)
         k = 0
         while k < n:
             k += core.step_batch(times, buf, n - k, k)
@@ -184,6 +197,8 @@ class App:
                 self.t_ms = times[k - 1]  # the frame that queued them (clock() of the default)
                 self._drain()
         self.t_ms = t
+        if pairing is not None:  # the struck foot's reports and the state go to the link
+            pairing.after()
         return n
 
     def on_wake(self):
@@ -201,10 +216,14 @@ class App:
 
     def doze_ms(self):
         """How long the MCU may light-sleep now, ms: the batch period, or 0 while a vibration
-        pattern plays or the radio port needs the MCU awake (edges/sleep.py gives the reasons)."""
+        pattern plays, the radio port needs the MCU awake (edges/sleep.py gives the reasons) or the
+        pair link is connected on a board whose BLE does not survive light sleep (edges/pairing.py
+        ``keeps_awake``, board ``pair_sleep`` "awake")."""
         if self.asleep or self.haptics.playing:
             return 0
         if self._may_sleep is not None and not self._may_sleep():
+            return 0
+        if self.pair is not None and self.pair.keeps_awake():
             return 0
         return self._batch_ms
 
@@ -425,4 +444,6 @@ class App:
         more = getattr(self.radio, "tasks", None)
         if more is not None:
             tasks += more()  # link.Link: the LoRa and BLE adapters' loops
+        if self._pair_edge is not None:
+            tasks.append(self._pair_edge.run())  # edges/pair_link: connect, sessions, back-off
         await asyncio.gather(*tasks)

@@ -2,7 +2,8 @@
 
 Loads the deployed ``board.py`` and ``/config.json``, offers the boot escape,
 builds the edges (the board's radios: delivery over LoRa + BLE, keyed by
-``/team.key`` and the configured TEAM_ID; docs/FIRMWARE.md "App wiring"),
+``/team.key`` and the configured TEAM_ID; docs/FIRMWARE.md "App wiring"; the
+pair link when PAIR_SIDE / PAIR_PEER_ID name one, docs/PAIR.md),
 arms the watchdog, self-tests and runs the asyncio tasks (the app's four +
 the radio adapters') forever, light-sleeping between IMU FIFO batches
 (edges/sleep.py; a board file's ``"light_sleep": False`` keeps it awake).
@@ -48,9 +49,12 @@ def run(config_path="/config.json", key_path="/team.key"):
         print("soleguard: radio down:", hw.link_error)
     if hw.storage_error:
         print("soleguard: storage:", hw.storage_error)
+    if hw.pair_error:
+        print("soleguard:", hw.pair_error)
     wdt = hardware.watchdog(board)
     app = App(board, hw.fifo, hw.zones, hw.motor, hw.battery, hw.outbox, hw.radio, values,
-              clock=time.ticks_ms, wdt=wdt, sleep_ms=time.sleep_ms, config_store=store)
+              clock=time.ticks_ms, wdt=wdt, sleep_ms=time.sleep_ms, config_store=store, pair=hw.pair,
+              pair_log=lambda mode, t: print("soleguard: SOS mode", ("single", "pair")[mode], "at", t))
     app.start()
     if board.get("light_sleep", True):  # between FIFO batches (edges/sleep.py): zones read at each wake
         asyncio.run(app.run(hw.int1, time.ticks_ms, hardware.sleeper(board, hw)))

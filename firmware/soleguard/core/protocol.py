@@ -79,6 +79,7 @@ HB_EVACUATING = const(2)
 HB_SELF_TEST_FAILED = const(4)
 HB_PRE_ALARM = const(8)  # the lifecycle's own state (not the journal's): bit 0 = ALARM, bit 3 = PRE_ALARM,
 HB_ACK_AWAITED = const(16)  # bit 4 = an ALARM still waiting for the supervisor's acknowledgement
+HB_PAIR = const(32)  # bit 5 = the insole is in the pair's SOS mode (both insoles linked: docs/PAIR.md); clear: single
 
 STATE_OK = const(0)  # roll-call answer states
 STATE_PRE_ALARM = const(1)
@@ -98,7 +99,7 @@ _TYPES = (
     (T_ALARM, "alarm", (("cause", 1, 1, 4), ("detail", 2, 0, 0xFFFF))),
     (T_CANCELLED, "cancelled", (("cause", 1, 1, 2), ("cancel_by", 1, 1, 2))),
     (T_RECOVERED, "recovered", (("cause", 1, 1, 4), ("recovery_s", 2, 0, 0xFFFF))),
-    (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 31))),
+    (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 63))),
     (T_EVAC_ACK, "evac_ack", (("order", 2, 1, 0xFFFF), ("slot", 1, 0, ANSWER_SLOTS))),
     (T_ROLL_CALL_ANSWER, "roll_call_answer", (("call", 2, 1, 0xFFFF), ("state", 1, 0, 3))),
     (T_ACK, "ack", (("target", 4, 1, 0xFFFFFFFE), ("acked", 4, 1, COUNTER_MAX), ("by", 1, 0, 1))),

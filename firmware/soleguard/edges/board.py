@@ -48,6 +48,8 @@ def validate(b):
         raise ValueError("board: storage needs >= 3 blocks")
     for k in ("battery_mah", "active_ma", "sleep_ua"):
         _need(b["power"], k, "power")
+    if b.get("pair_sleep", "single") not in ("single", "awake", "modem"):  # edges/pairing.py SLEEPS
+        raise ValueError("board: pair_sleep must be single, awake or modem, got %r" % (b["pair_sleep"],))
     return b
 
 

@@ -142,9 +142,39 @@ def build(board, values=None, flash=None, radio=None, key=None, key_path="/team.
     hw.outbox = Outbox(flash)
     hw.outbox.volatile = hw.storage_error is not None
     hw.link_error = None
+    hw.pair = None  # edges/pair_link.PairLinkBle when the configuration names a pair (App(pair=))
+    hw.pair_error = None
     hw.radio = radio if radio is not None else _radio(board, hw, values, key, key_path, modem, aioble,
                                                       bluetooth, windows, clock, link_kw)
     return hw
+
+
+def _pair(board, hw, cfg, edge, key, link, clock, aioble, bluetooth):
+    """The pair link of a configured pair (store PAIR_SIDE / PAIR_PEER_ID), or None: none configured,
+    no BLE radio, or a light-sleeping board whose BLE connections do not survive light sleep
+    (pairing.runs_link; ``hw.pair_error`` says why). The left (peripheral) registers its service
+    with BleRadio's in one call: a second register_services call replaces the first."""
+    if not edge["PAIR_SIDE"]:
+        return None  # nothing of the pair imported: the single insole's heap as before
+    from .pairing import pair_link, runs_link
+
+    if "ble" not in board["radios"]:
+        hw.pair_error = "pair configured but the board has no BLE radio: single insole"
+        return None
+    if not runs_link(board):
+        hw.pair_error = "pair configured, board light-sleeps (pair_sleep single): single insole"
+        return None
+    from ..core.pairlink import SIDE_RIGHT
+    from .lora_radio import Clock
+    from .pair_link import PairLinkBle
+
+    core = pair_link(edge, key, link.device_id, cfg)
+    pair = PairLinkBle(core, clock or Clock(), central=edge["PAIR_SIDE"] == SIDE_RIGHT, aioble=aioble,
+                       bluetooth=bluetooth)
+    more = pair.services()
+    if more:
+        pair.aioble.register_services(link.ble.service, *more)
+    return pair
 
 
 def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, clock, link_kw):
@@ -157,7 +187,7 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
     try:
         if not values or "TEAM_ID" not in values:  # no config, or a corrupt one read as defaults
             raise ValueError("no TEAM_ID configured (config.json missing or corrupt): enrol the insole")
-        edge = validate(values)[1]
+        cfg, edge = validate(values)
         if key is None:
             key = load_key(key_path, edge["TEAM_ID"])
         if windows is None:
@@ -169,8 +199,13 @@ def _radio(board, hw, values, key, key_path, modem, aioble, bluetooth, windows, 
             from .lora_radio import make_modem
 
             modem = make_modem(board, machine.SPI, machine.Pin, AsyncSX1262)
-        return make_link(board, hw.outbox, edge, key, machine.unique_id(), clock=clock, modem=modem,
+        link = make_link(board, hw.outbox, edge, key, machine.unique_id(), clock=clock, modem=modem,
                          aioble=aioble, bluetooth=bluetooth, windows=windows, **link_kw)
+        try:
+            hw.pair = _pair(board, hw, cfg, edge, key, link, clock, aioble, bluetooth)
+        except (ValueError, OSError) as e:  # a peer id equal to our own: the insole runs single
+            hw.pair_error = "pair: %s" % e
+        return link
     except (ValueError, OSError, RuntimeError) as e:  # RuntimeError: the SX1262 driver (no chip, BUSY stuck)
         hw.link_error = str(e)
         r = LoopbackRadio()

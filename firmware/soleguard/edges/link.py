@@ -114,12 +114,16 @@ def link_state(app):
 def link_status(app):
     """The lifecycle's heartbeat status bits (protocol HB_ALARM_ACTIVE,
     HB_PRE_ALARM, HB_ACK_AWAITED): the state itself, not the journal's
-    pending records (those are gone once the gateway gave receipt)."""
+    pending records (those are gone once the gateway gave receipt); HB_PAIR
+    while the insole is in the pair's SOS mode (edges/pairing.py)."""
     life = app.core.lifecycle
     s = life.state
     b = P.HB_ALARM_ACTIVE if s == ALARM else (P.HB_PRE_ALARM if s == PRE_ALARM else 0)
     if life.ack_awaited():
         b |= P.HB_ACK_AWAITED
+    pairing = app.pair
+    if pairing is not None and pairing.mode:
+        b |= P.HB_PAIR
     return b
 
 

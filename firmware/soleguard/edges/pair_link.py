@@ -16,7 +16,8 @@ connected. Frames: central -> peripheral by write without response on
 ``c2p`` (a BufferedCharacteristic with capture: writes queue, none is lost),
 peripheral -> central by notification on ``p2c``. aioble's client keeps only
 the newest notification (client.py: ``deque((), 1)``), so the central gives
-its characteristic a queue of RX_QUEUE frames after discovery.
+its characteristic a queue of RX_QUEUE frames after discovery and takes the
+frames queued there itself (aioble's wait logic assumes a queue of one).
 
 Reconnect: after a failed attempt or a dropped link, wait BACKOFF_MIN_MS
 doubling up to BACKOFF_MAX_MS (+ up to a quarter of it at random), back to the
@@ -167,13 +168,25 @@ class PairLinkBle:
         c2p = await svc.characteristic(self.c2p_uuid)
         p2c = await svc.characteristic(self.p2c_uuid)
         await p2c.subscribe(notify=True)
-        p2c._notify_queue = type(p2c._notify_queue)((), RX_QUEUE)  # aioble keeps 1 (see the module docstring)
+        q = type(p2c._notify_queue)((), RX_QUEUE)  # aioble keeps 1 (see the module docstring)
+        p2c._notify_queue = q
 
         async def send(frame):
             await c2p.write(frame, False)
 
         async def recv():
-            return await p2c.notified()
+            # aioble's notified() sets its flag only when the queue goes from empty to one frame and waits
+            # on it whenever one frame or none is queued: with a longer queue, a second frame that came
+            # before the reader ran again would wait for ever (the link went silent after its first two
+            # frames: tests/test_pair_app.py). Queued frames are taken here; a wake-up whose frame was
+            # taken so finds the queue empty (IndexError) and waits again.
+            while True:
+                if q:
+                    return q.popleft()
+                try:
+                    return await p2c.notified()
+                except IndexError:
+                    pass
 
         await self._session(conn, send, recv)
 

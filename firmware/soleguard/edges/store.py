@@ -34,6 +34,10 @@ EDGE_FIELDS = {
     "BATTERY_LOW_MV": (3500, 3300, 3800, "mV", "technical alarm threshold, ~10 % left"),
     "ANSWER_SLOT": (0, 0, 64, "slot + 1", "evacuation answer slot: the insole's roster position + 1, set at "
                     "enrolment (0: none, the random schedule; docs/PROTOCOL.md 8.3)"),
+    "PAIR_SIDE": (0, 0, 2, "side", "0: no pair (single insole); 1: left (struck, pairlink.SIDE_LEFT), 2: right "
+                  "(striking, owns the pair's person alarms); set at enrolment (docs/PAIR.md)"),
+    "PAIR_PEER_ID": (0, 0, 0xFFFFFFFE, "device id", "the other insole's pseudonymous id (protocol.Keys.device_id; "
+                     "0: none); set at enrolment with PAIR_SIDE"),
 }
 
 
@@ -58,6 +62,8 @@ def validate(values):
             core[k] = v
     if edge["LORA_BW_KHZ"] not in (125, 250, 500):
         raise ValueError("config: LORA_BW_KHZ must be 125, 250 or 500")
+    if (edge["PAIR_SIDE"] == 0) != (edge["PAIR_PEER_ID"] == 0):
+        raise ValueError("config: PAIR_SIDE and PAIR_PEER_ID are set together (both 0: no pair)")
     return Config.from_dict(core), edge
 
 
