@@ -90,7 +90,7 @@ class FeedFifo:
     def __init__(self, data, total):
         self.data = data
         self.total = total
-        self.frames = array("h", bytes(12 * WM))
+        self.frames = array("h", bytes(2 * FRAME_LEN * WM))  # the driver's layout: Core.step_batch's
         self.pos = 0
         self.due = 0
         self.fail_at = -1  # frame index at which one read fails (OSError: an I2C NACK)
@@ -107,7 +107,7 @@ class FeedFifo:
         for k in range(n):
             b = (self.pos + k) * FRAME_LEN
             for j in range(6):
-                fr[6 * k + j] = d[b + j]
+                fr[FRAME_LEN * k + j] = d[b + j]
         self.pos += n
         return n
 

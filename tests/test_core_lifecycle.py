@@ -291,3 +291,24 @@ def test_reset():
     life, _ = _run(FALL_ALARM)
     life.reset()
     assert life.state == IDLE and life.cause == CAUSE_NONE
+
+
+def test_sos_muted_drops_the_sos_but_never_a_fall_or_man_down():
+    # the left insole of a pair in pair mode (edges/pairing.py): the right one decides the SOS, but
+    # a fall or man-down only the left foot detects must still raise its pre-alarm and alarm
+    for prefix in (FALL_PRE, MD_PRE, FALL_ALARM):
+        q = EventQueue()
+        life = AlarmLifecycle(Config(), q)
+        life.sos_muted = True
+        got = []
+        for a in prefix:
+            _apply(life, a)
+            for i in range(q.count):
+                got.append((q.t[i], q.type[i], q.cause[i], q.detail[i]))
+            q.clear()
+        assert got == _run(prefix)[1] and got  # the same events as unmuted
+    q = EventQueue()
+    life = AlarmLifecycle(Config(), q)
+    life.sos_muted = True
+    life.sos(40000)
+    assert life.state == IDLE and q.count == 0

@@ -49,7 +49,7 @@ class Fifo:
         self.buf = buf
         self.n = n
         self.k = 0
-        self.frames = array("h", bytes(12 * WM))
+        self.frames = array("h", bytes(2 * FRAME_LEN * WM))  # the driver's layout (Core.step_batch)
 
     def read(self):
         b = self.buf
@@ -58,7 +58,7 @@ class Fifo:
         n = self.n
         for j in range(WM):
             o = ((k + j) % n) * FRAME_LEN
-            p = 6 * j
+            p = FRAME_LEN * j
             fr[p] = b[o]
             fr[p + 1] = b[o + 1]
             fr[p + 2] = b[o + 2]
@@ -201,7 +201,7 @@ def run(mode, rounds, readline, write):
         if mode.endswith("-off"):  # callgrind's reference: the same run without the pair in the measured app
             app.pair = None
             app.core.pair = None
-            app.core.lifecycle.muted = False
+            app.core.lifecycle.sos_muted = False
     ticks_us = time.ticks_us
     ticks_diff = time.ticks_diff
     on_batch = app.on_batch

@@ -29,9 +29,12 @@ Rules that never bend:
     the supervisor's screen until acknowledged; the insole no longer waits
     for that acknowledgement (``ack_awaited`` goes False).
 
-``muted`` (set by the app on the left insole of a pair while the pair is up,
-docs/PAIR.md "Which insole owns what"): ``detect`` and ``sos`` are ignored, so
-no new person alarm starts here; one already running goes on as before.
+``sos_muted`` (set by the app on the left insole of a pair while the pair is up,
+docs/PAIR.md "In the app"): ``sos`` is ignored, because the right insole decides
+the SOS with both feet. Falls and man-down are never muted: the two feet
+disagree (docs/PAIR.md "Fall and man-down with both feet": in HuGaDB the
+man-down condition held 71.6 s on the left foot alone and 6.5 s on the right
+alone), so a detection only the left foot makes must still raise its alarm.
 
 Every transition pushes one event into the ``EventQueue`` given at
 construction (see events.py for the detail field). No method allocates.
@@ -64,7 +67,7 @@ class AlarmLifecycle:
         self._pre_ms = cfg.PRE_ALARM_MS
         self._recovery_ms = cfg.RECOVERY_MS
         self._motion_ms = cfg.MOTION_CANCEL_MS
-        self.muted = False  # the pair's other insole owns the person alarms (edges/pairing.py, left insole)
+        self.sos_muted = False  # the right insole of the pair decides the SOS (edges/pairing.py, left insole)
         self.reset()
 
     def reset(self):
@@ -79,11 +82,8 @@ class AlarmLifecycle:
         """An involuntary detection (CAUSE_FALL or CAUSE_MAN_DOWN) at ``t`` ms.
 
         Starts a PRE_ALARM from IDLE, and from an ALARM the wearer has
-        recovered from (awaiting the acknowledgement); ignored otherwise, and
-        while ``muted``.
+        recovered from (awaiting the acknowledgement); ignored otherwise.
         """
-        if self.muted:
-            return
         if self.state == PRE_ALARM or (self.state == ALARM and not self.recovered):
             return
         self.acked = False
@@ -95,9 +95,9 @@ class AlarmLifecycle:
         self._events.push(t, EV_PRE_ALARM, cause, detail)
 
     def sos(self, t):
-        """The SOS gesture at ``t`` ms: an alarm at once, whatever the state (ignored while ``muted``:
+        """The SOS gesture at ``t`` ms: an alarm at once, whatever the state (ignored while ``sos_muted``:
         the right insole of a pair in pair mode raises it)."""
-        if self.muted:
+        if self.sos_muted:
             return
         if self.state == IDLE:
             prior = CAUSE_NONE

@@ -5,10 +5,11 @@
     # per FIFO batch: pairing.before(times, n) before Core.step_batch, pairing.after() after it
 
 Roles (PAIR.md "Which insole owns what"): the right insole (SIDE_RIGHT) runs
-``pair.PairFusion`` as ``Core.pair`` and owns the pair's person alarms; the
-left one runs ``pair.StruckFoot`` and, while the pair is up, raises no SOS,
-fall or man-down of its own (``AlarmLifecycle.muted``). Its technical alarms,
-heartbeat, outbox and radio stay its own.
+``pair.PairFusion`` as ``Core.pair`` and decides the pair's SOS; the left one
+runs ``pair.StruckFoot`` and, while the pair is up, raises no SOS of its own
+(``AlarmLifecycle.sos_muted``). Its falls and man-down still alarm (the feet
+disagree: docs/PAIR.md "Fall and man-down with both feet"), as do its
+technical alarms, heartbeat, outbox and radio.
 
 Mode: the right insole is in ``MODE_PAIR`` while ``PairLink.pair_mode`` holds
 (link up, clock proven within PAIR_GOOD_MS); ``PairFusion.set_mode`` is called
@@ -116,7 +117,7 @@ class Pairing:
             if self.fusion is not None:
                 self.fusion.set_mode(mode)
             else:
-                self.core.lifecycle.muted = mode == MODE_PAIR
+                self.core.lifecycle.sos_muted = mode == MODE_PAIR
             if self.log is not None:
                 self.log(mode, now)
         fusion = self.fusion
