@@ -195,7 +195,6 @@ def look_alikes(pairs: list, rng, n_each: int) -> dict:
     """Tap-model look-alikes on the striking foot (struck foot's real recording as it is) and the blind
     model's look-alikes on both feet; SOS counts single and pair."""
     from . import blindstrike as bs
-    from .taps import _positions
 
     hosts = pt.host_pairs(pairs)
     out = {}
@@ -204,7 +203,7 @@ def look_alikes(pairs: list, rng, n_each: int) -> dict:
         while row["n"] < n_each:
             g = tm.negative_gesture(kind, rng)
             right, left = hosts[int(rng.integers(len(hosts)))]
-            at, _ = _positions(right, g.duration_ms, rng)
+            at, _ = tm.positions(right, g.duration_ms, rng)
             if at is None:
                 continue
             rt = tm.inject(right, g, at, "%s_%s%d" % (right.name, kind, row["n"]), positive=False)
@@ -220,7 +219,7 @@ def look_alikes(pairs: list, rng, n_each: int) -> dict:
             tries += 1
             p = bs.look_alike(kind, rng)
             right, left = hosts[int(rng.integers(len(hosts)))]
-            pos = bs.standing_positions(right, p.duration_ms()) or bs.walking_positions(right, p.duration_ms())
+            pos = bs.standingtm.positions(right, p.duration_ms()) or bs.walkingtm.positions(right, p.duration_ms())
             if not pos:
                 continue
             try:
@@ -247,8 +246,8 @@ def blind(pairs: list, rng, n: int) -> dict:
         p = bs.sample_params(rng)
         right, left = hosts[int(rng.integers(len(hosts)))]
         ctx = "standing" if len(rows) % 2 == 0 else "walking"
-        pos = bs.standing_positions(right, p.duration_ms()) if ctx == "standing" else \
-            bs.walking_positions(right, p.duration_ms())
+        pos = bs.standingtm.positions(right, p.duration_ms()) if ctx == "standing" else \
+            bs.walkingtm.positions(right, p.duration_ms())
         if not pos:
             continue
         try:

@@ -268,11 +268,10 @@ def host_pairs(pairs: list) -> list:
 
 def inject_grid(pair: tuple, p: tm.TapParams, rng, name: str):
     """(right', left', context) with gesture ``p`` in a random position of the pair; (None, None, None) if it does not fit."""
-    from .taps import _positions
 
     right, left = pair
     g = tm.strike_gesture(p)
-    at, ctx = _positions(right, g.duration_ms, rng)
+    at, ctx = tm.positions(right, g.duration_ms, rng)
     if at is None:
         return None, None, None
     rt = tm.inject(right, g, at, name, positive=True)

@@ -458,3 +458,23 @@ def with_params(p: TapParams, **kw) -> TapParams:
         g = list(q.gaps_ms) or [350.0]
         q = replace(q, gaps_ms=tuple((g * q.n_strikes)[: q.n_strikes - 1]))
     return q
+
+
+STILL_MG = 60.0  # host |a| std below this over the gesture: a standing context
+
+
+def positions(host, dur_ms: float, rng) -> tuple:
+    """(at_ms, context) for a gesture of ``dur_ms`` in ``host``: standing or moving, 50/50 when both exist."""
+    lo = PRE_MS
+    hi = host.duration_ms - dur_ms - POST_MS - 2 * 10
+    if hi <= lo:
+        return None, None
+    cands = np.arange(lo, hi, 100.0)
+    motion = np.array([host_motion_mg(host, a, dur_ms) for a in cands])
+    still = cands[motion < STILL_MG]
+    moving = cands[motion >= STILL_MG]
+    want = "standing" if rng.random() < 0.5 else "moving"
+    pool = still if want == "standing" else moving
+    if not len(pool):
+        want, pool = ("moving", moving) if want == "standing" else ("standing", still)
+    return float(rng.choice(pool)) + float(rng.uniform(0, 10)), want

@@ -37,7 +37,6 @@ from .trace import Trace
 # never runs there); SisFall is a waist sensor.
 HOST_DATASETS = ("Moticon", "IPOL", "gaitmap", "UMAFall")
 HOST_ACTIVITIES = ("walking", "walking_slow", "walking_normal", "walking_fast", "Walking")
-STILL_MG = 60.0  # host |a| std below this over the gesture: a standing context
 
 # folder under ../shared/datasets -> importer kind (as tools/import_all.sh)
 FOLDERS = {"umafall_ankle": "umafall", "moticon_insole": "moticon", "gaitpdb_vgrf": "gaitpdb",
@@ -82,23 +81,6 @@ def is_host(tr: Trace) -> bool:
             and tr.meta["activity"] in HOST_ACTIVITIES)
 
 
-def _positions(host: Trace, dur_ms: float, rng) -> tuple:
-    """(at_ms, context) for a gesture of ``dur_ms`` in ``host``: standing or moving, 50/50 when both exist."""
-    lo = tm.PRE_MS
-    hi = host.duration_ms - dur_ms - tm.POST_MS - 2 * 10
-    if hi <= lo:
-        return None, None
-    cands = np.arange(lo, hi, 100.0)
-    motion = np.array([tm.host_motion_mg(host, a, dur_ms) for a in cands])
-    still = cands[motion < STILL_MG]
-    moving = cands[motion >= STILL_MG]
-    want = "standing" if rng.random() < 0.5 else "moving"
-    pool = still if want == "standing" else moving
-    if not len(pool):
-        want, pool = ("moving", moving) if want == "standing" else ("standing", still)
-    return float(rng.choice(pool)) + float(rng.uniform(0, 10)), want
-
-
 def _sos_events(events):
     return [e for e in events if e.type == EV_ALARM and e.cause == CAUSE_SOS]
 
@@ -126,7 +108,7 @@ def positives(hosts: list, rng, n: int, space=None, tag="space") -> list:
         host = hosts[int(rng.integers(len(hosts)))]
         right = tm.as_right_foot(host)
         g = tm.strike_gesture(p)
-        at, ctx = _positions(right, g.duration_ms, rng)
+        at, ctx = tm.positions(right, g.duration_ms, rng)
         if at is None:
             continue
         tr = tm.inject(right, g, at, "%s_tap%d" % (right.name, len(out)), positive=True)
@@ -157,7 +139,7 @@ def negatives(hosts: list, rng, n_each: int) -> list:
         while k < n_each:
             g = tm.negative_gesture(kind, rng)
             host = tm.as_right_foot(hosts[int(rng.integers(len(hosts)))])
-            at, ctx = _positions(host, g.duration_ms, rng)
+            at, ctx = tm.positions(host, g.duration_ms, rng)
             if at is None:
                 continue
             tr = tm.inject(host, g, at, "%s_%s%d" % (host.name, kind, k), positive=False)
@@ -320,7 +302,7 @@ def _blind_place(hosts: list, p, rng, contexts=("standing", "walking")):
         order = rng.permutation(len(hosts))
         for i in order:
             right, left = hosts[int(i)]
-            pos = bs.standing_positions(right, dur, walking=ctx == "walking", step_ms=100)
+            pos = bs.standingtm.positions(right, dur, walking=ctx == "walking", step_ms=100)
             if left is not None:  # the left trace must cover the same host time
                 off = bs._offset(right, left)
                 pos = [a for a in pos if a + off >= left.t_ms[0] and a + off + dur <= left.t_ms[-1]]
@@ -571,7 +553,7 @@ def main(argv=None):
         while sum(1 for k, _ in negs if k == kind) < a.n_neg:
             g = tm.negative_gesture(kind, rng)
             host = tm.as_right_foot(hosts[int(rng.integers(len(hosts)))])
-            at, _ = _positions(host, g.duration_ms, rng)
+            at, _ = tm.positions(host, g.duration_ms, rng)
             if at is not None:
                 negs.append((kind, pt.feature_arrays(tm.inject(host, g, at, "neg", positive=False))))
     hours = sum(len(f["load"]) for _, f in real_feats) / 360000
