@@ -219,7 +219,7 @@ def look_alikes(pairs: list, rng, n_each: int) -> dict:
             tries += 1
             p = bs.look_alike(kind, rng)
             right, left = hosts[int(rng.integers(len(hosts)))]
-            pos = bs.standingtm.positions(right, p.duration_ms()) or bs.walkingtm.positions(right, p.duration_ms())
+            pos = bs.standing_positions(right, p.duration_ms()) or bs.walking_positions(right, p.duration_ms())
             if not pos:
                 continue
             try:
@@ -246,8 +246,8 @@ def blind(pairs: list, rng, n: int) -> dict:
         p = bs.sample_params(rng)
         right, left = hosts[int(rng.integers(len(hosts)))]
         ctx = "standing" if len(rows) % 2 == 0 else "walking"
-        pos = bs.standingtm.positions(right, p.duration_ms()) if ctx == "standing" else \
-            bs.walkingtm.positions(right, p.duration_ms())
+        pos = bs.standing_positions(right, p.duration_ms()) if ctx == "standing" else \
+            bs.walking_positions(right, p.duration_ms())
         if not pos:
             continue
         try:

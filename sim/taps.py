@@ -302,7 +302,7 @@ def _blind_place(hosts: list, p, rng, contexts=("standing", "walking")):
         order = rng.permutation(len(hosts))
         for i in order:
             right, left = hosts[int(i)]
-            pos = bs.standingtm.positions(right, dur, walking=ctx == "walking", step_ms=100)
+            pos = bs.standing_positions(right, dur, walking=ctx == "walking", step_ms=100)
             if left is not None:  # the left trace must cover the same host time
                 off = bs._offset(right, left)
                 pos = [a for a in pos if a + off >= left.t_ms[0] and a + off + dur <= left.t_ms[-1]]

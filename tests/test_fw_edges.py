@@ -1,5 +1,5 @@
 # runtimes: cpython micropython
-# heapsize: 448K
+# heapsize: 640K
 """Edges without hardware: FIFO decode through the LSM6DSO register model (sim/models) under the real
 micropython-lib ``lsm6dsox`` driver (tests/imu_model.py),
 haptics priorities, zone health, configuration validation and persistence,
