@@ -98,6 +98,27 @@ def _short(v):
     return "<%d keys>" % len(v) if isinstance(v, dict) else v
 
 
+def queue_reports(foot, inbox: list, t: int, lat: int, err: int) -> None:
+    """Append the struck foot's reports of sample ``t`` to ``inbox`` as (arrival ms, kind, peer ms):
+    ``lat`` ms on the link (>= 0), stamped with ``err`` ms of clock error."""
+    while True:
+        kind = foot.next()
+        if not kind:
+            return
+        inbox.append((t + lat, kind, foot.rep_t + err))
+
+
+def deliver(fusion, inbox: list, k: int, t: int, lat: int, err: int, bound: int) -> int:
+    """Hand ``fusion`` the reports of ``inbox[k:]`` that have arrived by ``t`` (each with the proven
+    clock bound ``bound`` ms) and the peer's ``done`` time; return the index of the next report."""
+    while k < len(inbox) and inbox[k][0] <= t:
+        fusion.peer(inbox[k][1], inbox[k][2], bound)
+        k += 1
+    if t - lat >= 0:
+        fusion.peer_done(t - lat + err)
+    return k
+
+
 def replay_pair(left: Trace, right: Trace, link: tuple = LINK) -> dict:
     """Both cores in this process, as firmware/soleguard_unix/pair_replay.py runs them.
 
@@ -125,16 +146,8 @@ def replay_pair(left: Trace, right: Trace, link: tuple = LINK) -> dict:
         if lcore.step(t, lrow):  # the left core first: StruckFoot (its Core.pair) queues this sample's reports
             out["left"].extend(Event(ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]) for i in range(ev.count))
             ev.clear()
-        while True:
-            kind = foot.next()
-            if not kind:
-                break
-            inbox.append((t + lat, kind, foot.rep_t + err))
-        while k < len(inbox) and inbox[k][0] <= t:
-            fusion.peer(inbox[k][1], inbox[k][2], bound)
-            k += 1
-        if t - lat >= 0:
-            fusion.peer_done(t - lat + err)
+        queue_reports(foot, inbox, t, lat, err)
+        k = deliver(fusion, inbox, k, t, lat, err, bound)
         ev = rcore.events
         if rcore.step(t, rrow):
             out["right"].extend(Event(ev.t[i], ev.type[i], ev.cause[i], ev.detail[i]) for i in range(ev.count))

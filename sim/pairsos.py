@@ -34,6 +34,7 @@ from soleguard.core.events import CAUSE_SOS, EV_ALARM
 
 from . import pairtaps as pt
 from . import tapmodel as tm
+from .pairreplay import deliver, queue_reports
 from .replay import frames, make_core
 from .score import MS_PER_HOUR, SOS_GRACE_MS
 from .taps import _pct
@@ -78,16 +79,8 @@ def replay_pair(striker: Trace, struck: Trace | None, rng, pair: bool = True, li
             if i < n_left:
                 lfeat.update(lrows[i])
                 foot.update(t, lfeat, lrows[i])
-                while True:
-                    kind = foot.next()
-                    if not kind:
-                        break
-                    inbox.append((t + lat, kind, foot.rep_t + err))
-            while k < len(inbox) and inbox[k][0] <= t:
-                fusion.peer(inbox[k][1], inbox[k][2], cfg.PAIR_GOOD_MS)
-                k += 1
-            if t - lat >= 0:
-                fusion.peer_done(t - lat + err)
+                queue_reports(foot, inbox, t, lat, err)
+            k = deliver(fusion, inbox, k, t, lat, err, cfg.PAIR_GOOD_MS)
         if core.step(t, row):
             for j in range(ev.count):
                 if ev.type[j] == EV_ALARM and ev.cause[j] == CAUSE_SOS:
