@@ -141,12 +141,23 @@ def test_load_and_centre_of_pressure():
     assert feat.cop_y == (100 * ZONE_Y[0] + 300 * ZONE_Y[3]) // 400
 
 
-def test_load_ignores_unused_and_negative_zones():
+def test_load_sums_the_zones_in_use_only():
+    # loads are 0..5000 N by the frame contract (frame.py): Zones.fill clamps a reading below its
+    # zero offset to 0 (test_fw_edges) and trace.py rejects a negative load, so the core sums
+    # without a sign check; slots of zones not in use are never counted, whatever they hold
+    for zones in (2, 7, 8):  # the loop and the unrolled 8-zone path
+        feat = _feat(zones=zones)
+        f = new_frame()
+        fill(f)
+        for i in range(8):
+            f[6 + i] = 10 * (i + 1) + (999 if i >= zones else 0)
+        feat.update(f)
+        feat.cop(f)
+        assert feat.load == sum(10 * (i + 1) for i in range(zones)), zones
     feat = _feat(zones=2)
     f = new_frame()
     fill(f)
     f[6] = 50
-    f[7] = -40  # a bad zero offset must not subtract load
     f[8] = 999  # zone 2 is not in use
     feat.update(f)
     feat.cop(f)

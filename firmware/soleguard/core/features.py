@@ -272,12 +272,13 @@ class Features:
                     if t >= 0:
                         self.tilt = t
             if zones:
-                total = 0
-                o += _Z0
-                for i in range(o, o + zones):
-                    v = f[i]
-                    if v > 0:
-                        total += v
+                o += _Z0  # loads are 0..5000 N (frame.py; the edges and trace.py clamp and check them)
+                if zones == 8:  # every board and most recordings: unrolled, half the loop's bytecodes
+                    total = f[o] + f[o + 1] + f[o + 2] + f[o + 3] + f[o + 4] + f[o + 5] + f[o + 6] + f[o + 7]
+                else:
+                    total = 0
+                    for i in range(o, o + zones):
+                        total += f[i]
                 if prev < 0:  # first sample: start the averages here
                     prev = total
                     sla = total << k

@@ -94,7 +94,8 @@ class Core:
         self._imu = imu
         # bound methods looked up once here: a lookup per batch would allocate
         self._feat_update = self.features.update
-        self._posture_update = self.posture.update
+        self.posture.bind(self.features)
+        self._posture_step = self.posture.step
         self._life_step = self.lifecycle.step
         # strike screening: |dyn_x|, |dyn_y|, |dyn_z| of the detectors' window, rings of 'h'
         # (|dyn| <= 2 * ACC_FULL_SCALE_MG <= 32000 mg: features clamp samples and gravity to the scale)
@@ -155,7 +156,7 @@ class Core:
         """
         feat = self.features
         fu = self._feat_update
-        pu = self._posture_update
+        ps = self._posture_step
         ls = self._life_step
         posture = self.posture
         life = self.lifecycle
@@ -185,7 +186,7 @@ class Core:
             fu(frames, o)
             o += FRAME_LEN
             k += 1
-            found = pu(t, feat)
+            found = ps(t)
             if found:
                 life.detect(t, found, posture.detail)
             if imu:

@@ -73,16 +73,15 @@ class PostureDetector:
         self.reset()
 
     def reset(self):
+        """Forget all state (as after power-up). Allocates: the tracking generator is made anew."""
         self.state = UPRIGHT
         self.not_upright = False
         self.upright_ms = 0
         self.still_ms = 0
+        self.moving_ms = 0
         self.detail = 0
-        self._t_upright = _NEVER
         self._t_down = _NEVER
         self._t_still = _NEVER
-        self._t_moving = _NEVER
-        self.moving_ms = 0
         self._t_impact = _NEVER
         self._t_was_upright = _NEVER
         self._peak2 = 0
@@ -90,69 +89,112 @@ class PostureDetector:
         self._above = False
         self._fall_reported = False
         self._man_down_reported = False
+        self._feat = None  # the features update() reads
+        self.step = self._track().send  # bound once: step(t) resumes it, allocating nothing
+        self.step(None)  # run to the first yield
 
     def update(self, t, feat):
-        """Advance to time ``t`` (ms) with features ``feat``; return a detection."""
-        # posture (inline: every sample)
-        not_upright = self.not_upright
-        imu = feat.imu
-        if imu:
-            tilt = feat.tilt
-            if tilt > self._tilt_down:
-                not_upright = True
-            elif 0 <= tilt < self._tilt_up:
-                not_upright = False
-                self._t_was_upright = t
-            on_feet = not not_upright and (feat.zones == 0 or feat.loaded)
-        else:  # pressure only: a foot carrying nothing is off the ground
-            on_feet = feat.loaded
-            if feat.load < self._load_off:
-                not_upright = True
-            elif on_feet:
-                not_upright = False
-        self.not_upright = not_upright
-        if on_feet:
-            u = self._t_upright
-            if u == _NEVER:
-                u = t
-                self._t_upright = t
-            self.upright_ms = t - u
-        elif self._t_upright != _NEVER:
-            self._t_upright = _NEVER
-            self.upright_ms = 0
-        if not_upright:
-            if self._t_down == _NEVER:
-                self._t_down = t
-        elif self._t_down != _NEVER:
-            self._t_down = _NEVER
-        if feat.still:  # motion (inline: every sample)
-            if self._t_moving != _NEVER:
-                self._t_moving = _NEVER
-                self.moving_ms = 0
-        else:
-            m = self._t_moving
-            if m == _NEVER:
-                m = t
-                self._t_moving = t
-            self.moving_ms = t - m
+        """Advance to time ``t`` (ms) with features ``feat``; return a detection (0, CAUSE_FALL, CAUSE_MAN_DOWN).
+
+        ``bind(feat)`` then ``step(t)`` is the same without the call frame (Core's path)."""
+        self._feat = feat
+        return self.step(t)
+
+    def bind(self, feat):
+        """Make ``step(t)`` read ``feat`` (the one Features object of an insole's core)."""
+        self._feat = feat
+
+    def _track(self):
+        """The per-sample path as a generator: ``send(t)`` returns the detection at ``t``.
+
+        Posture, uprightness and motion timers live in its locals (no attribute loads for them,
+        no call frame per sample); the public attributes are stored when they change. The fall
+        check (``_update_fall``, only while an impact window is open or |a| is above IMPACT_MG)
+        and man-down (``_update_man_down``, only while not upright) stay methods: the locals
+        they read are stored before each call and read back after it.
+        """
+        tilt_down = self._tilt_down
+        tilt_up = self._tilt_up
+        load_off = self._load_off
+        impact2 = self._impact2
+        state = UPRIGHT
+        not_upright = False
+        t_upright = _NEVER
+        t_down = _NEVER
+        t_moving = _NEVER
+        t_was_upright = _NEVER
+        t_impact = _NEVER
+        t_still = _NEVER
+        above = False
         found = 0
-        # no impact window open, none starting, |a| not held above the threshold: nothing to do
-        if imu and (self._t_impact != _NEVER or self._above or feat.amag2 > self._impact2):
-            found = self._update_fall(t, feat)
-        if not found:
-            if not_upright:
-                found = self._update_man_down(t, feat)
-            elif self._t_still != _NEVER:  # upright: re-armed (as _update_man_down does, inline on the common path)
-                self._t_still = _NEVER
-                self.still_ms = 0
-                self._man_down_reported = False
-        if not not_upright:
-            self.state = UPRIGHT
-        elif self._t_impact != _NEVER:
-            self.state = FALL_SUSPECTED
-        else:
-            self.state = NOT_UPRIGHT
-        return found
+        while True:
+            t = yield found
+            feat = self._feat
+            found = 0
+            nu = not_upright
+            imu = feat.imu
+            if imu:
+                tilt = feat.tilt
+                if tilt > tilt_down:
+                    nu = True
+                elif 0 <= tilt < tilt_up:
+                    nu = False
+                    t_was_upright = t
+                on_feet = not nu and (feat.zones == 0 or feat.loaded)
+            else:  # pressure only: a foot carrying nothing is off the ground
+                on_feet = feat.loaded
+                if feat.load < load_off:
+                    nu = True
+                elif on_feet:
+                    nu = False
+            if nu != not_upright:
+                not_upright = nu
+                self.not_upright = nu
+            if on_feet:
+                if t_upright == _NEVER:
+                    t_upright = t
+                self.upright_ms = t - t_upright
+            elif t_upright != _NEVER:
+                t_upright = _NEVER
+                self.upright_ms = 0
+            if nu:
+                if t_down == _NEVER:
+                    t_down = t
+            elif t_down != _NEVER:
+                t_down = _NEVER
+            if feat.still:  # motion
+                if t_moving != _NEVER:
+                    t_moving = _NEVER
+                    self.moving_ms = 0
+            else:
+                if t_moving == _NEVER:
+                    t_moving = t
+                self.moving_ms = t - t_moving
+            # no impact window open, none starting, |a| not held above the threshold: nothing to do
+            if imu and (t_impact != _NEVER or above or feat.amag2 > impact2):
+                self._t_down = t_down
+                self._t_was_upright = t_was_upright
+                found = self._update_fall(t, feat)
+                t_impact = self._t_impact
+                above = self._above
+            if not found:
+                if nu:
+                    found = self._update_man_down(t, feat)
+                    t_still = self._t_still
+                elif t_still != _NEVER:  # upright: re-armed (as _update_man_down does, inline on the common path)
+                    t_still = _NEVER
+                    self._t_still = _NEVER
+                    self.still_ms = 0
+                    self._man_down_reported = False
+            if not nu:
+                s = UPRIGHT
+            elif t_impact != _NEVER:
+                s = FALL_SUSPECTED
+            else:
+                s = NOT_UPRIGHT
+            if s != state:
+                state = s
+                self.state = s
 
     def _update_fall(self, t, feat):
         a2 = feat.amag2
