@@ -144,28 +144,6 @@ class Clock:
         return self.start + self.sim.now_us() * (1000000 + self.ppm) // 1000000000
 
 
-def second_aioble(radio):
-    """A separate copy of the real aioble bound to ``radio`` (test_fw_pair_link.py)."""
-    saved = {}
-    for k in list(sys.modules):
-        if k == "aioble" or k.startswith("aioble."):
-            saved[k] = sys.modules.pop(k)
-    real = bluetooth.BLE
-    bluetooth.BLE = lambda *a, **kw: radio
-    try:
-        import aioble
-
-        mod = aioble
-    finally:
-        bluetooth.BLE = real
-        for k in list(sys.modules):
-            if k == "aioble" or k.startswith("aioble."):
-                del sys.modules[k]
-        for k in saved:
-            sys.modules[k] = saved[k]
-    return mod
-
-
 def out(*f):
     print(",".join(str(x) for x in f))
 
@@ -234,7 +212,7 @@ async def main(scenario, right_feed, left_feed):
 
     sim = SIM[0]
     radio = bluetooth.sim_new_ble(name="left")
-    aioble_b = second_aioble(radio)
+    aioble_b = bluetooth.sim_aioble(radio)
     arg = -1
     if ":" in scenario:
         scenario, a = scenario.split(":")

@@ -1266,6 +1266,36 @@ def sim_new_ble(addr=None, addr_type=0, name="peer"):
     return o
 
 
+def sim_aioble(radio):
+    """A separate copy of the real aioble bound to ``radio`` (from ``sim_new_ble``): a second
+    device's BLE stack on the same air.
+
+    aioble binds to ``BLE()`` when it is imported, so the copy is imported while ``BLE`` returns
+    ``radio``, then kept out of sys.modules (the device under test keeps its own aioble). Used
+    by the pair tests (tests/pairapp.py, tests/models/fw_tests/test_fw_pair_link.py): the copy
+    runs the left insole's peripheral, whose code path imports nothing lazily.
+    """
+    global BLE
+    saved = {}
+    for k in list(sys.modules):
+        if k == "aioble" or k.startswith("aioble."):
+            saved[k] = sys.modules.pop(k)
+    real = BLE
+    BLE = lambda *a, **kw: radio  # noqa: E731
+    try:
+        import aioble
+
+        mod = aioble
+    finally:
+        BLE = real
+        for k in list(sys.modules):
+            if k == "aioble" or k.startswith("aioble."):
+                del sys.modules[k]
+        for k in saved:
+            sys.modules[k] = saved[k]
+    return mod
+
+
 def sim_reset(keep_irq=True):
     """Reset the air and the singleton (deactivated, no links).  The
     singleton's irq handler is kept by default because aioble registers it

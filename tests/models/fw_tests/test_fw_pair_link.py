@@ -11,7 +11,6 @@ The model delivers at once (no connection-event timing): the clock figures here 
 an instant link; tests/test_pairlink_props.py has the connection-interval model.
 """
 import asyncio
-import sys
 
 import bluetooth
 import fwhelpers as F
@@ -23,28 +22,6 @@ from soleguard.edges.pair_link import BACKOFF_MAX_MS, PairLinkBle
 TEAM_KEY = F.KEY
 LEFT_ID = 0x0A0B0C01  # ids as protocol.Keys.device_id gives them
 RIGHT_ID = 0x0A0B0C02
-
-
-def _second_aioble(radio):
-    """A separate copy of the real aioble bound to ``radio``."""
-    saved = {}
-    for k in list(sys.modules):
-        if k == "aioble" or k.startswith("aioble."):
-            saved[k] = sys.modules.pop(k)
-    real = bluetooth.BLE
-    bluetooth.BLE = lambda *a, **kw: radio
-    try:
-        import aioble
-
-        mod = aioble
-    finally:
-        bluetooth.BLE = real
-        for k in list(sys.modules):
-            if k == "aioble" or k.startswith("aioble."):
-                del sys.modules[k]
-        for k in saved:
-            sys.modules[k] = saved[k]
-    return mod
 
 
 SIM = [None]
@@ -75,7 +52,7 @@ def _world(peer_key=None):
     sim = SIM[0]
 
     radio = bluetooth.sim_new_ble(name="left")
-    aioble_b = _second_aioble(radio)
+    aioble_b = bluetooth.sim_aioble(radio)
     key = PL.pair_key(TEAM_KEY, LEFT_ID, RIGHT_ID)
     rc = Clock(sim, 5000, 30)
     lc = Clock(sim, 987654, -30)
