@@ -155,9 +155,9 @@ class Features:
         self.ref_z = 1024
         self.calibrated = False
         self._cal_count = 0
-        self._f = None  # the frames update() reads
-        self._step = self._filters().send  # bound once: update() resumes it, allocating nothing
-        self._step(None)  # run to the first yield
+        self.frames = None  # the frames step(o) reads
+        self.step = self._filters().send  # bound once: step(o) resumes it, allocating nothing
+        self.step(None)  # run to the first yield
 
     def update(self, f, o=0):
         """Refresh every feature from the frame at ``f[o : o + FRAME_LEN]`` (array('h'), see frame.py;
@@ -167,13 +167,14 @@ class Features:
         lives in the generator's locals, so a sample costs no attribute loads
         for it and no call frame (MicroPython puts the frame of a function
         with many locals on the heap at every call; a generator's frame is
-        allocated once, at ``reset``).
+        allocated once, at ``reset``). ``frames = f`` once, then ``step(o)`` per frame, is the
+        same without this method's own call frame (``Core.step_batch`` binds a batch's frames so).
         """
-        self._f = f
-        self._step(o)
+        self.frames = f
+        self.step(o)
 
     def _filters(self):
-        """The per-sample path as a generator: ``send(o)`` processes the frame at ``self._f[o ...]``.
+        """The per-sample path as a generator: ``send(o)`` processes the frame at ``self.frames[o ...]``.
 
         No method calls except the tilt every TILT_EVERY samples and the rare
         calibration steps while still. Filter state (EMAs, counters) lives in
@@ -201,7 +202,7 @@ class Features:
         rotation = 0
         while True:
             o = yield
-            f = self._f
+            f = self.frames
             imu = self.imu
             zones = self.zones
             if imu:

@@ -93,7 +93,7 @@ class Core:
         self._zones = zones
         self._imu = imu
         # bound methods looked up once here: a lookup per batch would allocate
-        self._feat_update = self.features.update
+        self._feat_step = self.features.step  # the filter generator's send: no update() frame per sample
         self.posture.bind(self.features)
         self._posture_step = self.posture.step
         self._life_step = self.lifecycle.step
@@ -155,7 +155,8 @@ class Core:
         else n. n <= 0 processes nothing and returns 0. Allocates nothing.
         """
         feat = self.features
-        fu = self._feat_update
+        fs = self._feat_step
+        feat.frames = frames  # what fs(o) reads: bound once per batch
         ps = self._posture_step
         ls = self._life_step
         posture = self.posture
@@ -183,7 +184,7 @@ class Core:
         o = start * FRAME_LEN
         while k < end:
             t = times[k]
-            fu(frames, o)
+            fs(o)
             o += FRAME_LEN
             k += 1
             found = ps(t)
