@@ -42,6 +42,23 @@ Medium (docs/PROTOCOL.md 8.3, 9):
   (their periodic listen period is shorter than the preamble); a rebooting
   insole hears nothing.
 
+Pairs (``TeamConfig(pairs=True)``, docs/PAIR.md "Team simulation with pairs"): ``insoles``
+counts workers and each wears two insoles, left (index 2p, hardware id ``insole-<p>-L``) and
+right (2p + 1, ``insole-<p>-R``), each a full ``Insole`` above (own device id via
+``keys.device_id``, outbox, delivery, duty cycle, heartbeats; each hears, vibrates and confirms
+every order and all-clear), so the air carries two radios per worker. Person alarms follow
+"Which insole owns what": an SOS is raised by the right insole only, the left raises none; a
+fall / man-down is raised by both, the first foot (seeded) at the alarm's time and the other
+0..PAIR_SKEW_MS later (seeded). What is NOT modelled: the BLE link between the feet and
+``pair.PairFusion``. Each foot that raises an alarm runs the single-insole core path above over
+its own generated trace (its own seed: not one recording of both feet), the right insole's SOS
+is the single-insole tap detector on the right foot's trace, and the left insole's silence for
+SOS is the ownership rule applied by the script (its core is not run over the gesture). The
+report keeps every key (per insole: ``insoles`` = 2 x workers) and adds ``persons.*`` (per
+worker: the feet's alarms grouped as the console groups both ids, ``person_alarms``; the first
+delivered counts, the others are ``duplicate_alarms``; evacuation vibrated / confirmed by both
+feet, the later foot and the first) and ``duty_cycle.*``.
+
 Scenarios (``SCENARIOS``): ``all`` (default: every item below in one hour),
 ``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``, and one
 injected fault each (docs/PROTOCOL.md 9.1): ``lost-acks`` (every supervisor
