@@ -811,7 +811,8 @@ def power(board, profile, us_per_sample, as_json):
 
 
 @main.command(short_help="Simulate a team of insoles and the gateway over lossy LoRa.")
-@click.option("--insoles", "-n", default=10, show_default=True, type=click.IntRange(1, 500), help="insoles in the team")
+@click.option("--insoles", "-n", default=10, show_default=True, type=click.IntRange(1, 500),
+              help="insoles in the team (workers with --pairs)")
 @click.option("--loss", default=0.0, show_default=True, type=click.FloatRange(0, 0.95), help="per-frame loss probability")
 @click.option("--seed", default=1, show_default=True, type=int, help="random seed (a run is reproducible)")
 @click.option("--scenario", default="all", show_default=True,
@@ -822,19 +823,29 @@ def power(board, profile, us_per_sample, as_json):
                    "(docs/PROTOCOL.md section 9)")
 @click.option("--duration", "duration_s", default=3600, show_default=True, type=click.IntRange(600, 86400),
               help="simulated seconds")
+@click.option("--pairs", is_flag=True,
+              help="two insoles (left, right) per worker: --insoles counts workers, the air carries twice the "
+                   "radios; SOS from the right insole only, falls / man-down from both; adds per-worker figures "
+                   "(persons.*) and duty_cycle.* (docs/PAIR.md)")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def team(insoles, loss, seed, scenario, duration_s, as_json):
+def team(insoles, loss, seed, scenario, duration_s, pairs, as_json):
     """Simulate a team: N insoles (firmware delivery, outbox, haptics; the alarm-raising ones also the app and
     detection core over generated traces) and the gateway role over a lossy LoRa medium (docs/PROTOCOL.md).
+    With --pairs each of the N workers wears two insoles (2N radios).
 
     \b
     Example:
       soleguard team --insoles 50 --loss 0.3 --seed 1 --json
+      soleguard team --insoles 50 --loss 0.3 --seed 1 --pairs --json
     """
     from .team import TeamConfig, run
 
-    _status(as_json, "team: %d insoles, %d simulated s (scenario %s) ..." % (insoles, duration_s, scenario))
-    sim = run(TeamConfig(insoles=insoles, loss=loss, seed=seed, scenario=scenario, duration_s=duration_s))
+    _status(as_json, "team: %d %s, %d simulated s (scenario %s) ..."
+            % (insoles, "workers (two insoles each)" if pairs else "insoles", duration_s, scenario))
+    sim = run(TeamConfig(insoles=insoles, loss=loss, seed=seed, scenario=scenario, duration_s=duration_s,
+                         pairs=pairs))
+    workers = insoles
+    insoles = len(sim.insoles)
     if as_json:
         click.echo(json.dumps(sim.report(), indent=1))
         return
@@ -855,6 +866,14 @@ def team(insoles, loss, seed, scenario, duration_s, as_json):
                "%d of %d core insoles without protection"
                % ("sent" if c["sent"] else "not sent", c["confirmed"], insoles, pr["still_evacuating_at_end"],
                   pr["unprotected_at_end"], pr["core_insoles_at_end"]))
+    if pairs:
+        pa, pe = rep["persons"]["alarms"], rep["persons"]["evacuation"]
+        click.echo("per worker (%d workers, two insoles each): %d person alarms, %d delivered (%d duplicate alarms "
+                   "from the other foot), latency from detection median %s ms, p95 %s ms; evacuation vibrated on "
+                   "both feet for %d, confirmed by both for %d, later foot p95 %s ms to vibrate, %s ms to confirm"
+                   % (workers, pa["raised"], pa["delivered"], pa["duplicate_alarms"],
+                      pa["latency_from_detection_ms"]["median"], pa["latency_from_detection_ms"]["p95"],
+                      pe["vibrated_both"], pe["acked_both"], pe["time_to_vibrate_ms"]["p95"], pe["ack_ms"]["p95"]))
     click.echo("forged/replayed orders: %d insoles vibrated" % rep["forged"]["insoles_vibrated"])
     click.echo("airtime: %.0f ms per insole-hour (uplink); gateway %.0f ms per hour"
                % (rep["airtime_ms_per_insole_hour"], rep["gateway"]["airtime_ms_per_hour"]))

@@ -42,6 +42,23 @@ Medium (docs/PROTOCOL.md 8.3, 9):
   (their periodic listen period is shorter than the preamble); a rebooting
   insole hears nothing.
 
+Pairs (``TeamConfig(pairs=True)``, docs/PAIR.md "Team simulation with pairs"): ``insoles``
+counts workers and each wears two insoles, left (index 2p, hardware id ``insole-<p>-L``) and
+right (2p + 1, ``insole-<p>-R``), each a full ``Insole`` above (own device id via
+``keys.device_id``, outbox, delivery, duty cycle, heartbeats; each hears, vibrates and confirms
+every order and all-clear), so the air carries two radios per worker. Person alarms follow
+"Which insole owns what": an SOS is raised by the right insole only, the left raises none; a
+fall / man-down is raised by both, the first foot (seeded) at the alarm's time and the other
+0..PAIR_SKEW_MS later (seeded). What is NOT modelled: the BLE link between the feet and
+``pair.PairFusion``. Each foot that raises an alarm runs the single-insole core path above over
+its own generated trace (its own seed: not one recording of both feet), the right insole's SOS
+is the single-insole tap detector on the right foot's trace, and the left insole's silence for
+SOS is the ownership rule applied by the script (its core is not run over the gesture). The
+report keeps every key (per insole: ``insoles`` = 2 x workers) and adds ``persons.*`` (per
+worker: the feet's alarms grouped as the console groups both ids, ``person_alarms``; the first
+delivered counts, the others are ``duplicate_alarms``; evacuation vibrated / confirmed by both
+feet, the later foot and the first) and ``duty_cycle.*``.
+
 Scenarios (``SCENARIOS``): ``all`` (default: every item below in one hour),
 ``fall-during-evacuation``, ``reset-mid-alarm``, ``gateway-outage``, and one
 injected fault each (docs/PROTOCOL.md 9.1): ``lost-acks`` (every supervisor
@@ -256,6 +273,8 @@ ALL_CLEAR_UNTIL_MS = 11 * 60_000  # ... while an insole still says evacuating, a
 SUPERVISOR_ACK_MS = 10_000  # a person acknowledges an alarm on the console
 RESTART_GAP_MS = 20_000  # scenario console-restart: the console is down this long
 ROLL_CALL_FLOOD_MS = 2_000  # scenario roll-call-flood: a host sends a roll call this often
+PAIR_SKEW_MS = 300  # pairs: a fall / man-down on the second foot up to this long after the first (seeded)
+PAIR_GROUP_MS = 10_000  # pairs: the other foot's alarm of the same cause within this long is a duplicate
 SCENARIOS = ("all", "fall-during-evacuation", "reset-mid-alarm", "gateway-outage",
              "lost-acks", "order-id-wrap", "second-console", "console-restart", "journal-wipe", "roll-call-flood")
 
@@ -303,6 +322,7 @@ class TeamConfig:
     latency_ms: int = 10
     core: bool = True  # person alarms raised by the app + core over generated traces (False: scripted)
     slots: bool = True  # the console gives answer slots (False: evacuate frames with start 0, the random spread)
+    pairs: bool = False  # two insoles (left, right) per worker; ``insoles`` counts workers (see "Pairs" above)
 
 
 @dataclass
@@ -321,10 +341,14 @@ def _ms(n, preamble=8):
 
 
 class Insole:
-    def __init__(self, sim, index):
+    def __init__(self, sim, index, hw_id=None, person=None, foot=None):
+        """``index``: position in ``sim.insoles`` (and roster slot); ``person``/``foot`` ("L"/"R") in pair mode."""
         self.sim = sim
         self.index = index
-        self.hw_id = b"insole-%d" % index
+        self.person = index if person is None else person
+        self.foot = foot
+        self.hw_id = b"insole-%d" % index if hw_id is None else hw_id
+        self.tx_log = []  # (start ms, airtime ms) of every uplink: the duty-cycle figures
         self.id = sim.keys.device_id(self.hw_id)
         self.flash = _Flash()
         self.store = P.MemoryStore()
@@ -409,7 +433,7 @@ class Insole:
             elif type_ == EV_ALARM and cause != 4 and box._pending and box._pending[-1][2] == EV_ALARM:
                 seq = box._pending[-1][0]
                 sim.alarms[(self.index, seq)] = {"t": sim.now, "delivered": None, "insole": self.index,
-                                                 "core": True, "first_tx": None,
+                                                 "core": True, "first_tx": None, "cause": cause,
                                                  "detected": pre[0] if pre[0] is not None and cause != CAUSE_SOS
                                                  else sim.now}
                 pre[0] = None
@@ -460,6 +484,7 @@ class Insole:
                 a["first_tx"] = now
             air = self.d.airtime_ms
             self.airtime_ms += air
+            self.tx_log.append((now, air))
             self.sim.transmit(Tx(now, now + air, UP, self, data))
             self.rx1.append(now + air + RX1_DELAY_MS)
             self.sim.at(now + 1, self.kick)  # more may be due at once
@@ -768,12 +793,16 @@ class TeamSim:
         self.gw_down = []  # (start, end)
         self.gw_airtime_ms = 0
         self.board = load_board("sim")
-        self.insoles = [Insole(self, i) for i in range(cfg.insoles)]
+        if cfg.pairs:  # worker p: insole 2p left, 2p + 1 right (roster order)
+            self.insoles = [Insole(self, 2 * p + f, b"insole-%d-%s" % (p, b"LR"[f:f + 1]), p, "LR"[f])
+                            for p in range(cfg.insoles) for f in (0, 1)]
+        else:
+            self.insoles = [Insole(self, i) for i in range(cfg.insoles)]
         self.supervisor = Supervisor(self)
         gid = self.keys.device_id(b"gateway")
         self.gw_lines = []
         self.gateway = Gateway(self.keys, TEAM, gid, P.TxCounter(P.MemoryStore()), P.MemoryStore(),
-                               self._gateway_line, capacity=max(64, cfg.insoles + 8), sf=SF, bw_hz=BW)
+                               self._gateway_line, capacity=max(64, len(self.insoles) + 8), sf=SF, bw_hz=BW)
         self.gateway.hello()
         self._gw_wake = None
         self._planned = {}  # insole -> end of its planned trace (ms)
@@ -886,7 +915,27 @@ class TeamSim:
 
     # --- scenario ---
 
+    def radio(self, index):
+        """The insole that raises worker ``index``'s SOS: the worker's insole, or in pair mode the right one."""
+        return self.insoles[2 * index + 1] if self.cfg.pairs else self.insoles[index]
+
     def alarm(self, t, index, cause, detail=0, recover_s=None, kind=None):
+        """A person alarm of worker ``index`` at about ``t``. Single insoles: on insole ``index``.
+        Pairs: an SOS on the right insole only; a fall / man-down on both, the first foot (seeded
+        choice) at ``t``, the other PAIR_SKEW_MS (seeded, 0..300 ms) later, each over its own trace."""
+        if not self.cfg.pairs:
+            self._alarm_on(t, index, cause, detail, recover_s, kind)
+            return
+        left, right = 2 * index, 2 * index + 1
+        if cause == CAUSE_SOS:
+            self._alarm_on(t, right, cause, detail, recover_s, kind)
+            return
+        first, second = (left, right) if self.rng.randrange(2) else (right, left)
+        skew = self.rng.randrange(PAIR_SKEW_MS + 1)
+        self._alarm_on(t, first, cause, detail, recover_s, kind)
+        self._alarm_on(t + skew, second, cause, detail, recover_s, kind)
+
+    def _alarm_on(self, t, index, cause, detail=0, recover_s=None, kind=None):
         """A person alarm on insole ``index`` at about ``t``: raised by the core over a generated
         trace (module docstring; ``kind`` names a CORE_SCRIPTS entry), or scripted when that insole
         is still replaying one."""
@@ -908,7 +957,7 @@ class TeamSim:
             seq = ins.event(now, EV_ALARM, cause, detail)
             if seq is not None:
                 self.alarms[(index, seq)] = {"t": now, "delivered": None, "insole": index, "core": False,
-                                             "first_tx": None, "detected": now}
+                                             "first_tx": None, "detected": now, "cause": cause}
             if recover_s:
                 self.at(now + recover_s * 1000, lambda t2: ins.event(t2, EV_RECOVERED, cause, recover_s))
         self.at(t, go)
@@ -944,7 +993,7 @@ class TeamSim:
         if sc in ("all", "reset-mid-alarm"):
             t = int(dur * (0.25 if sc == "all" else 0.2))
             self.alarm(t, picks[2], CAUSE_MAN_DOWN, 30)
-            self.at(t + 500, lambda now: self.insoles[picks[2]].reset(now))  # before the receipt ack
+            self.at(t + 500, lambda now: self.radio(picks[2]).reset(now))  # before the receipt ack
         if sc in ("all", "fall-during-evacuation"):
             self.alarm(evac_t + 1000, picks[0], CAUSE_FALL, 6, 120)
         if sc == "lost-acks":  # every supervisor ack's first send is lost; 3 workers fall twice (the issue's script)
@@ -964,8 +1013,8 @@ class TeamSim:
             self.at(evac_t + 2000, lambda now: sup.restart(now, RESTART_GAP_MS))
         if sc == "journal-wipe":  # erase_flash + reflash: journal, counter and window store gone; then an SOS
             t = int(dur * 0.2)
-            self.insoles[picks[0]].in_service(3000)  # weeks of frames before: its counter is far from 1
-            self.at(t, lambda now: self.insoles[picks[0]].wipe(now))
+            self.radio(picks[0]).in_service(3000)  # weeks of frames before: its counter is far from 1
+            self.at(t, lambda now: self.radio(picks[0]).wipe(now))
             self.alarm(t + BOOT_MS + 60_000, picks[0], CAUSE_SOS)
         if sc == "roll-call-flood" and self.host is None:  # a host floods roll calls until the evacuation
             for t in range(int(dur * 0.2), evac_t, ROLL_CALL_FLOOD_MS):
@@ -1031,8 +1080,8 @@ class TeamSim:
         ttv = [ins.vibrated[ev["order"]] - order_t for ins in self.insoles if ev["order"] in ins.vibrated]
         hours = cfg.duration_s / 3600
         end = cfg.duration_s * 1000
-        return {
-            "insoles": cfg.insoles,
+        out = {
+            "insoles": len(self.insoles),
             "loss": cfg.loss,
             "seed": cfg.seed,
             "scenario": cfg.scenario,
@@ -1064,13 +1113,13 @@ class TeamSim:
                 "sent": ev["clear_t"] is not None,
                 "confirmed": len(ev["stopped"]),
                 "confirmed_after_ms": (max(ev["stopped"].values()) - ev["clear_t"])
-                if ev["clear_t"] is not None and len(ev["stopped"]) == cfg.insoles else None,
+                if ev["clear_t"] is not None and len(ev["stopped"]) == len(self.insoles) else None,
             },
             "console": {"restarts": sup.restarts, "resyncs_shown": sup.resyncs, "queue_full": sup.queue_full,
                         "supervisor_acks_lost": sup.acks_dropped},
             "forged": {"insoles_vibrated": len(self.forged_vibrated),
                        "frames_rejected": sum(int(ins.d.dec.rejected()) for ins in self.insoles)},
-            "airtime_ms_per_insole_hour": round(sum(i.airtime_ms for i in self.insoles) / cfg.insoles / hours, 1),
+            "airtime_ms_per_insole_hour": round(sum(i.airtime_ms for i in self.insoles) / len(self.insoles) / hours, 1),
             "gateway": {
                 "airtime_ms_per_hour": round(self.gw_airtime_ms / hours, 1),
                 "uplinks_accepted": self.gateway.uplinks,
@@ -1087,6 +1136,112 @@ class TeamSim:
                 "still_evacuating_at_end": sum(1 for i in self.insoles if i.up and i.d.evacuating),
             },
         }
+        if cfg.pairs:  # only in pair mode: the single-insole report keeps its keys
+            out["pairs"] = True
+            out["persons"] = self.person_figures(ev)
+            out["duty_cycle"] = duty_figures(self)
+        return out
+
+    def acked(self, index, seq):
+        """True if insole ``index`` has the supervisor's ack of its record ``seq`` (not pending any more)."""
+        ins = self.insoles[index]
+        return ins.up and all(r[0] != seq for r in ins.box.pending())
+
+    def person_alarms(self):
+        """Pairs: the alarms grouped per worker as the console groups both ids of one worker: an
+        alarm joins the worker's latest group of the same cause if that group has none from its
+        insole yet and began at most PAIR_GROUP_MS before it. A list of lists of (insole, seq, alarm)."""
+        groups = []
+        open_ = {}  # (person, cause) -> the latest group
+        for (i, seq), a in sorted(self.alarms.items(), key=lambda kv: (kv[1]["t"], kv[0])):
+            key = (self.insoles[i].person, a.get("cause"))
+            g = open_.get(key)
+            if g is not None and all(x[0] != i for x in g) and a["t"] - g[0][2]["t"] <= PAIR_GROUP_MS:
+                g.append((i, seq, a))
+            else:
+                g = [(i, seq, a)]
+                groups.append(g)
+                open_[key] = g
+        return groups
+
+    def person_figures(self, ev):
+        """Per worker (pairs): person alarms (the first of the feet's alarms delivered counts, the
+        other foot's is a duplicate), and the evacuation by both insoles (the later foot and the first)."""
+        groups = self.person_alarms()
+        lat, lat_det, delivered, acked = [], [], 0, 0
+        for g in groups:
+            d = [a["delivered"] for _, _, a in g if a["delivered"] is not None]
+            if d:
+                delivered += 1
+                tx = [a["first_tx"] for _, _, a in g if a["first_tx"] is not None]
+                if tx:
+                    lat.append(min(d) - min(tx))
+                lat_det.append(min(d) - min(a["detected"] for _, _, a in g))
+            if any(self.acked(i, seq) for i, seq, _ in g):
+                acked += 1
+        ins = self.insoles
+        order, order_t = ev["order"], ev["t"]
+        vib_both, vib_first, ack_both, ack_first = [], [], [], []
+        one_only = 0
+        for p in range(self.cfg.insoles):
+            feet = ins[2 * p], ins[2 * p + 1]
+            v = [f.vibrated[order] - order_t for f in feet if order in f.vibrated]
+            if v:
+                vib_first.append(min(v))
+            if len(v) == 2:
+                vib_both.append(max(v))
+            k = [ev["acks"][f.id] - order_t for f in feet if f.id in ev["acks"]]
+            if k:
+                ack_first.append(min(k))
+            if len(k) == 2:
+                ack_both.append(max(k))
+            elif k:
+                one_only += 1
+        sos = [a for a in self.alarms.values() if a.get("cause") == CAUSE_SOS]
+        return {
+            "workers": self.cfg.insoles,
+            "alarms": {
+                "raised": len(groups),  # person alarms: one per group of the feet's alarms
+                "delivered": delivered,
+                "acknowledged": acked,  # at least one foot's alarm acknowledged by the supervisor
+                "duplicate_alarms": sum(len(g) - 1 for g in groups),  # the second foot's alarm of a group
+                "duplicates_delivered": sum(max(0, sum(1 for _, _, a in g if a["delivered"] is not None) - 1)
+                                            for g in groups),
+                "from_left": sum(1 for (i, _) in self.alarms if ins[i].foot == "L"),
+                "from_right": sum(1 for (i, _) in self.alarms if ins[i].foot == "R"),
+                "sos_from_left": sum(1 for a in sos if ins[a["insole"]].foot == "L"),
+                "sos_from_right": sum(1 for a in sos if ins[a["insole"]].foot == "R"),
+                "latency_ms": _stats(lat),  # the group's first transmission -> the console has the first
+                "latency_from_detection_ms": _stats(lat_det),
+            },
+            "evacuation": {  # the last evacuation ordered
+                "vibrated_both": len(vib_both),
+                "time_to_vibrate_ms": _stats(vib_both),  # the later of the two feet
+                "time_to_vibrate_first_ms": _stats(vib_first),
+                "acked_both": len(ack_both),
+                "acked_one_only": one_only,
+                "ack_ms": _stats(ack_both),  # order -> the later foot's confirmation at the console
+                "ack_first_ms": _stats(ack_first),
+            },
+        }
+
+
+def duty_figures(sim):
+    """Duty cycle: the busiest insole's most loaded sliding hour of uplink airtime (% of the hour;
+    the EU868 limit is 1 %), and the gateway's downlink airtime over the run per hour (% ; g3: 10 %)."""
+    best = 0
+    for ins in sim.insoles:
+        log = ins.tx_log
+        j = acc = 0
+        for k, (t, ms) in enumerate(log):
+            acc += ms
+            while log[j][0] <= t - 3600_000:
+                acc -= log[j][1]
+                j += 1
+            best = max(best, acc)
+    hours = sim.cfg.duration_s / 3600
+    return {"max_insole_pct": round(100 * best / 3600_000, 3),
+            "gateway_pct": round(100 * sim.gw_airtime_ms / hours / 3600_000, 3)}
 
 
 def flatten(d, prefix=""):

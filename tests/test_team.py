@@ -358,3 +358,126 @@ def test_all_clear_is_confirmed_by_every_insole():
     sim = _run(10, 0.3)
     r = sim.report()
     assert r["all_clear.sent"] and r["all_clear.confirmed"] == 10 and r["protection.still_evacuating_at_end"] == 0
+
+
+# --- pairs: two insoles per worker (docs/PAIR.md "Team simulation with pairs") ---------
+
+
+def _pair_sim(alarms, seed=2, loss=0.3, n=10, duration_s=600):
+    """A pair-mode team with only the given person alarms (t_ms, worker, cause, detail, recover_s) and no
+    scenario script (no evacuation, heartbeats or attacks): what the alarms alone give."""
+    from soleguard_sim.team import TeamSim
+
+    sim = TeamSim(TeamConfig(insoles=n, loss=loss, seed=seed, duration_s=duration_s, pairs=True))
+    for a in alarms:
+        sim.alarm(*a)
+    return sim.run()
+
+
+def test_pairs_two_insoles_per_worker_each_its_own_radio_and_both_evacuate():
+    sim = _run_pairs(10, 0.3)
+    r = sim.report()
+    assert len(sim.insoles) == r["insoles"] == 20 and r["persons.workers"] == 10 and r["pairs"] is True
+    assert len({i.id for i in sim.insoles}) == 20 and len({i.hw_id for i in sim.insoles}) == 20
+    assert [i.foot for i in sim.insoles[:4]] == ["L", "R", "L", "R"] and sim.insoles[3].person == 1
+    assert sim.insoles[3].hw_id == b"insole-1-R" and sim.insoles[3].id == sim.keys.device_id(b"insole-1-R")
+    # each insole has its own outbox, delivery and duty cycle, and its own uplinks reached the gateway
+    assert len({id(i.box) for i in sim.insoles}) == len({id(i.d) for i in sim.insoles}) == 20
+    assert len({id(i.duty) for i in sim.insoles}) == 20
+    assert all(i.d.sent > 0 and i.tx_log for i in sim.insoles)
+    # the evacuation: every insole vibrated and confirmed; per worker, both feet
+    order = sim.supervisor.ev["order"]
+    assert all(order in i.vibrated for i in sim.insoles)
+    assert set(sim.supervisor.ev["acks"]) == {i.id for i in sim.insoles}
+    assert r["evacuation.insoles_vibrated"] == r["evacuation.acks"] == 20
+    assert r["persons.evacuation.vibrated_both"] == r["persons.evacuation.acked_both"] == 10
+    assert r["persons.evacuation.acked_one_only"] == 0
+    assert r["persons.evacuation.time_to_vibrate_ms.p95"] <= 5_000
+    assert r["persons.evacuation.ack_first_ms.p95"] <= r["persons.evacuation.ack_ms.p95"]
+    assert r["all_clear.confirmed"] == 20 and r["forged.insoles_vibrated"] == 0
+    # the alarms: SOS only from right insoles, every person alarm delivered and acknowledged
+    assert r["persons.alarms.sos_from_left"] == 0 and r["persons.alarms.sos_from_right"] >= 1
+    assert r["alarms.delivered"] == r["alarms.sent"] == r["alarms.acknowledged"]
+    assert r["persons.alarms.raised"] + r["persons.alarms.duplicate_alarms"] == r["alarms.sent"]
+    assert r["persons.alarms.delivered"] == r["persons.alarms.acknowledged"] == r["persons.alarms.raised"]
+    assert 0 < r["duty_cycle.max_insole_pct"] < 1  # the EU868 1 % per device
+
+
+_PAIR_RUNS = {}
+
+
+def _run_pairs(n, loss, seed=1):
+    key = (n, loss, seed)
+    if key not in _PAIR_RUNS:
+        _PAIR_RUNS[key] = run(TeamConfig(insoles=n, loss=loss, seed=seed, pairs=True))
+    return _PAIR_RUNS[key]
+
+
+def test_pairs_an_sos_is_one_alarm_from_the_right_insole_and_none_from_the_left():
+    from soleguard.core.events import CAUSE_SOS, EV_ALARM
+
+    workers = (1, 4, 7)
+    sim = _pair_sim([(60_000 + 120_000 * k, w, CAUSE_SOS) for k, w in enumerate(workers)])
+    sos = [a for a in sim.alarms.values() if a["cause"] == CAUSE_SOS]
+    assert sorted(a["insole"] for a in sos) == [2 * w + 1 for w in workers]  # one per gesture, the right foot
+    assert all(sim.insoles[a["insole"]].foot == "R" and a["core"] for a in sos)  # raised by the core
+    left = {sim.insoles[2 * w].id for w in workers}  # the left insoles sent no alarm frame at all
+    assert not [k for k, v in sim.uplink_log.items() if k[0] in left and v[2] == EV_ALARM]  # record types
+    assert sum(1 for v in sim.uplink_log.values() if v[2] == EV_ALARM) >= 3
+    assert all(sim.insoles[2 * w + 1].samples > 0 and sim.insoles[2 * w].samples == 0 for w in workers)
+    r = sim.report()
+    assert r["alarms.sent"] == 3 and r["persons.alarms.sos_from_left"] == 0
+    assert r["persons.alarms.raised"] == r["persons.alarms.delivered"] == 3
+    assert r["persons.alarms.duplicate_alarms"] == 0
+
+
+def test_pairs_a_fall_is_an_alarm_from_each_insole_and_one_person_alarm():
+    from soleguard.core.events import CAUSE_FALL
+
+    sim = _pair_sim([(60_000, 3, CAUSE_FALL, 4, 120)])
+    falls = sorted((a["t"], a["insole"]) for a in sim.alarms.values() if a["cause"] == CAUSE_FALL)
+    assert [i for _, i in sorted(falls, key=lambda x: x[1])] == [6, 7]  # worker 3's left and right insole
+    assert 0 <= falls[1][0] - falls[0][0] <= 1_000  # the second foot a short, seeded delay later
+    assert all(a["delivered"] is not None for a in sim.alarms.values())
+    groups = sim.person_alarms()
+    assert len(groups) == 1 and len(groups[0]) == 2
+    r = sim.report()
+    assert r["alarms.sent"] == r["alarms.delivered"] == 2
+    assert r["persons.alarms.raised"] == r["persons.alarms.delivered"] == 1
+    assert r["persons.alarms.duplicate_alarms"] == r["persons.alarms.duplicates_delivered"] == 1
+    assert r["persons.alarms.from_left"] == r["persons.alarms.from_right"] == 1
+    # the person's latency: the first of the two feet's alarms to reach the console
+    first = min(a["delivered"] for a in sim.alarms.values())
+    assert r["persons.alarms.latency_from_detection_ms.max"] == first - min(a["detected"] for a in sim.alarms.values())
+
+
+def test_pairs_off_keeps_the_single_insole_report():
+    # figures of this run computed on the code before pair mode existed (commit caadd9a, same seed)
+    r = run(TeamConfig(insoles=10, loss=0.3, seed=5, duration_s=1200)).report()
+    assert not any(k.startswith(("persons.", "duty_cycle.", "pairs")) for k in r) and len(r) == 51
+    assert (r["insoles"], r["alarms.sent"], r["alarms.delivered"], r["uplinks"], r["medium.collided"],
+            r["medium.lost"], r["gateway.uplinks_accepted"], r["evacuation.acks"],
+            r["evacuation.time_to_vibrate_ms.p95"], r["evacuation.all_acked_after_ms"],
+            r["airtime_ms_per_insole_hour"]) == (10, 7, 7, 151, 5, 38, 69, 10, 3608, 13801, 8537.4)
+    assert run(TeamConfig(insoles=10, loss=0.3, seed=5, duration_s=1200, pairs=False)).report() == r
+
+
+def test_cli_team_pairs():
+    res = CliRunner().invoke(main, ["team", "-n", "3", "--duration", "600", "--pairs", "--json"])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output)
+    assert r["insoles"] == 6 and r["persons.workers"] == 3 and "persons.evacuation.ack_ms.p95" in r
+    res = CliRunner().invoke(main, ["team", "--help"])
+    assert "--pairs" in res.output and "two insoles" in res.output
+
+
+def test_pairs_50_workers_at_30_percent_loss_meet_the_vibrate_target_per_worker():
+    # 100 radios: the evacuation still vibrates both feet of every worker with p95 <= 5 s (the later foot),
+    # and every person alarm reaches the supervisor; the confirmations take minutes (docs/PAIR.md figures)
+    r = _run_pairs(50, 0.3).report()
+    assert r["insoles"] == 100 and r["persons.evacuation.vibrated_both"] == 50
+    assert r["persons.evacuation.time_to_vibrate_ms.p95"] <= 5_000
+    assert r["persons.evacuation.acked_both"] == 50
+    assert r["persons.alarms.delivered"] == r["persons.alarms.raised"] >= 6
+    assert r["persons.alarms.sos_from_left"] == 0 and r["alarms.delivered"] == r["alarms.sent"]
+    assert r["duty_cycle.max_insole_pct"] < 1
