@@ -80,14 +80,7 @@ class PostureDetector:
         self.still_ms = 0
         self.moving_ms = 0
         self.detail = 0
-        self._t_down = _NEVER
         self._t_still = _NEVER
-        self._t_impact = _NEVER
-        self._t_was_upright = _NEVER
-        self._peak2 = 0
-        self._rot_impact = 0
-        self._above = False
-        self._fall_reported = False
         self._man_down_reported = False
         self._feat = None  # the features update() reads
         self.step = self._track().send  # bound once: step(t) resumes it, allocating nothing
@@ -107,16 +100,26 @@ class PostureDetector:
     def _track(self):
         """The per-sample path as a generator: ``send(t)`` returns the detection at ``t``.
 
-        Posture, uprightness and motion timers live in its locals (no attribute loads for them,
-        no call frame per sample); the public attributes are stored when they change. The fall
-        check (``_update_fall``, only while an impact window is open or |a| is above IMPACT_MG)
-        and man-down (``_update_man_down``, only while not upright) stay methods: the locals
-        they read are stored before each call and read back after it.
+        Posture, uprightness, motion timers and the fall's impact window live in its locals (no
+        attribute loads for them, no call frame per sample); the public attributes are stored
+        when they change. The fall check runs here too: walking opens an impact window at every
+        step (heel strikes pass IMPACT_MG), so it runs on most samples while walking. Man-down
+        (``_update_man_down``, only while not upright) stays a method; ``_t_still`` is read back
+        after each call.
         """
         tilt_down = self._tilt_down
         tilt_up = self._tilt_up
         load_off = self._load_off
         impact2 = self._impact2
+        before_ms = self._before_ms
+        confirm_ms = self._confirm_ms
+        hold_ms = self._hold_ms
+        max_rot = self._fall_max_rot
+        supine_impact2 = self._supine_impact2
+        supine_cos2 = self._supine_cos2
+        peak2 = 0
+        rot_impact = 0
+        fall_reported = False
         state = UPRIGHT
         not_upright = False
         t_upright = _NEVER
@@ -170,13 +173,39 @@ class PostureDetector:
                 if t_moving == _NEVER:
                     t_moving = t
                 self.moving_ms = t - t_moving
-            # no impact window open, none starting, |a| not held above the threshold: nothing to do
+            # the fall (module doc); no impact window open, none starting, |a| not held above the
+            # threshold: nothing to do
             if imu and (t_impact != _NEVER or above or feat.amag2 > impact2):
-                self._t_down = t_down
-                self._t_was_upright = t_was_upright
-                found = self._update_fall(t, feat)
-                t_impact = self._t_impact
-                above = self._above
+                a2 = feat.amag2
+                ab = a2 > impact2
+                onset = ab and not above  # an impact is a jolt: |a| rising through IMPACT_MG
+                above = ab
+                if ab and t_impact != _NEVER and a2 > peak2:
+                    peak2 = a2
+                if onset:
+                    if t_impact == _NEVER and (t_was_upright == _NEVER or t - t_was_upright > before_ms):
+                        pass  # not from upright: no window opens
+                    else:
+                        if t_impact == _NEVER:
+                            peak2 = a2
+                            fall_reported = False
+                        # The window runs from the latest impact: a stumble, then the landing a
+                        # second later, is one fall. |a| held above the threshold (a stuck or
+                        # railed accelerometer) is one impact, not a window that never closes.
+                        t_impact = t
+                        rot_impact = feat.rotation
+                if t_impact != _NEVER:
+                    if t - t_impact > confirm_ms:
+                        t_impact = _NEVER
+                    elif (not fall_reported and t_down != _NEVER and t - t_down >= hold_ms
+                          and rot_impact <= max_rot and feat.rotation <= max_rot):
+                        # a foot turning fast at the latest impact (a jolt mid pedal stroke) or
+                        # still turning fast (pedalling) is not a landing: decide later in the window
+                        fall_reported = True  # one decision per impact window
+                        if peak2 >= supine_impact2 or not _supine(feat, supine_cos2):
+                            # (on the back, toes up, after a soft jolt: lying down, not a fall)
+                            self.detail = _impact_class_g(peak2)
+                            found = CAUSE_FALL
             if not found:
                 if nu:
                     found = self._update_man_down(t, feat)
@@ -195,44 +224,6 @@ class PostureDetector:
             if s != state:
                 state = s
                 self.state = s
-
-    def _update_fall(self, t, feat):
-        a2 = feat.amag2
-        above = a2 > self._impact2
-        onset = above and not self._above  # an impact is a jolt: |a| rising through IMPACT_MG
-        self._above = above
-        if above and self._t_impact != _NEVER and a2 > self._peak2:
-            self._peak2 = a2
-        if onset:
-            if self._t_impact == _NEVER:
-                if self._t_was_upright == _NEVER or t - self._t_was_upright > self._before_ms:
-                    return 0
-                self._peak2 = a2
-                self._fall_reported = False
-            # The window runs from the latest impact: a stumble, then the
-            # landing a second later, is one fall. |a| held above the
-            # threshold (a stuck or railed accelerometer) is one impact, not
-            # a window that never closes.
-            self._t_impact = t
-            self._rot_impact = feat.rotation
-        if self._t_impact == _NEVER:
-            return 0
-        if t - self._t_impact > self._confirm_ms:
-            self._t_impact = _NEVER
-            return 0
-        if self._fall_reported or self._t_down == _NEVER:
-            return 0
-        if t - self._t_down < self._hold_ms:
-            return 0
-        if self._rot_impact > self._fall_max_rot:
-            return 0  # the foot was turning fast at the latest impact: a jolt mid pedal stroke, not a landing
-        if feat.rotation > self._fall_max_rot:
-            return 0  # a foot still turning fast (pedalling) is not lying after a fall: decide later in the window
-        self._fall_reported = True  # one decision per impact window
-        if self._peak2 < self._supine_impact2 and _supine(feat, self._supine_cos2):
-            return 0  # on the back, toes up, after a soft jolt: lying down, not a fall
-        self.detail = _impact_class_g(self._peak2)
-        return CAUSE_FALL
 
     def _lying_load(self, feat):
         """Most a lying wearer's foot bears, N: MAN_DOWN_MAX_LOAD_PERCENT of the
