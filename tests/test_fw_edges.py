@@ -274,6 +274,15 @@ def test_boards_parse_and_validate():
         assert False
     except ValueError as e:
         assert "axes" in str(e)
+    # a zone calibration Zones() would refuse is refused here, naming the zone
+    for cal in ((0, -1, 4), (-5, 1, 4), (70000, 1, 4), (0, 1, 17), (0, 1)):
+        b = dict(_load_board("t3s3"))
+        b["zones"] = tuple(dict(z, cal=cal) if i == 1 else z for i, z in enumerate(b["zones"]))
+        try:
+            validate_board(b)
+            assert False, cal
+        except ValueError as e:
+            assert "zone 1 cal" in str(e), e
 
 
 class _PWM:

@@ -39,8 +39,10 @@ def validate(b):
     for i, z in enumerate(zones):
         for k in ("name", "adc", "x_mm", "y_mm", "cal"):
             _need(z, k, "zone %d" % i)
-        if len(z["cal"]) != 3 or z["cal"][2] < 0 or z["cal"][2] > 16:
-            raise ValueError("board: zone %d cal must be (offset, mul, shift 0..16)" % i)
+        c = z["cal"]
+        if len(c) != 3 or not 0 <= c[0] <= 65535 or c[1] < 0 or not 0 <= c[2] <= 16:
+            # the range Zones() accepts: a board file that passes here also builds its zones
+            raise ValueError("board: zone %d cal must be (offset 0..65535, mul >= 0, shift 0..16)" % i)
     for k in ("num", "den", "adc"):
         _need(b["battery"], k, "battery")
     st = b["storage"]
