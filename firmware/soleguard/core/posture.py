@@ -182,18 +182,16 @@ class PostureDetector:
                 above = ab
                 if ab and t_impact != _NEVER and a2 > peak2:
                     peak2 = a2
-                if onset:
-                    if t_impact == _NEVER and (t_was_upright == _NEVER or t - t_was_upright > before_ms):
-                        pass  # not from upright: no window opens
-                    else:
-                        if t_impact == _NEVER:
-                            peak2 = a2
-                            fall_reported = False
-                        # The window runs from the latest impact: a stumble, then the landing a
-                        # second later, is one fall. |a| held above the threshold (a stuck or
-                        # railed accelerometer) is one impact, not a window that never closes.
-                        t_impact = t
-                        rot_impact = feat.rotation
+                # an onset opens a window only from upright (upright within FALL_UPRIGHT_BEFORE_MS)
+                if onset and (t_impact != _NEVER or (t_was_upright != _NEVER and t - t_was_upright <= before_ms)):
+                    if t_impact == _NEVER:
+                        peak2 = a2
+                        fall_reported = False
+                    # The window runs from the latest impact: a stumble, then the landing a second
+                    # later, is one fall. |a| held above the threshold (a stuck or railed
+                    # accelerometer) is one impact, not a window that never closes.
+                    t_impact = t
+                    rot_impact = feat.rotation
                 if t_impact != _NEVER:
                     if t - t_impact > confirm_ms:
                         t_impact = _NEVER
