@@ -62,7 +62,11 @@ class Console:
         self.audit = Audit(state_dir.rstrip("/") + "/audit.jsonl", clock)
         kw = {"heartbeat_window_ms": heartbeat_window_ms} if heartbeat_window_ms else {}
         self.state = Picture(roster.ids(), **kw)
-        self._slots = roster.slots()  # insole -> answer slot (its roster position)
+        self._slots = roster.slots()  # insole -> answer slot (its wearer's roster position)
+        self._members = {}  # answer slot -> its insoles (two for a pair)
+        for i, k in self._slots.items():
+            self._members.setdefault(k, []).append(i)
+        self._paired = roster.paired()  # paired slots: START_PAIRED, two answers per slot
         self._alarms_path = os.path.join(state_dir, "alarms.json")
         self._load_alarms()
         self._up = P.Decoder(self.signer.keys, self.team, P.ReplayWindow(len(roster) + 1024), downlink=False)
@@ -325,7 +329,7 @@ class Console:
             cur = self.state.evacuation
             same = cur is not None and cur.id == ev_id and cur.ended_ms is None
             done = self._done(cur) if same else 0
-            start = order_schedule(0, slot_rank(done, len(self._slots)), SLOT_MS, ORDER_MS)[0]
+            start = order_schedule(0, slot_rank(done, len(self._members)), SLOT_MS, ORDER_MS, self._paired)[0]
             frame, counter = self.signer.evacuate(ev_id, point, start if self._slots else 0, done)
             self._send(frame, counter, "evacuate")
             cur = self.state.evacuation
@@ -444,11 +448,10 @@ class Console:
                 self._send(frame, counter, "ack")
 
     def _done(self, ev):
-        """The group receipt of evacuation ``ev``: bit k set = the insole in roster slot k confirmed."""
+        """The group receipt of evacuation ``ev``: bit k set = every insole in answer slot k confirmed."""
         done = 0
-        for i in ev.answers:
-            k = self._slots.get(i)
-            if k is not None:
+        for k, ids in self._members.items():
+            if all(i in ev.answers for i in ids):
                 done |= 1 << k
         return done
 
@@ -458,11 +461,12 @@ class Console:
             if ev is None or ev.ended_ms is not None or not ev.missing():
                 del self._repeat[kind]
                 if ev is not None and ev.ended_ms is None and self._slots:  # the group receipt once more: who
-                    frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0), 1, self._done(ev))
+                    frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0),
+                                                          1 | (P.START_PAIRED if self._paired else 0), self._done(ev))
                     self._send(frame, counter, "evacuate")  # answered in the last round stops
                 return
             done = self._done(ev)
-            start, nxt = order_schedule(rep[1], slot_rank(done, len(self._slots)), SLOT_MS, ORDER_MS)
+            start, nxt = order_schedule(rep[1], slot_rank(done, len(self._members)), SLOT_MS, ORDER_MS, self._paired)
             frame, counter = self.signer.evacuate(ev.id, ev.extra.get("point", 0), start if self._slots else 0, done)
             self._send(frame, counter, "evacuate")
             ev.extra["counters"].append(counter)

@@ -104,8 +104,9 @@ class Signer:
         return self._frame(P.T_ACK, insole, acked_counter, P.ACK_BY_SUPERVISOR)
 
     def evacuate(self, order, point=0, start=0, done=0):
-        """``start``: answer slots begin start x 100 ms after the frame (0: none);
-        ``done``: the group receipt, bit k = roster slot k confirmed."""
+        """``start``: answer slots begin (start & 0x7F) x 100 ms after the frame (0: none), bit 7
+        (protocol.START_PAIRED) paired slots; ``done``: the group receipt, bit k = every insole of
+        roster slot k confirmed."""
         return self._frame(P.T_EVACUATE, order, point, start, done)
 
     def all_clear(self, order=0):

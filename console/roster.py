@@ -16,7 +16,9 @@ JSON, a list of objects (or {"insoles": [...]}) with the same keys.
 the enrolment tool prints it). Instead of ``id`` a row may give
 ``hardware_id`` (hex of the MCU unique id): the id is then derived with the
 team key, as the insole does. ``name`` is required, ``role`` optional.
-Errors name the file and line (JSON: the entry's index).
+``foot`` (optional, ``L`` or ``R``): the two insoles of one wearer are two rows
+with the same name, one ``L`` and one ``R``; they share one answer slot (paired
+slots, docs/PROTOCOL.md 8.3). Errors name the file and line (JSON: the entry's index).
 """
 import csv
 import json
@@ -27,12 +29,13 @@ class RosterError(ValueError):
 
 
 class Person:
-    """One roster entry: id (int), name (str), role (str)."""
+    """One roster entry: id (int), name (str), role (str), foot ("L", "R" or "" for a single insole)."""
 
-    def __init__(self, insole_id, name, role=""):
+    def __init__(self, insole_id, name, role="", foot=""):
         self.id = insole_id
         self.name = name
         self.role = role
+        self.foot = foot
 
 
 class Roster:
@@ -53,10 +56,28 @@ class Roster:
         return list(self.people)
 
     def slots(self):
-        """insole id -> answer slot 0..63: its position in the roster file (the insole's
-        enrolment configuration ANSWER_SLOT is that + 1; docs/PROTOCOL.md 8.3). Insoles
-        after the 64th have none (they answer an evacuation on the random schedule)."""
-        return {i: k for k, i in enumerate(self.people) if k < 64}
+        """insole id -> answer slot 0..63 (the insole's enrolment configuration ANSWER_SLOT is
+        that + 1; docs/PROTOCOL.md 8.3): the position in the roster file of the wearer, counting
+        the two insoles of a pair (same name, feet L and R) once; the pair shares the slot, the
+        L insole answering first (its PAIR_SIDE 1, the R insole's 2). Wearers after the 64th
+        have none (their insoles answer an evacuation on the random schedule)."""
+        out, slot_of = {}, {}
+        for i, p in self.people.items():
+            key = p.name.lower() if p.foot else None
+            k = slot_of.get(key) if key is not None else None
+            if k is None:
+                k = len(set(out.values()))
+                if key is not None:
+                    slot_of[key] = k
+            if k < 64:
+                out[i] = k
+        return out
+
+    def paired(self):
+        """True when some answer slot holds the two insoles of one wearer (evacuate frames then
+        carry protocol.START_PAIRED)."""
+        s = self.slots()
+        return len(set(s.values())) < len(s)
 
     def name(self, insole_id):
         p = self.people.get(insole_id)
@@ -105,14 +126,24 @@ def load(path, keys=None):
     except OSError as e:
         raise RosterError("%s: cannot read roster: %s" % (path, e.strerror or e))
     rows = _json_rows(path, text) if path.lower().endswith(".json") else _csv_rows(path, text)
-    people, where = [], {}
+    people, where, feet = [], {}, {}
     for loc, row in rows:
         p = _person(path, loc, row, keys)
         if p.id in where:
             raise RosterError("%s: %s: id %08x already on %s (duplicate insole or id collision: re-enrol)"
                               % (path, loc, p.id, where[p.id]))
+        if p.foot:  # a pair: one L and one R row under one name
+            had = feet.setdefault(p.name.lower(), {})
+            if p.foot in had:
+                raise RosterError("%s: %s: %s already has a %s insole on %s (a pair is one L and one R row)"
+                                  % (path, loc, p.name, p.foot, had[p.foot]))
+            had[p.foot] = loc
         where[p.id] = loc
         people.append(p)
+    for p in people:
+        if not p.foot and p.name.lower() in feet:
+            raise RosterError("%s: %s: %s has paired insoles (foot L/R) and this row has no foot"
+                              % (path, where[p.id], p.name))
     if not people:
         raise RosterError("%s: roster has no insoles" % path)
     return Roster(people)
@@ -169,4 +200,7 @@ def _person(path, loc, row, keys):
     except ValueError as e:
         raise RosterError("%s: %s: %s" % (path, loc, e))
     role = row.get("role") or ""
-    return Person(insole_id, name.strip(), str(role).strip())
+    foot = str(row.get("foot") or "").strip().upper()
+    if foot not in ("", "L", "R"):
+        raise RosterError("%s: %s: foot must be L, R or empty (single insole), got %r" % (path, loc, row.get("foot")))
+    return Person(insole_id, name.strip(), str(role).strip(), foot)

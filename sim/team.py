@@ -347,6 +347,8 @@ class Insole:
         self.index = index
         self.person = index if person is None else person
         self.foot = foot
+        # roster slot (PROTOCOL.md 8.3): the insole's position, or in pair mode its worker's (both feet share it)
+        self.slot = index if foot is None else self.person
         self.hw_id = b"insole-%d" % index if hw_id is None else hw_id
         self.duty_peak_ms = 0  # the most uplink airtime its DutyCycle held in one sliding hour (duty_figures)
         self.id = sim.keys.device_id(self.hw_id)
@@ -367,9 +369,10 @@ class Insole:
         self.up = True
         self.box = Outbox(self.flash)
         self.haptics = Haptics(_Pwm())
+        slot = self.slot
         self.d = Delivery(self.box, self.sim.keys, TEAM, self.id, self.store,
                           Prng(self.sim.rng.getrandbits(32)), self.haptics, duty=self.duty,
-                          slot=self.index if self.index < P.ANSWER_SLOTS else -1)  # roster position
+                          slot=slot if slot < P.ANSWER_SLOTS else -1, side=1 if self.foot == "R" else 0)
         self.wake_at = None
         self.kick(now)
 
@@ -543,9 +546,14 @@ class Supervisor:
         self.counter_store = P.MemoryStore()  # the console's counter file
         self.enc = P.Encoder(sim.keys, TEAM, self.id, P.TxCounter(self.counter_store))
         self.dec = P.Decoder(sim.keys, TEAM, P.ReplayWindow(256), False)
-        # answer slots: roster position of each insole (the first ANSWER_SLOTS), slot and frame lengths
-        self.slot_of = {ins.id: ins.index for ins in sim.insoles if ins.index < P.ANSWER_SLOTS}
-        self.slots = len(self.slot_of) if sim.cfg.slots else 0
+        # answer slots: roster slot of each insole (the first ANSWER_SLOTS), slot and frame lengths; in pair
+        # mode a worker's two insoles share the worker's slot (paired slots: START_PAIRED, two answers each)
+        self.slot_of = {ins.id: ins.slot for ins in sim.insoles if ins.slot < P.ANSWER_SLOTS}
+        self.members = {}  # roster slot -> its insoles' ids
+        for i, k in self.slot_of.items():
+            self.members.setdefault(k, []).append(i)
+        self.slots = len(self.members) if sim.cfg.slots else 0
+        self.paired = sim.cfg.pairs
         self.slot_ms = answer_slot_ms(SF, BW)
         self.frame_ms = _ms(P.frame_len(P.T_EVACUATE), LONG_PREAMBLE)
         self.alarms_acked = set()
@@ -663,12 +671,13 @@ class Supervisor:
         ev["acks"][sender] = now
         ev["via"][how] = ev["via"].get(how, 0) + 1
         slot = self.slot_of.get(sender)
-        if slot is not None:
+        if slot is not None and all(i in ev["acks"] for i in self.members[slot]):  # the slot's insoles all confirmed
             ev["done"] = ev.get("done", 0) | (1 << slot)
         if len(ev["acks"]) == len(self.sim.insoles) and ev["all_acked"] is None:
             ev["all_acked"] = now
             if self.slots:  # the group receipt once more: who answered in the last round stops
-                self.send(self.frame(P.T_EVACUATE, ev["order"], 1, 1, ev.get("done", 0)), now)
+                self.send(self.frame(P.T_EVACUATE, ev["order"], 1, 1 | (P.START_PAIRED if self.paired else 0),
+                                     ev.get("done", 0)), now)
             if self.auto_clear:
                 self.later(now + 30_000, self.all_clear)
 
@@ -712,7 +721,7 @@ class Supervisor:
             return
         done = ev.get("done", 0)
         if self.slots:  # answer slots: the burst, then rounds (delivery.order_schedule, PROTOCOL.md 8.3)
-            start, nxt = order_schedule(k, slot_rank(done, self.slots), self.slot_ms, self.frame_ms)
+            start, nxt = order_schedule(k, slot_rank(done, self.slots), self.slot_ms, self.frame_ms, self.paired)
         else:
             start, nxt = 0, EVAC_BURST_PERIOD_MS if k + 1 < EVAC_BURST_REPEATS else EVAC_SLOW_REPEAT_MS
         f = self.frame(P.T_EVACUATE, ev["order"], 1, start, done)

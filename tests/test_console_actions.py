@@ -91,6 +91,34 @@ def test_evacuation_repeats_until_every_insole_confirms(team):
     assert wait(lambda: all(s.all_clears >= 1 and not s.evacuating for s in gw.insoles))
 
 
+def test_a_paired_roster_gives_paired_slots_and_a_slot_is_done_when_both_insoles_confirmed(tmp_path):
+    from soleguard.core import protocol as P
+
+    gw = FakeGateway(KEY, 7, n=4, answer_ms=(10, 60))
+    s = gw.insoles  # insoles 0, 1: Ana's left and right; 2, 3: Ben's
+    roster = Roster([Person(s[0].id, "Ana", foot="L"), Person(s[1].id, "Ana", foot="R"),
+                     Person(s[2].id, "Ben", foot="L"), Person(s[3].id, "Ben", foot="R")])
+    assert roster.slots() == {s[0].id: 0, s[1].id: 0, s[2].id: 1, s[3].id: 1} and roster.paired()
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path / "state"), "alice", gw.connect, repeat_s=0.3)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        s[1].hold = True  # Ana's right insole does not answer yet
+        con.evacuate(point=2)
+        assert wait(lambda: len(con.state.evacuation.answers) == 3)
+        dec = P.Decoder(P.Keys(KEY), 7, P.ReplayWindow(8), True)
+        n = len(gw.downlinks)
+        assert wait(lambda: len(gw.downlinks) > n + 1)
+        frames = [dec.c for _, f in gw.downlinks[n:] if dec.decode(f, len(f)) == P.OK and dec.type == P.T_EVACUATE]
+        assert frames and all(c & P.START_PAIRED for c in frames)
+        assert dec.d == 0b10  # Ben's slot done; Ana's not while one of her insoles is silent
+        s[1].hold = False
+        assert wait(lambda: not con.state.evacuation.missing())
+    finally:
+        con.stop()
+        gw.close()
+
+
 def test_all_clear_is_repeated_until_every_insole_stops_evacuating(tmp_path):
     """Three sends were not enough at high loss: the all-clear is confirmed per
     insole (a heartbeat or roll-call answer that no longer says evacuating)

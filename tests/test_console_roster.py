@@ -54,6 +54,29 @@ def test_malformed_csv_roster_names_file_and_line(tmp_path, text, where):
         roster.load(p)
 
 
+def test_a_pair_is_two_rows_of_one_name_with_feet_l_and_r_sharing_an_answer_slot(tmp_path):
+    r = roster.load(write(tmp_path, "r.csv", "id,name,foot\n00000001,Ana,L\n00000002,Ben,\n00000003,Ana,r\n"
+                                             "00000004,Chen,R\n"))
+    assert r.slots() == {1: 0, 2: 1, 3: 0, 4: 2} and r.paired()
+    assert r.people[3].foot == "R" and r.people[2].foot == ""
+    single = roster.load(write(tmp_path, "s.csv", "id,name\n00000001,Ana\n00000002,Ben\n"))
+    assert single.slots() == {1: 0, 2: 1} and not single.paired()
+    # 70 wearers in pairs: 64 slots, the insoles of the 65th wearer on have none
+    rows = "".join("%08x,W%d,%s\n" % (2 * k + f + 1, k, "LR"[f]) for k in range(70) for f in (0, 1))
+    many = roster.load(write(tmp_path, "m.csv", "id,name,foot\n" + rows)).slots()
+    assert len(many) == 128 and max(many.values()) == 63
+
+
+@pytest.mark.parametrize("text,where", [
+    ("id,name,foot\n00000001,Ana,X\n", r"line 2: foot must be L, R or empty"),
+    ("id,name,foot\n00000001,Ana,L\n00000002,Ana,L\n", r"line 3: Ana already has a L insole on line 2"),
+    ("id,name,foot\n00000001,Ana,L\n00000002,Ana,\n", r"line 3: Ana has paired insoles"),
+])
+def test_malformed_pair_rows_name_file_and_line(tmp_path, text, where):
+    with pytest.raises(roster.RosterError, match=r"bad.csv: " + where):
+        roster.load(write(tmp_path, "bad.csv", text))
+
+
 def test_malformed_json_roster_and_missing_file(tmp_path):
     with pytest.raises(roster.RosterError, match=r"bad.json: line 2: not JSON"):
         roster.load(write(tmp_path, "bad.json", '[\n{"id": }]'))

@@ -50,12 +50,12 @@ class Node:
         return bytes(self.enc.mv[:n])
 
 
-def _insole(flash=None, store=None, seed=1, duty=None, slot=-1):
+def _insole(flash=None, store=None, seed=1, duty=None, slot=-1, side=0):
     flash = flash or FakeFlash(blocks=4, block_size=256)
     store = store if store is not None else P.MemoryStore()
     box = Outbox(flash)
     h = Haptics(Pwm())
-    d = Delivery(box, P.Keys(KEY), TEAM, ME, store, Prng(seed), h, duty=duty, slot=slot)
+    d = Delivery(box, P.Keys(KEY), TEAM, ME, store, Prng(seed), h, duty=duty, slot=slot, side=side)
     return d, box, h, flash, store
 
 
@@ -313,6 +313,31 @@ def test_evacuation_ack_goes_in_its_slot_by_rank_among_the_unconfirmed():
     assert _sent_at(d, 41000, 120000, 500) == []
 
 
+def test_paired_slots_give_each_insole_of_a_wearer_its_own_answer_in_the_shared_slot():
+    """START_PAIRED: roster slot 3 holds the left (side 0) and the right (side 1) insole of one
+    wearer; slots 0 and 2 confirmed, so slot 3 has rank 1 and its answers are places 2 and 3:
+    1000 + 10 x 100 + 2 x 200 (left) and + 3 x 200 (right), each carrying slot 3 + 1. Without
+    the flag the right insole answers at rank 1 as a single insole would. Bit 3 (set by the
+    console once both confirmed) ends both records."""
+    console = Node(CONSOLE)
+    for side, flag, at in ((0, P.START_PAIRED, 2400), (1, P.START_PAIRED, 2600), (1, 0, 2200)):
+        up = _up()
+        d, box, h, _, _ = _insole(slot=3, side=side)
+        f = console.frame(P.T_EVACUATE, 5, 0, 10 | flag, 0b101)
+        assert d.on_frame(f, len(f), 1000) == CMD_EVACUATE and h.playing == EVACUATION
+        got = _sent_at(d, 1000, 20000)
+        assert [t for t, _ in got] == [at], (side, flag)
+        assert up.decode(got[0][1]) == P.OK and (up.type, up.a, up.b) == (P.T_EVAC_ACK, 5, 4)
+        f = console.frame(P.T_EVACUATE, 5, 0, 1 | flag, 0b001)  # a later round: slots 1, 2, 3 missing
+        assert d.on_frame(f, len(f), 30000) is None
+        got = _sent_at(d, 30000, 40000)
+        place = 2 * 2 + side if flag else 2
+        assert [t for t, _ in got] == [30000 + 100 + place * 200]
+        f = console.frame(P.T_EVACUATE, 5, 0, 1 | flag, 0b1001)
+        assert d.on_frame(f, len(f), 41000) is None
+        assert [r for r in box.pending() if r[2] == EV_EVAC_ACK] == []
+
+
 def test_evacuation_ack_in_its_slot_even_behind_an_alarm_in_flight():
     """An alarm waiting for its receipt holds the stop-and-wait queue; the slotted
     evac_ack still goes in its slot (it needs no receipt), the alarm keeps its resends."""
@@ -368,6 +393,12 @@ def test_order_schedule_burst_points_at_one_slot_zero_then_rounds():
     assert nxt == 1197 + start * 100 + 50 * 200 + 50  # the next frame after the round's last slot
     assert order_schedule(last + EVAC_FAST_ROUNDS, 1, 200, 1197)[1] == EVAC_SLOW_REPEAT_MS
     assert slot_rank(0b1011, 5) == 2 and slot_rank(0, 64) == 64 and slot_rank(P.DONE_MAX, 64) == 0
+    # paired slots: the flag on every frame, the same slot 0, rounds twice as long
+    for k in range(EVAC_BURST_REPEATS + 2):
+        s1, n1 = order_schedule(k, 50, 200, 1197)
+        s2, n2 = order_schedule(k, 50, 200, 1197, True)
+        assert s2 == s1 | P.START_PAIRED and s1 < P.START_PAIRED
+        assert n2 == (n1 if k < last else n1 + 50 * 200)
 
 
 def _evac(d, node, order, now):

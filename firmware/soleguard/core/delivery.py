@@ -153,9 +153,11 @@ def slot_rank(done, slot):
     return r
 
 
-def order_schedule(k, missing, slot_ms, frame_ms):
+def order_schedule(k, missing, slot_ms, frame_ms, paired=False):
     """Host side (console, team simulation): frame ``k`` (0-based) of an evacuation
-    order -> (its ``start`` field in START_UNIT_MS, ms until the next frame).
+    order -> (its ``start`` field: START_UNIT_MS units, | START_PAIRED when ``paired``;
+    ms until the next frame). ``paired``: every roster slot holds two answers (the two
+    insoles of one wearer), so a round of ``missing`` slots lasts 2 x missing x slot_ms.
     Frames 0..EVAC_BURST_REPEATS-1 are the burst, one every EVAC_BURST_PERIOD_MS,
     each pointing at the same slot 0, EVAC_START_GAP_MS after the burst's last
     frame ends; every later frame starts a round of ``missing`` slots of
@@ -164,13 +166,14 @@ def order_schedule(k, missing, slot_ms, frame_ms):
     EVAC_FAST_ROUNDS such rounds back to back, then at most one every
     EVAC_SLOW_REPEAT_MS. The half-duplex gateway sends nothing during a round."""
     last = EVAC_BURST_REPEATS - 1
+    flag = P.START_PAIRED if paired else 0
     if k < last:
-        return ((last - k) * EVAC_BURST_PERIOD_MS + EVAC_START_GAP_MS) // P.START_UNIT_MS, EVAC_BURST_PERIOD_MS
+        return ((last - k) * EVAC_BURST_PERIOD_MS + EVAC_START_GAP_MS) // P.START_UNIT_MS | flag, EVAC_BURST_PERIOD_MS
     start = (EVAC_START_GAP_MS + P.START_UNIT_MS - 1) // P.START_UNIT_MS
-    end = frame_ms + start * P.START_UNIT_MS + missing * slot_ms + 50
+    end = frame_ms + start * P.START_UNIT_MS + missing * (2 if paired else 1) * slot_ms + 50
     if k < last + EVAC_FAST_ROUNDS:
-        return start, end
-    return start, end if end > EVAC_SLOW_REPEAT_MS else EVAC_SLOW_REPEAT_MS
+        return start | flag, end
+    return start | flag, end if end > EVAC_SLOW_REPEAT_MS else EVAC_SLOW_REPEAT_MS
 
 
 def alarm_priority(cause):
@@ -222,12 +225,14 @@ class Delivery:
     evac_resend_ms / evac_jitter_ms: its resends (core/config.py EVAC_ACK_*).
     slot: the insole's answer slot 0..63 (its roster position, enrolment config ANSWER_SLOT - 1);
     -1 (or out of range): none, the evacuation ack goes on the random schedule above.
+    side: its answer within a paired slot (evacuate.start has START_PAIRED): 0 first (a single
+    insole, or the left of a pair), 1 second (the right; enrolment config PAIR_SIDE 2).
     """
 
     def __init__(self, outbox, keys, team, device_id, window_store, rng, haptics=None,
                  duty=None, sf=9, bw_hz=125000, on_config=None, state=None, status=None, senders=4,
                  evac_spread_ms=EVAC_SPREAD_MS, evac_hold_ms=None, evac_resend_ms=EVAC_RESEND_MS,
-                 evac_jitter_ms=EVAC_JITTER_MS, slot=-1):
+                 evac_jitter_ms=EVAC_JITTER_MS, slot=-1, side=0):
         self.outbox = outbox
         self.id = device_id
         self.enc = P.Encoder(keys, team, device_id, OutboxCounter(outbox))
@@ -248,6 +253,7 @@ class Delivery:
         self.heartbeat_spread_ms = HEARTBEAT_SPREAD_MS if evac_spread_ms else 0
         self.evac_jitter_ms = evac_jitter_ms
         self.slot = slot if 0 <= slot < P.ANSWER_SLOTS else -1
+        self.side = 1 if side else 0
         self.slot_ms = answer_slot_ms(sf, bw_hz)
         self._slot_seq = -1  # the evac_ack record answered in slots, outside the stop-and-wait order (-1: none)
         self._slot_at = -1  # when its slot of the current round starts (ms), -1: none (wait for the next round)
@@ -534,12 +540,15 @@ class Delivery:
 
     def _round(self, d, now):
         """An evacuate frame of the order being rendered (``d``: the decoder): with
-        answer slots (start > 0) and a slot of its own, the insole's bit in
-        ``done`` is the console's group receipt of its evac_ack; otherwise its
-        slot in this round starts ``start`` x 100 ms after the frame's end
-        (``now``) + (unconfirmed slots below its own) x slot_ms. An insole whose
-        answer was receipted without a slot but is not in ``done`` answers again."""
-        if self.slot < 0 or not d.c:
+        answer slots (start's units > 0) and a slot of its own, the insole's bit in
+        ``done`` is the console's group receipt of its evac_ack (paired slots: of
+        both insoles of the slot); otherwise its answer in this round starts
+        (start & 0x7F) x 100 ms after the frame's end (``now``) + its place x
+        slot_ms, its place = the unconfirmed slots below its own (paired slots:
+        2 x that + ``side``). An insole whose answer was receipted without a slot
+        but is not in ``done`` answers again."""
+        units = d.c & ~P.START_PAIRED
+        if self.slot < 0 or not units:
             return
         o = d.a
         mine = -1
@@ -563,7 +572,10 @@ class Delivery:
         if mine == self.seq:  # it was on the random schedule: slots from now on
             self.seq = -1
         self._slot_seq = mine
-        self._slot_at = now + d.c * P.START_UNIT_MS + slot_rank(d.d, self.slot) * self.slot_ms
+        place = slot_rank(d.d, self.slot)
+        if d.c & P.START_PAIRED:
+            place = 2 * place + self.side
+        self._slot_at = now + units * P.START_UNIT_MS + place * self.slot_ms
         self._slot_until = self._slot_at + EVAC_SLOT_WAIT_MS
         self._dirty = True
 

@@ -89,6 +89,8 @@ STATE_EVACUATING = const(3)
 ANSWER_SLOTS = const(64)  # evacuate.done: one bit per roster slot 0..63 (evac_ack.slot = slot + 1, 0 = none)
 DONE_MAX = 0xFFFFFFFFFFFFFFFF
 START_UNIT_MS = const(100)  # evacuate.start: ms from the frame's end to answer slot 0, in these units
+START_PAIRED = const(0x80)  # evacuate.start bit 7: paired slots, two answers per roster slot (left, then right
+#   insole of one wearer); bits 0..6: the start in START_UNIT_MS (docs/PROTOCOL.md 8.3)
 
 PARAM_HEARTBEAT_S = const(1)  # configuration parameters (values range-checked by the app)
 PARAM_RX_PERIOD_S = const(2)

@@ -293,7 +293,8 @@ def make_link(board, outbox, edge, key, hardware_id, clock=None, modem=None, aio
     seed = (dev ^ (outbox.next_counter() * 0x9E3779B1)) & 0xFFFFFFFF  # differs on every boot
     d = Delivery(outbox, keys, edge["TEAM_ID"], dev, windows if windows is not None else P.MemoryStore(),
                  Prng(seed), None, sf=sf, bw_hz=bw * 1000, evac_spread_ms=evac_spread_ms,
-                 slot=edge.get("ANSWER_SLOT", 0) - 1)
+                 slot=edge.get("ANSWER_SLOT", 0) - 1,
+                 side=1 if edge.get("PAIR_SIDE", 0) == 2 else 0)  # 2: the right insole (pairlink.SIDE_RIGHT)
     lora = None
     if lc is not None:
         if modem is None:
