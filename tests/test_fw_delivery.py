@@ -338,20 +338,33 @@ def test_paired_slots_give_each_insole_of_a_wearer_its_own_answer_in_the_shared_
         assert [r for r in box.pending() if r[2] == EV_EVAC_ACK] == []
 
 
-def test_evacuation_ack_in_its_slot_even_behind_an_alarm_in_flight():
-    """An alarm waiting for its receipt holds the stop-and-wait queue; the slotted
-    evac_ack still goes in its slot (it needs no receipt), the alarm keeps its resends."""
+def test_a_person_alarm_awaiting_its_receipt_takes_the_answer_slot_then_the_evac_ack_goes():
+    """A fall alarm waiting for its receipt: the insole's answer slot carries the alarm (the rounds
+    fill the channel, a slot is the airtime nobody else uses), again in the next round while no
+    receipt came, and the evac_ack, still not in ``done``, goes in the first round after the
+    alarm's receipt. The alarm keeps its own resends meanwhile."""
     d, box, h, _, _ = _insole(slot=0)
     box.append(0, EV_ALARM, CAUSE_FALL, 4)
     d.notify()
     up = _up()
-    assert len(_drain(d, 0)) == 1  # the alarm's first frame
-    f = Node(CONSOLE).frame(P.T_EVACUATE, 9, 0, 20, 0)
+    console, gw = Node(CONSOLE), Node(GW)
+    assert len(_drain(d, 0)) == 1  # the alarm's first frame, on its own schedule
+    f = console.frame(P.T_EVACUATE, 9, 0, 20, 0)
     d.on_frame(f, len(f), 500)
-    got = _sent_at(d, 500, 2600)
-    types = [(t, up.type) for t, fr in got if up.decode(fr) == P.OK]
-    assert (2500, P.T_EVAC_ACK) in types
-    assert any(r[2] == EV_ALARM for r in box.pending())
+    got = [(t, up.type, up.counter) for t, fr in _sent_at(d, 500, 2600) if up.decode(fr) == P.OK]
+    assert (2500, P.T_ALARM) in [(t, ty) for t, ty, _ in got] and d.slot_alarms == 1
+    assert not any(ty == P.T_EVAC_ACK for _, ty, _ in got)
+    f = console.frame(P.T_EVACUATE, 9, 0, 1, 0)  # the next round: still no receipt -> the alarm again
+    d.on_frame(f, len(f), 3000)
+    got = [(t, up.type, up.counter) for t, fr in _sent_at(d, 3000, 3200) if up.decode(fr) == P.OK]
+    assert [(t, ty) for t, ty, _ in got] == [(3100, P.T_ALARM)] and d.slot_alarms == 2
+    f = gw.frame(P.T_ACK, ME, got[0][2], 0)  # the gateway's receipt of that slotted alarm frame
+    d.on_frame(f, len(f), 3400)
+    assert not any(r[2] == EV_ALARM for r in box.pending())
+    f = console.frame(P.T_EVACUATE, 9, 0, 1, 0)
+    d.on_frame(f, len(f), 4000)
+    got = [(t, up.type, up.b) for t, fr in _sent_at(d, 4000, 4200) if up.decode(fr) == P.OK]
+    assert got == [(4100, P.T_EVAC_ACK, 1)]
 
 
 def test_order_without_slots_or_insole_without_slot_uses_the_random_schedule():

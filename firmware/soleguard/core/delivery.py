@@ -74,7 +74,7 @@ from .events import (
 from .patterns import EVACUATION
 from . import protocol as P
 from .config import (
-    EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, EVAC_BURST_PERIOD_MS,
+    EVAC_ACK_BACKOFF_MAX, EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, EVAC_BURST_PERIOD_MS,
     EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOT_GUARD_MS, EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS,
     EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS,
 )
@@ -293,6 +293,7 @@ class Delivery:
         self.selftest_failed = False
         self.sent = 0  # frames handed out
         self.deferred = 0  # times the duty cycle made a frame wait
+        self.slot_alarms = 0  # person alarm frames sent in the insole's answer slot (_send_slot)
 
     # --- uplink ---
 
@@ -355,7 +356,9 @@ class Delivery:
             self._tries += 1
             self._due = now + FAST_RESEND_MS + self.rng.below(FAST_JITTER_MS + 1)
         elif self.seq_type == EV_EVAC_ACK or self.seq_type == EV_ROLL_CALL_ANSWER:
-            self._due = now + self.evac_resend_ms + self.rng.below(self.evac_jitter_ms + 1)
+            k = self._tries if self._tries < EVAC_ACK_BACKOFF_MAX else EVAC_ACK_BACKOFF_MAX
+            self._tries += 1
+            self._due = now + self.evac_resend_ms + self.rng.below((self.evac_jitter_ms << k) + 1)
         else:
             self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
         return n
@@ -503,8 +506,13 @@ class Delivery:
         return None
 
     def _send_slot(self, now):
-        """The evac_ack of ``_slot_seq`` in this insole's slot, beside the record in
-        flight (stop-and-wait is for the alarm path; this answer gets no receipt)."""
+        """This insole's answer slot: the evac_ack of ``_slot_seq``, beside the record in
+        flight (stop-and-wait is for the alarm path; this answer gets no receipt), or,
+        while a person alarm awaits its receipt, that alarm: a slot is the only airtime
+        of a round no other insole uses (the rounds fill the channel back to back, so an
+        alarm on its own resend schedule collides with a slotted answer), the alarm frame
+        is as long as an evac_ack (20 bytes), and the evac_ack, not in ``done``, gets
+        this insole's slot in the next round."""
         o = 0
         for r in self.outbox.pending():
             if r[0] == self._slot_seq:
@@ -512,11 +520,20 @@ class Delivery:
         if not o:
             self._slot_seq = -1
             return 0
-        n = P.frame_len(P.T_EVAC_ACK)
+        if self._dirty:
+            self._dirty = False
+            self._pick(now)
+        rec = self._rec
+        alarm = self.seq >= 0 and rec is not None and rec[2] == EV_ALARM and rec[3] != CAUSE_TECHNICAL
+        n = P.frame_len(P.T_ALARM if alarm else P.T_EVAC_ACK)
         toa = (time_on_air_us(n, self.sf, self.bw_hz) + 999) // 1000
         if not self.duty.admit(self.band, toa, now, PRIO_ALARM):
             self.deferred += 1
             return 0  # the next round gives another slot
+        if alarm:
+            self.slot_alarms += 1
+            t, a, b = frame_of(rec[2], rec[3], rec[4])
+            return self._transmit(now, t, a, b, toa, self.seq, self.seq_type, 1)
         return self._transmit(now, P.T_EVAC_ACK, o & 0xFFFF, self.slot + 1, toa, self._slot_seq, EV_EVAC_ACK, 0)
 
     def _transmit(self, now, t, a, b, toa, seq, seq_type, person):
