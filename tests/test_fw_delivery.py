@@ -367,6 +367,18 @@ def test_a_person_alarm_awaiting_its_receipt_takes_the_answer_slot_then_the_evac
     assert got == [(4100, P.T_EVAC_ACK, 1)]
 
 
+def test_a_technical_alarm_does_not_take_the_answer_slot():
+    d, box, h, _, _ = _insole(slot=0)
+    box.append(0, EV_ALARM, CAUSE_TECHNICAL, 3)
+    d.notify()
+    up = _up()
+    assert len(_drain(d, 0)) == 1
+    f = Node(CONSOLE).frame(P.T_EVACUATE, 9, 0, 20, 0)
+    d.on_frame(f, len(f), 500)
+    got = [(t, up.type) for t, fr in _sent_at(d, 500, 2600) if up.decode(fr) == P.OK]
+    assert (2500, P.T_EVAC_ACK) in got and d.slot_alarms == 0
+
+
 def test_order_without_slots_or_insole_without_slot_uses_the_random_schedule():
     for slot, start in ((-1, 10), (2, 0)):
         d, box, h, _, _ = _insole(slot=slot)
