@@ -206,6 +206,13 @@ def _load(o):
         extra = [keyfile.load(p) for p in o["site_key_file"]]
     except (keyfile.KeyFileError, roster_mod.RosterError) as e:
         raise InputError(str(e))
+    if team is not None and o["roster_path"]:  # the simulated insoles enrolled as the roster says
+        unknown = team.enrol(ros)
+        on_sim = sum(1 for i in ros.ids() if i in {s.id for s in team.insoles})
+        if unknown or on_sim < len(ros):
+            click.echo("warning: roster %s: %d of its %d insoles are simulated; %d simulated insoles are not on it "
+                       "(those answer without a slot; without --roster the console uses the simulation's own)"
+                       % (o["roster_path"], on_sim, len(ros), unknown), err=True)
     return tk, ros, factory, team, extra
 
 
@@ -383,11 +390,15 @@ def _one_shot(con, o, cmd):
                    % (cmd.replace("_", " "), bc.id, max(0, end - time.monotonic()), len(bc.expected)), err=True)
     wait_for(lambda: not bc.missing())
     missing = [con.roster.label(i) for i in bc.missing()]
-    summary = {"result": cmd, "id": bc.id, "confirmed": len(bc.answers), "expected": len(bc.expected),
-               "missing": ["%08x" % i for i in bc.missing()]}
+    confirmed = sum(1 for i in bc.expected if i in bc.answers)  # of the roster's insoles
+    others = len(bc.answers) - confirmed  # answers from insoles not on the roster
+    summary = {"result": cmd, "id": bc.id, "confirmed": confirmed, "expected": len(bc.expected),
+               "missing": ["%08x" % i for i in bc.missing()], "not_on_roster": others}
     if o["as_json"]:
         click.echo(json.dumps(summary))
     else:
-        click.echo("%s %d: %d of %d confirmed%s" % (cmd.replace("_", " "), bc.id, len(bc.answers), len(bc.expected),
-                                                   "; not yet: " + ", ".join(missing) if missing else ""))
+        click.echo("%s %d: %d of %d confirmed%s%s" % (cmd.replace("_", " "), bc.id, confirmed, len(bc.expected),
+                                                     "; not yet: " + ", ".join(missing) if missing else "",
+                                                     "; %d answers from insoles not on the roster" % others
+                                                     if others else ""))
     return 1 if missing else 0

@@ -84,8 +84,12 @@ class Roster:
         return p.name if p else None
 
     def label(self, insole_id):
-        """The person's name, or 'unknown insole 1a2b3c4d' (never None)."""
-        return self.name(insole_id) or "unknown insole %08x" % insole_id
+        """The person's name ('Ana Lopez (L)' for one insole of a pair), or 'unknown insole 1a2b3c4d'
+        (never None)."""
+        p = self.people.get(insole_id)
+        if p is None:
+            return "unknown insole %08x" % insole_id
+        return "%s (%s)" % (p.name, p.foot) if p.foot else p.name
 
     def resolve(self, text):
         """Insole id for ``text``: 8 hex digits or a roster name (exact,

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 
+from soleguard.core import protocol as P
 from soleguard.core.events import EV_ALARM, EV_RECOVERED
 
 from soleguard_sim.simgateway import SimGateway
@@ -47,6 +48,21 @@ class SimTeam:
         """A demo roster of the simulated insoles (fictional names)."""
         return Roster([Person(s.id, NAMES[s.index % len(NAMES)] + ("" if s.index < len(NAMES) else " %d" % s.index))
                        for s in self.insoles])
+
+    def enrol(self, roster):
+        """Set each simulated insole's answer slot and side from ``roster`` (as enrolment writes
+        ANSWER_SLOT and PAIR_SIDE on a real insole; roster.slots()). Returns the number of
+        simulated insoles the roster does not name: those keep no slot (random schedule)."""
+        slots = roster.slots()
+        missing = 0
+        for ins in self.insoles:
+            k = slots.get(ins.id, -1)
+            missing += ins.id not in roster
+            ins.slot = k if k >= 0 else P.ANSWER_SLOTS  # kept across a simulated reboot (Insole.boot)
+            ins.side = 1 if ins.id in roster and roster.people[ins.id].foot == "R" else 0
+            ins.d.slot = k
+            ins.d.side = ins.side
+        return missing
 
     def start(self):
         self._t0 = time.monotonic()

@@ -138,6 +138,7 @@ def import_cmd(kind, src, outdir, quiet, labels):
       ipol       IPOL foot IMU walks
       gaitmap    gaitmap foot IMU walks
       sisfall    SisFall waist IMU (falls and daily activities)
+      hugadb     HuGaDB foot IMUs, both feet (walking, running, stairs, sitting, cycling)
       recording  our own *.sgr recordings (edges/recorder.py), with labels JSON
 
     A bad file is reported on an 'error:' line (file, line, field) and the

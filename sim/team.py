@@ -349,6 +349,7 @@ class Insole:
         self.foot = foot
         # roster slot (PROTOCOL.md 8.3): the insole's position, or in pair mode its worker's (both feet share it)
         self.slot = index if foot is None else self.person
+        self.side = 1 if foot == "R" else 0  # its answer within a paired slot (the right insole second)
         self.hw_id = b"insole-%d" % index if hw_id is None else hw_id
         self.duty_peak_ms = 0  # the most uplink airtime its DutyCycle held in one sliding hour (duty_figures)
         self.id = sim.keys.device_id(self.hw_id)
@@ -372,7 +373,7 @@ class Insole:
         slot = self.slot
         self.d = Delivery(self.box, self.sim.keys, TEAM, self.id, self.store,
                           Prng(self.sim.rng.getrandbits(32)), self.haptics, duty=self.duty,
-                          slot=slot if slot < P.ANSWER_SLOTS else -1, side=1 if self.foot == "R" else 0)
+                          slot=slot if slot < P.ANSWER_SLOTS else -1, side=self.side)
         self.wake_at = None
         self.kick(now)
 

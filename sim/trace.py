@@ -373,6 +373,9 @@ def read(path) -> Trace:
             raise TraceError(path, "not a soleguard trace (first line must be %r); a raw recording of a public "
                              "set is converted first: soleguard import KIND %s -o OUTDIR (soleguard import --help "
                              "lists the kinds)" % (MAGIC, path), line=1)
+        if not raw.rstrip(b" \t").endswith((b"\n", b"\r")):  # as the importers: the writer ends every row
+            raise TraceError(path, "last line does not end with a newline: the file looks cut mid-row "
+                             "(incomplete copy?)", line=raw.count(b"\n") + 1)
         lineno = 1
         meta_lines = []
         pos = f.tell()

@@ -164,6 +164,18 @@ def test_header_only_and_single_row(good):
         _fails(["replay", bad], "%s.trace.csv: a trace needs at least 2 samples" % name)
 
 
+def test_a_last_line_cut_mid_number_is_refused(good):
+    """A copy cut inside the last row ("...,48" -> "...,4") would replay as a valid sample: the
+    trace writer ends every row with a newline, so a last line without one is refused, as the importers do."""
+    data = good.read_bytes()
+    bad = good.with_name("cut.trace.csv")
+    bad.write_bytes(data.rstrip(b"\r\n")[:-1])
+    n = bad.read_bytes().count(b"\n") + 1
+    _fails(["replay", bad], "cut.trace.csv:%d: last line does not end with a newline" % n)
+    with pytest.raises(TraceError, match="cut mid-row"):
+        read(bad)
+
+
 def test_crlf_bom_and_trailing_blank_lines_are_accepted(good):
     ref = read(good)
     text = good.read_text()

@@ -279,3 +279,11 @@ def test_ack_with_no_open_alarm_says_it_is_waiting(tmp_path):
                         "--wait", "1.5", "--state-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert "no open alarm from Ana Lopez yet: waiting up to" in p.stderr, p.stderr
     assert p.returncode == 2 and "nothing" not in p.stdout  # refused after the wait: nothing acknowledged
+
+
+def test_import_help_lists_every_kind_the_importers_accept():
+    from soleguard_sim.importers import KINDS
+
+    out = CliRunner().invoke(main, ["import", "--help"]).output
+    listed = re.findall(r"^\s{4}(\w+)\s{2,}\S", out, re.M)
+    assert listed == list(KINDS)

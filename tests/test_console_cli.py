@@ -57,6 +57,28 @@ def test_one_shot_evacuation_over_the_simulated_team_confirms_every_insole(tmp_p
     assert row["action"] == "evacuate" and row["result"] == "sent"
 
 
+def test_simulated_team_enrolled_from_a_paired_roster_and_a_foreign_roster_is_flagged(tmp_path):
+    from soleguard.core.protocol import Keys
+    from soleguard_sim.team import TEAM_KEY
+
+    ids = ["%08x" % Keys(TEAM_KEY).device_id(b"insole-%d" % i) for i in range(4)]
+    ros = tmp_path / "pairs.csv"
+    ros.write_text("id,name,foot\n%s,Ana,L\n%s,Ana,R\n%s,Ben,L\n%s,Ben,R\n" % tuple(ids))
+    r = run("--sim", "--insoles", "4", "--speed", "10", "--roster", str(ros), "--evacuate", "--json", "--wait", "30",
+            "--state-dir", str(tmp_path / "a"))
+    assert r.exit_code == 0, r.output
+    (summary,) = [json.loads(x) for x in r.output.splitlines() if x.startswith("{") and '"result"' in x]
+    assert summary["confirmed"] == 4 and summary["not_on_roster"] == 0 and "warning" not in r.output
+    # a roster naming one simulated insole and one that is not: a warning, and the summary counts the
+    # roster's insoles only (the other three simulated insoles' answers are reported apart)
+    ros.write_text("id,name,foot\n%s,Ana,L\n1a2b3c4d,Ana,R\n" % ids[0])
+    r = run("--sim", "--insoles", "4", "--speed", "10", "--roster", str(ros), "--evacuate", "--wait", "15",
+            "--state-dir", str(tmp_path / "b"))
+    assert "warning: roster" in r.output and "1 of its 2 insoles are simulated; 3 simulated insoles" in r.output
+    assert "1 of 2 confirmed; not yet: Ana (R)" in r.output and "3 answers from insoles not on the roster" in r.output
+    assert r.exit_code == 1
+
+
 def test_acknowledging_an_unknown_insole_sends_nothing(tmp_path):
     r = run("--sim", "--ack", "Zoe", "--state-dir", str(tmp_path))
     assert r.exit_code == 2 and "unknown insole 'Zoe'" in r.output and "nothing sent" in r.output
