@@ -67,6 +67,7 @@ class Console:
         for i, k in self._slots.items():
             self._members.setdefault(k, []).append(i)
         self._paired = roster.paired()  # paired slots: START_PAIRED, two answers per slot
+        self._mismatched = set()  # insoles whose evac_ack named another answer slot than the roster's
         self._alarms_path = os.path.join(state_dir, "alarms.json")
         self._load_alarms()
         self._up = P.Decoder(self.signer.keys, self.team, P.ReplayWindow(len(roster) + 1024), downlink=False)
@@ -235,6 +236,16 @@ class Console:
         rssi = opts.get("rssi")
         if resync:
             self._emit(self.state.counter_reset(now, d.sender, d.counter))
+        if d.type == P.T_EVAC_ACK and d.b and self._slots.get(d.sender, -1) != d.b - 1 \
+                and d.sender not in self._mismatched:
+            # enrolled with another ANSWER_SLOT than the roster gives it: its answers land in another
+            # wearer's place and it takes another wearer's done bit for its own (re-enrol it)
+            self._mismatched.add(d.sender)
+            k = self._slots.get(d.sender)
+            self._emit([{"event": "technical", "t_ms": now, "insole": "%08x" % d.sender, "what": "slot_mismatch",
+                         "answer_slot": d.b - 1, "roster_slot": k}])
+            self._error(now, "insole %08x answers in slot %d, the roster gives it %s: re-enrol it with ANSWER_SLOT %s"
+                        % (d.sender, d.b - 1, "none" if k is None else k, "0" if k is None else k + 1))
         self._emit(self.state.uplink(now, d.sender, d.counter, d.type, d.a, d.b, d.c,
                                      via=opts.get("via"), rssi=int(rssi) if rssi and rssi.lstrip("-").isdigit() else None))
 

@@ -45,6 +45,7 @@ class FakeInsole:
         self.evacuating = False
         self.alarm = False
         self.hold = False  # True: hears orders but does not answer them
+        self.answer_slot = 0  # the evac_ack's slot field: its enrolled ANSWER_SLOT (slot + 1), 0: none
         self.lose_acks = 0  # this many supervisor acks are lost on the way to this insole
         self.lose_all_clears = 0  # this many all-clears are lost on the way to this insole
 
@@ -209,7 +210,7 @@ class FakeGateway:
                 s.evacuating = True
                 s.evacuations.setdefault(a, now)
                 if not s.hold:
-                    self.at(self._delay(), self._answer, s, P.T_EVAC_ACK, a)
+                    self.at(self._delay(), self._answer, s, P.T_EVAC_ACK, a, s.answer_slot)
             elif t == P.T_ROLL_CALL:
                 s.roll_calls.setdefault(a, now)
                 state = P.STATE_EVACUATING if s.evacuating else (P.STATE_ALARM if s.alarm else P.STATE_OK)

@@ -22,6 +22,7 @@ slots, docs/PROTOCOL.md 8.3). Errors name the file and line (JSON: the entry's i
 """
 import csv
 import json
+import unicodedata
 
 
 class RosterError(ValueError):
@@ -55,6 +56,10 @@ class Roster:
     def ids(self):
         return list(self.people)
 
+    def slot_of(self, insole_id):
+        """The insole's answer slot 0..63, or None (not on the roster, or past the 64th wearer)."""
+        return self.slots().get(insole_id)
+
     def slots(self):
         """insole id -> answer slot 0..63 (the insole's enrolment configuration ANSWER_SLOT is
         that + 1; docs/PROTOCOL.md 8.3): the position in the roster file of the wearer, counting
@@ -63,7 +68,7 @@ class Roster:
         have none (their insoles answer an evacuation on the random schedule)."""
         out, slot_of = {}, {}
         for i, p in self.people.items():
-            key = p.name.lower() if p.foot else None
+            key = wearer_key(p.name) if p.foot else None
             k = slot_of.get(key) if key is not None else None
             if k is None:
                 k = len(set(out.values()))
@@ -107,6 +112,14 @@ class Roster:
         raise KeyError("unknown insole %r: not an id or name on the roster" % text)
 
 
+def wearer_key(name):
+    """The name two rows of one wearer's pair must share: Unicode NFKC (a no-break space is a space,
+    composed and decomposed accents are one), case-folded (Straße = STRASSE), inner whitespace
+    collapsed. Look-alike spellings are one wearer, not two one-footed ones that would shift every
+    later wearer's answer slot."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 def parse_id(text):
     """8 hex digits -> int in 1..0xFFFFFFFE; ValueError otherwise."""
     t = text.strip().lower()
@@ -137,7 +150,7 @@ def load(path, keys=None):
             raise RosterError("%s: %s: id %08x already on %s (duplicate insole or id collision: re-enrol)"
                               % (path, loc, p.id, where[p.id]))
         if p.foot:  # a pair: one L and one R row under one name
-            had = feet.setdefault(p.name.lower(), {})
+            had = feet.setdefault(wearer_key(p.name), {})
             if p.foot in had:
                 raise RosterError("%s: %s: %s already has a %s insole on %s (a pair is one L and one R row)"
                                   % (path, loc, p.name, p.foot, had[p.foot]))
@@ -145,7 +158,7 @@ def load(path, keys=None):
         where[p.id] = loc
         people.append(p)
     for p in people:
-        if not p.foot and p.name.lower() in feet:
+        if not p.foot and wearer_key(p.name) in feet:
             raise RosterError("%s: %s: %s has paired insoles (foot L/R) and this row has no foot"
                               % (path, where[p.id], p.name))
     if not people:

@@ -119,6 +119,17 @@ def test_a_paired_roster_gives_paired_slots_and_a_slot_is_done_when_both_insoles
         gw.close()
 
 
+def test_an_insole_enrolled_with_another_slot_than_the_roster_is_a_technical_event(team):
+    gw, con, events, _ = team
+    gw.insoles[1].answer_slot = 2  # roster slot 1 -> ANSWER_SLOT 2: right
+    gw.insoles[2].answer_slot = 6  # roster slot 2, but enrolled as slot 5
+    con.evacuate(point=1)
+    assert wait(lambda: not con.state.evacuation.missing())
+    bad = [e for e in events if e.get("what") == "slot_mismatch"]
+    assert [(e["insole"], e["answer_slot"], e["roster_slot"]) for e in bad] == [("%08x" % gw.insoles[2].id, 5, 2)]
+    assert any("re-enrol it with ANSWER_SLOT 3" in x["result"] for x in con.log)
+
+
 def test_all_clear_is_repeated_until_every_insole_stops_evacuating(tmp_path):
     """Three sends were not enough at high loss: the all-clear is confirmed per
     insole (a heartbeat or roll-call answer that no longer says evacuating)

@@ -67,6 +67,18 @@ def test_a_pair_is_two_rows_of_one_name_with_feet_l_and_r_sharing_an_answer_slot
     assert len(many) == 128 and max(many.values()) == 63
 
 
+def test_look_alike_spellings_of_one_name_are_one_wearer(tmp_path):
+    # a no-break space, decomposed accents, case folding, doubled spaces: one pair, one slot, not two
+    # one-footed wearers shifting every later slot (red-team finding)
+    for left, right in (("Ana Lopez", "Ana\u00a0Lopez"), ("\u00c1na", "A\u0301na"), ("Stra\u00dfe", "STRASSE"),
+                        ("Ana  Lopez", "ana lopez")):
+        r = roster.load(write(tmp_path, "r.csv", "id,name,foot\n00000001,%s,L\n00000002,%s,R\n00000003,Bo,\n"
+                              % (left, right)))
+        assert r.slots() == {1: 0, 2: 0, 3: 1} and r.paired(), (left, right)
+    with pytest.raises(roster.RosterError, match=r"line 3: .* already has a L insole on line 2"):
+        roster.load(write(tmp_path, "bad.csv", "id,name,foot\n00000001,Ana Lopez,L\n00000002,ana\u00a0lopez,L\n"))
+
+
 @pytest.mark.parametrize("text,where", [
     ("id,name,foot\n00000001,Ana,X\n", r"line 2: foot must be L, R or empty"),
     ("id,name,foot\n00000001,Ana,L\n00000002,Ana,L\n", r"line 3: Ana already has a L insole on line 2"),

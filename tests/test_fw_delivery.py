@@ -367,6 +367,55 @@ def test_a_person_alarm_awaiting_its_receipt_takes_the_answer_slot_then_the_evac
     assert got == [(4100, P.T_EVAC_ACK, 1)]
 
 
+def test_a_paired_insole_whose_partner_never_answers_stops_answering_in_slots():
+    """Bit k of ``done`` needs both insoles of slot k: with the partner flat it never comes. The insole
+    answers in EVAC_SLOT_ANSWERS_MAX rounds, then on the random schedule, whose gateway receipt ends
+    it; later frames (every 15 s for an hour) make it answer no more, and its duty cycle is left
+    for an SOS (red-team finding: 44.6 s/h of answers had used up the 36 s/h budget)."""
+    from soleguard.core.config import EVAC_SLOT_ANSWERS_MAX
+
+    d, box, h, _, _ = _insole(slot=2, side=0)
+    console, gw = Node(CONSOLE), Node(GW)
+    up = _up()
+    sent = []
+    for k in range(240):  # an hour of slow repeats, the slot never done
+        now = 1000 + k * 15000
+        f = console.frame(P.T_EVACUATE, 7, 0, 1 | P.START_PAIRED, 0)
+        d.on_frame(f, len(f), now)
+        for t, fr in _sent_at(d, now, now + 15000, 50):
+            assert up.decode(fr) == P.OK and up.type == P.T_EVAC_ACK
+            sent.append((t, up.b, up.counter))
+            if up.b == 0:  # unslotted: the gateway receipts it
+                a = gw.frame(P.T_ACK, ME, up.counter, 0)
+                d.on_frame(a, len(a), t + 1200)
+    slotted = [x for x in sent if x[1] == 3]
+    assert len(slotted) == EVAC_SLOT_ANSWERS_MAX
+    assert 1 <= len(sent) - len(slotted) <= 3 and sent[-1][0] < 1000 + 20 * 15000
+    assert [r for r in box.pending() if r[2] == EV_EVAC_ACK] == []
+    box.append(0, EV_ALARM, CAUSE_SOS, 0)  # an SOS at the end of the hour goes at once
+    d.notify()
+    out = _drain(d, 1000 + 240 * 15000)
+    assert len(out) == 1 and up.decode(out[0]) == P.OK and up.type == P.T_ALARM
+
+
+def test_a_reboot_mid_order_leaves_no_second_evac_ack_after_the_group_receipt():
+    """After a reboot the order is new to the insole and a second EV_EVAC_ACK record is added; the
+    group receipt must end both (red-team finding: the older one kept resending unslotted)."""
+    flash, store = FakeFlash(blocks=4, block_size=256), P.MemoryStore()
+    d, box, h, _, _ = _insole(flash=flash, store=store, slot=1)
+    console = Node(CONSOLE)
+    f = console.frame(P.T_EVACUATE, 4, 0, 1, 0)
+    d.on_frame(f, len(f), 1000)
+    d2, box2, _, _, _ = _insole(flash=flash, store=store, slot=1)  # rebooted on the same journal
+    f = console.frame(P.T_EVACUATE, 4, 0, 1, 0)
+    d2.on_frame(f, len(f), 5000)
+    assert len([r for r in box2.pending() if r[2] == EV_EVAC_ACK]) == 2
+    f = console.frame(P.T_EVACUATE, 4, 0, 1, 0b10)
+    d2.on_frame(f, len(f), 9000)
+    assert [r for r in box2.pending() if r[2] == EV_EVAC_ACK] == []
+    assert _sent_at(d2, 9000, 200000, 500) == []
+
+
 def test_a_technical_alarm_does_not_take_the_answer_slot():
     d, box, h, _, _ = _insole(slot=0)
     box.append(0, EV_ALARM, CAUSE_TECHNICAL, 3)

@@ -106,6 +106,13 @@ EVAC_ACK_BACKOFF_MAX = const(2)  # binary backoff of those resends: the jitter d
 #   30 % loss, pairs / single: alarm latency max 459 / 219 s without backoff, 355 / 219 (max 1), 221 / 219 (2),
 #   234 / 219 (3); all-clear confirmed median 695 / 211, 534 / 243, 568 / 268, 694 / 541 s (3: one single run
 #   never confirmed within the hour)
+EVAC_SLOT_ANSWERS_MAX = const(16)  # evac_acks an insole sends in its slot for one order (3 s on air at SF9);
+#   then it answers on the random schedule (receipted by the gateway, which ends it) and no more in slots.
+#   A slot's `done` bit needs both insoles of a pair: with the partner flat or out of range the other was
+#   heard every round and answered again every 15 s at PRIO_ALARM, 44.6 s/h of its 36 s/h budget, and an
+#   SOS raised after 48 min waited up to 11 min (red-team run). [TEAM] 50 workers with pairs / 50 single
+#   insoles, 30 % loss, seeds 1-6: all confirmed the same with 12, 16, 20 or no cap; 8 cut the fast rounds
+#   short (pairs seed 2: 75 -> 136 s)
 EVAC_SLOT_GUARD_MS = const(14)  # answer slot = an evac_ack's time on air + this, up to 10 ms: 185.3 ms at SF9 -> 200 ms
 #   (50 insoles: 10 s a round); covers the insoles' timing error (frame end from the radio's RX-done time)
 EVAC_START_GAP_MS = const(100)  # slot 0 starts this long after the last frame of the burst (or a round's frame) ends

@@ -74,7 +74,7 @@ from .events import (
 from .patterns import EVACUATION
 from . import protocol as P
 from .config import (
-    EVAC_ACK_BACKOFF_MAX, EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, EVAC_BURST_PERIOD_MS,
+    EVAC_ACK_BACKOFF_MAX, EVAC_SLOT_ANSWERS_MAX, EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, EVAC_BURST_PERIOD_MS,
     EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOT_GUARD_MS, EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS,
     EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS,
 )
@@ -294,6 +294,7 @@ class Delivery:
         self.sent = 0  # frames handed out
         self.deferred = 0  # times the duty cycle made a frame wait
         self.slot_alarms = 0  # person alarm frames sent in the insole's answer slot (_send_slot)
+        self._slot_n = 0  # evac_acks sent in slots for the order being rendered (EVAC_SLOT_ANSWERS_MAX)
 
     # --- uplink ---
 
@@ -362,6 +363,11 @@ class Delivery:
         else:
             self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
         return n
+
+    def slot_pending(self):
+        """True while an answer in this insole's slot of a round is scheduled (the radio must be
+        awake to send it within EVAC_SLOT_GUARD_MS of the slot: no light sleep meanwhile)."""
+        return self._slot_seq >= 0 and self._slot_at >= 0
 
     def alarm_in_flight(self):
         """True while an alarm record is being resent (BLE advertises it meanwhile)."""
@@ -456,6 +462,7 @@ class Delivery:
             _remember(self._orders, self._orders_s, d.sender, o)
             self.evacuating = o
             self.evac_sender = d.sender
+            self._slot_n = 0
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
@@ -534,6 +541,7 @@ class Delivery:
             self.slot_alarms += 1
             t, a, b = frame_of(rec[2], rec[3], rec[4])
             return self._transmit(now, t, a, b, toa, self.seq, self.seq_type, 1)
+        self._slot_n += 1
         return self._transmit(now, P.T_EVAC_ACK, o & 0xFFFF, self.slot + 1, toa, self._slot_seq, EV_EVAC_ACK, 0)
 
     def _transmit(self, now, t, a, b, toa, seq, seq_type, person):
@@ -569,18 +577,25 @@ class Delivery:
             return
         o = d.a
         mine = -1
+        confirmed = (d.d >> self.slot) & 1
         for r in self.outbox.pending():
             if r[2] == EV_EVAC_ACK and r[4] == o:
-                mine = r[0]
-                break
-        if (d.d >> self.slot) & 1:  # confirmed: the evac_ack needs no more transmissions
-            if mine >= 0:
-                self.outbox.ack(mine)
-                if mine == self.seq:
+                if not confirmed:
+                    mine = r[0]
+                    break
+                self.outbox.ack(r[0])  # every record of this order (a reboot mid-order adds one)
+                if r[0] == self.seq:
                     self.seq = -1
+        if confirmed:  # the evac_ack needs no more transmissions
             self._slot_seq = -1
             self._slot_at = -1
             self._dirty = True
+            return
+        if self._slot_n >= EVAC_SLOT_ANSWERS_MAX:  # enough slotted answers: the random schedule finishes it
+            if self._slot_seq >= 0:
+                self._slot_seq = -1
+                self._slot_at = -1
+                self._dirty = True
             return
         if mine < 0:
             mine = self._append(now, EV_EVAC_ACK, 0, o)

@@ -62,9 +62,10 @@ class Link:
         return None
 
     def may_sleep(self):
-        """False while the MCU must stay awake (edges/sleep.py): an uplink and its RX1 window, or an
-        alarm in flight, which BLE advertises (a BLE advert does not survive light sleep)."""
-        if self.lora is not None and self.lora.busy:
+        """False while the MCU must stay awake (edges/sleep.py): an uplink and its RX1 window, an
+        answer slot scheduled (its timing is within EVAC_SLOT_GUARD_MS), or an alarm in flight,
+        which BLE advertises (a BLE advert does not survive light sleep)."""
+        if self.lora is not None and (self.lora.busy or self.d.slot_pending()):
             return False
         return not (self.ble is not None and self.d.alarm_in_flight())
 

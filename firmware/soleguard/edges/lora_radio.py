@@ -33,6 +33,7 @@ from .gateway import LONG_PREAMBLE, RX1_DELAY_MS
 RX_WINDOW_MS = const(33)  # 8 symbols at SF9: enough to detect a preamble
 RX_PERIOD_MS = const(1000)
 _CMD_STOP_TIMER_ON_PREAMBLE = const(0x9F)
+_WAKE_GAP_MS = const(2)  # LoRaRadio.run: the least sleep between two rounds (see there)
 GW_LISTEN_MS = const(1000)  # the gateway's longest receive call (the driver packs <= 1023 ms on CPython)
 
 
@@ -158,33 +159,66 @@ class LoRaRadio:
                 self._cmds.append((cmd, self.d.evacuating))
         return rx
 
+    async def _send(self, n):
+        """Transmit ``d.frame[:n]``, then its RX1 window."""
+        self.busy = True  # RX1 opens RX1_DELAY_MS after TxDone: a light sleep could miss the receipt ack
+        try:
+            self.modem.configure(self._up)
+            await self.modem.send(self.d.frame[:n])
+            await _sleep_ms(self.rx1_delay_ms)
+            await self._listen(self.rx_window_ms)
+        finally:
+            self.busy = False
+
     async def step(self):
-        """One round: send what is due (then its RX1 window), else one listen window."""
+        """One round: send what is due (then its RX1 window), else one listen window, cut short
+        when something falls due inside it (an answer slot must not wait for the window's end)."""
         n = self.d.service(self.clock())
         if n:
-            self.busy = True  # RX1 opens RX1_DELAY_MS after TxDone: a light sleep could miss the receipt ack
-            try:
-                self.modem.configure(self._up)
-                await self.modem.send(self.d.frame[:n])
-                await _sleep_ms(self.rx1_delay_ms)
-                await self._listen(self.rx_window_ms)
-            finally:
-                self.busy = False
+            await self._send(n)
         else:
-            await self._listen(self.rx_window_ms)
+            w = self.rx_window_ms
+            due = self.d.next_due(self.clock())
+            if due < w:
+                w = due
+            if w > 0:
+                await self._listen(w)
         self.modem.sleep()
 
     async def run(self):
-        """Forever; a driver error (RuntimeError: status check, BUSY timeout) counts in ``faults``,
-        makes ``selftest`` fail (the radio-path technical alarm) and is retried a period later:
-        it never ends the app's other tasks (fall and SOS detection)."""
+        """Forever: a listen window (``step``) every ``rx_period_ms``, and between windows what
+        delivery has due at its own time. An answer slot (PROTOCOL.md 8.3) falls between
+        windows and must go within EVAC_SLOT_GUARD_MS of its start, so the loop sleeps until
+        the earlier of the next window and ``Delivery.next_due``, and a window ends early when
+        a due falls inside it. A driver error (RuntimeError: status check, BUSY timeout)
+        counts in ``faults``, makes ``selftest`` fail (the radio-path technical alarm) and is
+        retried at the next window: it never ends the app's other tasks (fall and SOS
+        detection)."""
+        next_rx = self.clock()
         while True:
+            now = self.clock()
             try:
-                await self.step()
+                if now - next_rx >= 0:
+                    next_rx = now + self.rx_period_ms
+                    await self.step()
+                else:
+                    n = self.d.service(now)
+                    if n:
+                        await self._send(n)
+                        self.modem.sleep()
+                now = self.clock()
+                wait = next_rx - now
+                due = self.d.next_due(now)
+                if due < wait:
+                    wait = due
             except Exception as e:  # noqa: BLE001 - any driver failure is the radio's, not the app's
                 self.faults += 1
                 self.error = str(e)
-            await _sleep_ms(max(0, self.rx_period_ms - self.rx_window_ms))
+                wait = next_rx - self.clock()
+            # at least _WAKE_GAP_MS: the modem was just put to sleep and is not to be commanded while
+            # it enters sleep (BUSY high; 500 us in sim/models/sx1262_model.py T_SLEEP_ENTRY_US, an
+            # assumption: the datasheet gives no figure), and a due service() did not take cannot spin the loop
+            await _sleep_ms(wait if wait > _WAKE_GAP_MS else _WAKE_GAP_MS)
 
 
 class GatewayRadio:

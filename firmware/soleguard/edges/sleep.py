@@ -22,7 +22,8 @@ When the app stays awake (``App.doze_ms`` returns 0):
   technical): the motor's PWM (LEDC) and the 20 ms pattern ticks need the
   clocks that light sleep stops;
 - the radio port says so (``may_sleep()`` False): an uplink is on air or its
-  receive window (RX1) is open, or an alarm is in flight, because BLE then
+  receive window (RX1) is open, an evacuation answer slot is scheduled (it
+  must go within 14 ms of its start, PROTOCOL.md 8.3), or an alarm is in flight, because BLE then
   advertises it for a nearby gateway or phone and the stock firmware's
   NimBLE build has no controller modem sleep (sdkconfig.ble): a BLE advert or
   connection does not survive light sleep. Outside alarms the insole does not

@@ -69,10 +69,65 @@ def test_gateway_sends_every_receipt_ack_inside_its_window():
         assert 0 <= late_ms <= ACK_SLACK_MS, late_ms
 
 
-def _insole_delivery():
+def _insole_delivery(slot=-1, side=0):
     box = Outbox(RamFlash(4, 256))
-    d = Delivery(box, P.Keys(KEY), TEAM, 0x01020304, P.MemoryStore(), Prng(3))
+    d = Delivery(box, P.Keys(KEY), TEAM, 0x01020304, P.MemoryStore(), Prng(3), slot=slot, side=side)
     return d, box
+
+
+def test_the_insoles_radio_loop_answers_an_evacuation_in_its_slot():
+    # LoRaRadio.run() listens 33 ms every second; an answer slot falls between those windows and must
+    # start within EVAC_SLOT_GUARD_MS of its time (PROTOCOL.md 8.3). A gateway modem sends order frames
+    # (long preamble) into the insole's listen windows, slots 0..3 unconfirmed; the insole (slot 3, the
+    # right insole of a paired slot) must answer at its place 2 x 3 + 1 after each frame it heard.
+    from sx1262_model import MODE_RX
+
+    from soleguard.core.config import EVAC_SLOT_GUARD_MS
+    from soleguard.core.delivery import answer_slot_ms
+    from soleguard.edges.gateway import LONG_PREAMBLE
+    from soleguard.edges.lora_radio import LoRaRadio
+
+    b = F.board("t3s3")
+    clock, air, chip = F.radio_world(b)
+    m = F.make_modem(b)
+    gw_chip, gm = F.peer(clock, air, "gw")
+    d, box = _insole_delivery(slot=3, side=1)
+    radio = LoRaRadio(m, d, b["radios"]["lora"], Clock())
+    # the SX1262 model reports a preamble only with the header (test_fw_app_link.py LISTEN_MS): its
+    # 245-symbol downlink needs the receiver on for ~1.05 s; the window is cut short at the slot
+    radio.rx_window_ms = 1500
+    console = P.Encoder(P.Keys(KEY), TEAM, 0x0C0C0C0C, P.TxCounter(P.MemoryStore()))
+    slot_ms = answer_slot_ms(9, 125000)
+    start = 1 | P.START_PAIRED  # slot 0 begins 100 ms after the frame's end
+
+    async def main():
+        r = asyncio.create_task(radio.run())
+        for k in range(3):
+            await asyncio.sleep_ms(2500)  # the insole's previous answer (slot 7: 1.5 s after the frame) is out
+            while chip.mode == MODE_RX:  # the start of a listen window: the model needs the whole
+                await asyncio.sleep_ms(1)  # preamble heard (see above)
+            while chip.mode != MODE_RX:
+                await asyncio.sleep_ms(1)
+            n = console.encode(P.T_EVACUATE, 5, 0, start, 0)
+            gm.configure(lora_cfg(b["radios"]["lora"], DOWNLINK_KHZ, LONG_PREAMBLE))
+            await gm.send(bytes(console.mv[:n]))
+            gm.standby()
+        await asyncio.sleep_ms(2500)
+        r.cancel()
+        await F.settle()
+
+    simenv.run(main())
+    orders = [e for e in air.log if e["sender"] is gw_chip]
+    dec = P.Decoder(P.Keys(KEY), TEAM, P.ReplayWindow(8), False)
+    acks = [(e, dec.b) for e in air.log if e["sender"] is chip and dec.decode(bytes(e["payload"])) == P.OK
+            and dec.type == P.T_EVAC_ACK]
+    assert len(orders) == 3 and d.evacuating == 5 and len(acks) == 3, (len(orders), len(acks), radio.error)
+    for o, (a, slot_field) in zip(orders, acks):
+        assert slot_field == 4  # slot 3 + 1: answered in its slot
+        due_us = o["end_us"] + ((start & 0x7F) * P.START_UNIT_MS + (2 * 3 + 1) * slot_ms) * 1000
+        late_ms = (a["start_us"] - due_us) / 1000
+        assert 0 <= late_ms <= EVAC_SLOT_GUARD_MS, late_ms
+    assert radio.faults == 0
 
 
 def test_ble_advertises_the_alarm_and_takes_its_ack_over_gatt():
