@@ -364,6 +364,12 @@ class Delivery:
             self._due = now + RESEND_MS + self.rng.below(JITTER_MS + 1)
         return n
 
+    def slot_in_ms(self, now):
+        """ms until this insole's scheduled answer slot (0: now), or -1 when none is scheduled."""
+        if self._slot_seq < 0 or self._slot_at < 0:
+            return -1
+        return self._slot_at - now if self._slot_at > now else 0
+
     def slot_pending(self):
         """True while an answer in this insole's slot of a round is scheduled (the radio must be
         awake to send it within EVAC_SLOT_GUARD_MS of the slot: no light sleep meanwhile)."""

@@ -172,15 +172,16 @@ class LoRaRadio:
 
     async def step(self):
         """One round: send what is due (then its RX1 window), else one listen window, cut short
-        when something falls due inside it (an answer slot must not wait for the window's end)."""
+        when the insole's answer slot falls inside it (the slot must not wait for the window's
+        end; other records can: a shorter window could miss a preamble)."""
         n = self.d.service(self.clock())
         if n:
             await self._send(n)
         else:
             w = self.rx_window_ms
-            due = self.d.next_due(self.clock())
-            if due < w:
-                w = due
+            slot = self.d.slot_in_ms(self.clock())
+            if 0 <= slot < w:
+                w = slot
             if w > 0:
                 await self._listen(w)
         self.modem.sleep()
@@ -190,7 +191,7 @@ class LoRaRadio:
         delivery has due at its own time. An answer slot (PROTOCOL.md 8.3) falls between
         windows and must go within EVAC_SLOT_GUARD_MS of its start, so the loop sleeps until
         the earlier of the next window and ``Delivery.next_due``, and a window ends early when
-        a due falls inside it. A driver error (RuntimeError: status check, BUSY timeout)
+        the slot falls inside it. A driver error (RuntimeError: status check, BUSY timeout)
         counts in ``faults``, makes ``selftest`` fail (the radio-path technical alarm) and is
         retried at the next window: it never ends the app's other tasks (fall and SOS
         detection)."""
