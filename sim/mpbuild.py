@@ -23,8 +23,10 @@ there by the caller are private to the run.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +41,30 @@ PACKAGES = ("soleguard", "soleguard_unix")
 _ARCHS = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp", "xtensa",
           "xtensawin", "rv32imc", "rv64imc")
 _arch = []
+_NATIVE_LINE = re.compile(r"^([ \t]*)# @micropython\.native\b.*$", re.M)
+
+
+def native_source(text: str) -> str:
+    """The firmware source as built for an arch with a native emitter: each comment line
+    ``# @micropython.native: ...`` becomes the decorator ``@micropython.native`` (same
+    indentation, same line numbers). The source itself compiles with plain mpy-cross and
+    runs from source as bytecode (core/compat.py)."""
+    return _NATIVE_LINE.sub(r"\1@micropython.native", text)
+
+
+def cross_compile(src, out, arch, name=None):
+    """``mpy-cross -march=<arch>`` of ``native_source(src)`` into ``out`` (.mpy); ``name``: the
+    source name stored in it (``-s``; default the file name). Returns the CompletedProcess.
+    Compiles in ``out``'s folder with relative names (mpy-cross refuses long paths)."""
+    src, out = Path(src), Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / (".%s.src.py" % out.stem)
+    tmp.write_text(native_source(src.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        return subprocess.run([sys.executable, "-m", "mpy_cross", "-march=" + arch, "-s", name or src.name,
+                               "-o", out.name, tmp.name], cwd=str(out.parent), capture_output=True, text=True)
+    finally:
+        tmp.unlink()
 
 
 def native_arch() -> str:
@@ -112,11 +138,7 @@ def device_tree(extras=()) -> Path:
             if not compile_:
                 shutil.copyfile(src, dst)
                 continue
-            # relative names in the output folder: mpy-cross refuses long paths ("name too long")
-            shutil.copyfile(src, dst.parent / ".src.py")
-            p = subprocess.run([sys.executable, "-m", "mpy_cross", "-march=" + arch, "-s", dest, "-o",
-                                dst.with_suffix(".mpy").name, ".src.py"], cwd=str(dst.parent), capture_output=True, text=True)
-            (dst.parent / ".src.py").unlink()
+            p = cross_compile(src, dst.with_suffix(".mpy"), arch, dest)
             if p.returncode != 0:
                 raise RuntimeError("mpy-cross rejected %s: %s" % (src, (p.stderr or p.stdout).strip()))
         try:
@@ -175,3 +197,20 @@ def run_micropython(args, heapsize: str, extras=(), workdir: Path | None = None,
         return go(Path(workdir))
     with tempfile.TemporaryDirectory(prefix="sg-mp-") as tmp:
         return go(Path(tmp))
+
+
+def main(argv=None):
+    """``python -m soleguard_sim.mpbuild -march ARCH -o OUT.mpy SRC.py``: one firmware file as the
+    board gets it (tools/deploy.py). Exit status: mpy-cross's."""
+    ap = argparse.ArgumentParser(prog="soleguard_sim.mpbuild", description=main.__doc__.splitlines()[0])
+    ap.add_argument("-march", required=True, help="mpy-cross arch (boards/<name>.py 'arch')")
+    ap.add_argument("-o", dest="out", required=True, help="the .mpy to write")
+    ap.add_argument("src", help="the firmware .py")
+    a = ap.parse_args(argv)
+    p = cross_compile(a.src, a.out, a.march)
+    sys.stderr.write(p.stderr)
+    return p.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

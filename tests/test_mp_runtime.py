@@ -53,3 +53,21 @@ def test_mpy_cross_compiles_firmware(arch):
     rc, out = _mptest("--cross", "--arch", arch)
     assert rc == 0, out
     assert ": 0 failed" in out, out
+
+
+def test_the_native_build_marks_exactly_the_three_per_sample_functions():
+    # the source compiles with plain mpy-cross (test above, "bytecode"); the build for an arch turns the
+    # marker comments into @micropython.native, keeping every line where it was
+    from soleguard_sim.mpbuild import native_source
+
+    marked = {}
+    for p in sorted((ROOT / "firmware").rglob("*.py")):
+        src = p.read_text(encoding="utf-8")
+        out = native_source(src)
+        assert out.count("\n") == src.count("\n")
+        diff = [(a, b) for a, b in zip(src.split("\n"), out.split("\n")) if a != b]
+        if diff:
+            marked[p.stem] = [b.strip() for a, b in diff]
+        assert "\n@micropython.native" not in "\n" + src.replace(" ", "")  # no decorator in the source itself
+    assert marked == {"features": ["@micropython.native"], "pipeline": ["@micropython.native"],
+                      "posture": ["@micropython.native"]}

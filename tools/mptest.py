@@ -29,11 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 TESTS = ROOT / "tests"
 HEAP = "96K"
-# Every arch has a native emitter: the firmware's per-sample functions are @micropython.native
-# (core/compat.py), so plain `mpy-cross file.py` (no -march) rejects them ("invalid arch").
-# ESP32-S3 (boards/xiao_s3.py, t3s3.py), the unix port (boards/sim.py), Cortex-M4F (STM32WB,
-# nRF52840), RP2040.
-ARCHS = ("xtensawin", "x64", "armv7emsp", "armv6m")
+# "bytecode": plain `mpy-cross file.py` (no -march) of the source as it stands, what any board or
+# tool loads; then the native build of each arch (sim/mpbuild.py native_source: the per-sample
+# functions @micropython.native): ESP32-S3 (boards/xiao_s3.py, t3s3.py), the unix port
+# (boards/sim.py), Cortex-M4F (STM32WB, nRF52840), RP2040.
+ARCHS = ("bytecode", "xtensawin", "x64", "armv7emsp", "armv6m")
 TIMEOUT_S = 300
 
 
@@ -152,8 +152,13 @@ def cross_compile(archs=ARCHS):
             rel = path.relative_to(FIRMWARE)
             target = Path(out) / arch / rel.with_suffix(".mpy")
             target.parent.mkdir(parents=True, exist_ok=True)
-            cmd = prefix + ["-march=" + arch, "-s", str(rel), "-o", str(target), str(path)]
-            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            if arch == "bytecode":
+                cmd = prefix + ["-s", str(rel), "-o", str(target), str(path)]
+                p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            else:
+                from soleguard_sim.mpbuild import cross_compile as native
+
+                p = native(path, target, arch, str(rel))
             if p.returncode != 0:
                 lines = (p.stderr or p.stdout).strip().splitlines() or ["exit %d" % p.returncode]
                 return "%s [%s]: %s" % (rel, arch, " | ".join(lines[-2:]))

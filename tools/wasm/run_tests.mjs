@@ -32,9 +32,7 @@ function copyTree(src, dst) {
     if (e.name === "__pycache__") continue;
     const s = path.join(src, e.name), d = dst + "/" + e.name;
     if (e.isDirectory()) copyTree(s, d);
-    // this port has no native emitter: "@micropython.native" lines become blank (line numbers kept), so the
-    // same functions run here as bytecode with the same integer semantics (core/compat.py)
-    else if (e.name.endsWith(".py")) mp.FS.writeFile(d, fs.readFileSync(s, "utf8").replace(/^[ \t]*@micropython\.native[ \t]*$/gm, ""));
+    else if (e.name.endsWith(".py")) mp.FS.writeFile(d, fs.readFileSync(s));
   }
 }
 copyTree(path.join(ROOT, "firmware", "soleguard"), "/lib/soleguard");

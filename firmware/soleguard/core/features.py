@@ -35,7 +35,7 @@ Attributes after ``update``:
   still        True when the foot is not moving (IMU: activity < STILL_ACTIVITY_MG and rotation
                < STILL_ROTATION_DDPS; pressure only: load_change < STILL_LOAD_N)
 """
-from .compat import const, micropython
+from .compat import const
 from . import frame
 
 # frame.py's layout as this module's constants (mpy-cross folds only a module's own const names)
@@ -173,7 +173,7 @@ class Features:
         self.frames = f
         self.step(o)
 
-    @micropython.native
+    # @micropython.native: added by the build for the target arch (sim/mpbuild.py native_source)
     def _filters(self):
         """The per-sample path as a generator: ``send(o)`` processes the frame at ``self.frames[o ...]``.
 

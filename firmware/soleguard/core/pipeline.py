@@ -39,7 +39,7 @@ lifecycle into the timeline states STATE_NAMES.
 """
 from array import array
 
-from .compat import const, micropython
+from .compat import const
 from .events import EventQueue
 from .features import Features
 from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
@@ -144,7 +144,7 @@ class Core:
         self.step_batch(self._t1, frame, 1)
         return self.events.count
 
-    @micropython.native
+    # @micropython.native: added by the build for the target arch (sim/mpbuild.py native_source)
     def step_batch(self, times, frames, n, start=0):
         """Process frames ``start`` .. ``start + n - 1`` of a batch; return how many were processed.
 

@@ -40,7 +40,7 @@ pressure-only it is an unloaded foot whose load does not change.
 ``upright_ms``: how long the wearer has been upright (and loaded, when the
 insole has zones) without a break; the alarm lifecycle uses it for recovery.
 """
-from .compat import const, micropython
+from .compat import const
 from .events import CAUSE_FALL, CAUSE_MAN_DOWN
 
 UPRIGHT = const(0)
@@ -97,7 +97,7 @@ class PostureDetector:
         """Make ``step(t)`` read ``feat`` (the one Features object of an insole's core)."""
         self._feat = feat
 
-    @micropython.native
+    # @micropython.native: added by the build for the target arch (sim/mpbuild.py native_source)
     def _track(self):
         """The per-sample path as a generator: ``send(t)`` returns the detection at ``t``.
 
