@@ -208,7 +208,8 @@ def _load(o):
         raise InputError(str(e))
     if team is not None and o["roster_path"]:  # the simulated insoles enrolled as the roster says
         unknown = team.enrol(ros)
-        on_sim = sum(1 for i in ros.ids() if i in {s.id for s in team.insoles})
+        simulated = {s.id for s in team.insoles}
+        on_sim = sum(1 for i in ros.ids() if i in simulated)
         if unknown or on_sim < len(ros):
             click.echo("warning: roster %s: %d of its %d insoles are simulated; %d simulated insoles are not on it "
                        "(those answer without a slot; without --roster the console uses the simulation's own)"

@@ -56,10 +56,6 @@ class Roster:
     def ids(self):
         return list(self.people)
 
-    def slot_of(self, insole_id):
-        """The insole's answer slot 0..63, or None (not on the roster, or past the 64th wearer)."""
-        return self.slots().get(insole_id)
-
     def slots(self):
         """insole id -> answer slot 0..63 (the insole's enrolment configuration ANSWER_SLOT is
         that + 1; docs/PROTOCOL.md 8.3): the position in the roster file of the wearer, counting

@@ -29,4 +29,3 @@ else:  # CPython (even where a test has put a micropython stand-in of its own in
 
     def const(x):
         return x
-

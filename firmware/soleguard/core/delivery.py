@@ -74,9 +74,9 @@ from .events import (
 from .patterns import EVACUATION
 from . import protocol as P
 from .config import (
-    EVAC_ACK_BACKOFF_MAX, EVAC_SLOT_ANSWERS_MAX, EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS, EVAC_BURST_PERIOD_MS,
-    EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOT_GUARD_MS, EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS,
-    EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS,
+    EVAC_ACK_BACKOFF_MAX, EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS,
+    EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOT_ANSWERS_MAX, EVAC_SLOT_GUARD_MS,
+    EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS, EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS,
 )
 from .radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
@@ -366,7 +366,7 @@ class Delivery:
 
     def slot_in_ms(self, now):
         """ms until this insole's scheduled answer slot (0: now), or -1 when none is scheduled."""
-        if self._slot_seq < 0 or self._slot_at < 0:
+        if not self.slot_pending():
             return -1
         return self._slot_at - now if self._slot_at > now else 0
 
