@@ -20,14 +20,15 @@ from . import link as link_mod
 from .orders import Audit, Signer
 from .state import Picture
 from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
-from soleguard.core.delivery import answer_slot_ms, order_schedule, slot_rank
+from soleguard.core.delivery import answer_slot_ms, call_schedule, order_schedule, slot_rank
 from soleguard.edges.gateway import LONG_PREAMBLE, airtime_ms
 
 REPEAT_S = 2.5  # all-clear and roll-call repeat period (docs/PROTOCOL.md 8.3, 10.4)
 BURST_S = EVAC_BURST_PERIOD_MS / 1000  # the evacuation order first back to back (core/config.py) ...
 FAST_REPEATS = EVAC_BURST_REPEATS - 1  # ... this many repeats after the first frame,
 SLOW_REPEAT_S = EVAC_SLOW_REPEAT_MS / 1000  # then this often until every insole confirmed (as sim/team.py)
-ROLL_CALL_REPEAT_S = 30.0  # roll call is repeated this long for silent insoles
+ROLL_CALL_REPEAT_S = 120.0  # a roll call runs this long for silent insoles: with answer slots its rounds (10 back to
+#   back, 2 x 200 ms per missing wearer of a paired roster, then one every 15 s), else a repeat every REPEAT_S
 ALL_CLEAR_SENDS = 3  # at REPEAT_S, then every SLOW_REPEAT_S until every insole confirmed it stopped,
 ALL_CLEAR_UNTIL_S = 660.0  # for at most the heartbeat window (11 min: the silent ones are then "not heard from")
 ACK_REPEAT_S = 20.0  # an unconfirmed supervisor ack is sent again this often (at REPEAT_S; scaled with repeat_s)
@@ -39,6 +40,7 @@ MAX_QUEUED = 2  # downlinks waiting at the gateway before repeats pause (its que
 SF, BW_HZ = 9, 125000  # the team's LoRa settings (boards' default): answer slot and order frame lengths
 SLOT_MS = answer_slot_ms(SF, BW_HZ)
 ORDER_MS = airtime_ms(P.frame_len(P.T_EVACUATE), SF, BW_HZ, LONG_PREAMBLE)
+CALL_MS = airtime_ms(P.frame_len(P.T_ROLL_CALL), SF, BW_HZ, LONG_PREAMBLE)
 
 
 class ActionError(RuntimeError):
@@ -380,9 +382,12 @@ class Console:
         return self._act(operator, "all_clear", {}, run)
 
     def roll_call(self, operator=None, source="console"):
-        """Ask every insole to answer; repeated for 30 s to the silent ones. One
-        at a time (ActionError while one runs): roll calls must not use up the
-        gateway's downlink duty cycle."""
+        """Ask every insole to answer, for ROLL_CALL_REPEAT_S to the silent ones: with a
+        roster with answer slots in rounds, as an order's after its burst (each frame
+        starts a round of the unanswered slots, ``done`` is the group receipt; docs/
+        PROTOCOL.md 8.3), without slots repeated every REPEAT_S. One at a time
+        (ActionError while one runs): roll calls must not use up the gateway's downlink
+        duty cycle."""
         operator = operator or self.operator
 
         def run():
@@ -391,14 +396,16 @@ class Console:
                 raise ActionError("a roll call is running (repeated for %d s to the silent insoles); wait %d s"
                                   % (ROLL_CALL_REPEAT_S, rep[2] - time.monotonic() + 1))
             call = self.signer.next_id()
-            frame, counter = self.signer.roll_call(call)
+            start, nxt = call_schedule(0, len(self._members), SLOT_MS, CALL_MS, self._paired)
+            frame, counter = self.signer.roll_call(call, start if self._slots else 0)
             self._send(frame, counter, "roll_call")
             ev = self.state.roll_call_started(self.now_ms(), call, operator)
             self.state.roll_call.extra["counters"].append(counter)
             for e in ev:
                 e["source"] = source
             now = time.monotonic()
-            self._repeat["roll_call"] = [now + self.repeat_s, None, now + ROLL_CALL_REPEAT_S]
+            wait = self._scaled(nxt) if self._slots else self.repeat_s
+            self._repeat["roll_call"] = [now + wait, 1, now + ROLL_CALL_REPEAT_S]
             return {"call": call, "counter": counter, "events": ev,
                     "audit": {"call": call, "counter": counter, "source": source}}
 
@@ -434,6 +441,11 @@ class Console:
                 except link_mod.LinkDown:
                     return
 
+    def _scaled(self, ms):
+        """``ms`` of a round schedule in the console's seconds (scaled like every repeat with ``repeat_s``),
+        at least one burst period."""
+        return max(self.repeat_s * BURST_S / REPEAT_S, ms / 1000 * self.repeat_s / REPEAT_S)
+
     def _burst_s(self):
         """The period of the evacuation's first burst (scaled like every repeat with ``repeat_s``)."""
         return BURST_S * self.repeat_s / REPEAT_S
@@ -459,7 +471,8 @@ class Console:
                 self._send(frame, counter, "ack")
 
     def _done(self, ev):
-        """The group receipt of evacuation ``ev``: bit k set = every insole in answer slot k confirmed."""
+        """The group receipt of evacuation or roll call ``ev``: bit k set = every insole in answer slot k
+        answered."""
         done = 0
         for k, ids in self._members.items():
             if all(i in ev.answers for i in ids):
@@ -484,15 +497,24 @@ class Console:
             if not self._slots and rep[1] >= FAST_REPEATS:
                 nxt = EVAC_SLOW_REPEAT_MS
             rep[1] += 1
-            rep[0] = now + max(self.repeat_s * BURST_S / REPEAT_S, nxt / 1000 * self.repeat_s / REPEAT_S)
-        elif kind == "roll_call":
+            rep[0] = now + self._scaled(nxt)
+        elif kind == "roll_call":  # frame rep[1] of the roll call: with slots, a round each (as an order's)
             rc = self.state.roll_call
             if rc is None or not rc.missing() or now >= rep[2]:
                 del self._repeat[kind]
+                if rc is not None and self._slots:  # the group receipt once more: who answered in the last round stops
+                    frame, counter = self.signer.roll_call(rc.id, 1 | (P.START_PAIRED if self._paired else 0),
+                                                           self._done(rc))
+                    self._send(frame, counter, "roll_call")
                 return
-            frame, counter = self.signer.roll_call(rc.id)
+            done = self._done(rc) if self._slots else 0
+            start, nxt = call_schedule(rep[1], slot_rank(done, len(self._members)), SLOT_MS, CALL_MS, self._paired)
+            frame, counter = self.signer.roll_call(rc.id, start if self._slots else 0, done)
             self._send(frame, counter, "roll_call")
             rc.extra["counters"].append(counter)
+            rep[1] += 1
+            if self._slots:
+                rep[0] = now + self._scaled(nxt)
         elif kind == "all_clear":
             bc = self.state.clearing
             unconfirmed = bc is not None and bc.missing()

@@ -112,8 +112,9 @@ class Signer:
     def all_clear(self, order=0):
         return self._frame(P.T_ALL_CLEAR, order)
 
-    def roll_call(self, call):
-        return self._frame(P.T_ROLL_CALL, call)
+    def roll_call(self, call, start=0, done=0):
+        """``start`` and ``done`` as ``evacuate``'s: the answer slots of this round and the group receipt."""
+        return self._frame(P.T_ROLL_CALL, call, start, done)
 
 
 class Audit:

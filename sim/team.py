@@ -82,7 +82,7 @@ from dataclasses import dataclass, field
 from soleguard.core import protocol as P
 from soleguard.core.airtime import DutyCycle, time_on_air_us
 from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
-from soleguard.core.delivery import Delivery, Prng, answer_slot_ms, order_schedule, slot_rank
+from soleguard.core.delivery import Delivery, Prng, answer_slot_ms, call_schedule, order_schedule, slot_rank
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
@@ -557,6 +557,7 @@ class Supervisor:
         self.paired = sim.cfg.pairs
         self.slot_ms = answer_slot_ms(SF, BW)
         self.frame_ms = _ms(P.frame_len(P.T_EVACUATE), LONG_PREAMBLE)
+        self.call_ms = _ms(P.frame_len(P.T_ROLL_CALL), LONG_PREAMBLE)
         self.alarms_acked = set()
         self.ack_of = {}  # insole -> the alarm counters acknowledged and not yet confirmed by its heartbeat
         self.ack_repeats = 0
@@ -646,10 +647,8 @@ class Supervisor:
             elif ev["clear_t"] is not None and d.sender not in ev["stopped"]:
                 if not evacuating:
                     ev["stopped"][d.sender] = now
-                elif now >= ev["clear_next"]:  # still vibrating "evacuate": the all-clear again at once
-                    ev["clear_next"] = now + EVAC_BURST_PERIOD_MS
-                    self.clear_repeats += 1
-                    self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
+                else:
+                    self._still_evacuating(ev, now)
         if d.type == P.T_HEARTBEAT and d.sender in self.ack_of:
             if d.b & P.HB_ACK_AWAITED:  # as the console: the ack again until the insole confirms it
                 for c in sorted(self.ack_of[d.sender]):
@@ -662,9 +661,22 @@ class Supervisor:
         elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is None \
                 and d.b == P.STATE_EVACUATING:
             self._confirm(ev, d.sender, now, "roll_call")
-        elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is not None \
-                and d.b != P.STATE_EVACUATING:
-            ev["stopped"].setdefault(d.sender, now)
+        elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is not None:
+            if d.b != P.STATE_EVACUATING:
+                ev["stopped"].setdefault(d.sender, now)
+            elif d.sender not in ev["stopped"]:
+                self._still_evacuating(ev, now)
+
+    def _still_evacuating(self, ev, now):
+        """An insole says it still renders the order after the all-clear: the all-clear again, at
+        once, or, while the all-clear's roll call runs its rounds, before its next frame (sent
+        now it would make the half-duplex gateway deaf to the round's answers)."""
+        if ev.get("clear_poll"):
+            ev["clear_again"] = True
+        elif now >= ev["clear_next"]:
+            ev["clear_next"] = now + EVAC_BURST_PERIOD_MS
+            self.clear_repeats += 1
+            self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
 
     def _confirm(self, ev, sender, now, how):
         if sender in ev["acks"]:
@@ -695,15 +707,32 @@ class Supervisor:
         ev = self.ev
         if len(ev["stopped"]) == len(self.sim.insoles) or now - ev["clear_t"] > ALL_CLEAR_UNTIL_MS:
             return
-        if k:
+        if k < ALL_CLEAR_SENDS:
+            if k:
+                self.clear_repeats += 1
+            self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
+            self.later(now + EVAC_BURST_PERIOD_MS, lambda t: self._clear_repeat(t, k + 1, ev))
+            return
+        # then a roll call (one id): an answer other than "evacuating" confirms without waiting for the next
+        # heartbeat. With answer slots it runs in rounds (delivery.call_schedule, PROTOCOL.md 8.3), the
+        # all-clear again before a round when an insole said it still evacuates; without, the all-clear
+        # and the roll call every EVAC_SLOW_REPEAT_MS
+        r = k - ALL_CLEAR_SENDS
+        if not ev.get("clear_poll"):
+            self.calls += 1
+            ev["clear_poll"] = self.calls
+        if not self.slots or ev.pop("clear_again", False):
             self.clear_repeats += 1
-        self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
-        if k >= ALL_CLEAR_SENDS:  # and a roll call (one id, repeated): an answer other than "evacuating"
-            if not ev.get("clear_poll"):  # confirms without waiting for the next heartbeat
-                self.calls += 1
-                ev["clear_poll"] = self.calls
-            self.send(self.frame(P.T_ROLL_CALL, ev["clear_poll"]), now)
-        nxt = EVAC_BURST_PERIOD_MS if k + 1 < ALL_CLEAR_SENDS else EVAC_SLOW_REPEAT_MS
+            self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
+        if self.slots:
+            done = 0
+            for slot, ids in self.members.items():
+                if all(i in ev["stopped"] for i in ids):
+                    done |= 1 << slot
+            start, nxt = call_schedule(r, slot_rank(done, self.slots), self.slot_ms, self.call_ms, self.paired)
+        else:
+            start, done, nxt = 0, 0, EVAC_SLOW_REPEAT_MS
+        self.send(self.frame(P.T_ROLL_CALL, ev["clear_poll"], start, done), now)
         self.later(now + nxt, lambda t: self._clear_repeat(t, k + 1, ev))
 
     def roll_call(self, now):

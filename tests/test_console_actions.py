@@ -119,6 +119,43 @@ def test_a_paired_roster_gives_paired_slots_and_a_slot_is_done_when_both_insoles
         gw.close()
 
 
+def test_a_roll_call_runs_in_rounds_of_answer_slots_and_ends_with_the_group_receipt(tmp_path):
+    """A roster with slots: every roll-call frame carries a round's start (paired: START_PAIRED) and
+    the group receipt of who answered; while one insole is silent the rounds go on with its slot's bit
+    clear; once all answered one last frame with every bit set, then nothing."""
+    from soleguard.core import protocol as P
+
+    gw = FakeGateway(KEY, 7, n=4, answer_ms=(10, 60))
+    s = gw.insoles
+    roster = Roster([Person(s[0].id, "Ana", foot="L"), Person(s[1].id, "Ana", foot="R"),
+                     Person(s[2].id, "Ben", foot="L"), Person(s[3].id, "Ben", foot="R")])
+    con = Console(TeamKey("plant", 7, KEY), roster, str(tmp_path / "state"), "alice", gw.connect, repeat_s=0.3)
+    con.start()
+    try:
+        assert wait(lambda: con.link.connected)
+        s[3].hold = True  # Ben's right insole does not answer yet
+        con.roll_call()
+        assert wait(lambda: len(con.state.roll_call.answers) == 3)
+        dec = P.Decoder(P.Keys(KEY), 7, P.ReplayWindow(8), True)
+        n = len(gw.downlinks)
+        assert wait(lambda: len(gw.downlinks) > n + 1, timeout=10)
+        rounds = [(dec.b, dec.c) for _, f in gw.downlinks if dec.decode(f, len(f)) == P.OK and dec.type == P.T_ROLL_CALL]
+        assert len(rounds) >= 3 and all(b & P.START_PAIRED and b & 0x7F for b, _ in rounds)
+        assert rounds[0][1] == 0 and rounds[-1][1] == 0b01  # Ana's slot done; Ben's not while one insole is silent
+        s[3].hold = False
+        assert wait(lambda: not con.state.roll_call.missing(), timeout=10)
+        assert wait(lambda: "roll_call" not in con._repeat, timeout=10)
+        time.sleep(0.5)
+        last = [(dec.b, dec.c) for _, f in gw.downlinks if dec.decode(f, len(f)) == P.OK and dec.type == P.T_ROLL_CALL]
+        assert last[-1][1] == 0b11  # the group receipt once more: who answered in the last round stops
+        m = len(gw.downlinks)
+        time.sleep(1.0)
+        assert len(gw.downlinks) == m
+    finally:
+        con.stop()
+        gw.close()
+
+
 def test_an_insole_enrolled_with_another_slot_than_the_roster_is_a_technical_event(team):
     gw, con, events, _ = team
     gw.insoles[1].answer_slot = 2  # roster slot 1 -> ANSWER_SLOT 2: right

@@ -124,7 +124,7 @@ def run_tests(modules=(), heap=HEAP):
     find_micropython()
     extras = [(TESTS / "fakes", "tests/fakes", False), (ROOT / "boards", "boards", False)]
     extras += [(TESTS / (m + ".py"), "tests/%s.py" % m, False)
-               for m in dual_runtime_modules() + ["mp_runner", "synth", "imu_model"]]
+               for m in dual_runtime_modules() + ["mp_runner", "synth", "imu_model", "delivery_support"]]
     # tests/imu_model.py: the LSM6DSO register model on its I2C bus (sim/models) under the real driver
     extras += [(ROOT / "sim" / "models" / m, "tests/" + m, False) for m in ("sim_hw.py", "lsm6dso_model.py")]
     extras += [(vendor_lib() / "lsm6dsox.py", "lsm6dsox.py", False)]

@@ -134,10 +134,15 @@ class OutboxCounter:
 
 
 def answer_slot_ms(sf=9, bw_hz=125000):
-    """Length of one answer slot in ms: an evac_ack's time on air at ``sf``/``bw_hz``
-    + EVAC_SLOT_GUARD_MS, rounded up to 10 ms (SF9, 125 kHz: 185.3 + 14 -> 200 ms, 14.7 ms of
+    """Length of one answer slot in ms: the time on air at ``sf``/``bw_hz`` of the longest frame
+    a slot carries (an evac_ack, an alarm or a roll-call answer: 20 bytes each) +
+    EVAC_SLOT_GUARD_MS, rounded up to 10 ms (SF9, 125 kHz: 185.3 + 14 -> 200 ms, 14.7 ms of
     guard; SF12: 1318.9 + 14 -> 1340 ms)."""
-    toa = time_on_air_us(P.frame_len(P.T_EVAC_ACK), sf, bw_hz)
+    toa = 0
+    for t in (P.T_EVAC_ACK, P.T_ALARM, P.T_ROLL_CALL_ANSWER):
+        n = time_on_air_us(P.frame_len(t), sf, bw_hz)
+        if n > toa:
+            toa = n
     return (toa + EVAC_SLOT_GUARD_MS * 1000 + 9999) // 10000 * 10
 
 
@@ -174,6 +179,14 @@ def order_schedule(k, missing, slot_ms, frame_ms, paired=False):
     if k < last + EVAC_FAST_ROUNDS:
         return start | flag, end
     return start | flag, end if end > EVAC_SLOW_REPEAT_MS else EVAC_SLOW_REPEAT_MS
+
+
+def call_schedule(r, missing, slot_ms, frame_ms, paired=False):
+    """Host side: frame ``r`` (0-based) of a roll call with answer slots -> (its ``start``,
+    ms until the next frame). A roll call has no burst: every frame starts a round, as an
+    order's frames after its burst do (``order_schedule``), EVAC_FAST_ROUNDS back to back,
+    then at most one every EVAC_SLOW_REPEAT_MS; ``frame_ms``: the roll call's time on air."""
+    return order_schedule(EVAC_BURST_REPEATS - 1 + r, missing, slot_ms, frame_ms, paired)
 
 
 def alarm_priority(cause):
@@ -255,7 +268,8 @@ class Delivery:
         self.slot = slot if 0 <= slot < P.ANSWER_SLOTS else -1
         self.side = 1 if side else 0
         self.slot_ms = answer_slot_ms(sf, bw_hz)
-        self._slot_seq = -1  # the evac_ack record answered in slots, outside the stop-and-wait order (-1: none)
+        self._slot_seq = -1  # the record answered in slots (an evac_ack or a roll-call answer), outside the
+        self._slot_kind = 0  # stop-and-wait order (-1: none), and its record type (EV_EVAC_ACK, EV_ROLL_CALL_ANSWER)
         self._slot_at = -1  # when its slot of the current round starts (ms), -1: none (wait for the next round)
         self._slot_until = 0  # no order frame until then: the record goes back to the random schedule
         self.tx_seq = -1  # the record the last frame handed out carried, and its type
@@ -294,7 +308,9 @@ class Delivery:
         self.sent = 0  # frames handed out
         self.deferred = 0  # times the duty cycle made a frame wait
         self.slot_alarms = 0  # person alarm frames sent in the insole's answer slot (_send_slot)
-        self._slot_n = 0  # evac_acks sent in slots for the order being rendered (EVAC_SLOT_ANSWERS_MAX)
+        self._slot_n = 0  # answers sent in slots for the current order or roll call (EVAC_SLOT_ANSWERS_MAX)
+        self.call = 0  # the roll call being answered (id, sender), 0: none
+        self.call_sender = 0
 
     # --- uplink ---
 
@@ -460,7 +476,8 @@ class Delivery:
             c = self._cleared(d.sender)
             if _seen(self._orders, self._orders_s, d.sender, o):
                 if o == self.evacuating and d.sender == self.evac_sender:
-                    self._round(d, now)  # a repeat: the group receipt, or this insole's slot in the next round
+                    self._round(EV_EVAC_ACK, o, d.c, d.d, now)  # a repeat: the group receipt, or this insole's
+                    #   slot in the next round
                 return None
             if c and not serial_after(o, c):
                 return None
@@ -472,7 +489,7 @@ class Delivery:
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
-            self._round(d, now)
+            self._round(EV_EVAC_ACK, o, d.c, d.d, now)
             return CMD_EVACUATE
         if t == P.T_ALL_CLEAR:
             self.window.persist(d.sender)
@@ -492,14 +509,17 @@ class Delivery:
                         if r[0] == self.seq:
                             self.seq = -1
                         self._dirty = True
-                self._slot_seq = -1
-                self._slot_at = -1
+                if self._slot_kind == EV_EVAC_ACK:
+                    self._slot_seq = -1
+                    self._slot_at = -1
                 self.evacuating = 0
                 if self.haptics is not None:
                     self.haptics.stop(EVACUATION)
             return CMD_ALL_CLEAR
         if t == P.T_ROLL_CALL:
             if _seen(self._calls, self._calls_s, d.sender, d.a):
+                if d.a == self.call and d.sender == self.call_sender:
+                    self._round(EV_ROLL_CALL_ANSWER, d.a, d.b, d.c, now)  # a repeat: as an order's (8.3)
                 return None
             self.window.persist(d.sender)
             _remember(self._calls, self._calls_s, d.sender, d.a)
@@ -508,8 +528,14 @@ class Delivery:
                     self.outbox.ack(r[0])
                     if r[0] == self.seq:
                         self.seq = -1
-            st = self.state() if self.state is not None else (P.STATE_EVACUATING if self.evacuating else P.STATE_OK)
-            self._append(now, EV_ROLL_CALL_ANSWER, st, d.a)
+                    if r[0] == self._slot_seq:
+                        self._slot_seq = -1
+                        self._slot_at = -1
+            self.call = d.a
+            self.call_sender = d.sender
+            self._slot_n = 0
+            self._append(now, EV_ROLL_CALL_ANSWER, self._state(), d.a)
+            self._round(EV_ROLL_CALL_ANSWER, d.a, d.b, d.c, now)
             return None
         if t == P.T_CONFIG:
             self.window.persist(d.sender)
@@ -519,13 +545,15 @@ class Delivery:
         return None
 
     def _send_slot(self, now):
-        """This insole's answer slot: the evac_ack of ``_slot_seq``, beside the record in
-        flight (stop-and-wait is for the alarm path; this answer gets no receipt), or,
-        while a person alarm awaits its receipt, that alarm: a slot is the only airtime
-        of a round no other insole uses (the rounds fill the channel back to back, so an
-        alarm on its own resend schedule collides with a slotted answer), the alarm frame
-        is as long as an evac_ack (20 bytes), and the evac_ack, not in ``done``, gets
-        this insole's slot in the next round."""
+        """This insole's answer slot: the answer of ``_slot_seq`` (an evac_ack, or a roll-call
+        answer with the insole's state now), beside the record in flight (stop-and-wait is
+        for the alarm path; this answer gets no receipt), or, while a person alarm awaits
+        its receipt, that alarm: a slot is the only airtime of a round no other insole uses
+        (the rounds fill the channel back to back, so an alarm on its own resend schedule
+        collides with a slotted answer), every frame a slot carries fits it
+        (``answer_slot_ms``), and the answer, not in ``done``, gets this insole's slot in
+        the next round. A roll-call answer is charged to the routine share of the duty
+        cycle, like its unslotted sends."""
         o = 0
         for r in self.outbox.pending():
             if r[0] == self._slot_seq:
@@ -538,9 +566,10 @@ class Delivery:
             self._pick(now)
         rec = self._rec
         alarm = self.seq >= 0 and rec is not None and rec[2] == EV_ALARM and rec[3] != CAUSE_TECHNICAL
-        n = P.frame_len(P.T_ALARM if alarm else P.T_EVAC_ACK)
-        toa = (time_on_air_us(n, self.sf, self.bw_hz) + 999) // 1000
-        if not self.duty.admit(self.band, toa, now, PRIO_ALARM):
+        call = self._slot_kind == EV_ROLL_CALL_ANSWER
+        t = P.T_ALARM if alarm else P.T_ROLL_CALL_ANSWER if call else P.T_EVAC_ACK
+        toa = (time_on_air_us(P.frame_len(t), self.sf, self.bw_hz) + 999) // 1000
+        if not self.duty.admit(self.band, toa, now, PRIO_ROUTINE if call and not alarm else PRIO_ALARM):
             self.deferred += 1
             return 0  # the next round gives another slot
         if alarm:
@@ -548,13 +577,15 @@ class Delivery:
             t, a, b = frame_of(rec[2], rec[3], rec[4])
             return self._transmit(now, t, a, b, toa, self.seq, self.seq_type, 1)
         self._slot_n += 1
-        return self._transmit(now, P.T_EVAC_ACK, o & 0xFFFF, self.slot + 1, toa, self._slot_seq, EV_EVAC_ACK, 0)
+        if call:
+            return self._transmit(now, t, o & 0xFFFF, self._state(), toa, self._slot_seq, EV_ROLL_CALL_ANSWER, 0, 1)
+        return self._transmit(now, t, o & 0xFFFF, self.slot + 1, toa, self._slot_seq, EV_EVAC_ACK, 0)
 
-    def _transmit(self, now, t, a, b, toa, seq, seq_type, person):
-        """Encode frame ``t`` (a, b) of record ``seq`` into ``frame``, charge ``toa`` ms to the duty
+    def _transmit(self, now, t, a, b, toa, seq, seq_type, person, c=0):
+        """Encode frame ``t`` (a, b, c) of record ``seq`` into ``frame``, charge ``toa`` ms to the duty
         cycle and remember its counter (the ring that maps receipts back to records; ``person``
         1 for a person alarm). Returns the frame length."""
-        n = self.enc.encode(t, a, b)
+        n = self.enc.encode(t, a, b, c)
         self.duty.record(self.band, toa, now)
         self.airtime_ms = toa
         self.last_n = n
@@ -569,53 +600,61 @@ class Delivery:
         self._ring_i = (i + 1) % RING
         return n
 
-    def _round(self, d, now):
-        """An evacuate frame of the order being rendered (``d``: the decoder): with
-        answer slots (start's units > 0) and a slot of its own, the insole's bit in
-        ``done`` is the console's group receipt of its evac_ack (paired slots: of
-        both insoles of the slot); otherwise its answer in this round starts
-        (start & 0x7F) x 100 ms after the frame's end (``now``) + its place x
-        slot_ms, its place = the unconfirmed slots below its own (paired slots:
-        2 x that + ``side``). An insole whose answer was receipted without a slot
-        but is not in ``done`` answers again."""
-        units = d.c & ~P.START_PAIRED
+    def _round(self, kind, key, start, done, now):
+        """A frame of the order being rendered (``kind`` EV_EVAC_ACK, ``key`` its order id) or
+        of the roll call being answered (EV_ROLL_CALL_ANSWER, its call id), with its
+        ``start`` and ``done`` fields: with answer slots (start's units > 0) and a slot of
+        its own, the insole's bit in ``done`` is the console's group receipt of its answer
+        (paired slots: of both insoles of the slot); otherwise its answer in this round
+        starts (start & 0x7F) x 100 ms after the frame's end (``now``) + its place x
+        slot_ms, its place = the unconfirmed slots below its own (paired slots: 2 x that +
+        ``side``). An insole whose answer was receipted without a slot but is not in
+        ``done`` answers again. The newest round of either kind has the slot."""
+        units = start & ~P.START_PAIRED
         if self.slot < 0 or not units:
             return
-        o = d.a
         mine = -1
-        confirmed = (d.d >> self.slot) & 1
+        confirmed = (done >> self.slot) & 1
         for r in self.outbox.pending():
-            if r[2] == EV_EVAC_ACK and r[4] == o:
+            if r[2] == kind and r[4] == key:
                 if not confirmed:
                     mine = r[0]
                     break
                 self.outbox.ack(r[0])  # every record of this order (a reboot mid-order adds one)
                 if r[0] == self.seq:
                     self.seq = -1
-        if confirmed:  # the evac_ack needs no more transmissions
-            self._slot_seq = -1
-            self._slot_at = -1
+        if confirmed:  # the answer needs no more transmissions
+            if self._slot_kind == kind:
+                self._slot_seq = -1
+                self._slot_at = -1
             self._dirty = True
             return
         if self._slot_n >= EVAC_SLOT_ANSWERS_MAX:  # enough slotted answers: the random schedule finishes it
-            if self._slot_seq >= 0:
+            if self._slot_seq >= 0 and self._slot_kind == kind:
                 self._slot_seq = -1
                 self._slot_at = -1
                 self._dirty = True
             return
         if mine < 0:
-            mine = self._append(now, EV_EVAC_ACK, 0, o)
+            mine = self._append(now, kind, self._state() if kind == EV_ROLL_CALL_ANSWER else 0, key)
             if mine < 0:
                 return
         if mine == self.seq:  # it was on the random schedule: slots from now on
             self.seq = -1
         self._slot_seq = mine
-        place = slot_rank(d.d, self.slot)
-        if d.c & P.START_PAIRED:
+        self._slot_kind = kind
+        place = slot_rank(done, self.slot)
+        if start & P.START_PAIRED:
             place = 2 * place + self.side
         self._slot_at = now + units * P.START_UNIT_MS + place * self.slot_ms
         self._slot_until = self._slot_at + EVAC_SLOT_WAIT_MS
         self._dirty = True
+
+    def _state(self):
+        """The insole's protocol STATE_* for a roll-call answer."""
+        if self.state is not None:
+            return self.state()
+        return P.STATE_EVACUATING if self.evacuating else P.STATE_OK
 
     def _on_ack(self, d, now):
         """A receipt (by 0) or a supervisor's ack (by 1). The supervisor's ack

@@ -86,10 +86,15 @@ STATE_PRE_ALARM = const(1)
 STATE_ALARM = const(2)
 STATE_EVACUATING = const(3)
 
-ANSWER_SLOTS = const(64)  # evacuate.done: one bit per roster slot 0..63 (evac_ack.slot = slot + 1, 0 = none)
+STATE_IN_SLOT = const(0x80)  # roll_call_answer's state byte, bit 7: sent in the insole's answer slot (no receipt);
+#   decoded into ``c`` (1: in its slot) and encoded from it, so ``b`` is only ever the state 0..3 (one 20-byte
+#   uplink: a slot field as evac_ack has would make it 21 bytes, 164 ms more at SF12 and every slot longer)
+
+ANSWER_SLOTS = const(64)  # evacuate.done / roll_call.done: one bit per roster slot 0..63 (evac_ack.slot = slot + 1,
+#   0 = not in a slot)
 DONE_MAX = 0xFFFFFFFFFFFFFFFF
-START_UNIT_MS = const(100)  # evacuate.start: ms from the frame's end to answer slot 0, in these units
-START_PAIRED = const(0x80)  # evacuate.start bit 7: paired slots, two answers per roster slot (left, then right
+START_UNIT_MS = const(100)  # evacuate.start / roll_call.start: ms from the frame's end to answer slot 0, in these units
+START_PAIRED = const(0x80)  # start bit 7: paired slots, two answers per roster slot (left, then right
 #   insole of one wearer); bits 0..6: the start in START_UNIT_MS (docs/PROTOCOL.md 8.3)
 
 PARAM_HEARTBEAT_S = const(1)  # configuration parameters (values range-checked by the app)
@@ -103,12 +108,12 @@ _TYPES = (
     (T_RECOVERED, "recovered", (("cause", 1, 1, 4), ("recovery_s", 2, 0, 0xFFFF))),
     (T_HEARTBEAT, "heartbeat", (("battery_pct", 1, 0, 100), ("status", 1, 0, 63))),
     (T_EVAC_ACK, "evac_ack", (("order", 2, 1, 0xFFFF), ("slot", 1, 0, ANSWER_SLOTS))),
-    (T_ROLL_CALL_ANSWER, "roll_call_answer", (("call", 2, 1, 0xFFFF), ("state", 1, 0, 3))),
+    (T_ROLL_CALL_ANSWER, "roll_call_answer", (("call", 2, 1, 0xFFFF), ("state", 1, 0, 3))),  # + STATE_IN_SLOT
     (T_ACK, "ack", (("target", 4, 1, 0xFFFFFFFE), ("acked", 4, 1, COUNTER_MAX), ("by", 1, 0, 1))),
     (T_EVACUATE, "evacuate", (("order", 2, 1, 0xFFFF), ("point", 1, 0, 255), ("start", 1, 0, 255),
                               ("done", 8, 0, DONE_MAX))),
     (T_ALL_CLEAR, "all_clear", (("order", 2, 0, 0xFFFF),)),
-    (T_ROLL_CALL, "roll_call", (("call", 2, 1, 0xFFFF),)),
+    (T_ROLL_CALL, "roll_call", (("call", 2, 1, 0xFFFF), ("start", 1, 0, 255), ("done", 8, 0, DONE_MAX))),
     (T_CONFIG, "config", (("target", 4, 1, BROADCAST), ("param", 1, 1, 3), ("value", 2, 0, 0xFFFF))),
 )
 
@@ -509,6 +514,10 @@ class Encoder:
         for k in range(len(spec)):
             f = spec[k]
             _check_range(f[0], values[k], f[2], f[3])
+        if type_ == T_ROLL_CALL_ANSWER:
+            _check_range("in_slot", c, 0, 1)
+            if c:
+                values = (a, b | STATE_IN_SLOT, 0, 0)
         counter = self._tx.take()
         buf = self.buf
         _put(buf, _O_COUNTER, 4, counter)
@@ -610,6 +619,9 @@ class Decoder:
         for k in range(len(spec)):
             f = spec[k]
             v = _be(data, off, f[1])
+            if k == 1 and t == T_ROLL_CALL_ANSWER and v & STATE_IN_SLOT:
+                v &= ~STATE_IN_SLOT
+                c = 1
             if v < f[2] or v > f[3]:
                 return BAD_FIELD
             if k == 0:

@@ -23,8 +23,9 @@ section 10 is the line protocol, 8.2/8.3 the timing:
   sent RX1_DELAY_MS after the uplink ended (the insole's receive window),
   within the downlink band's duty cycle; an ack that cannot go within
   ACK_SLACK_MS of its window is dropped (the insole resends; ``acks_missed``).
-  An evac_ack sent in an answer slot (its ``slot`` field > 0) gets none: the
-  console's next evacuate frame confirms it in its ``done`` bitmap, and a
+  An evac_ack or roll-call answer sent in an answer slot (its ``slot`` field > 0)
+  gets none: the console's next evacuate or roll-call frame confirms it in its
+  ``done`` bitmap, and a
   receipt 1 s later would take the half-duplex gateway off the air for the
   slots of other insoles (PROTOCOL.md 8.3).
 - Host downlinks (``D <hex>``) are checked (team, direction, MAC; the host owns
@@ -106,7 +107,8 @@ class Gateway:
             return r
         self.uplinks += 1
         self.write("U " + _hex(buf, n) + (" via=" + via if via else "") + (" resync=1" if d.resynced else ""))
-        if d.type in _CONFIRMED and not (d.type == P.T_EVAC_ACK and d.b):
+        slotted = d.b if d.type == P.T_EVAC_ACK else d.c if d.type == P.T_ROLL_CALL_ANSWER else 0
+        if d.type in _CONFIRMED and not slotted:
             self.acks.append([now + RX1_DELAY_MS, d.sender, d.counter])
         return r
 
