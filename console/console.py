@@ -125,7 +125,8 @@ class Console:
             self._repeat["evacuation"] = [now, 0, None]
         bc = self.state.clearing
         if bc is not None and bc.missing():
-            self._repeat["all_clear"] = [now, 0, bc.id, now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S]
+            self._repeat["all_clear"] = [now, 1, bc.id, now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S,
+                                         self.operator]  # once more, then its roll call
 
     def _save_alarms(self):
         """Open alarms, unconfirmed acks, evacuation, roll call and all-clear
@@ -362,7 +363,11 @@ class Console:
 
     def all_clear(self, operator=None, source="console"):
         """End the evacuation: sent 3 times, then repeated until every insole
-        the order went to no longer says "evacuating" (heartbeat or roll call)."""
+        the order went to no longer says "evacuating" (heartbeat or roll call).
+        With a roster with answer slots the third send starts a roll call
+        (``source`` "all_clear", audited as the operator's) whose answers confirm
+        the stop within seconds instead of a heartbeat period; the repeats pause
+        while its rounds run unless an insole says it still evacuates."""
         operator = operator or self.operator
 
         def run():
@@ -375,7 +380,7 @@ class Console:
             self._repeat.pop("evacuation", None)
             now = time.monotonic()
             self._repeat["all_clear"] = [now + self.repeat_s, ALL_CLEAR_SENDS - 1, ev_id,
-                                         now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S]
+                                         now + ALL_CLEAR_UNTIL_S * self.repeat_s / REPEAT_S, operator]
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
@@ -521,13 +526,22 @@ class Console:
             if rep[1] <= 0 and (not unconfirmed or now >= rep[3]):
                 del self._repeat[kind]  # every insole stopped (or the heartbeat window is over: not heard from)
                 return
+            nudged = bc is not None and bc.extra.pop("nudge", False)
+            if rep[1] <= 0 and "roll_call" in self._repeat and not nudged:
+                rep[0] = now + self.repeat_s  # its roll call's rounds run: the gateway would be deaf to them
+                return
             frame, counter = self.signer.all_clear(rep[2])
             self._send(frame, counter, "all_clear")
             rep[1] -= 1
             if rep[1] <= 0:  # then every SLOW_REPEAT_S while an insole still says evacuating
                 rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)
-                if bc is not None and bc.extra.pop("nudge", False):
+                if nudged:
                     rep[0] = now + self.repeat_s
+            if rep[1] == 0 and self._slots and unconfirmed and "roll_call" not in self._repeat:
+                try:  # and a roll call in answer slots: each answer other than "evacuating" confirms the stop
+                    self.roll_call(rep[4], source="all_clear")  # (as sim/team.py's console; PROTOCOL.md 8.3)
+                except ActionError:
+                    pass  # refused and audited (the link went down): the slow repeats and heartbeats remain
 
     # --- screens ----------------------------------------------------------------
 

@@ -91,6 +91,22 @@ def test_evacuation_repeats_until_every_insole_confirms(team):
     assert wait(lambda: all(s.all_clears >= 1 and not s.evacuating for s in gw.insoles))
 
 
+def test_the_all_clear_starts_a_roll_call_whose_answers_confirm_the_stop(team):
+    """No heartbeats in this team: after the all-clear's three sends the console's own roll call
+    (audited as the operator's, source "all_clear") is what confirms every insole stopped; while
+    its rounds run, the all-clear is not repeated."""
+    gw, con, events, tmp = team
+    con.evacuate(point=1)
+    assert wait(lambda: any(e["event"] == "evacuation_complete" for e in events))
+    con.all_clear()
+    assert wait(lambda: any(e["event"] == "all_clear_complete" for e in events), timeout=10)
+    started = [e for e in events if e["event"] == "roll_call_started"]
+    assert len(started) == 1 and started[0]["source"] == "all_clear"
+    assert [r["operator"] for r in audit(tmp) if r["action"] == "roll_call"] == ["alice"]
+    assert all(s.all_clears == 3 for s in gw.insoles)  # three sends, none during the roll call's rounds
+    assert all(not s.evacuating for s in gw.insoles)
+
+
 def test_a_paired_roster_gives_paired_slots_and_a_slot_is_done_when_both_insoles_confirmed(tmp_path):
     from soleguard.core import protocol as P
 
