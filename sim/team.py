@@ -81,7 +81,7 @@ from dataclasses import dataclass, field
 
 from soleguard.core import protocol as P
 from soleguard.core.airtime import DutyCycle, time_on_air_us
-from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_SLOW_REPEAT_MS
+from soleguard.core.config import EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOW_REPEAT_MS
 from soleguard.core.delivery import Delivery, Prng, answer_slot_ms, call_schedule, order_schedule, slot_rank
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_MAN_DOWN, CAUSE_SOS, EV_ALARM, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
@@ -714,14 +714,16 @@ class Supervisor:
             self.later(now + EVAC_BURST_PERIOD_MS, lambda t: self._clear_repeat(t, k + 1, ev))
             return
         # then a roll call (one id): an answer other than "evacuating" confirms without waiting for the next
-        # heartbeat. With answer slots it runs in rounds (delivery.call_schedule, PROTOCOL.md 8.3), the
-        # all-clear again before a round when an insole said it still evacuates; without, the all-clear
-        # and the roll call every EVAC_SLOW_REPEAT_MS
+        # heartbeat. With answer slots it runs in rounds (delivery.call_schedule, PROTOCOL.md 8.3): during the
+        # fast rounds the all-clear again before a round only when an insole said it still evacuates, then
+        # before every slow round (every EVAC_SLOW_REPEAT_MS: an insole that missed the all-clear and cannot
+        # answer, its routine budget spent, still hears one); without slots, the all-clear and the roll call
+        # every EVAC_SLOW_REPEAT_MS
         r = k - ALL_CLEAR_SENDS
         if not ev.get("clear_poll"):
             self.calls += 1
             ev["clear_poll"] = self.calls
-        if not self.slots or ev.pop("clear_again", False):
+        if ev.pop("clear_again", False) or not self.slots or r >= EVAC_FAST_ROUNDS:
             self.clear_repeats += 1
             self.send(self.frame(P.T_ALL_CLEAR, ev["order"]), now)
         if self.slots:
