@@ -378,14 +378,24 @@ def _one_shot(con, o, cmd):
             click.echo(json.dumps(dict(res, result="acknowledged")) if o["as_json"] else "acknowledged %s" % o["ack_id"])
             return 0
         if cmd == "all_clear":
+            ev = con.state.evacuation
+            running = ev is not None and ev.ended_ms is None
             res = con.all_clear()
-            click.echo(json.dumps(dict(res, result="all_clear")) if o["as_json"] else "all clear sent")
-            return 0
-        res = con.evacuate(point=o["point"], scope="site" if o["site_wide"] else "team") if cmd == "evacuate" else con.roll_call()
+            if not running:  # nothing this console knows of to confirm: the all-clear of every order, its sends
+                wait_for(con.all_clear_sent)
+                if o["as_json"]:
+                    click.echo(json.dumps(dict(res, result="all_clear", confirmed=0, expected=0, missing=[])))
+                else:
+                    click.echo("all clear sent (order %d): no running evacuation is known to this console (state "
+                               "folder %s), so there is nobody to wait for" % (res["order"], o["state_dir"] or "a new temporary one"))
+                return 0
+        else:
+            res = con.evacuate(point=o["point"], scope="site" if o["site_wide"] else "team") if cmd == "evacuate" \
+                else con.roll_call()
     except ActionError as e:
         click.echo("error: %s" % e, err=True)
         return 2
-    bc = con.state.evacuation if cmd == "evacuate" else con.state.roll_call
+    bc = {"evacuate": con.state.evacuation, "roll_call": con.state.roll_call, "all_clear": con.state.clearing}[cmd]
     if not o["as_json"]:
         click.echo("%s %d sent: waiting up to %.0f s (--wait) for %d insoles to confirm"
                    % (cmd.replace("_", " "), bc.id, max(0, end - time.monotonic()), len(bc.expected)), err=True)

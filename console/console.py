@@ -375,6 +375,8 @@ class Console:
             frame, counter = self.signer.all_clear(ev_id)
             self._send(frame, counter, "all_clear")
             ev = self.state.all_clear(self.now_ms(), operator)
+            if self.state.clearing is not None:
+                self.state.clearing.extra["counters"].append(counter)
             for e in ev:
                 e["source"] = source
             self._repeat.pop("evacuation", None)
@@ -385,6 +387,12 @@ class Console:
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
 
         return self._act(operator, "all_clear", {}, run)
+
+    def all_clear_sent(self):
+        """True once the all-clear's first ALL_CLEAR_SENDS frames went to the gateway (or it ended)."""
+        with self._lock:
+            rep = self._repeat.get("all_clear")
+            return rep is None or rep[1] <= 0
 
     def roll_call(self, operator=None, source="console"):
         """Ask every insole to answer, for ROLL_CALL_REPEAT_S to the silent ones: with a
@@ -532,6 +540,8 @@ class Console:
                 return
             frame, counter = self.signer.all_clear(rep[2])
             self._send(frame, counter, "all_clear")
+            if bc is not None:
+                bc.extra.setdefault("counters", []).append(counter)
             rep[1] -= 1
             if rep[1] <= 0:  # then every SLOW_REPEAT_S while an insole still says evacuating
                 rep[0] = now + max(self.repeat_s, SLOW_REPEAT_S * self.repeat_s / REPEAT_S)

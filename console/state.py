@@ -266,7 +266,7 @@ class Picture:
         bc.answers[sender] = (t_ms, state)
         d["current"] = True
         ev = [d]
-        if not bc.missing():
+        if sender in bc.expected and not bc.missing():  # once: the last expected answer (not a later stranger's)
             ev.append({"event": bc.kind + "_complete", "t_ms": t_ms, "id": bc.id,
                        "confirmed": len(bc.answers), "after_ms": t_ms - bc.t_ms})
         return ev
@@ -326,7 +326,7 @@ class Picture:
         for al in self.alarms.values():
             if al.ack and al.ack["counter"] == counter and al.ack["sent_ms"] is None:
                 al.ack["sent_ms"] = t_ms
-        for bc in (self.evacuation, self.roll_call):
+        for bc in (self.evacuation, self.roll_call, self.clearing):
             if bc is not None and counter in bc.extra.get("counters", ()):
                 bc.sent += 1
                 if bc.first_sent_ms is None:
@@ -352,7 +352,7 @@ class Picture:
             self.evacuation.ended_ms = t_ms
         if self.evacuation is not None:  # every insole the order went to must confirm that it stopped
             self.clearing = Broadcast("all_clear", self.evacuation.id, t_ms, operator,
-                                      self.evacuation.expected | set(self.evacuation.answers))
+                                      self.evacuation.expected | set(self.evacuation.answers), counters=[])
         return ev  # alarms stay: an all clear ends the evacuation, not a person's alarm (firmware, #6)
 
     def link_state(self, t_ms, connected, error=None, hello=None):

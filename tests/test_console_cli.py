@@ -57,6 +57,22 @@ def test_one_shot_evacuation_over_the_simulated_team_confirms_every_insole(tmp_p
     assert row["action"] == "evacuate" and row["result"] == "sent"
 
 
+def test_one_shot_all_clear_waits_until_every_insole_stopped(tmp_path):
+    # newcomer finding: the one-shot all-clear sent one frame and exited 0 at once, dropping its repeats and the
+    # roll call that confirms the stop; now it waits like the evacuation (exit 1 if someone did not confirm)
+    r = run("--sim", "--insoles", "4", "--speed", "10", "--evacuate", "--json", "--wait", "20", "--state-dir", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    r = run("--sim", "--insoles", "4", "--speed", "10", "--all-clear", "--json", "--wait", "30", "--state-dir", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.output.splitlines()]
+    (summary,) = [x for x in lines if "result" in x]
+    assert summary["result"] == "all_clear" and summary["confirmed"] == 4 and summary["missing"] == []
+    assert sum(e.get("event") == "all_clear_confirmed" for e in lines) == 4
+    assert [e.get("source") for e in lines if e.get("event") == "roll_call_started"] == ["all_clear"]
+    r = run("--sim", "--insoles", "4", "--speed", "10", "--all-clear", "--wait", "30", "--state-dir", str(tmp_path))
+    assert r.exit_code == 0 and "no running evacuation is known" in r.output, r.output
+
+
 def test_simulated_team_enrolled_from_a_paired_roster_and_a_foreign_roster_is_flagged(tmp_path):
     from soleguard.core.protocol import Keys
     from soleguard_sim.team import TEAM_KEY

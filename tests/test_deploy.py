@@ -233,6 +233,14 @@ def test_firmware_image_sha256_is_printed_and_a_different_image_refused(tmp_path
     assert fi.main(["t3s3", str(tmp_path / "missing.bin")]) == 2
     # deploy runs the check before erasing the flash
     lines = _dry("t3s3", "--firmware", FW).stdout.splitlines()
-    check = [i for i, l in enumerate(lines) if "firmware_image.py t3s3 " + FW in l]
+    def words(line):  # deploy quotes every path (a checkout path may hold spaces): compare the words
+        try:
+            return shlex.split(line.lstrip("$ "))
+        except ValueError:
+            return []
+
+    check = [i for i, l in enumerate(lines)
+             if any(w.endswith("firmware_image.py") and words(l)[k + 1:k + 3] == ["t3s3", FW]
+                    for k, w in enumerate(words(l)))]
     erase = [i for i, l in enumerate(lines) if "erase-flash" in l]
     assert check and erase and check[0] < erase[0]
