@@ -355,6 +355,7 @@ class Console:
             for e in ev:
                 e["source"] = source
             self._repeat.pop("all_clear", None)
+            self._repeat.pop("roll_call", None)  # its rounds would collide with the order's (it ends unanswered)
             self._repeat["evacuation"] = [time.monotonic() + self._burst_s(), 1, None]  # frame 1 next
             return {"order": ev_id, "counter": counter, "events": ev,
                     "audit": {"order": ev_id, "counter": counter, "source": source}}
@@ -408,12 +409,18 @@ class Console:
             if rep is not None and time.monotonic() < rep[2]:
                 raise ActionError("a roll call is running (repeated for %d s to the silent insoles); wait %d s"
                                   % (ROLL_CALL_REPEAT_S, rep[2] - time.monotonic() + 1))
+            ev = self.state.evacuation
+            if ev is not None and ev.ended_ms is None and ev.missing():
+                raise ActionError("evacuation %d is being confirmed: its rounds use the insoles' answer slots and a "
+                                  "roll call would collide with them; its panel shows who confirmed (%d of %d)"
+                                  % (ev.id, len(ev.expected) - len(ev.missing()), len(ev.expected)))
             call = self.signer.next_id()
             start, nxt = call_schedule(0, len(self._members), SLOT_MS, CALL_MS, self._paired)
             frame, counter = self.signer.roll_call(call, start if self._slots else 0)
             self._send(frame, counter, "roll_call")
             ev = self.state.roll_call_started(self.now_ms(), call, operator)
             self.state.roll_call.extra["counters"].append(counter)
+            self.state.roll_call.extra["source"] = source
             for e in ev:
                 e["source"] = source
             now = time.monotonic()
@@ -485,10 +492,14 @@ class Console:
 
     def _done(self, ev):
         """The group receipt of evacuation or roll call ``ev``: bit k set = every insole in answer slot k
-        answered."""
+        answered; while an all-clear is being confirmed, an insole it went to counts for a roll call only
+        once it said it stopped (an answer "evacuating" or "alarm" keeps its bit clear, so it answers again
+        in the next round, after the all-clear it missed: red-team finding)."""
+        bc = self.state.clearing
+        clearing = ev.kind == "roll_call" and bc is not None and bc.missing()
         done = 0
         for k, ids in self._members.items():
-            if all(i in ev.answers for i in ids):
+            if all(i in ev.answers and (not clearing or i not in bc.expected or i in bc.answers) for i in ids):
                 done |= 1 << k
         return done
 
@@ -535,7 +546,9 @@ class Console:
                 del self._repeat[kind]  # every insole stopped (or the heartbeat window is over: not heard from)
                 return
             nudged = bc is not None and bc.extra.pop("nudge", False)
-            if rep[1] <= 0 and "roll_call" in self._repeat and not nudged:
+            rc = self.state.roll_call
+            own = "roll_call" in self._repeat and rc is not None and rc.extra.get("source") == "all_clear"
+            if rep[1] <= 0 and own and not nudged:
                 rep[0] = now + self.repeat_s  # its roll call's rounds run: the gateway would be deaf to them
                 return
             frame, counter = self.signer.all_clear(rep[2])

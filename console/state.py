@@ -177,7 +177,8 @@ class Picture:
         elif type_ == P.T_ROLL_CALL_ANSWER:
             ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
             ev += self._ack_state(base, sender, t_ms, b != P.STATE_ALARM)
-            ev += self._clear_state(base, sender, t_ms, b != P.STATE_EVACUATING)
+            if b == P.STATE_OK or b == P.STATE_EVACUATING:  # an insole in (pre-)alarm answers that state, not
+                ev += self._clear_state(base, sender, t_ms, b == P.STATE_OK)  # whether it stopped: its heartbeat will
             if b == P.STATE_EVACUATING:
                 ev += self._evacuating(base, sender, t_ms, "roll_call")
         return ev

@@ -863,10 +863,11 @@ def team(insoles, loss, seed, scenario, duration_s, pairs, as_json):
                "all confirmed after %s ms" % (e["insoles_vibrated"], insoles, e["acks"], e["time_to_vibrate_ms"]["median"],
                                              e["time_to_vibrate_ms"]["p95"], e["all_acked_after_ms"]))
     c, pr = rep["all_clear"], rep["protection"]
-    click.echo("all clear: %s, %d/%d insoles confirmed they stopped; at the end %d insoles still evacuating, "
-               "%d of %d core insoles without protection"
-               % ("sent" if c["sent"] else "not sent", c["confirmed"], insoles, pr["still_evacuating_at_end"],
-                  pr["unprotected_at_end"], pr["core_insoles_at_end"]))
+    click.echo("all clear: %s, %d/%d insoles confirmed they stopped (all after %s ms); at the end %d insoles still "
+               "evacuating; of the %d insoles running the detection core (those that raise this run's alarms) %d "
+               "without protection" % ("sent" if c["sent"] else "not sent", c["confirmed"], insoles,
+                                      c["confirmed_after_ms"], pr["still_evacuating_at_end"],
+                                      pr["core_insoles_at_end"], pr["unprotected_at_end"]))
     if pairs:
         pa, pe = rep["persons"]["alarms"], rep["persons"]["evacuation"]
         click.echo("per worker (%d workers, two insoles each): %d person alarms, %d delivered (%d duplicate alarms "
@@ -876,8 +877,13 @@ def team(insoles, loss, seed, scenario, duration_s, pairs, as_json):
                       pa["latency_from_detection_ms"]["median"], pa["latency_from_detection_ms"]["p95"],
                       pe["vibrated_both"], pe["acked_both"], pe["time_to_vibrate_ms"]["p95"], pe["ack_ms"]["p95"]))
     click.echo("forged/replayed orders: %d insoles vibrated" % rep["forged"]["insoles_vibrated"])
-    click.echo("airtime: %.0f ms per insole-hour (uplink); gateway %.0f ms per hour"
-               % (rep["airtime_ms_per_insole_hour"], rep["gateway"]["airtime_ms_per_hour"]))
+    click.echo("airtime: %.0f ms per insole-hour (uplink, %.2f %% of the hour; limit 1 %%); gateway %.0f ms per hour "
+               "(%.2f %%; limit 10 %%)" % (rep["airtime_ms_per_insole_hour"], rep["airtime_ms_per_insole_hour"] / 36000,
+                                          rep["gateway"]["airtime_ms_per_hour"],
+                                          rep["gateway"]["airtime_ms_per_hour"] / 36000))
+    if scenario == "all":
+        click.echo("(scenario all includes every fault item of docs/PROTOCOL.md section 9, a gateway outage with "
+                   "alarms raised during it among them: they make the alarm latency's tail)")
 
 
 from soleguard_console.cli import gateway as _gateway  # noqa: E402 (the supervisor console, docs/CONSOLE.md)

@@ -662,9 +662,9 @@ class Supervisor:
                 and d.b == P.STATE_EVACUATING:
             self._confirm(ev, d.sender, now, "roll_call")
         elif d.type == P.T_ROLL_CALL_ANSWER and ev is not None and ev["clear_t"] is not None:
-            if d.b != P.STATE_EVACUATING:
+            if d.b == P.STATE_OK:  # (pre-)alarm says nothing of the evacuation: a heartbeat will (as the console)
                 ev["stopped"].setdefault(d.sender, now)
-            elif d.sender not in ev["stopped"]:
+            elif d.b == P.STATE_EVACUATING and d.sender not in ev["stopped"]:
                 self._still_evacuating(ev, now)
 
     def _still_evacuating(self, ev, now):

@@ -107,6 +107,47 @@ def test_the_all_clear_starts_a_roll_call_whose_answers_confirm_the_stop(team):
     assert all(not s.evacuating for s in gw.insoles)
 
 
+def test_an_insole_still_evacuating_keeps_its_roll_call_bit_clear_and_gets_the_all_clear_again(team):
+    """Red-team finding: the all-clear's roll call set the bit of an insole that answered "evacuating",
+    so it never answered again and the all-clear stayed paused for the roll call's 120 s. Now its bit
+    stays clear until it says it stopped, and the all-clear goes again at once (not after 120 s)."""
+    from soleguard.core import protocol as P
+
+    gw, con, events, tmp = team
+    gw.insoles[3].hold = True  # a silent worker: the roll call runs for its whole time
+    con.evacuate(point=1)
+    assert wait(lambda: len(con.state.evacuation.answers) == 3)
+    s = gw.insoles[1]
+    s.lose_all_clears = 3  # misses the all-clear's three sends: still vibrating "evacuate"
+    con.all_clear()
+    assert wait(lambda: s.__dict__.get("_answered") and any(k[0] == P.T_ROLL_CALL_ANSWER for k in s._answered))
+    n = s.all_clears
+    assert wait(lambda: s.all_clears > n, timeout=5)  # the all-clear again, within seconds
+    assert not s.evacuating
+    dec = P.Decoder(P.Keys(KEY), 7, P.ReplayWindow(8), True)
+    slot = con._slots[s.id]
+    dones = [dec.c for _, f in gw.downlinks if dec.decode(f, len(f)) == P.OK and dec.type == P.T_ROLL_CALL]
+    assert dones and not any(d >> slot & 1 for d in dones)  # it answered "evacuating": not done
+    gw.heartbeat(1)  # (the fake answers a call once) its heartbeat says it stopped
+    assert wait(lambda: s.id in con.state.clearing.answers)
+
+
+def test_a_roll_call_waits_while_an_evacuation_is_confirmed_and_an_evacuation_ends_a_roll_call(team):
+    gw, con, events, tmp = team
+    gw.insoles[2].hold = True
+    con.evacuate(point=1)
+    assert wait(lambda: len(con.state.evacuation.answers) == 3)
+    with pytest.raises(ActionError, match="being confirmed"):
+        con.roll_call()  # its rounds would collide with the order's (red-team finding)
+    gw.insoles[2].hold = False
+    assert wait(lambda: not con.state.evacuation.missing())
+    con.all_clear()
+    assert wait(lambda: "roll_call" in con._repeat)
+    gw.insoles[0].hold = True
+    con.evacuate(point=2)  # a new order: the roll call's rounds stop at once
+    assert "roll_call" not in con._repeat
+
+
 def test_a_paired_roster_gives_paired_slots_and_a_slot_is_done_when_both_insoles_confirmed(tmp_path):
     from soleguard.core import protocol as P
 

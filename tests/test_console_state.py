@@ -112,6 +112,23 @@ def test_roll_call_records_states_and_who_did_not_answer():
     assert [r["state"] for r in rc["insoles"]] == ["evacuating", None]
 
 
+def test_a_roll_call_answer_alarm_does_not_confirm_that_the_insole_stopped_evacuating():
+    """Red-team finding: an insole in alarm answers "alarm" whatever its evacuation state, so only "OK"
+    confirms the all-clear (and "evacuating" asks for it again); its heartbeat tells the rest."""
+    p = Picture([A, B])
+    p.evacuation_started(0, 9, 0, "bob")
+    p.all_clear(1000, "bob")
+    p.roll_call_started(1500, 4, "bob")
+    assert "all_clear_confirmed" not in names(p.uplink(2000, A, 1, P.T_ROLL_CALL_ANSWER, 4, P.STATE_ALARM))
+    assert "all_clear_confirmed" not in names(p.uplink(2100, A, 2, P.T_ROLL_CALL_ANSWER, 4, P.STATE_PRE_ALARM))
+    assert p.clearing.missing() == [A, B]
+    p.uplink(2200, B, 1, P.T_ROLL_CALL_ANSWER, 4, P.STATE_EVACUATING)
+    assert p.clearing.extra.get("nudge") and p.clearing.missing() == [A, B]
+    assert "all_clear_confirmed" in names(p.uplink(2300, A, 3, P.T_HEARTBEAT, 80, P.HB_ALARM_ACTIVE))
+    assert "all_clear_confirmed" in names(p.uplink(2400, B, 2, P.T_ROLL_CALL_ANSWER, 5, P.STATE_OK))
+    assert p.clearing.missing() == []
+
+
 def test_link_and_rejection_counts():
     p = Picture([A])
     assert names(p.link_state(0, True)) == ["link_up"]

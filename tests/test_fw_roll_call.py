@@ -113,3 +113,31 @@ def test_roll_call_answer_state_byte_carries_the_slot_flag_only():
         body = P.HEADER_LEN + 3
         f[body:body + P.MAC_LEN] = keys.mac.digest(bytes(f[:body]))[:P.MAC_LEN]
         assert up.decode(f) == P.BAD_FIELD, bad
+
+
+def test_roll_call_answers_are_capped_per_hour_and_leave_the_heartbeats_their_share():
+    """Red-team finding: an insole whose partner is flat (its paired slot never done) answered every
+    round of back-to-back roll calls and its heartbeats stopped after 26 min. At most
+    ROLL_CALL_ANSWERS_PER_HOUR answers go in any hour; a heartbeat after them still goes at once."""
+    from soleguard.core.config import ROLL_CALL_ANSWERS_PER_HOUR
+    from soleguard.core.events import EV_HEARTBEAT
+
+    d, box, h, _, _ = _insole(slot=2, side=0)
+    console = Node(CONSOLE)
+    up = _up()
+    answers = []
+    for k in range(60):  # a roll call a minute, each with rounds every 10 s: nobody ever sets bit 2
+        t0 = 1000 + k * 60000
+        f = console.frame(P.T_ROLL_CALL, k + 1, 1 | P.START_PAIRED, 0)
+        d.on_frame(f, len(f), t0)
+        for r in range(1, 6):
+            f = console.frame(P.T_ROLL_CALL, k + 1, 1 | P.START_PAIRED, 0)
+            d.on_frame(f, len(f), t0 + r * 10000)
+        for t, fr in _sent_at(d, t0, t0 + 60000, 50):
+            if up.decode(fr) == P.OK and up.type == P.T_ROLL_CALL_ANSWER:
+                answers.append(t)
+    assert len(answers) == ROLL_CALL_ANSWERS_PER_HOUR  # (without the cap: every round of every call)
+    box.append(0, EV_HEARTBEAT, 0, 80)
+    d.notify()
+    got = [fr for _, fr in _sent_at(d, 3601000, 3610000, 50) if up.decode(fr) == P.OK and up.type == P.T_HEARTBEAT]
+    assert len(got) == 1

@@ -113,6 +113,12 @@ EVAC_SLOT_ANSWERS_MAX = const(16)  # evac_acks an insole sends in its slot for o
 #   SOS raised after 48 min waited up to 11 min (red-team run). [TEAM] 50 workers with pairs / 50 single
 #   insoles, 30 % loss, seeds 1-6: all confirmed the same with 12, 16, 20 or no cap; 8 cut the fast rounds
 #   short (pairs seed 2: 75 -> 136 s)
+ROLL_CALL_ANSWERS_PER_HOUR = const(30)  # roll-call answers an insole sends in any hour (slotted or not; 5.6 s of
+#   airtime at SF9, a third of the routine share its heartbeats need too: 60/h at the shortest HEARTBEAT_S of
+#   60 s are 11.1 s). An insole whose partner is flat is in a paired slot that is never done and answered every
+#   round of every roll call: back-to-back roll calls for an hour used up its routine share and its heartbeats
+#   stopped after 26 min, so the console showed a working insole as not heard from (red-team run). An all-clear's
+#   roll call takes at most EVAC_SLOT_ANSWERS_MAX (16); a capped answer waits for the next round or the hour
 EVAC_SLOT_GUARD_MS = const(14)  # answer slot = an evac_ack's time on air + this, up to 10 ms: 185.3 ms at SF9 -> 200 ms
 #   (50 insoles: 10 s a round); covers the insoles' timing error (frame end from the radio's RX-done time)
 EVAC_START_GAP_MS = const(100)  # slot 0 starts this long after the last frame of the burst (or a round's frame) ends

@@ -76,7 +76,7 @@ from . import protocol as P
 from .config import (
     EVAC_ACK_BACKOFF_MAX, EVAC_ACK_HOLD_MS, EVAC_ACK_JITTER_MS, EVAC_ACK_RESEND_MS, EVAC_ACK_SPREAD_MS,
     EVAC_BURST_PERIOD_MS, EVAC_BURST_REPEATS, EVAC_FAST_ROUNDS, EVAC_SLOT_ANSWERS_MAX, EVAC_SLOT_GUARD_MS,
-    EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS, EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS,
+    EVAC_SLOT_WAIT_MS, EVAC_SLOW_REPEAT_MS, EVAC_START_GAP_MS, HEARTBEAT_SPREAD_MS, ROLL_CALL_ANSWERS_PER_HOUR,
 )
 from .radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
 
@@ -308,7 +308,10 @@ class Delivery:
         self.sent = 0  # frames handed out
         self.deferred = 0  # times the duty cycle made a frame wait
         self.slot_alarms = 0  # person alarm frames sent in the insole's answer slot (_send_slot)
-        self._slot_n = 0  # answers sent in slots for the current order or roll call (EVAC_SLOT_ANSWERS_MAX)
+        self._slot_n = 0  # evac_acks sent in slots for the order being rendered (EVAC_SLOT_ANSWERS_MAX) ...
+        self._call_n = 0  # ... roll-call answers for the current call (the same cap)
+        self._rc_s = array("i", b"\xff" * (4 * ROLL_CALL_ANSWERS_PER_HOUR))  # s of the last roll-call answers, ring
+        self._rc_i = 0  # (-1: none); its next cell holds the oldest
         self.call = 0  # the roll call being answered (id, sender), 0: none
         self.call_sender = 0
 
@@ -357,6 +360,10 @@ class Delivery:
         # roll-call answers, like heartbeats, only in the routine share: a roll-call flood never
         # uses up the budget that alarms and evacuation acks need
         prio = PRIO_ROUTINE if routine or t == P.T_ROLL_CALL_ANSWER else PRIO_ALARM
+        if t == P.T_ROLL_CALL_ANSWER and not self._rc_ok(now):  # ROLL_CALL_ANSWERS_PER_HOUR sent: wait
+            self.deferred += 1
+            self._due = (self._rc_s[self._rc_i] + 3601) * 1000
+            return 0
         if not self.duty.admit(self.band, toa, now, prio):
             w = self.duty.wait_ms(self.band, toa, now, prio)
             self.deferred += 1
@@ -533,7 +540,7 @@ class Delivery:
                         self._slot_at = -1
             self.call = d.a
             self.call_sender = d.sender
-            self._slot_n = 0
+            self._call_n = 0
             self._append(now, EV_ROLL_CALL_ANSWER, self._state(), d.a)
             self._round(EV_ROLL_CALL_ANSWER, d.a, d.b, d.c, now)
             return None
@@ -569,22 +576,33 @@ class Delivery:
         call = self._slot_kind == EV_ROLL_CALL_ANSWER
         t = P.T_ALARM if alarm else P.T_ROLL_CALL_ANSWER if call else P.T_EVAC_ACK
         toa = (time_on_air_us(P.frame_len(t), self.sf, self.bw_hz) + 999) // 1000
-        if not self.duty.admit(self.band, toa, now, PRIO_ROUTINE if call and not alarm else PRIO_ALARM):
+        if not self.duty.admit(self.band, toa, now, PRIO_ROUTINE if call and not alarm else PRIO_ALARM) or (
+                call and not alarm and not self._rc_ok(now)):
             self.deferred += 1
             return 0  # the next round gives another slot
         if alarm:
             self.slot_alarms += 1
             t, a, b = frame_of(rec[2], rec[3], rec[4])
             return self._transmit(now, t, a, b, toa, self.seq, self.seq_type, 1)
-        self._slot_n += 1
         if call:
+            self._call_n += 1
             return self._transmit(now, t, o & 0xFFFF, self._state(), toa, self._slot_seq, EV_ROLL_CALL_ANSWER, 0, 1)
+        self._slot_n += 1
         return self._transmit(now, t, o & 0xFFFF, self.slot + 1, toa, self._slot_seq, EV_EVAC_ACK, 0)
+
+    def _rc_ok(self, now):
+        """True while fewer than ROLL_CALL_ANSWERS_PER_HOUR roll-call answers went in the last hour."""
+        s = self._rc_s[self._rc_i]
+        return s < 0 or now // 1000 - s >= 3600
 
     def _transmit(self, now, t, a, b, toa, seq, seq_type, person, c=0):
         """Encode frame ``t`` (a, b, c) of record ``seq`` into ``frame``, charge ``toa`` ms to the duty
         cycle and remember its counter (the ring that maps receipts back to records; ``person``
         1 for a person alarm). Returns the frame length."""
+        if t == P.T_ROLL_CALL_ANSWER:
+            i = self._rc_i
+            self._rc_s[i] = now // 1000
+            self._rc_i = (i + 1) % ROLL_CALL_ANSWERS_PER_HOUR
         n = self.enc.encode(t, a, b, c)
         self.duty.record(self.band, toa, now)
         self.airtime_ms = toa
@@ -629,7 +647,8 @@ class Delivery:
                 self._slot_at = -1
             self._dirty = True
             return
-        if self._slot_n >= EVAC_SLOT_ANSWERS_MAX:  # enough slotted answers: the random schedule finishes it
+        if (self._call_n if kind == EV_ROLL_CALL_ANSWER else self._slot_n) >= EVAC_SLOT_ANSWERS_MAX:
+            # enough slotted answers: the random schedule finishes it
             if self._slot_seq >= 0 and self._slot_kind == kind:
                 self._slot_seq = -1
                 self._slot_at = -1
