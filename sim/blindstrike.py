@@ -41,12 +41,25 @@ ground reaction on the zones (stance impulse = momentum change + weight x time) 
 pitch through take-off, touchdown and foot-flat. Checked against UMAFall's real hopping and
 jogging (docs/BLIND_STRIKES.md).
 
+Walking hosts (version 2, ``walking_host``): a foot cannot go on walking and strike at the
+same time, and the struck foot must stand. So on a walking window the host's gait is ended by a
+planned stop (gait termination: the leading foot's stopping step, the trailing foot's closing
+step beside it; Jaeger & Vanitchatchavan 1992, Sparrow & Tirosh 2005): each foot keeps its own
+recorded gait up to its last foot-flat, then turns into that host's own standing state (its
+foot-flat attitude and sensor noise, half its single-support load); the body comes to rest
+within halt_ms of the last contact (Ohm & Hahn 2016), stands settle_ms, and only then does the
+gesture start. Afterwards the host either stands on or walks on (gait re-initiation: a weight
+shift of apa_ms, then the host's own gait resumes where it stopped). No variant without a
+full stop: the gesture keeps the right foot off the floor >= 1.1 s, while a walker's single
+support lasts < 0.5 s (the body, still moving forward, must be caught by the next step).
+
 Parameter ranges and sources: ``SPACE`` and ``LOOK_SPACE`` (name -> (low, high, unit, source))
 and docs/BLIND_STRIKES.md. What is not modelled: see that document.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -57,7 +70,7 @@ from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
 G = 9.80665
 D_REF = 0.005  # m: k is the secant stiffness at 5 mm deflection, whatever the exponent p
 FS = 2000.0  # Hz, gesture synthesis rate (contacts are integrated at 20 kHz inside)
-VERSION = 1
+VERSION = 2  # 2: walking hosts stop before the gesture (walking_host); standing hosts as version 1
 
 _WINTER = "Winter, Biomechanics and Motor Control of Human Movement, 4th ed. 2009, Table 4.1"
 _DELEVA = "de Leva 1996, J Biomech 29:1223-1230 (foot 1.37 % body mass, radii of gyration)"
@@ -71,6 +84,15 @@ _WAKELING = "Wakeling & Nigg 2001, J Appl Physiol 90:412-420 (soft-tissue vibrat
 _DS = "ST LSM6DSO datasheet DS12140 (ODR 52/104/208 Hz; LPF1 ODR/2, LPF2 ODR/4 and below)"
 _TURN = "Rosenbaum et al. 1994 / Chang et al. 2007: foot progression (toe-out) angle 5-20 deg"
 _FRIC = "Chang et al. 2001, Ergonomics 44:1217 (shoe-floor static friction 0.3-0.9, dry)"
+_JAEGER = ("Jaeger & Vanitchatchavan 1992, J Biomech 25:1233-1236 (planned gait termination: braking by "
+           "the leading limb, reduced push-off of the trailing one, brought alongside); Sparrow & Tirosh "
+           "2005, Gait Posture 22:362-371 (review)")
+_OHM = ("Ohm & Hahn 2016, J Appl Biomech 32:343-349, doi 10.1123/jab.2015-0188 (stops in 1 or 2 steps; "
+        "final heel strike to the centre of mass at rest 0.96 +- 0.33 s in 2-step, 1.41 +- 0.42 s in "
+        "1-step stops; range = mean +- 1 SD); Bishop et al. 2004, Gait Posture 20:134-139 "
+        "(faster walking needs an earlier decision to stop in one step)")
+_YIOU = ("Yiou et al. 2017, World J Orthop 8:815-828 (review of gait initiation: anticipatory postural "
+         "adjustments ~0.4-0.6 s before swing heel-off); Jian et al. 1993, Gait Posture 1:9-22")
 
 # name -> (low, high, unit, source)
 SPACE = {
@@ -115,6 +137,17 @@ SPACE = {
     "aa_frac": (0.25, 0.5, "x ODR", _DS),
     "pre_ms": (2000.0, 4000.0, "ms", "host before the gesture"),
     "post_ms": (2000.0, 4000.0, "ms", "host after the gesture"),
+    # walking hosts only (version 2, walking_host): the stop before the gesture, the restart after it
+    "closing_right": (0, 1, "-", "which foot makes the closing step of the stop, the other one being the "
+                      "stopping (leading) foot: either, 50 % (assumption; " + _JAEGER + ")"),
+    "halt_ms": (600.0, 1800.0, "ms", "last foot contact of the stop to the body at rest: " + _OHM),
+    "settle_ms": (0.0, 1000.0, "ms", "quiet standing from rest to the gesture's lift-off: assumption "
+                  "(a planned stop: the worker decided to raise the SOS before stopping)"),
+    "resume": (0, 1, "-", "walks on after the gesture (50 %) or stands on: assumption"),
+    "restart_ms": (600.0, 2500.0, "ms", "set-down to the first step of the restarted gait, the weight "
+                   "shift (apa_ms) included: " + _YIOU + " for its lower end; the wait is an assumption"),
+    "apa_ms": (350.0, 600.0, "ms", "gait initiation's anticipatory weight shift before the first "
+               "toe-off: " + _YIOU),
 }
 ODRS = (52, 104, 208)
 
@@ -163,6 +196,13 @@ class BlindParams:
     pre_ms: float = 3000.0
     post_ms: float = 3000.0
     swing_in_ms: float = 300.0
+    # walking hosts (version 2): the stop before the gesture and the restart after it (SPACE)
+    closing_right: int = 1
+    halt_ms: float = 1000.0
+    settle_ms: float = 500.0
+    resume: int = 1
+    restart_ms: float = 1200.0
+    apa_ms: float = 450.0
     # floor look-alikes (LOOK_SPACE): landing stop distance, attitudes, hop/run/jump figures
     stop_mm: float = 40.0
     land_pitch_deg: float = 15.0
@@ -243,8 +283,23 @@ def sample_params(rng: np.random.Generator, **fixed) -> BlindParams:
                  "inertia_left_kgm2", "left_rot_gain", "tau_rot_left_ms", "ring_hz",
                  "ring_zeta", "ring_gain", "aa_frac", "pre_ms", "post_ms"):
         kw[name] = _u(rng, name)
+    kw.update(_walk_draws(kw))
     kw.update(fixed)
     return BlindParams(**kw)
+
+
+WALK_FIELDS = ("closing_right", "halt_ms", "settle_ms", "resume", "restart_ms", "apa_ms")
+
+
+def _walk_draws(kw) -> dict:
+    """The walking-host fields, drawn from a generator seeded by the other draws (a hash of
+    them), so ``rng`` is not advanced: every version-1 draw after this one is unchanged."""
+    seed = int.from_bytes(hashlib.sha256(repr(sorted(kw.items())).encode()).digest()[:8], "little")
+    r = np.random.default_rng(seed)
+    out = {"closing_right": int(r.random() < 0.5), "resume": int(r.random() < 0.5)}
+    for name in ("halt_ms", "settle_ms", "restart_ms", "apa_ms"):
+        out[name] = _u(r, name)
+    return out
 
 
 # ---------------------------------------------------------------- contact mechanics
@@ -792,21 +847,37 @@ def _offset(right: Trace, left: Trace) -> float:
     return float(right.meta.get("source_t0_ms", 0)) - float(left.meta.get("source_t0_ms", 0))
 
 
-def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, name: str):
+def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, name: str,
+                walking: bool | None = None):
     """Add gesture ``p`` starting at host time ``at_ms`` (right trace's time, lift-off onset).
 
-    Returns (right', left') cropped to [at_ms - pre_ms, at_ms + duration + post_ms] (within the
-    host), new Trace objects with IMU (mg, 0.1 dps, clipped to full scale) and zone loads (N,
+    Standing hosts (as version 1): returns (right', left') cropped to [at_ms - pre_ms, at_ms +
+    duration + post_ms] (within the host). Walking hosts (``walking`` None: the window
+    [at_ms, at_ms + duration] passes walking_positions' test on the right trace): the host's gait
+    is stopped first (``walking_host``: pre_ms of its gait, the stop, standing, the gesture as
+    near to at_ms as the host's steps allow, then standing or walking on for post_ms), and an
+    SOS's struck foot is loaded (left_loaded 1: a walker who stopped stands on it).
+    Both: new Trace objects with IMU (mg, 0.1 dps, clipped to full scale) and zone loads (N,
     clipped 0..5000) changed, ``labels.sos = [{"strikes_ms": [...]}]`` for an SOS (empty for a
-    look-alike: ``labels.sos = []``) and ``injected`` metadata (params, model version).
-    ``left`` None: one insole only. Raises ValueError if the gesture does not fit in the host.
+    look-alike: ``labels.sos = []``) and ``injected`` metadata (params as used, model version,
+    placement, for walking hosts the stop's timeline). ``left`` None: one insole only. Raises
+    ValueError if the gesture does not fit in the host.
     """
-    g = synthesize(p)
     dur = p.duration_ms()
     if at_ms < right.t_ms[0] or at_ms + dur > right.t_ms[-1]:
         raise ValueError("inject_pair: gesture [%d, %d] ms outside host %s" % (at_ms, at_ms + dur, right.name))
-    t0 = max(float(right.t_ms[0]), at_ms - p.pre_ms)
-    t1 = min(float(right.t_ms[-1]), at_ms + dur + p.post_ms)
+    if walking is None:
+        walking = is_walking_window(right, at_ms, dur)
+    plan = None
+    if walking:
+        if p.kind == "sos" and not p.left_loaded:
+            p = copy.deepcopy(p)
+            p.left_loaded = 1
+        plan = walking_host(right, left, at_ms, p)
+    g = synthesize(p)
+    if plan is None:
+        t0 = max(float(right.t_ms[0]), at_ms - p.pre_ms)
+        t1 = min(float(right.t_ms[-1]), at_ms + dur + p.post_ms)
     outs = []
     for foot, tr, off in (("right", right, 0.0), ("left", left, None)):
         if tr is None:
@@ -814,8 +885,12 @@ def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, 
             continue
         if off is None:
             off = _offset(right, tr)
-        c = _crop(tr, t0 + off, t1 + off)
-        start = at_ms + off - (c.meta["crop_from_ms"])  # gesture start in cropped time
+        if plan is None:
+            c = _crop(tr, t0 + off, t1 + off)
+            start = at_ms + off - (c.meta["crop_from_ms"])  # gesture start in cropped time
+        else:
+            c = plan[foot]
+            start = plan["lift_ms"]
         _add(c, g, foot, p, start)
         strikes = [int(round(start + s)) for s in g.strikes_ms] if p.kind == "sos" else []
         labels = c.meta.setdefault("labels", {})
@@ -824,7 +899,11 @@ def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, 
         c.meta["activity"] = "%s (blindstrike %s)" % (tr.meta.get("activity", "?"), p.kind)
         c.meta["kind"] = "adl"
         c.meta["injected"] = {"model": "blindstrike", "version": VERSION, "host": tr.name,
-                              "at_ms": int(round(start)), "params": p.as_dict()}
+                              "at_ms": int(round(start)), "params": p.as_dict(),
+                              "placement": "standing" if not walking else
+                              ("walking" if plan is not None else "walking, added (no gait events found)")}
+        if plan is not None:
+            c.meta["injected"]["walking"] = dict(plan["timeline"])
         c.imu = None if c.imu is None else c.imu.astype(np.int16)
         c.loads = None if c.loads is None else c.loads.astype(np.int16)
         c.validate(c.meta["name"])
@@ -862,17 +941,7 @@ def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> lis
     n = int(math.ceil(dur_ms / DT_MS))  # samples the window spans: start + dur_ms <= the last sample
     if len(trace.t_ms) < n + 1:
         return []
-    if trace.imu is not None:
-        gy = np.linalg.norm(trace.imu[:, 3:].astype(float), axis=1) / 10.0
-        acc = np.linalg.norm(trace.imu[:, :3].astype(float), axis=1)
-        still = (gy < 20.0) & (np.abs(acc - np.median(acc)) < 100.0)
-        moving = gy > 100.0
-    else:
-        tot = trace.loads.sum(axis=1).astype(float)
-        ref = max(np.median(tot), 1.0)
-        d = np.abs(np.diff(tot, prepend=tot[0]))
-        still = d < 0.02 * ref
-        moving = ~still
+    still, moving = _still_moving(trace)
     cs = np.concatenate([[0], np.cumsum(still)])
     cm = np.concatenate([[0], np.cumsum(moving)])
     out = []
@@ -888,6 +957,271 @@ def standing_positions(trace: Trace, dur_ms, walking=False, step_ms=1000) -> lis
 def walking_positions(trace: Trace, dur_ms, step_ms=1000) -> list:
     """standing_positions' walking variant."""
     return standing_positions(trace, dur_ms, walking=True, step_ms=step_ms)
+
+
+def _still_moving(trace: Trace):
+    """Per-sample masks (still, moving) of standing_positions."""
+    if trace.imu is not None:
+        gy = np.linalg.norm(trace.imu[:, 3:].astype(float), axis=1) / 10.0
+        acc = np.linalg.norm(trace.imu[:, :3].astype(float), axis=1)
+        still = (gy < 20.0) & (np.abs(acc - np.median(acc)) < 100.0)
+        moving = gy > 100.0
+    else:
+        tot = trace.loads.sum(axis=1).astype(float)
+        ref = max(np.median(tot), 1.0)
+        d = np.abs(np.diff(tot, prepend=tot[0]))
+        still = d < 0.02 * ref
+        moving = ~still
+    return still, moving
+
+
+def is_walking_window(trace: Trace, at_ms, dur_ms) -> bool:
+    """True if [at_ms, at_ms + dur_ms] is a window walking_positions would give (moving > 10 %
+    of its samples, still < 50 %)."""
+    n = int(math.ceil(dur_ms / DT_MS))
+    i = int(round((at_ms - trace.t_ms[0]) / DT_MS))
+    if i < 0 or i + n >= len(trace.t_ms):
+        return False
+    still, moving = _still_moving(trace)
+    return bool(moving[i:i + n].sum() > 0.1 * n and still[i:i + n].sum() < 0.5 * n)
+
+
+# ---------------------------------------------------------------- walking hosts (version 2)
+
+XFADE_MS = 80.0  # IMU hand-over host -> standing at the last foot-flat (the foot is already flat and still)
+FLAT_MS = 60.0  # heel strike to foot-flat, ~ loading response (Perry 1992: 0-10 % of the cycle)
+
+
+def _runs_of(mask):
+    """(start, end) index pairs of the runs of True in mask (end exclusive)."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def _mj(x):
+    """Minimum-jerk ramp 0 -> 1 of x (clipped to 0..1)."""
+    x = np.clip(x, 0.0, 1.0)
+    return 10 * x ** 3 - 15 * x ** 4 + 6 * x ** 5
+
+
+def gait_contacts(tr: Trace) -> dict:
+    """The host's own steps: {"contacts": [{"contact_ms", "flat_ms"}], "flat": mask of foot-flat
+    samples, "stance": mask of loaded samples or None}, times in the trace's own time.
+
+    IMU: a foot-flat is a run >= 100 ms of |gyro| (3-sample mean) below max(30 dps, 0.15 x its
+    95th percentile) right after a swing (|gyro| > 0.5 x that percentile within 500 ms before);
+    the heel strike is FLAT_MS before it. Loads only: a stance is a run >= 150 ms of total load
+    above 0.25 x its 95th percentile after >= 100 ms below it; foot-flat FLAT_MS after its onset.
+    No steps (95th percentile of |gyro| < 100 dps): no contacts."""
+    n = len(tr.t_ms)
+    out = {"contacts": [], "flat": np.zeros(n, bool), "stance": None}
+    if tr.loads is not None and tr.loads.shape[1]:
+        tot = tr.loads.sum(axis=1).astype(float)
+        p95 = float(np.percentile(tot, 95))
+        if p95 > 50.0:
+            out["stance"] = tot > 0.25 * p95
+    if tr.imu is not None:
+        gy = np.linalg.norm(tr.imu[:, 3:].astype(float), axis=1) / 10.0
+        gy = np.convolve(gy, np.ones(3) / 3.0, mode="same")
+        p95 = float(np.percentile(gy, 95))
+        if p95 < 100.0:
+            return out
+        low = gy < max(30.0, 0.15 * p95)
+        st = out["stance"]
+        for a, b in _runs_of(low):
+            if b - a < 10 or a < 1:
+                continue
+            if gy[max(0, a - 50):a].max() > 0.5 * p95:
+                if st is not None:  # with zones: the foot is flat once it is loaded (FLAT_MS after the onset)
+                    on = np.flatnonzero(st[max(0, a - 10):b])
+                    if not len(on):
+                        continue
+                    a2 = max(a, max(0, a - 10) + int(on[0]) + int(FLAT_MS // DT_MS))
+                    if b - a2 < 5:
+                        continue
+                    a = a2
+                out["flat"][a + 2:b - 2] = True  # the run's ends are the foot's still moving edges
+                out["contacts"].append({"contact_ms": float(tr.t_ms[a]) - FLAT_MS, "flat_ms": float(tr.t_ms[a])})
+    elif out["stance"] is not None:
+        st = out["stance"]
+        for a, b in _runs_of(st):
+            if b - a < 15 or a < 10 or st[a - 10:a].any():
+                continue
+            out["contacts"].append({"contact_ms": float(tr.t_ms[a]), "flat_ms": float(tr.t_ms[a]) + FLAT_MS})
+            out["flat"][min(n, a + int(FLAT_MS // DT_MS)):b] = True
+    return out
+
+
+def standing_state(tr: Trace, steps: dict) -> dict:
+    """That host foot standing still, from its own walking: the IMU's median over its foot-flat
+    samples (the foot's attitude flat on the floor, the gyro's bias) plus its own noise (the
+    sample-to-sample differences within foot-flat / sqrt 2, in recorded order); the zones' mean
+    over single-support samples with a total within 15 % of the stance median (``single``, ~1 body
+    weight), of which a foot standing on both feet carries half."""
+    out = {"imu": None, "noise": None, "single": None}
+    flat = steps["flat"]
+    if tr.imu is not None and flat.sum() >= 5:
+        x = tr.imu.astype(float)
+        out["imu"] = np.median(x[flat], axis=0)
+        both = flat[1:] & flat[:-1]
+        d = (x[1:] - x[:-1])[both] / math.sqrt(2.0)
+        if len(d):  # noise, not the foot's residual motion: rows within 3.5 robust SD on every axis
+            sd = 1.4826 * np.median(np.abs(d - np.median(d, axis=0)), axis=0) + 1.0
+            d = d[(np.abs(d) <= 3.5 * sd).all(axis=1)]
+        out["noise"] = d if len(d) >= 20 else np.zeros((1, 6))
+    if tr.loads is not None and tr.loads.shape[1] and steps["stance"] is not None and steps["stance"].any():
+        tot = tr.loads.sum(axis=1).astype(float)
+        st = steps["stance"] if not flat.any() else (steps["stance"] & flat)
+        if not st.any():
+            st = steps["stance"]
+        ref = float(np.median(tot[st]))
+        sel = st & (np.abs(tot - ref) < 0.15 * ref)
+        if not sel.any():
+            sel = st
+        single = tr.loads[sel].astype(float).mean(axis=0)
+        out["single"] = single * ref / max(single.sum(), 1e-9)
+    return out
+
+
+def _step_pairs(cr, cl, closing_right, step_ms):
+    """(stopping foot's contact A, closing foot's contact B) candidates in right time: B lands
+    150-1000 ms after A (one step). cl None (no left trace): the left's contact is virtual, one
+    step (step_ms) after a right A or, right closing, not needed."""
+    pairs = []
+    for c in cr:
+        if closing_right:
+            prev = [l for l in (cl or []) if c["contact_ms"] - 1000.0 < l["contact_ms"] < c["contact_ms"] - 150.0]
+            if cl is not None and not prev:
+                continue
+            pairs.append(({"right": None, "left": prev[-1] if prev else None}, c))
+        else:
+            if cl is None:
+                nxt = [{"contact_ms": c["contact_ms"] + step_ms, "flat_ms": c["flat_ms"] + step_ms}]
+            else:
+                nxt = [l for l in cl if c["contact_ms"] + 150.0 < l["contact_ms"] < c["contact_ms"] + 1000.0]
+            if not nxt:
+                continue
+            pairs.append(({"right": c, "left": None}, nxt[0]))
+    return pairs
+
+
+def walking_host(right: Trace, left: Trace | None, at_ms: float, p: BlindParams):
+    """Stop the walking host's gait before the gesture (version 2). Returns None when the host
+    shows no steps, else {"right": Trace, "left": Trace or None, "lift_ms": the gesture's
+    lift-off in their time, "timeline": {...}} (the hosts before the gesture is added).
+
+    Timeline (ms, output time; ``timeline`` holds it): pre_ms of the host's own gait; the
+    stopping foot's last contact, then the closing foot's (``stop_contact_ms``: the last contact
+    of the stop, one step later; closing_right says which foot closes); each foot keeps its host
+    signals up to its own last foot-flat (``flat_ms``), then its IMU hands over (XFADE_MS) to
+    that host's standing state (standing_state) and its load is held and goes to the standing
+    share: the stopping foot carries the whole weight until the closing contact, then both go
+    to half of it within halt_ms (the body at rest, ``rest_ms``); settle_ms later the gesture
+    lifts off (``lift_ms``). After the set-down (``end_ms``): standing; with resume, restart_ms
+    later (``resume_ms``) the host's own gait goes on from the closing foot's foot-flat, the
+    loads having shifted to it over apa_ms; then post_ms of gait. The stop is the host step whose
+    lift-off falls nearest to at_ms and leaves the most host data (pre_ms before, post_ms after)."""
+    off = _offset(right, left) if left is not None else 0.0
+    sr = gait_contacts(right)
+    sl = gait_contacts(left) if left is not None else None
+    cr = sr["contacts"]
+    if not cr:
+        return None
+    cl = None
+    if sl is not None:  # the left's contacts in right time
+        cl = [{k: v - off for k, v in c.items()} for c in sl["contacts"]]
+    step = float(np.median(np.diff([c["contact_ms"] for c in cr]))) / 2.0 if len(cr) > 1 else 550.0
+    step = float(np.clip(step, 300.0, 800.0))
+    pairs = _step_pairs(cr, cl, p.closing_right, step)
+    if not pairs:
+        return None
+    dur = p.duration_ms()
+    lo = float(right.t_ms[0]) if left is None else max(float(right.t_ms[0]), float(left.t_ms[0]) - off)
+    hi = float(right.t_ms[-1]) if left is None else min(float(right.t_ms[-1]), float(left.t_ms[-1]) - off)
+
+    def cost(pr):  # lift-off far from at_ms, host data missing before the stop (and after it, resuming)
+        B = pr[1]
+        short = max(0.0, lo - (B["contact_ms"] - p.pre_ms))
+        if p.resume:
+            short += max(0.0, B["flat_ms"] + p.post_ms - hi)
+        return (abs(B["contact_ms"] + p.halt_ms + p.settle_ms - at_ms) + 10.0 * short, B["contact_ms"])
+
+    A, B = min(pairs, key=cost)
+    closing = "right" if p.closing_right else "left"
+    stopping = "left" if p.closing_right else "right"
+    last = {closing: B, stopping: A[stopping]}
+    t_host0 = max(lo, B["contact_ms"] - p.pre_ms)
+    t_host0 = lo + math.ceil((t_host0 - lo) / DT_MS) * DT_MS
+    q = lambda t: float(DT_MS * round((t - t_host0) / DT_MS))  # host (right) time -> output time
+    tB = q(B["contact_ms"])
+    lift = tB + p.halt_ms + p.settle_ms
+    end = lift + dur
+    resume_at = end + p.restart_ms if p.resume else None
+    post_avail = hi - B["flat_ms"]
+    if resume_at is not None and post_avail < 500.0:
+        resume_at = None  # the host has no gait left after its stop: it stands on
+    t_end = (resume_at + min(p.post_ms, post_avail)) if resume_at is not None else end + p.post_ms
+    n = int(t_end // DT_MS) + 1
+    t_out = np.arange(n, dtype=np.int64) * DT_MS
+    res_host = q(B["flat_ms"]) + t_host0  # host (right) time at which the gait resumes
+    timeline = {"closing": closing, "stop_contact_ms": tB, "rest_ms": tB + p.halt_ms, "lift_ms": lift,
+                "end_ms": end, "resume_ms": resume_at, "host_stop_ms": B["contact_ms"], "flat_ms": {}}
+    out = {"lift_ms": lift, "timeline": timeline, "right": None, "left": None}
+    for foot, tr, steps, f_off in (("right", right, sr, 0.0), ("left", left, sl, off)):
+        if tr is None:
+            continue
+        st = standing_state(tr, steps)
+        c_last = last[foot]
+        if c_last is None:  # the left's stopping contact is virtual only when there is no left trace
+            continue
+        f_out = q(c_last["flat_ms"])
+        timeline["flat_ms"][foot] = f_out
+        host_t = t_host0 + t_out.astype(float)  # host (right) time of each output sample before the stop
+        if resume_at is not None:
+            after = t_out >= resume_at
+            host_t[after] = res_host + (t_out[after] - resume_at)
+        idx = np.clip(np.rint((host_t + f_off - float(tr.t_ms[0])) / DT_MS).astype(np.int64), 0, len(tr.t_ms) - 1)
+        tf = t_out.astype(float)
+        # 1 = the host's own signal, 0 = the standing foot
+        w_imu = 1.0 - _mj((tf - f_out) / XFADE_MS)
+        if resume_at is not None:
+            w_imu = np.maximum(w_imu, _mj((tf - resume_at) / XFADE_MS))
+        imu = loads = None
+        if tr.imu is not None:
+            host = tr.imu[idx].astype(float)
+            if st["imu"] is None:  # no foot-flat found on this foot: its still samples hold the last one
+                stand = np.repeat(host[[int(np.searchsorted(t_out, f_out))]], n, axis=0)
+            else:
+                stand = st["imu"] + st["noise"][np.arange(n) % len(st["noise"])]
+            imu = w_imu[:, None] * host + (1.0 - w_imu[:, None]) * stand
+        if tr.loads is not None:
+            host = tr.loads[idx].astype(float)
+            k_f = min(n - 1, int(round(f_out / DT_MS)))
+            held = host[k_f]
+            single = st["single"] if st["single"] is not None else held
+            u = _mj((tf - f_out) / (XFADE_MS if foot == stopping else p.halt_ms))
+            if foot == stopping:  # whole weight during the closing step, then half within halt_ms
+                share = 1.0 - 0.5 * _mj((tf - tB) / p.halt_ms)
+            else:
+                share = np.full(n, 0.5)
+            stand = (1.0 - u)[:, None] * held + (u * share)[:, None] * single
+            w = (tf < f_out).astype(float)
+            if resume_at is not None:  # the weight shift of gait initiation, onto the host's state
+                k_r = min(n - 1, int(round(resume_at / DT_MS)))
+                v = _mj((tf - (resume_at - p.apa_ms)) / p.apa_ms)
+                stand = (1.0 - v)[:, None] * stand + v[:, None] * host[k_r]
+                w = np.maximum(w, (tf >= resume_at).astype(float))
+            loads = w[:, None] * host + (1.0 - w[:, None]) * stand
+        c = Trace(meta=copy.deepcopy(tr.meta), t_ms=t_out.copy(),
+                  imu=None if imu is None else np.clip(np.rint(imu), -ACC_LIMIT_MG, ACC_LIMIT_MG).astype(np.int64),
+                  loads=None if loads is None else np.clip(np.rint(loads), 0, LOAD_LIMIT_N).astype(np.int64))
+        if c.imu is not None:
+            c.imu[:, 3:] = np.clip(c.imu[:, 3:], -GYRO_LIMIT_DDPS, GYRO_LIMIT_DDPS)
+        c.meta["crop_from_ms"] = int(round(t_host0 + f_off))
+        out[foot] = c
+    if left is not None and out["left"] is None:
+        return None
+    return out
 
 
 # ---------------------------------------------------------------- look-alikes

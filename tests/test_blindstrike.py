@@ -352,3 +352,199 @@ def test_hop_ground_reaction_impulse_is_momentum_change_plus_weight():
         assert impulse == pytest.approx(want, rel=0.02)
         mid = int((land[k] - v[k] / bs.G) * bs.FS)  # in the air: the zones carry nothing
         assert g.feet["right"]["extra_n"][mid] == 0.0
+
+
+# ---------------------------------------------------------------- version 2: walking hosts stop first
+
+# sha256 of version 1's outputs (imu, loads, t_ms, labels of 3 SOS and one of each look-alike on
+# standing hosts, seed 41, and the generator's next draw), computed with model version 1 before the
+# walking placement was written: standing hosts must give them bit for bit
+V1_STANDING_SHA256 = "d17c60c38cb53976e2f5e5378a4224161d7fb86fb011cf6f26ac63c17e711d1a"
+
+
+def _standing_fingerprint():
+    import hashlib
+
+    h = hashlib.sha256()
+    rng = np.random.default_rng(41)
+    right, left = _host("right", 30, seed=1), _host("left", 30, seed=2)
+    for i, kind in enumerate(["sos"] * 3 + list(bs.LOOK_ALIKES)):
+        p = bs.sample_params(rng) if kind == "sos" else bs.look_alike(kind, rng)
+        r2, l2 = bs.inject_pair(right, left, 4000 + 100 * i, p, kind)
+        assert r2.meta["injected"]["placement"] == "standing"
+        for t in (r2, l2):
+            h.update(t.imu.tobytes())
+            h.update(t.loads.tobytes())
+            h.update(t.t_ms.tobytes())
+            h.update(repr(t.labels["sos"]).encode())
+    h.update(repr(float(rng.random())).encode())
+    return h.hexdigest()
+
+
+def test_standing_hosts_give_version_1_outputs_bit_for_bit():
+    assert bs.VERSION == 2
+    assert _standing_fingerprint() == V1_STANDING_SHA256
+
+
+def _walker(foot, seconds=30.0, stride_ms=1100.0, seed=0):
+    """A walking host (80 kg): strides of stride_ms, the left half a stride after the right; stance
+    62 % (heel strike: a 2 g spike at phase 0, foot-flat still, push-off), swing (pitch ~350 dps)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * 100)
+    t = np.arange(n) * 10.0
+    ph = ((t - (stride_ms / 2 if foot == "left" else 0.0)) % stride_ms) / stride_ms
+    x = np.zeros((n, 6))
+    x[:, 2] = 1000
+    d = np.minimum(ph, 1 - ph) * stride_ms
+    x[:, 2] += 2000 * np.exp(-0.5 * (d / 15.0) ** 2)
+    x[:, 0] += -800 * np.exp(-0.5 * (d / 20.0) ** 2)
+    push = (ph > 0.4) & (ph < 0.62)
+    x[push, 4] += 2500 * np.sin(np.pi * (ph[push] - 0.4) / 0.22)
+    sw = ph >= 0.62
+    s = (ph[sw] - 0.62) / 0.38
+    x[sw, 4] += -3500 * np.sin(2 * np.pi * s)
+    x[sw, 0] += 1500 * np.sin(2 * np.pi * s)
+    x[sw, 2] += -400 * np.sin(np.pi * s)
+    x += rng.integers(-8, 9, size=(n, 6))
+    st = ph < 0.62
+    s = ph / 0.62
+    heel = np.where(st, 390 * np.sin(np.pi * np.clip(s / 0.6, 0, 1)), 0.0)
+    fore = np.where(st, 390 * np.sin(np.pi * np.clip((s - 0.3) / 0.7, 0, 1)), 0.0)
+    loads = np.zeros((n, 8))
+    loads[:, :4] = heel[:, None] / 4
+    loads[:, 4:] = fore[:, None] / 4
+    zl = [{"name": "z%d" % i, "x_mm": 25 * i, "y_mm": 0} for i in range(8)]
+    meta = {"dataset": "synthetic", "source_file": "test", "subject": "W1", "activity": "walking",
+            "kind": "adl", "placement": "insole", "foot": foot, "rate_hz": 100, "axes": "insole",
+            "zones": zl, "labels": {}, "name": "walker_" + foot}
+    return tr.Trace(meta=meta, t_ms=np.arange(n, dtype=np.int64) * 10, imu=np.rint(x).astype(np.int16),
+                    loads=np.rint(loads).astype(np.int16))
+
+
+def test_walking_params_are_drawn_within_space_without_advancing_the_generator():
+    rng = np.random.default_rng(43)
+    seen = {"closing_right": set(), "resume": set()}
+    for _ in range(100):
+        p = bs.sample_params(rng)
+        for name in bs.WALK_FIELDS:
+            lo, hi = bs.SPACE[name][:2]
+            assert lo <= getattr(p, name) <= hi, name
+        for name in seen:
+            seen[name].add(getattr(p, name))
+    assert seen == {"closing_right": {0, 1}, "resume": {0, 1}}
+    a, b = np.random.default_rng(44), np.random.default_rng(44)
+    pa = bs.sample_params(a, odr_hz=52)
+    assert pa.odr_hz == 52 and pa.as_dict() == bs.sample_params(b, odr_hz=52).as_dict()
+    assert a.random() == b.random()
+
+
+def _last_heel_strike(c, before_ms):
+    """Time (ms) of the last heel-strike spike (|a| > 1.6 g) before ``before_ms`` in a composed host."""
+    acc = np.linalg.norm(c.imu[:, :3].astype(float), axis=1)
+    hs = np.flatnonzero((acc > 1600.0) & (c.t_ms < before_ms))
+    return float(c.t_ms[hs[-1]])
+
+
+@pytest.mark.parametrize("closing_right,resume", [(1, 1), (0, 1), (1, 0), (0, 0)])
+def test_walking_host_stops_the_gait_before_the_gesture(closing_right, resume):
+    right, left = _walker("right"), _walker("left", seed=1)
+    rng = np.random.default_rng(45 + 2 * closing_right + resume)
+    for _ in range(3):
+        p = bs.sample_params(rng, closing_right=closing_right, resume=resume)
+        at = bs.walking_positions(right, p.duration_ms())[6]
+        plan = bs.walking_host(right, left, at, p)
+        tl = plan["timeline"]
+        assert tl["closing"] == ("right" if closing_right else "left")
+        lift, end = tl["lift_ms"], tl["end_ms"]
+        assert end - lift == pytest.approx(p.duration_ms())
+        stop_until = (tl["resume_ms"] - p.apa_ms) if resume else plan["right"].t_ms[-1] + 1
+        assert (tl["resume_ms"] is not None) == bool(resume)
+        for foot, host in (("right", right), ("left", left)):
+            c = plan[foot]
+            t = c.t_ms
+            f = tl["flat_ms"][foot]
+            # its own gait, unchanged, up to its last foot-flat
+            c0 = c.meta["crop_from_ms"] // 10
+            before = t < f
+            assert np.array_equal(c.imu[before], host.imu[c0:c0 + before.sum()])
+            assert np.array_equal(c.loads[before], host.loads[c0:c0 + before.sum()])
+            assert np.abs(c.imu[t < f - 100, 3:]).max() > 3000  # it was walking (swings > 300 dps)
+            # then it stands: no swing, no heel strike, no stance cycle, until the restart's weight shift
+            still = (t >= f + bs.XFADE_MS) & (t < stop_until)
+            assert t[still][0] < lift - 500 and t[still][-1] > end
+            assert np.abs(c.imu[still, 3:]).max() < 200  # < 20 dps
+            assert np.abs(c.imu[still, :3] - np.median(c.imu[still, :3], axis=0)).max() < 60
+            tot = c.loads.sum(axis=1).astype(float)
+            rest = (t >= tl["rest_ms"]) & (t < stop_until)
+            assert tot[rest].min() > 100 and np.ptp(tot[rest]) <= 0.02 * tot[rest].mean() + 2
+            if resume:  # walking on: its own gait again after the restart
+                assert np.abs(c.imu[t > tl["resume_ms"] + 200, 3:]).max() > 3000
+        # the stop's last contact, then the body comes to rest and the worker settles: the time from the
+        # striking foot's last heel strike to the lift-off is within halt_ms + settle_ms's documented range
+        hs = _last_heel_strike(plan["right"], lift)
+        lo = bs.SPACE["halt_ms"][0] + bs.SPACE["settle_ms"][0]
+        hi = bs.SPACE["halt_ms"][1] + bs.SPACE["settle_ms"][1] + 1100.0 / 2 + 20
+        assert lo - 20 <= lift - hs <= hi
+        want = p.halt_ms + p.settle_ms + (0.0 if closing_right else 550.0)  # the right stops a step earlier
+        assert lift - hs == pytest.approx(want, abs=60)
+        # the struck foot stands on the floor at every strike, carrying more than it did standing on both
+        r2, l2 = bs.inject_pair(right, left, at, p, "walk")
+        assert r2.meta["injected"]["placement"] == "walking" and r2.meta["injected"]["version"] == 2
+        strikes = r2.labels["sos"][0]["strikes_ms"]
+        assert strikes == l2.labels["sos"][0]["strikes_ms"] and len(strikes) == p.n_strikes
+        assert strikes[0] > lift and strikes[-1] < end
+        single = plan["left"].loads.sum(axis=1)[(plan["left"].t_ms >= tl["rest_ms"])][0]
+        for s in strikes:
+            assert l2.loads[s // 10].sum() > 1.5 * single
+            assert r2.loads[s // 10].sum() < 0.3 * plan["right"].loads[s // 10].sum() + 5  # striker lifted
+
+
+def test_walking_hosts_are_detected_and_an_sos_struck_foot_is_loaded():
+    right, left = _walker("right"), _walker("left", seed=1)
+    p = bs.sample_params(np.random.default_rng(47), left_loaded=0)
+    at = bs.walking_positions(right, p.duration_ms())[4]
+    assert bs.is_walking_window(right, at, p.duration_ms())
+    r2, l2 = bs.inject_pair(right, left, at, p, "w")
+    assert r2.meta["injected"]["placement"] == "walking" and r2.meta["injected"]["params"]["left_loaded"] == 1
+    assert p.left_loaded == 0  # the caller's params are not changed
+    r3, l3 = bs.inject_pair(right, left, at, p, "w")  # deterministic
+    assert np.array_equal(r2.imu, r3.imu) and np.array_equal(l2.loads, l3.loads)
+    # forced additive (version 1's walking placement, for comparison): the gait goes on underneath
+    r4, _ = bs.inject_pair(right, left, at, p, "w", walking=False)
+    assert r4.meta["injected"]["placement"] == "standing"
+    assert not bs.is_walking_window(_host("right"), 3000, p.duration_ms())
+    # a single insole (no left trace) stops as well
+    one, none = bs.inject_pair(right, None, at, p, "solo")
+    assert none is None and one.meta["injected"]["placement"] == "walking"
+    for kind in ("knock_mud", "kick_wall"):  # look-alikes on a walking host stop too
+        q = bs.look_alike(kind, np.random.default_rng(49))
+        a2 = bs.walking_positions(right, q.duration_ms())[4]
+        rq, lq = bs.inject_pair(right, left, a2, q, kind)
+        assert rq.meta["injected"]["placement"] == "walking" and rq.labels["sos"] == []
+
+
+def test_walking_placement_on_a_real_walking_host(datasets):
+    from soleguard_sim.importers import gaitmap
+
+    path = datasets / "gaitmap_foot" / "imu_sample.csv"
+    if not path.exists():
+        pytest.skip("gaitmap sample not found")
+    feet = {t.meta["foot"]: t for t in gaitmap.import_file(path)}
+    right, left = feet["right"], feet["left"]
+    steps = bs.gait_contacts(right)["contacts"]
+    strides = np.diff([c["contact_ms"] for c in steps])
+    assert len(steps) > 10 and 900 <= np.median(strides) <= 1300  # a walker's stride, ~1 s
+    rng = np.random.default_rng(51)
+    for _ in range(3):
+        p = bs.sample_params(rng)
+        pos = bs.walking_positions(right, p.duration_ms())
+        at = pos[len(pos) // 2]
+        plan = bs.walking_host(right, left, at, p)
+        tl = plan["timeline"]
+        for foot in ("right", "left"):
+            c = plan[foot]
+            still = (c.t_ms >= tl["flat_ms"][foot] + bs.XFADE_MS) & (c.t_ms <= tl["end_ms"])
+            assert np.abs(c.imu[still, 3:]).max() < 200  # standing: < 20 dps on this host's own noise
+            assert np.abs(c.imu[c.t_ms < tl["flat_ms"][foot] - 100, 3:]).max() > 2000  # walking before
+        r2, l2 = bs.inject_pair(right, left, at, p, "gm")
+        assert r2.meta["injected"]["placement"] == "walking" and len(r2.labels["sos"][0]["strikes_ms"]) == p.n_strikes
