@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 import json
 import os
 import tempfile
@@ -369,10 +370,13 @@ def read(path) -> Trace:
                          line=raw.count(b"\n", 0, e.start) + 1) from None
     with io.StringIO(text, newline="") as f:  # CRLF line ends (Windows tools) are accepted
         first = f.readline().rstrip()
+        if first != MAGIC and first.startswith(MAGIC.rsplit(" ", 1)[0] + " "):
+            raise TraceError(path, "trace format %r is not supported: this soleguard reads %r (a newer or older "
+                             "soleguard wrote it)" % (first, MAGIC), line=1)
         if first != MAGIC:
             raise TraceError(path, "not a soleguard trace (first line must be %r); a raw recording of a public "
                              "set is converted first: soleguard import KIND %s -o OUTDIR (soleguard import --help "
-                             "lists the kinds)" % (MAGIC, path), line=1)
+                             "lists the kinds)" % (MAGIC, shlex.quote(str(path))), line=1)
         if not raw.rstrip(b" \t").endswith((b"\n", b"\r")):  # as the importers: the writer ends every row
             raise TraceError(path, "last line does not end with a newline: the file looks cut mid-row "
                              "(incomplete copy?)", line=raw.count(b"\n") + 1)

@@ -142,7 +142,7 @@ def test_header_not_matching_zones_names_the_column(good):
 
 @pytest.mark.parametrize("content,message", [
     (b"", "empty.trace.csv:1: empty file, not a soleguard trace"),
-    (b"# soleguard-trace 2\n", "empty.trace.csv:1: not a soleguard trace"),
+    (b"# soleguard-trace 2\n", "empty.trace.csv:1: trace format '# soleguard-trace 2' is not supported"),
     (b"t_ms,ax_mg\n0,1\n", "empty.trace.csv:1: not a soleguard trace"),
     (b"# soleguard-trace 1\n# {\"kind\": adl}\n", "empty.trace.csv:2: metadata is not valid JSON"),
     (b"# soleguard-trace 1\n# [1, 2]\n", "empty.trace.csv:2: metadata must be a JSON object"),
