@@ -378,9 +378,9 @@ def _one_shot(con, o, cmd):
             click.echo(json.dumps(dict(res, result="acknowledged")) if o["as_json"] else "acknowledged %s" % o["ack_id"])
             return 0
         if cmd == "all_clear":
-            ev = con.state.evacuation
-            running = ev is not None and ev.ended_ms is None
-            res = con.all_clear()
+            ev, bc = con.state.evacuation, con.state.clearing
+            running = ev is not None and (ev.ended_ms is None or (bc is not None and bc.id == ev.id and bc.missing()))
+            res = con.all_clear()  # (an all-clear not yet confirmed by everyone is sent again and waited for)
             if not running:  # nothing this console knows of to confirm: the all-clear of every order, its sends
                 wait_for(con.all_clear_sent)
                 if o["as_json"]:

@@ -411,9 +411,12 @@ class Console:
                                   % (ROLL_CALL_REPEAT_S, rep[2] - time.monotonic() + 1))
             ev = self.state.evacuation
             if ev is not None and ev.ended_ms is None and ev.missing():
-                raise ActionError("evacuation %d is being confirmed: its rounds use the insoles' answer slots and a "
-                                  "roll call would collide with them; its panel shows who confirmed (%d of %d)"
-                                  % (ev.id, len(ev.expected) - len(ev.missing()), len(ev.expected)))
+                miss = ev.missing()
+                raise ActionError("evacuation %d is being confirmed (%d of %d; not yet: %s): its rounds use the insoles' "
+                                  "answer slots and a roll call would collide with them. Its panel is the roll call; "
+                                  "a roll call is possible once every insole confirmed or after the all clear"
+                                  % (ev.id, len(ev.expected) - len(miss), len(ev.expected),
+                                     ", ".join(self.roster.label(i) for i in miss[:5]) + (" ..." if len(miss) > 5 else "")))
             call = self.signer.next_id()
             start, nxt = call_schedule(0, len(self._members), SLOT_MS, CALL_MS, self._paired)
             frame, counter = self.signer.roll_call(call, start if self._slots else 0)

@@ -175,7 +175,10 @@ class Picture:
         elif type_ == P.T_EVAC_ACK:
             ev += self._answer(self.evacuation, base, sender, a, t_ms, None, "evac_ack")
         elif type_ == P.T_ROLL_CALL_ANSWER:
-            ev += self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
+            ans = self._answer(self.roll_call, base, sender, a, t_ms, b, "roll_call_answer")
+            ev += ans
+            if self.roll_call is None or self.roll_call.id != a:  # an answer to an earlier (or another
+                return ev  # console's) call says nothing of the insole's state now (red-team finding)
             ev += self._ack_state(base, sender, t_ms, b != P.STATE_ALARM)
             if b == P.STATE_OK or b == P.STATE_EVACUATING:  # an insole in (pre-)alarm answers that state, not
                 ev += self._clear_state(base, sender, t_ms, b == P.STATE_OK)  # whether it stopped: its heartbeat will
@@ -351,9 +354,11 @@ class Picture:
                "id": self.evacuation.id if self.evacuation else 0}]
         if self.evacuation and self.evacuation.ended_ms is None:
             self.evacuation.ended_ms = t_ms
-        if self.evacuation is not None:  # every insole the order went to must confirm that it stopped
+        same = self.clearing is not None and self.evacuation is not None and self.clearing.id == self.evacuation.id
+        if self.evacuation is not None and not same:  # every insole the order went to must confirm it stopped
             self.clearing = Broadcast("all_clear", self.evacuation.id, t_ms, operator,
                                       self.evacuation.expected | set(self.evacuation.answers), counters=[])
+        # (the all-clear of that order again: who already confirmed it stays confirmed)
         return ev  # alarms stay: an all clear ends the evacuation, not a person's alarm (firmware, #6)
 
     def link_state(self, t_ms, connected, error=None, hello=None):

@@ -125,8 +125,22 @@ def test_a_roll_call_answer_alarm_does_not_confirm_that_the_insole_stopped_evacu
     p.uplink(2200, B, 1, P.T_ROLL_CALL_ANSWER, 4, P.STATE_EVACUATING)
     assert p.clearing.extra.get("nudge") and p.clearing.missing() == [A, B]
     assert "all_clear_confirmed" in names(p.uplink(2300, A, 3, P.T_HEARTBEAT, 80, P.HB_ALARM_ACTIVE))
-    assert "all_clear_confirmed" in names(p.uplink(2400, B, 2, P.T_ROLL_CALL_ANSWER, 5, P.STATE_OK))
+    assert "all_clear_confirmed" not in names(p.uplink(2400, B, 2, P.T_ROLL_CALL_ANSWER, 3, P.STATE_OK))  # an
+    #   answer to an earlier call says nothing of the insole now (a resend could be minutes old)
+    assert "all_clear_confirmed" in names(p.uplink(2500, B, 3, P.T_ROLL_CALL_ANSWER, 4, P.STATE_OK))
     assert p.clearing.missing() == []
+
+
+def test_the_all_clear_of_the_same_order_again_keeps_who_confirmed_it():
+    """Second red-team run: a retried all-clear (a one-shot that exited 1, run again) reset who had
+    confirmed, and the retry said there was nothing to wait for."""
+    p = Picture([A, B])
+    p.evacuation_started(0, 9, 0, "bob")
+    p.all_clear(1000, "bob")
+    p.uplink(1500, A, 1, P.T_HEARTBEAT, 80, 0)
+    assert p.clearing.missing() == [B]
+    p.all_clear(5000, "bob")
+    assert p.clearing.missing() == [B] and A in p.clearing.answers
 
 
 def test_link_and_rejection_counts():

@@ -137,7 +137,39 @@ def test_roll_call_answers_are_capped_per_hour_and_leave_the_heartbeats_their_sh
             if up.decode(fr) == P.OK and up.type == P.T_ROLL_CALL_ANSWER:
                 answers.append(t)
     assert len(answers) == ROLL_CALL_ANSWERS_PER_HOUR  # (without the cap: every round of every call)
-    box.append(0, EV_HEARTBEAT, 0, 80)
+    # a roll call without slots now: its answer is dropped, not held (held, it kept every record behind it
+    # waiting for up to an hour: second red-team run), and a heartbeat and an evac_ack go at once
+    t = 3601000
+    f = console.frame(P.T_ROLL_CALL, 99, 0, 0)
+    d.on_frame(f, len(f), t)
+    box.append(t, EV_HEARTBEAT, 0, 80)
     d.notify()
-    got = [fr for _, fr in _sent_at(d, 3601000, 3610000, 50) if up.decode(fr) == P.OK and up.type == P.T_HEARTBEAT]
-    assert len(got) == 1
+    got = [up.type for _, fr in _sent_at(d, t, t + 40000, 50) if up.decode(fr) == P.OK]
+    assert P.T_HEARTBEAT in got and P.T_ROLL_CALL_ANSWER not in got
+    assert [r for r in box.pending() if r[2] == EV_ROLL_CALL_ANSWER] == []
+
+
+def test_an_unslotted_resend_says_the_state_now_and_an_order_drops_a_pending_answer():
+    """Second red-team run: a roll-call answer resent without a slot said the state of when the call came
+    (still "evacuating" after the all-clear); and after an order, a roll-call answer still to go went
+    unslotted into the order's rounds."""
+    d, box, h, _, _ = _insole()  # no slot: the random schedule, resent until the gateway's receipt
+    now_state = [P.STATE_EVACUATING]
+    d.state = lambda: now_state[0]
+    console = Node(CONSOLE)
+    up = _up()
+    f = console.frame(P.T_ROLL_CALL, 8, 0, 0)
+    d.on_frame(f, len(f), 1000)
+    states = [up.b for t, fr in _sent_at(d, 1000, 40000, 50)
+              if up.decode(fr) == P.OK and up.type == P.T_ROLL_CALL_ANSWER]
+    assert states and states[0] == P.STATE_EVACUATING
+    now_state[0] = P.STATE_OK  # it heard the all-clear meanwhile
+    later = [up.b for t, fr in _sent_at(d, 40000, 120000, 50)
+             if up.decode(fr) == P.OK and up.type == P.T_ROLL_CALL_ANSWER]
+    assert later and set(later) == {P.STATE_OK}
+    f = console.frame(P.T_ROLL_CALL, 9, 0, 0)
+    d.on_frame(f, len(f), 130000)
+    assert [r[4] for r in box.pending() if r[2] == EV_ROLL_CALL_ANSWER] == [9]
+    f = console.frame(P.T_EVACUATE, 6, 0, 0, 0)  # a new order before that answer went
+    d.on_frame(f, len(f), 130001)
+    assert [r for r in box.pending() if r[2] == EV_ROLL_CALL_ANSWER] == []

@@ -360,10 +360,12 @@ class Delivery:
         # roll-call answers, like heartbeats, only in the routine share: a roll-call flood never
         # uses up the budget that alarms and evacuation acks need
         prio = PRIO_ROUTINE if routine or t == P.T_ROLL_CALL_ANSWER else PRIO_ALARM
-        if t == P.T_ROLL_CALL_ANSWER and not self._rc_ok(now):  # ROLL_CALL_ANSWERS_PER_HOUR sent: wait
-            self.deferred += 1
-            self._due = (self._rc_s[self._rc_i] + 3601) * 1000
-            return 0
+        if t == P.T_ROLL_CALL_ANSWER:
+            if not self._rc_ok(now):  # ROLL_CALL_ANSWERS_PER_HOUR sent: this call goes unanswered (held, it
+                self.deferred += 1  # would hold every record behind it for up to an hour: red-team finding)
+                self._done(now)
+                return 0
+            b = self._state()  # the state now, not when the call came (it may have heard the all-clear since)
         if not self.duty.admit(self.band, toa, now, prio):
             w = self.duty.wait_ms(self.band, toa, now, prio)
             self.deferred += 1
@@ -493,6 +495,14 @@ class Delivery:
             self.evacuating = o
             self.evac_sender = d.sender
             self._slot_n = 0
+            for r in self.outbox.pending():  # a roll-call answer still to go would collide with the order's
+                if r[2] == EV_ROLL_CALL_ANSWER:  # rounds, and the evac_ack says more (red-team finding)
+                    self.outbox.ack(r[0])
+                    if r[0] == self.seq:
+                        self.seq = -1
+                    if r[0] == self._slot_seq:
+                        self._slot_seq = -1
+                        self._slot_at = -1
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
