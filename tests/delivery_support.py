@@ -65,11 +65,3 @@ def _sent_at(d, t0, t1, step=10):
         for f in _drain(d, now):
             out.append((now, f))
     return out
-
-
-def _raises(exc, fn, *args):
-    try:
-        fn(*args)
-    except exc:
-        return True
-    return False

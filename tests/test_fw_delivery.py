@@ -18,10 +18,9 @@ from soleguard.core.delivery import (
 from soleguard.core.events import (
     CAUSE_FALL, CAUSE_SOS, CAUSE_TECHNICAL, EV_ALARM, EV_EVAC_ACK, EV_HEARTBEAT, EV_PRE_ALARM, EV_RECOVERED,
 )
-from soleguard.edges.haptics import EVACUATION, NONE, Haptics
-from soleguard.edges.outbox import Outbox
+from soleguard.edges.haptics import EVACUATION, NONE
 from soleguard.core.radioport import CMD_ALARM_ACK, CMD_ALL_CLEAR, CMD_EVACUATE
-from delivery_support import CONSOLE, GW, KEY, ME, TEAM, Node, Pwm, _drain, _insole, _sent_at, _up
+from delivery_support import CONSOLE, GW, KEY, ME, TEAM, Node, _drain, _insole, _sent_at, _up
 
 
 def test_prng_is_the_same_on_every_runtime():

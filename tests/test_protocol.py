@@ -216,6 +216,23 @@ def test_reason_bad_field_for_authentic_malformed_frames():
     assert dec.counts[p.BAD_FIELD] == 3 and dec.counts[p.OK] == 0
 
 
+def test_roll_call_answer_state_byte_carries_the_slot_flag_only():
+    """roll_call_answer's state byte: the state 0..3 and bit 7 (STATE_IN_SLOT: sent in the insole's
+    answer slot), decoded apart into b and c; any other bit set is an authentic but malformed frame."""
+    up = Node()
+    assert _raises(ValueError, up.enc.encode, p.T_ROLL_CALL_ANSWER, 1, 0, 2)  # in_slot 0..1
+    assert _raises(ValueError, up.enc.encode, p.T_ROLL_CALL_ANSWER, 1, 4, 0)  # state 0..3
+    dec = _decoder(up)
+    for state, flag in ((0, 0), (3, 0), (0, 1), (3, 1)):
+        f = up.frame(p.T_ROLL_CALL_ANSWER, 9, state, flag)
+        assert f[p.HEADER_LEN + 2] == state | (p.STATE_IN_SLOT if flag else 0)
+        assert dec.decode(f) == p.OK and (dec.a, dec.b, dec.c) == (9, state, flag)
+    for bad in (0x04, 0x40, 0x84, 0xFF):
+        g = bytearray(up.frame(p.T_ROLL_CALL_ANSWER, 9, 0)[:p.HEADER_LEN + 3])
+        g[p.HEADER_LEN + 2] = bad
+        assert dec.decode(_forge(up.keys, g)) == p.BAD_FIELD, bad
+
+
 def test_reason_replay_keeps_authentic_fields():
     up = Node()
     f = up.frame(p.T_ALARM, 3, 0)

@@ -495,14 +495,8 @@ class Delivery:
             self.evacuating = o
             self.evac_sender = d.sender
             self._slot_n = 0
-            for r in self.outbox.pending():  # a roll-call answer still to go would collide with the order's
-                if r[2] == EV_ROLL_CALL_ANSWER:  # rounds, and the evac_ack says more (red-team finding)
-                    self.outbox.ack(r[0])
-                    if r[0] == self.seq:
-                        self.seq = -1
-                    if r[0] == self._slot_seq:
-                        self._slot_seq = -1
-                        self._slot_at = -1
+            self._end(EV_ROLL_CALL_ANSWER)  # one still to go would collide with the order's rounds, and the
+            #   evac_ack says more (red-team finding)
             if self.haptics is not None:
                 self.haptics.play(EVACUATION, now)
             self._append(now, EV_EVAC_ACK, 0, o)
@@ -520,15 +514,7 @@ class Delivery:
                 if save is not None:
                     save(d.sender, o)
             if self.evacuating and (d.a == 0 or (self.evac_sender == d.sender and not serial_after(self.evacuating, o))):
-                for r in self.outbox.pending():  # its answer no longer matters
-                    if r[2] == EV_EVAC_ACK and r[4] == self.evacuating:
-                        self.outbox.ack(r[0])
-                        if r[0] == self.seq:
-                            self.seq = -1
-                        self._dirty = True
-                if self._slot_kind == EV_EVAC_ACK:
-                    self._slot_seq = -1
-                    self._slot_at = -1
+                self._end(EV_EVAC_ACK, self.evacuating)  # its answer no longer matters
                 self.evacuating = 0
                 if self.haptics is not None:
                     self.haptics.stop(EVACUATION)
@@ -540,14 +526,7 @@ class Delivery:
                 return None
             self.window.persist(d.sender)
             _remember(self._calls, self._calls_s, d.sender, d.a)
-            for r in self.outbox.pending():  # only the newest answer matters: it replaces an unsent one
-                if r[2] == EV_ROLL_CALL_ANSWER:
-                    self.outbox.ack(r[0])
-                    if r[0] == self.seq:
-                        self.seq = -1
-                    if r[0] == self._slot_seq:
-                        self._slot_seq = -1
-                        self._slot_at = -1
+            self._end(EV_ROLL_CALL_ANSWER)  # only the newest answer matters: it replaces an unsent one
             self.call = d.a
             self.call_sender = d.sender
             self._call_n = 0
@@ -560,6 +539,19 @@ class Delivery:
                 self.on_config(d.b, d.c)
             return None
         return None
+
+    def _end(self, kind, key=-1):
+        """Every pending record of type ``kind`` (and detail ``key`` when >= 0) needs no more
+        transmissions: acknowledged locally, no longer in flight nor in an answer slot."""
+        for r in self.outbox.pending():
+            if r[2] == kind and (key < 0 or r[4] == key):
+                self.outbox.ack(r[0])
+                if r[0] == self.seq:
+                    self.seq = -1
+                if r[0] == self._slot_seq:
+                    self._slot_seq = -1
+                    self._slot_at = -1
+                self._dirty = True
 
     def _send_slot(self, now):
         """This insole's answer slot: the answer of ``_slot_seq`` (an evac_ack, or a roll-call
