@@ -143,6 +143,26 @@ def test_lifted_rule_needs_the_foot_swaying_not_swinging():
     assert _sos(_lifted((300, 300), gz=2600)) == []  # a step's swing
 
 
+def _spun(spin_ms, gz=6000):
+    """Three light strikes 300 ms apart on a still lifted foot, each spinning it at ``gz`` (0.1 dps) for
+    ``spin_ms`` from the strike's sample on (a strike's own angular impulse)."""
+    rig = Rig(zones=4)
+    rig.hold(1000)
+    for k in range(3):
+        rig.hold(10, ay=2000, gz=gz)
+        rig.hold(spin_ms - 10, gz=gz)
+        rig.hold(300 - spin_ms)
+    rig.hold(3000)
+    return rig
+
+
+def test_lifted_rule_excuses_a_strike_spinning_the_foot_for_less_than_the_ring_time():
+    # LIFT_RING_MS 30: at 100 Hz a run of 3 samples at 600 dps is a strike's spin, a 4th sample is movement
+    assert len(_sos(_spun(30))) == 1
+    assert _sos(_spun(40)) == []
+    assert _sos(_spun(40, gz=2400)) != []  # below LIFT_STILL_DDPS the run's length does not matter
+
+
 def test_lifted_rule_refuses_a_foot_loaded_between_the_strikes():
     assert len(_sos(_lifted((300, 300), between=380))) == 1  # resting lightly (<= LIFT_LOAD_N)
     assert _sos(_lifted((300, 300), between=450)) == []  # a step or a landing between strikes

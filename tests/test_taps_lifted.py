@@ -4,7 +4,8 @@ sim/taps.py's data step (``python -m soleguard_sim.taps``) found the first real 
 rule at twice the shipped rate limit (LIFT_STILL_DDPS): UMAFall wearer 04 hopping; then wearer 14
 hopping and HuGaDB wearer 08 (mixed sequences, left foot) at 650 dps. The shipped core must give no
 SOS there, and the rule with the doubled limit must still find a gesture (so these stay the
-closest real cases). Figures: docs/TAPS.md ("Lifted-foot rule").
+closest real cases). The same for the ring time (LIFT_RING_MS): UMAFall wearer 04 hopping gives the first
+real false gestures at 70 ms (the shipped 30 ms is half of it, rounded down to a 10 ms sample). Figures: docs/TAPS.md ("Lifted-foot rule").
 """
 from soleguard.core.config import LIFT_STILL_DDPS
 from soleguard_sim import pairtaps, taps
@@ -31,3 +32,13 @@ def test_no_false_sos_where_the_rule_with_twice_the_rate_limit_fires(datasets):
     assert r["false_sos"] == 0, r["false_traces"]
     assert r["lift_strikes"] > 0  # strikes were seen: the gesture conditions refused them
 
+
+
+def test_no_false_sos_where_the_rule_with_the_ring_time_at_its_onset_fires(datasets):
+    traces = _traces(datasets)[:2]  # UMAFall hopping
+    onset = dict(taps.LIFT_RULE, ring=70)
+    near = sum(len(taps.lift_gestures(pairtaps.feature_arrays(tr), onset)) for tr in traces)
+    assert near >= 1
+    shipped = sum(len(taps.lift_gestures(pairtaps.feature_arrays(tr), taps.LIFT_RULE)) for tr in traces)
+    assert shipped == 0
+    assert taps.real(traces)["false_sos"] == 0

@@ -33,8 +33,9 @@ the sign of dyn_y) and calls ``TapDetector.decide`` only for such a peak,
 STRIKE_LOOKAHEAD samples after it: the same decisions as ``TapDetector.update``
 on every sample. A lateral peak of LIFT_STRIKE_MG that TapDetector does not
 take goes to ``LiftedTaps.decide`` (the lifted-foot rule, tap.py); for it the
-core notes, on every sample, the last time the foot's |gx|+|gy|+|gz| reached
-LIFT_STILL_DDPS or its load exceeded LIFT_LOAD_N. ``state`` combines posture and alarm
+core notes, on every sample, the last time the foot's |gx|+|gy|+|gz| had been at
+or above LIFT_STILL_DDPS for LIFT_RING_MS (a strike's own brief spin is not a
+step) or its load exceeded LIFT_LOAD_N. ``state`` combines posture and alarm
 lifecycle into the timeline states STATE_NAMES.
 """
 from array import array
@@ -44,7 +45,7 @@ from .events import EventQueue
 from .features import Features
 from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
-from .config import LIFT_LOAD_N, LIFT_STILL_DDPS, LIFT_STRIKE_MG
+from .config import LIFT_LOAD_N, LIFT_RING_MS, LIFT_STILL_DDPS, LIFT_STRIKE_MG
 from .frame import FRAME_LEN
 from .tap import AXIS_NORMAL, LiftedTaps, TapDetector
 
@@ -175,7 +176,9 @@ class Core:
         lmg = LIFT_STRIKE_MG
         lstill = LIFT_STILL_DDPS
         lload = LIFT_LOAD_N
+        lring = LIFT_RING_MS
         tmv = lift.t_moved
+        trun = lift.t_run
         tld = lift.t_loaded
         pair = self.pair
         imu = feat.imu  # sensor_fault() runs between batches, never inside one
@@ -210,7 +213,12 @@ class Core:
                 if w >= win:
                     w = 0
                 if feat.rate >= lstill:  # the lifted-foot rule: the last sample that moved or loaded the foot
-                    tmv = t
+                    if trun < 0:
+                        trun = t
+                    if t - trun >= lring:
+                        tmv = t
+                else:
+                    trun = -1
                 if feat.load > lload:
                     tld = t
                 d = ry[p]
@@ -233,6 +241,7 @@ class Core:
                 break
         self._w = w
         lift.t_moved = tmv
+        lift.t_run = trun
         lift.t_loaded = tld
         return k - start
 

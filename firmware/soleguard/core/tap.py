@@ -197,11 +197,14 @@ class LiftedTaps:
       strike's swing-in and bounce have the other sign and never join its sequence).
 
     The gesture: three strikes of one sign with tap.py's timing (gaps STRIKE_GAP_MIN_MS..
-    STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS), and the foot lifted all through: its
-    |gx|+|gy|+|gz| below LIFT_STILL_DDPS and (zones) its load at most LIFT_LOAD_N on
-    every sample from the first strike to the decision (30 ms after the third). The
-    core records the last sample breaking either (``t_moved``, ``t_loaded``, ms) before
-    it calls ``decide``. A gesture refused for that keeps its last two strikes.
+    STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS), and the foot lifted all through: from the
+    first strike to the decision (30 ms after the third) no run of samples with its
+    |gx|+|gy|+|gz| at or above LIFT_STILL_DDPS lasting LIFT_RING_MS (a strike's own
+    angular impulse spins the foot for a few samples; a step swings it for hundreds of
+    ms) and (zones) its load at most LIFT_LOAD_N on every sample. The core records the
+    last sample breaking either (``t_moved``, ``t_loaded``, ms; ``t_run``: start of the
+    current run at or above the rate limit, -1 none) before it calls ``decide``. A
+    gesture refused for that keeps its last two strikes.
 
     ``decide`` returns True when a gesture completes; integers only, allocates nothing.
     ``strikes`` counts strikes seen, ``run`` is the longest current sequence (0..2).
@@ -229,6 +232,7 @@ class LiftedTaps:
         self.strikes = 0
         self.run = 0
         self.t_moved = _NEVER
+        self.t_run = _NEVER
         self.t_loaded = _NEVER
         for s in range(2):
             self._run[s] = 0
