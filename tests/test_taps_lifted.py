@@ -5,7 +5,8 @@ rule at twice the shipped rate limit (LIFT_STILL_DDPS): UMAFall wearer 04 hoppin
 hopping and HuGaDB wearer 08 (mixed sequences, left foot) at 650 dps. The shipped core must give no
 SOS there, and the rule with the doubled limit must still find a gesture (so these stay the
 closest real cases). The same for the ring time (LIFT_RING_MS): UMAFall wearer 04 hopping gives the first
-real false gestures at 70 ms (the shipped 30 ms is half of it, rounded down to a 10 ms sample). Figures: docs/TAPS.md ("Lifted-foot rule").
+real false gestures at 70 ms with the shipped rate limit (the shipped 10 ms keeps the rate limit at half of its
+own onset, which is what bounds it). Figures: docs/TAPS.md ("Lifted-foot rule").
 """
 from soleguard.core.config import LIFT_STILL_DDPS
 from soleguard_sim import pairtaps, taps

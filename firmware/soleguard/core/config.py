@@ -167,12 +167,13 @@ LIFT_STILL_DDPS = const(2500)  # 0.1 dps, |gx|+|gy|+|gz| of the striking foot on
 #   to STRIKE_LOOKAHEAD after the third (a lifted foot sways, a step swings): [LIFT] first real false gestures at
 #   5000 (UMAFall wearer 04 hopping and jogging; HuGaDB from 6500); held out by subject the others' onset is
 #   5000-5500, half of it rounded down to 50 dps is 2500; grid recall 0.79 at 2500, 0.90 at 4000
-LIFT_RING_MS = const(30)  # ms, a run of samples at or above LIFT_STILL_DDPS counts as moving once it has lasted
-#   this long (t - run start >= LIFT_RING_MS; 30 ms = the first 3 samples at 100 Hz are excused): a strike's own
-#   angular impulse (off-centre contact, arrested by the leg in tens of ms) spins the foot briefly, a step or a
-#   swing rotates it for hundreds of ms. [LIFT] at 2500: first real false gestures at 70 ms (UMAFall wearer 04
-#   hopping; held out by subject the others' onset is 70-120 ms), half of it rounded down to 10 ms is 30; grid
-#   recall 0.785 / 0.892 / 0.915 / 0.925 at 0 / 30 / 40 / 60 ms, 0 of 280 look-alikes up to 120 ms
+LIFT_RING_MS = const(10)  # ms, a run of samples at or above LIFT_STILL_DDPS counts as moving once it has lasted
+#   this long (t - run start >= LIFT_RING_MS: at 100 Hz a single sample is excused, the second counts): a strike's
+#   own angular impulse (off-centre contact, arrested by the leg in tens of ms) spins the foot briefly, a step or a
+#   swing rotates it for hundreds of ms. [LIFT] first real false gestures (UMAFall wearer 04 hopping) at 2500 with
+#   70 ms; and with 0 / 10 / 20 / 30 ms at 5000 / 5000 / 4000 / 3000: only up to 10 ms does LIFT_STILL_DDPS stay at
+#   half the rate onset (held out by subject too), the rule it was chosen by; grid recall 0.785 / 0.840 / 0.877 /
+#   0.892 at 0 / 10 / 20 / 30 ms, 0 of 280 look-alikes
 LIFT_LOAD_N = const(400)  # N, with zones: the striking foot's load stays at or below this from the first strike
 #   to the decision (the foot may rest lightly between strikes; a step or a landing loads it with body weight);
 #   each strike itself needs STRIKE_MAX_LOAD_N. [LIFT] grid recall 0.905 at 250 N, 0.935 at 400 N
