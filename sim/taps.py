@@ -420,14 +420,15 @@ def _firmware_lift_rule() -> dict:
     from soleguard.core import config as c
 
     return {"mg": c.LIFT_STRIKE_MG, "cone": c.LIFT_CONE_TAN2, "tenths": c.LIFT_LATERAL_TENTHS,
-            "gyro": c.LIFT_STILL_DDPS, "ring": c.LIFT_RING_MS, "gest_load": c.LIFT_LOAD_N,
+            "gyro": c.LIFT_STILL_DDPS, "ring": c.LIFT_RING_MS, "flight": c.LIFT_FLIGHT_MG, "gest_load": c.LIFT_LOAD_N,
             "peak_load": c.Config().STRIKE_MAX_LOAD_N}
 
 
 LIFT_RULE = _firmware_lift_rule()  # the shipped constants; the sweep varies them
-LIFT_SWEEP = {"gyro": (2000, 2500, 3000, 4000, 5000, 6000), "ring": (0, 30, 40, 50, 60, 70, 80, 120)}
-# (the strike constants mg 1200/1500, cone 1/3 and dominance tenths 10/15 were swept with ring 0 first:
-# docs/TAPS.md; the sweep keeps the shipped ones and varies the two gesture-stillness constants)
+LIFT_SWEEP = {"flight": (0, 300), "gyro": (2500, 3000, 4000, 5000, 6000), "ring": (0, 10, 20, 30, 50, 70, 150)}
+# (the strike constants mg 1200/1500, cone 1/3 and dominance tenths 10/15 were swept with neither ring nor
+# flight first: docs/TAPS.md; the sweep keeps the shipped ones and varies the gesture's three lifted-foot
+# constants)
 _LB, _LA, _REFR = 6, 3, 10  # STRIKE_LOOKBACK, STRIKE_LOOKAHEAD, STRIKE_REFRACTORY_MS in samples at 100 Hz
 
 
@@ -468,8 +469,8 @@ def moved(gyro: np.ndarray, limit: int, ring_ms: int) -> np.ndarray:
 
 def lift_gestures(f: dict, rule: dict) -> list:
     """Runs [i1, i2, i3] (samples) the rule accepts: three strikes of one sign, gaps 150-800 ms within 2.5 s,
-    the foot not moving (``moved``: rates at or above rule['gyro'] for rule['ring'] ms) and its load <=
-    rule['gest_load'] from i1 to i3 + STRIKE_LOOKAHEAD."""
+    the foot not moving (``moved``: rates at or above rule['gyro'] for rule['ring'] ms), never in flight
+    (|a| below rule['flight'] mg) and its load <= rule['gest_load'] from i1 to i3 + STRIKE_LOOKAHEAD."""
     cs = lift_candidates(f, rule)
     mv = moved(f["gyro"], rule["gyro"], rule.get("ring", 0))
     out = []
@@ -489,7 +490,8 @@ def lift_gestures(f: dict, rule: dict) -> list:
                     break
             if len(run) == 3:
                 a, b = run[0], min(n, run[2] + _LA + 1)
-                if not mv[a:b].any() and f["load"][a:b].max() <= rule["gest_load"]:
+                if not mv[a:b].any() and f["load"][a:b].max() <= rule["gest_load"] \
+                        and f["amag"][a:b].min() >= rule.get("flight", 0):
                     out.append(run)
     return out
 

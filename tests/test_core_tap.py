@@ -161,7 +161,29 @@ def test_lifted_rule_excuses_a_strike_spinning_the_foot_for_less_than_the_ring_t
     # LIFT_RING_MS 10: at 100 Hz one sample at 600 dps is a strike's spin, a second one is movement
     assert len(_sos(_spun(10))) == 1
     assert _sos(_spun(20)) == []
-    assert len(_sos(_spun(60, gz=2400))) == 1  # below LIFT_STILL_DDPS the run's length does not matter
+    assert len(_sos(_spun(200, gz=2400))) == 1  # below LIFT_STILL_DDPS the run's length does not matter
+
+
+def _flown(az):
+    """Three light strikes 300 ms apart on a still lifted foot; 150 ms after the second, one sample
+    of |a| = ``az`` mg (below LIFT_FLIGHT_MG: a flight phase, as between two hops)."""
+    rig = Rig(zones=4)
+    rig.hold(1000)
+    for k in range(3):
+        rig.hold(10, ay=2000)
+        if k == 1:
+            rig.hold(150)
+            rig.hold(10, az=az)
+            rig.hold(130)
+        else:
+            rig.hold(290)
+    rig.hold(3000)
+    return rig
+
+
+def test_lifted_rule_refuses_a_foot_in_flight():
+    assert len(_sos(_flown(310))) == 1
+    assert _sos(_flown(290)) == []
 
 
 def test_lifted_rule_refuses_a_foot_loaded_between_the_strikes():

@@ -35,7 +35,8 @@ on every sample. A lateral peak of LIFT_STRIKE_MG that TapDetector does not
 take goes to ``LiftedTaps.decide`` (the lifted-foot rule, tap.py); for it the
 core notes, on every sample, the last time the foot's |gx|+|gy|+|gz| had been at
 or above LIFT_STILL_DDPS for LIFT_RING_MS (a strike's own brief spin is not a
-step) or its load exceeded LIFT_LOAD_N. ``state`` combines posture and alarm
+step), its |a| was below LIFT_FLIGHT_MG (a flight phase: hopping, running) or its
+load exceeded LIFT_LOAD_N. ``state`` combines posture and alarm
 lifecycle into the timeline states STATE_NAMES.
 """
 from array import array
@@ -45,7 +46,7 @@ from .events import EventQueue
 from .features import Features
 from .lifecycle import ALARM, IDLE, PRE_ALARM, AlarmLifecycle
 from .posture import PostureDetector
-from .config import LIFT_LOAD_N, LIFT_RING_MS, LIFT_STILL_DDPS, LIFT_STRIKE_MG
+from .config import LIFT_FLIGHT_MG, LIFT_LOAD_N, LIFT_RING_MS, LIFT_STILL_DDPS, LIFT_STRIKE_MG
 from .frame import FRAME_LEN
 from .tap import AXIS_NORMAL, LiftedTaps, TapDetector
 
@@ -177,8 +178,10 @@ class Core:
         lstill = LIFT_STILL_DDPS
         lload = LIFT_LOAD_N
         lring = LIFT_RING_MS
+        lflight2 = LIFT_FLIGHT_MG * LIFT_FLIGHT_MG
         tmv = lift.t_moved
         trun = lift.t_run
+        tfl = lift.t_flight
         tld = lift.t_loaded
         pair = self.pair
         imu = feat.imu  # sensor_fault() runs between batches, never inside one
@@ -219,6 +222,8 @@ class Core:
                         tmv = t
                 else:
                     trun = -1
+                if feat.amag2 < lflight2:
+                    tfl = t
                 if feat.load > lload:
                     tld = t
                 d = ry[p]
@@ -228,6 +233,7 @@ class Core:
                         life.sos(t)
                     elif d >= lmg:
                         lift.t_moved = tmv
+                        lift.t_flight = tfl
                         lift.t_loaded = tld
                         if lift.decide(t, d, ny[p], rx[p], rz[p], g, feat):
                             life.sos(t)
@@ -242,6 +248,7 @@ class Core:
         self._w = w
         lift.t_moved = tmv
         lift.t_run = trun
+        lift.t_flight = tfl
         lift.t_loaded = tld
         return k - start
 

@@ -201,10 +201,12 @@ class LiftedTaps:
     first strike to the decision (30 ms after the third) no run of samples with its
     |gx|+|gy|+|gz| at or above LIFT_STILL_DDPS lasting LIFT_RING_MS (a strike's own
     angular impulse spins the foot for a few samples; a step swings it for hundreds of
-    ms) and (zones) its load at most LIFT_LOAD_N on every sample. The core records the
-    last sample breaking either (``t_moved``, ``t_loaded``, ms; ``t_run``: start of the
-    current run at or above the rate limit, -1 none) before it calls ``decide``. A
-    gesture refused for that keeps its last two strikes.
+    ms), its |a| at or above LIFT_FLIGHT_MG on every sample (the wearer stands on the
+    struck foot: no flight phase as in hopping or running) and (zones) its load at most
+    LIFT_LOAD_N on every sample. The core records the last sample breaking each
+    (``t_moved``, ``t_flight``, ``t_loaded``, ms; ``t_run``: start of the current run at
+    or above the rate limit, -1 none) before it calls ``decide``. A gesture refused for
+    that keeps its last two strikes.
 
     ``decide`` returns True when a gesture completes; integers only, allocates nothing.
     ``strikes`` counts strikes seen, ``run`` is the longest current sequence (0..2).
@@ -233,6 +235,7 @@ class LiftedTaps:
         self.run = 0
         self.t_moved = _NEVER
         self.t_run = _NEVER
+        self.t_flight = _NEVER
         self.t_loaded = _NEVER
         for s in range(2):
             self._run[s] = 0
@@ -284,7 +287,7 @@ class LiftedTaps:
             self._t2[s] = tp
             return self._runs()
         t1 = self._t1[s]
-        if self.t_moved >= t1 or self.t_loaded >= t1:  # not lifted all through: keep strikes 2 and 3
+        if self.t_moved >= t1 or self.t_flight >= t1 or self.t_loaded >= t1:  # not lifted all through: keep 2, 3
             self._t1[s] = self._t2[s]
             self._t2[s] = tp
             return self._runs()
