@@ -420,7 +420,8 @@ def _firmware_lift_rule() -> dict:
     from soleguard.core import config as c
 
     return {"mg": c.LIFT_STRIKE_MG, "cone": c.LIFT_CONE_TAN2, "tenths": c.LIFT_LATERAL_TENTHS,
-            "gyro": c.LIFT_STILL_DDPS, "ring": c.LIFT_RING_MS, "flight": c.LIFT_FLIGHT_MG, "gest_load": c.LIFT_LOAD_N,
+            "gyro": c.LIFT_STILL_DDPS, "ring": c.LIFT_RING_MS, "flight": c.LIFT_FLIGHT_MG, "before": c.LIFT_BEFORE_MS,
+            "gest_load": c.LIFT_LOAD_N,
             "peak_load": c.Config().STRIKE_MAX_LOAD_N}
 
 
@@ -469,8 +470,9 @@ def moved(gyro: np.ndarray, limit: int, ring_ms: int) -> np.ndarray:
 
 def lift_gestures(f: dict, rule: dict) -> list:
     """Runs [i1, i2, i3] (samples) the rule accepts: three strikes of one sign, gaps 150-800 ms within 2.5 s,
-    the foot not moving (``moved``: rates at or above rule['gyro'] for rule['ring'] ms), never in flight
-    (|a| below rule['flight'] mg) and its load <= rule['gest_load'] from i1 to i3 + STRIKE_LOOKAHEAD."""
+    the foot not moving (``moved``: rates at or above rule['gyro'] for rule['ring'] ms) from rule['before'] ms
+    before i1, and never in flight (|a| below rule['flight'] mg) nor loaded above rule['gest_load'] from i1,
+    to i3 + STRIKE_LOOKAHEAD."""
     cs = lift_candidates(f, rule)
     mv = moved(f["gyro"], rule["gyro"], rule.get("ring", 0))
     out = []
@@ -490,7 +492,8 @@ def lift_gestures(f: dict, rule: dict) -> list:
                     break
             if len(run) == 3:
                 a, b = run[0], min(n, run[2] + _LA + 1)
-                if not mv[a:b].any() and f["load"][a:b].max() <= rule["gest_load"] \
+                if not mv[max(0, a - rule.get("before", 0) // DT_MS):b].any() \
+                        and f["load"][a:b].max() <= rule["gest_load"] \
                         and f["amag"][a:b].min() >= rule.get("flight", 0):
                     out.append(run)
     return out

@@ -198,16 +198,18 @@ def test_lifted_rule_counts_each_sign_on_its_own():
 
 
 def test_lifted_rule_refused_gesture_keeps_its_last_two_strikes():
-    # the foot still swinging at the first strike, lifted from the second: strikes 2-4 raise the SOS
-    rig = Rig(zones=4)
-    rig.hold(1000)
-    rig.hold(10, ay=2000, gz=3000)
-    rig.hold(290, gz=3000)
-    for _ in range(3):
-        rig.hold(10, ay=2000)
-        rig.hold(290)
-    rig.hold(3000)
-    assert len(_sos(rig)) == 1
+    # the foot still swinging at the first strike, still from LIFT_BEFORE_MS before the second: strikes 2-4
+    for swing_ms, sos in ((240, 1), (260, 0)):  # still for 60 / 40 ms before strike 2
+        rig = Rig(zones=4)
+        rig.hold(1000)
+        rig.hold(10, ay=2000, gz=3000)
+        rig.hold(swing_ms, gz=3000)
+        rig.hold(290 - swing_ms)
+        for _ in range(3):
+            rig.hold(10, ay=2000)
+            rig.hold(290)
+        rig.hold(3000)
+        assert len(_sos(rig)) == sos, swing_ms
 
 
 def test_lifted_and_firm_rule_share_one_lockout():

@@ -180,6 +180,11 @@ LIFT_FLIGHT_MG = const(300)  # mg, |a| of the striking foot stays at or above th
 #   [LIFT] with it the real onset of LIFT_STILL_DDPS at 10 ms moves from 5000 (UMAFall 04/14 hopping) to 6000
 #   (HuGaDB 08), held out by subject too; grid recall unchanged (the lowest 1 % of grid gestures at 473 mg;
 #   0.930 at 200-400 mg, 0.920 at 500, at 2500 / 70 ms)
+LIFT_BEFORE_MS = const(50)  # ms, the foot is not moving (as LIFT_RING_MS counts it) from this long before the
+#   first strike: the swing-in is a hip adduction (~0.8 m/s over a ~0.9 m leg: ~50 dps), a step's swing or a sway
+#   rotates the foot at hundreds of dps. [LIFT] firmware, 300 tap-model double taps (seed 77): a swaying foot's
+#   jolt after the pair made the third strike 3 times with neither ring nor flight, 5 with LIFT_RING_MS 10, then
+#   2 / 1 / 1 at 30 / 50 / 100 ms; grid recall 0.840 / 0.838 / 0.833 / 0.815 at 0 / 30 / 50 / 100 ms (data step)
 LIFT_LOAD_N = const(400)  # N, with zones: the striking foot's load stays at or below this from the first strike
 #   to the decision (the foot may rest lightly between strikes; a step or a landing loads it with body weight);
 #   each strike itself needs STRIKE_MAX_LOAD_N. [LIFT] grid recall 0.905 at 250 N, 0.935 at 400 N

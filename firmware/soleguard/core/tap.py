@@ -32,7 +32,7 @@ and plots.
 from array import array
 
 from .compat import const
-from .config import LIFT_CONE_TAN2, LIFT_LATERAL_TENTHS, LIFT_STRIKE_MG
+from .config import LIFT_BEFORE_MS, LIFT_CONE_TAN2, LIFT_LATERAL_TENTHS, LIFT_STRIKE_MG
 
 _NEVER = const(-1)
 _SIDE_CAP = const(32767)  # 'h' ring cells
@@ -197,8 +197,9 @@ class LiftedTaps:
       strike's swing-in and bounce have the other sign and never join its sequence).
 
     The gesture: three strikes of one sign with tap.py's timing (gaps STRIKE_GAP_MIN_MS..
-    STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS), and the foot lifted all through: from the
-    first strike to the decision (30 ms after the third) no run of samples with its
+    STRIKE_GAP_MAX_MS, within GESTURE_MAX_MS), and the foot lifted all through: from
+    LIFT_BEFORE_MS before the first strike (the swing-in barely rotates the foot, a
+    step's swing does) to the decision (30 ms after the third) no run of samples with its
     |gx|+|gy|+|gz| at or above LIFT_STILL_DDPS lasting LIFT_RING_MS (a strike's own
     angular impulse spins the foot for a few samples; a step swings it for hundreds of
     ms), its |a| at or above LIFT_FLIGHT_MG on every sample (the wearer stands on the
@@ -217,6 +218,7 @@ class LiftedTaps:
         self._mg = LIFT_STRIKE_MG
         self._cone = LIFT_CONE_TAN2
         self._tenths = LIFT_LATERAL_TENTHS
+        self._before = LIFT_BEFORE_MS
         self._max_load = cfg.STRIKE_MAX_LOAD_N
         self._refractory = cfg.STRIKE_REFRACTORY_MS
         self._gap_min = cfg.STRIKE_GAP_MIN_MS
@@ -287,7 +289,7 @@ class LiftedTaps:
             self._t2[s] = tp
             return self._runs()
         t1 = self._t1[s]
-        if self.t_moved >= t1 or self.t_flight >= t1 or self.t_loaded >= t1:  # not lifted all through: keep 2, 3
+        if self.t_moved >= t1 - self._before or self.t_flight >= t1 or self.t_loaded >= t1:  # keep strikes 2, 3
             self._t1[s] = self._t2[s]
             self._t2[s] = tp
             return self._runs()
