@@ -39,32 +39,6 @@ def test_strike_either_direction():
     assert len(_sos(_strikes((300, 300), ay=-STRIKE_AY))) == 1
 
 
-def _signed(signs, bounce=0, gap=300):
-    """Firm strikes (STRIKE_AY) with the given signs ``gap`` ms apart; ``bounce``: an opposite strike
-    of that size (mg) 120 ms after each (past the refractory time, sooner than STRIKE_GAP_MIN_MS)."""
-    rig = Rig()
-    rig.hold(1000)
-    for k, sign in enumerate(signs):
-        rig.hold(10, ay=sign * STRIKE_AY)
-        if bounce:
-            rig.hold(110)
-            rig.hold(10, ay=-sign * bounce)
-            rig.hold(gap - 130)
-        else:
-            rig.hold(gap - 10)
-    rig.hold(3000)
-    return rig
-
-
-def test_strikes_of_one_sign_make_the_gesture():
-    # one foot stopped by the other decelerates the same way every time; a host jolt of the other sign
-    # does not complete a double tap
-    assert _sos(_signed((1, -1, 1))) == []
-    assert _sos(_signed((-1, -1, 1))) == []
-    assert len(_sos(_signed((-1, 1, -1, 1, -1)))) == 1  # -1 at 0, 600, 1200 ms: 600 ms gaps
-    assert len(_sos(_signed((-1, -1, -1), bounce=STRIKE_AY))) == 1  # a firm bounce no longer restarts it
-
-
 def test_two_strikes_none():
     rig = _strikes((300,))
     assert _sos(rig) == []

@@ -30,8 +30,8 @@ sample whose |dynamic acceleration| on their axis reaches STRIKE_MG. The core
 keeps the detectors' dominance window itself (|dyn_x|, |dyn_y|, |dyn_z| of the
 last STRIKE_LOOKBACK + STRIKE_LOOKAHEAD + 1 samples, three small rings, and
 the sign of dyn_y) and calls ``TapDetector.decide`` only for such a peak,
-STRIKE_LOOKAHEAD samples after it (with the peak's sign: one SOS sequence per
-sign). A lateral peak of LIFT_STRIKE_MG that TapDetector does not
+STRIKE_LOOKAHEAD samples after it: the same decisions as ``TapDetector.update``
+on every sample. A lateral peak of LIFT_STRIKE_MG that TapDetector does not
 take goes to ``LiftedTaps.decide`` (the lifted-foot rule, tap.py); for it the
 core notes, on every sample, the last time the foot's |gx|+|gy|+|gz| had been at
 or above LIFT_STILL_DDPS for LIFT_RING_MS (a strike's own brief spin is not a
@@ -229,7 +229,7 @@ class Core:
                 d = ry[p]
                 if d >= scr:
                     g = _worst(rx, rz, win)
-                    if d >= smg and self.tap.decide(t, d, g, feat, ny[p]):
+                    if d >= smg and self.tap.decide(t, d, g, feat):
                         life.sos(t)
                     elif d >= lmg:
                         lift.t_moved = tmv

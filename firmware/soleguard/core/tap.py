@@ -12,24 +12,22 @@ A strike, decided STRIKE_LOOKAHEAD samples after its peak sample p:
   landing, stamp or ladder rung is vertical/anterior just before or after
   its lateral part; a foot-to-foot strike is lateral all through;
 * the insole load <= STRIKE_MAX_LOAD_N when it has zones;
-* at least STRIKE_REFRACTORY_MS after the previous strike of its sign (one
-  strike rings for a few samples).
+* at least STRIKE_REFRACTORY_MS after the previous strike (one strike rings
+  for a few samples).
 
-The gesture: three strikes of one sign of dyn_y (one foot stopped by the other
-each time decelerates the same way: -y on a right insole, +y on a left one;
-the sequences of the two signs are kept apart, so the insole's side need not
-be configured), each STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS after the one before,
-the three within GESTURE_MAX_MS. A strike sooner than STRIKE_GAP_MIN_MS (but
-past the refractory time, so not the same strike ringing) or later than
-STRIKE_GAP_MAX_MS starts a new sequence: a fast drum roll of strikes never
-adds up to a gesture. The third strike returns True STRIKE_LOOKAHEAD samples
-after it (30 ms); then strikes are ignored for GESTURE_LOCKOUT_MS, so four or
-five strikes trigger once. Two strikes never trigger.
+The gesture: three strikes, each STRIKE_GAP_MIN_MS..STRIKE_GAP_MAX_MS after
+the one before, the three within GESTURE_MAX_MS. A strike sooner than
+STRIKE_GAP_MIN_MS (but past the refractory time, so not the same strike
+ringing) or later than STRIKE_GAP_MAX_MS starts a new sequence: a fast drum
+roll of strikes never adds up to a gesture. The third strike returns True
+STRIKE_LOOKAHEAD samples after it (30 ms); then strikes are ignored for
+GESTURE_LOCKOUT_MS, so four or five strikes trigger once. Two strikes never
+trigger.
 
-The core (pipeline.py) keeps the dominance window and calls ``decide`` for
-each candidate peak; it allocates nothing. ``strikes`` counts strikes seen
-and ``run`` is the length of the longest current valid sequence (0..2), for
-scoring and plots.
+``update(t, feat)`` returns True on the sample that completes a gesture; it
+allocates nothing (two preallocated rings). ``strikes`` counts strikes seen
+and ``run`` is the length of the current valid sequence (0..2), for scoring
+and plots.
 """
 from array import array
 
@@ -37,6 +35,7 @@ from .compat import const
 from .config import LIFT_BEFORE_MS, LIFT_CONE_TAN2, LIFT_LATERAL_TENTHS, LIFT_STRIKE_MG
 
 _NEVER = const(-1)
+_SIDE_CAP = const(32767)  # 'h' ring cells
 
 
 AXIS_LATERAL = const(0)  # y: a foot-to-foot strike (the SOS gesture)
@@ -46,18 +45,18 @@ AXIS_NORMAL = const(1)  # z, the sole's normal: a stamp (the cancel gesture)
 class TapDetector:
     """Strike-sequence detector on one insole. cfg: config.Config.
 
-    Defaults: the SOS gesture (three lateral strikes on an unloaded foot, one
-    sequence per sign of dyn_y). ``TapDetector(cfg, AXIS_NORMAL, 2, 0)`` is the
-    cancel gesture: two stamps (strikes along the sole's normal, dominating x
-    and y the same way, either sign in one sequence), on a loaded foot or not
-    (max_load 0: no load condition), with the same timing rules. The two
-    gestures cannot be mistaken for each other: each strike must dominate the
-    other axes 2.5:1.
+    Defaults: the SOS gesture (three lateral strikes on an unloaded foot).
+    ``TapDetector(cfg, AXIS_NORMAL, 2, 0)`` is the cancel gesture: two stamps
+    (strikes along the sole's normal, dominating x and y the same way), on a
+    loaded foot or not (max_load 0: no load condition), with the same timing
+    rules. The two gestures cannot be mistaken for each other: each strike
+    must dominate the other axes 2.5:1.
     """
 
     def __init__(self, cfg, axis=AXIS_LATERAL, count=3, max_load=-1):
-        self._signed = axis == AXIS_LATERAL
+        self._axis = axis
         self._count = count
+        self._strike_mg = cfg.STRIKE_MG
         self._tenths = cfg.STRIKE_LATERAL_TENTHS
         self._max_load = cfg.STRIKE_MAX_LOAD_N if max_load < 0 else max_load
         self._refractory = cfg.STRIKE_REFRACTORY_MS
@@ -65,22 +64,26 @@ class TapDetector:
         self._gap_max = cfg.STRIKE_GAP_MAX_MS
         self._gesture_max = cfg.GESTURE_MAX_MS
         self._lockout = cfg.GESTURE_LOCKOUT_MS
+        self._ahead = cfg.STRIKE_LOOKAHEAD
+        self._len = cfg.STRIKE_LOOKBACK + cfg.STRIKE_LOOKAHEAD + 1
         self._delay_ms = cfg.STRIKE_LOOKAHEAD * 1000 // cfg.RATE_HZ
-        self._run = array("i", bytes(8))  # per sign (0: + or unsigned, 1: -)
-        self._t_first = array("i", bytes(8))
-        self._t_last = array("i", bytes(8))
-        self._t_ring = array("i", bytes(8))
+        self._side = array("h", bytes(2 * self._len))  # max(|dyn_x|, |dyn_z|), ring
+        self._lat = array("h", bytes(2 * (self._ahead + 1)))  # |dyn_y| (capped), ring
         self.reset()
 
     def reset(self):
         """Forget all state (as after power-up)."""
         self.strikes = 0
         self.run = 0
-        for s in range(2):
-            self._run[s] = 0
-            self._t_first[s] = 0
-            self._t_last[s] = 0
-            self._t_ring[s] = _NEVER
+        self._i = 0
+        self._j = 0
+        for k in range(self._len):
+            self._side[k] = 0
+        for k in range(self._ahead + 1):
+            self._lat[k] = 0
+        self._t_first = _NEVER
+        self._t_last = _NEVER
+        self._t_ring = _NEVER
         self._t_gesture = _NEVER
 
     def lock(self, t):
@@ -96,56 +99,86 @@ class TapDetector:
         """True while ``t`` ms is within GESTURE_LOCKOUT_MS of the last gesture."""
         return self._t_gesture != _NEVER and t - self._t_gesture < self._lockout
 
-    def decide(self, t, peak, worst, feat, neg=0):
+    def update(self, t, feat):
+        """Advance to ``t`` ms with features ``feat``; True when a gesture completes."""
+        if not feat.imu:
+            return False
+        side = abs(feat.dyn_x)
+        if self._axis == AXIS_LATERAL:
+            other = abs(feat.dyn_z)
+            lat = abs(feat.dyn_y)
+        else:
+            other = abs(feat.dyn_y)
+            lat = abs(feat.dyn_z)
+        if other > side:
+            side = other
+        if side > _SIDE_CAP:
+            side = _SIDE_CAP
+        if lat > _SIDE_CAP:
+            lat = _SIDE_CAP
+        i = self._i
+        self._side[i] = side
+        i += 1
+        self._i = i if i < self._len else 0
+        j = self._j
+        self._lat[j] = lat  # the oldest cell is the candidate peak, _ahead samples ago
+        j += 1
+        if j > self._ahead:
+            j = 0
+        self._j = j
+        peak = self._lat[j]
+        if peak < self._strike_mg:
+            return False
+        worst = 0
+        ring = self._side
+        for k in range(self._len):
+            if ring[k] > worst:
+                worst = ring[k]
+        return self.decide(t, peak, worst, feat)
+
+    def decide(self, t, peak, worst, feat):
         """The strike and gesture decision for one candidate peak; True when a gesture completes.
 
         ``t``: the decision time in ms (STRIKE_LOOKAHEAD samples after the peak);
         ``peak``: |dyn| along the strike axis at the peak sample, mg, capped at
         32767, >= STRIKE_MG; ``worst``: max |dyn| of the two other axes over the
         window (STRIKE_LOOKBACK before to STRIKE_LOOKAHEAD after the peak), mg,
-        capped the same way; ``neg``: 1 when the peak is negative (the SOS keeps
-        one sequence per sign; the cancel gesture ignores it). ``Core.step_batch``
-        keeps that window itself (strike screening) and calls this.
+        capped the same way. ``update`` calls it; so does ``Core.step_batch``,
+        which keeps that window itself (strike screening).
         """
         t -= self._delay_ms
         if 10 * peak < self._tenths * worst:
             return False
         if self._max_load and feat.zones and feat.load > self._max_load:
             return False
-        s = 1 if neg and self._signed else 0
-        r = self._t_ring[s]
-        if r != _NEVER and t - r < self._refractory:
+        if self._t_ring != _NEVER and t - self._t_ring < self._refractory:
             return False
-        self._t_ring[s] = t
+        self._t_ring = t
         self.strikes += 1
         if self._t_gesture != _NEVER and t - self._t_gesture < self._lockout:
             return False
-        found = self._sequence(s, t)
-        a = self._run[0]
-        b = self._run[1]
-        self.run = a if a > b else b
-        return found
+        return self._sequence(t)
 
-    def _sequence(self, s, t):
-        n = self._run[s]
-        if n:
-            gap = t - self._t_last[s]
-            if gap < self._gap_min or gap > self._gap_max or t - self._t_first[s] > self._gesture_max:
-                n = 0
-        if n == 0:
-            self._run[s] = 1
-            self._t_first[s] = t
-            self._t_last[s] = t
+    def _sequence(self, t):
+        if self.run == 0:
+            self._start(t)
             return False
-        n += 1
-        self._t_last[s] = t
-        if n < self._count:
-            self._run[s] = n
+        gap = t - self._t_last
+        if gap < self._gap_min or gap > self._gap_max or t - self._t_first > self._gesture_max:
+            self._start(t)
             return False
-        self._run[0] = 0  # one gesture: both sequences start again
-        self._run[1] = 0
+        self.run += 1
+        self._t_last = t
+        if self.run < self._count:
+            return False
+        self.run = 0
         self._t_gesture = t
         return True
+
+    def _start(self, t):
+        self.run = 1
+        self._t_first = t
+        self._t_last = t
 
 
 class LiftedTaps:
