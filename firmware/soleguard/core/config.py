@@ -172,8 +172,9 @@ LIFT_RING_MS = const(10)  # ms, a run of samples at or above LIFT_STILL_DDPS cou
 #   angular impulse (off-centre contact, arrested by the leg in tens of ms) spins the foot briefly, a step or a
 #   swing rotates it for hundreds of ms. [LIFT] grid recall 0.785 / 0.840 / 0.887 / 0.920 at 0 / 10 / 30 / 50 ms;
 #   real false gestures (with LIFT_FLIGHT_MG) first at 150 ms (HuGaDB wearer 08), but the tap model's double taps
-#   (1400 look-alikes, seed 99, the data step's looser count) gave 1 / 1 / 2 / 3 / 7 gestures at 0 / 10 / 20 / 30 /
-#   50 ms: a swaying foot's jolt after a double tap becomes the third strike. 10 ms costs no look-alike
+#   bound it: a swaying foot's jolt after a double tap becomes the third strike. Firmware, 300 of them (seed 77):
+#   3 / 5 / 5 / 6 false SOS at 0 / 10 / 20 / 30 ms, and 1 / 3 / 5 at 10 / 20 / 30 ms with LIFT_BEFORE_MS; 900
+#   (seeds 77-79): 6 with both against 8 with neither
 LIFT_FLIGHT_MG = const(300)  # mg, |a| of the striking foot stays at or above this from the first strike to the
 #   decision: the wearer stands on the struck foot, so the lifted foot is never in free fall; hopping and running
 #   have a flight phase (26-280 mg in the false gestures of looser rules: UMAFall 04/14 hopping, HuGaDB 09).
