@@ -421,8 +421,7 @@ def _firmware_lift_rule() -> dict:
 
     return {"mg": c.LIFT_STRIKE_MG, "cone": c.LIFT_CONE_TAN2, "tenths": c.LIFT_LATERAL_TENTHS,
             "gyro": c.LIFT_STILL_DDPS, "ring": c.LIFT_RING_MS, "flight": c.LIFT_FLIGHT_MG, "before": c.LIFT_BEFORE_MS,
-            "gest_load": c.LIFT_LOAD_N,
-            "peak_load": c.Config().STRIKE_MAX_LOAD_N}
+            "gest_load": c.LIFT_LOAD_N, "peak_load": c.Config().STRIKE_MAX_LOAD_N}
 
 
 LIFT_RULE = _firmware_lift_rule()  # the shipped constants; the sweep varies them
@@ -474,7 +473,8 @@ def lift_gestures(f: dict, rule: dict) -> list:
     before i1, and never in flight (|a| below rule['flight'] mg) nor loaded above rule['gest_load'] from i1,
     to i3 + STRIKE_LOOKAHEAD."""
     cs = lift_candidates(f, rule)
-    mv = moved(f["gyro"], rule["gyro"], rule.get("ring", 0))
+    mv = moved(f["gyro"], rule["gyro"], rule["ring"])
+    before = rule["before"] // DT_MS
     out = []
     n = len(f["load"])
     for s in (1, -1):
@@ -492,9 +492,8 @@ def lift_gestures(f: dict, rule: dict) -> list:
                     break
             if len(run) == 3:
                 a, b = run[0], min(n, run[2] + _LA + 1)
-                if not mv[max(0, a - rule.get("before", 0) // DT_MS):b].any() \
-                        and f["load"][a:b].max() <= rule["gest_load"] \
-                        and f["amag"][a:b].min() >= rule.get("flight", 0):
+                if not mv[max(0, a - before):b].any() and f["load"][a:b].max() <= rule["gest_load"] \
+                        and f["amag"][a:b].min() >= rule["flight"]:
                     out.append(run)
     return out
 
