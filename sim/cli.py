@@ -516,7 +516,7 @@ def _taps_pair(paths, seed, n, n_neg, as_json):
 
 @main.command(short_help="False SOS on physics-built look-alikes of the SOS gesture.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--n-each", default=24, show_default=True, type=click.IntRange(1), help="instances per kind")
+@click.option("--n-each", default=32, show_default=True, type=click.IntRange(1), help="instances per kind")
 @click.option("--seed", default=2026, show_default=True, help="random seed (same seed, same report)")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def lookalikes(paths, n_each, seed, as_json):
@@ -569,8 +569,9 @@ def _print_lookalikes(r):
     click.echo("same: instances that physically are the gesture (3 medial strikes right on left), not counted")
     for name, v in r["by_kind"].items():
         if v["control"]:
-            click.echo("control %s: recall single %.3f, pair %.3f (n %d)"
-                       % (name, v["recall"]["right"], v["recall"]["pair"], v["n"]))
+            click.echo("control %s: recall single %.3f, pair %.3f (n %d); strikes below 0.6 m/s: %.3f / %.3f (n %d)"
+                       % (name, v["recall"]["right"], v["recall"]["pair"], v["n"], v["recall_speed_below_0.6"]["right"],
+                          v["recall_speed_below_0.6"]["pair"], v["recall_speed_below_0.6"]["n"]))
 
 
 @main.command(short_help="Plot a trace's signals, thresholds, states and events.")

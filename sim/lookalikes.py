@@ -38,7 +38,7 @@ FS_HZ = 4000                      # synthesis rate (Hz); contacts last 2-20 ms =
 G = 9.80665                       # m/s^2 (ISO 80000-3 standard gravity)
 MG = 1000.0 / G                   # m/s^2 -> mg
 DDPS = 1800.0 / np.pi             # rad/s -> 0.1 dps
-ODRS_HZ = (52, 104, 208)          # LSM6DSO output data rates near the 100 Hz grid (datasheet DS12140, table 9)
+ODRS_HZ = (52, 104, 208)          # LSM6DSO output data rates near the 100 Hz grid (datasheet DS12140)
 PRE_S, POST_S = 0.6, 1.2          # quiet synthesis margins around a motion (s)
 RIGHT, LEFT = 0, 1
 FOOT_NAMES = ("right", "left")
@@ -50,7 +50,7 @@ GESTURE_GAP_S = (0.25, 0.80)
 GESTURE_MIN_SPEED = 0.3           # m/s, the positive control's lower bound (assumption, see docs)
 SOS_WINDOW_AFTER_MS = 3000        # an SOS up to 3 s after the motion ends is counted for it
 DEFAULT_SEED = 2026
-DEFAULT_N_EACH = 24
+DEFAULT_N_EACH = 32
 
 
 @dataclass(frozen=True)
@@ -1227,7 +1227,7 @@ def run_instance(kind_name, host, windows, seed, index):
         return int(any(lo <= t <= hi for t in times))
 
     link_rng = np.random.default_rng([seed, 7, index])
-    return {"kind": kind_name, "host": host[0].name, "gesture_itself": bool(gesture),
+    return {"kind": kind_name, "host": host[0].name, "gesture_itself": bool(gesture), "speed": params.get("speed_mps"),
             "right": hit(_sos_times(replay(right).events)),
             "left": hit(_sos_times(replay(ml).events)),
             "pair": hit(replay_pair(right, left, link_rng, pair=True)["sos"]),
@@ -1278,6 +1278,10 @@ def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=N
         if KINDS[name].control:
             entry["recall"] = {k: round(sum(r[k] for r in rows) / max(len(rows), 1), 3) for k in ("right", "pair")}
             entry["detected"] = {k: sum(r[k] for r in rows) for k in SCORE_KEYS}
+            for band, sel in (("speed_below_0.6", lambda v: v < 0.6), ("speed_0.6_up", lambda v: v >= 0.6)):
+                part = [r for r in rows if sel(r["speed"])]
+                entry["recall_" + band] = {"n": len(part), **{k: round(sum(r[k] for r in part) / max(len(part), 1), 3)
+                                                              for k in ("right", "pair")}}
         else:
             entry["false_sos"] = {k: sum(r[k] for r in look) for k in SCORE_KEYS}
             entry["gesture_itself_sos"] = {k: sum(r[k] for r in same) for k in SCORE_KEYS}
