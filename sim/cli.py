@@ -566,7 +566,11 @@ def _print_lookalikes(r):
     t = r["total"]
     click.echo("%-12s %4d %5d  %-9s %-9s %-9s %-9s" % ("total", t["n"], t["gesture_itself"], *(
         "%d/%d" % (t["false_sos"][k], t["n"]) for k in ("right", "left", "pair", "pair_mirrored"))))
+    z = t["with_zones"]
+    click.echo("%-12s %4d %5s  %-9s %-9s %-9s %-9s" % ("with zones", z["n"], "", *(
+        "%d/%d" % (z[k], z["n"]) for k in ("right", "left", "pair", "pair_mirrored"))))
     click.echo("same: instances that physically are the gesture (3 medial strikes right on left), not counted")
+    click.echo("with zones: on hosts with pressure zones (the insole's full mode); the others are IMU-only hosts")
     for name, v in r["by_kind"].items():
         if v["control"]:
             click.echo("control %s: recall single %.3f, pair %.3f (n %d); strikes below 0.6 m/s: %.3f / %.3f (n %d)"

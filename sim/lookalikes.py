@@ -1227,7 +1227,8 @@ def run_instance(kind_name, host, windows, seed, index):
         return int(any(lo <= t <= hi for t in times))
 
     link_rng = np.random.default_rng([seed, 7, index])
-    return {"kind": kind_name, "host": host[0].name, "gesture_itself": bool(gesture), "speed": params.get("speed_mps"),
+    return {"kind": kind_name, "host": host[0].name, "zones": bool(host[0].zones and host[1].zones),
+            "gesture_itself": bool(gesture), "speed": params.get("speed_mps"),
             "right": hit(_sos_times(replay(right).events)),
             "left": hit(_sos_times(replay(ml).events)),
             "pair": hit(replay_pair(right, left, link_rng, pair=True)["sos"]),
@@ -1278,12 +1279,16 @@ def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=N
         if KINDS[name].control:
             entry["recall"] = {k: round(sum(r[k] for r in rows) / max(len(rows), 1), 3) for k in ("right", "pair")}
             entry["detected"] = {k: sum(r[k] for r in rows) for k in SCORE_KEYS}
+            zoned = [r for r in rows if r["zones"]]
+            entry["with_zones"] = {"n": len(zoned), **{k: sum(r[k] for r in zoned) for k in SCORE_KEYS}}
             for band, sel in (("speed_below_0.6", lambda v: v < 0.6), ("speed_0.6_up", lambda v: v >= 0.6)):
                 part = [r for r in rows if sel(r["speed"])]
                 entry["recall_" + band] = {"n": len(part), **{k: round(sum(r[k] for r in part) / max(len(part), 1), 3)
                                                               for k in ("right", "pair")}}
         else:
             entry["false_sos"] = {k: sum(r[k] for r in look) for k in SCORE_KEYS}
+            zoned = [r for r in look if r["zones"]]  # hosts with pressure zones: the insole's full sensing mode
+            entry["with_zones"] = {"n": len(zoned), **{k: sum(r[k] for r in zoned) for k in SCORE_KEYS}}
             entry["gesture_itself_sos"] = {k: sum(r[k] for r in same) for k in SCORE_KEYS}
         by_kind[name] = entry
         if log:
@@ -1294,5 +1299,6 @@ def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=N
             "by_kind": by_kind,
             "total": {"n": sum(v["n"] - v["gesture_itself"] for v in looks),
                       "gesture_itself": sum(v["gesture_itself"] for v in looks),
-                      "false_sos": {k: sum(v["false_sos"][k] for v in looks) for k in SCORE_KEYS}},
+                      "false_sos": {k: sum(v["false_sos"][k] for v in looks) for k in SCORE_KEYS},
+                      "with_zones": {k: sum(v["with_zones"][k] for v in looks) for k in ("n",) + SCORE_KEYS}},
             "seconds": round(time.time() - t_start, 1)}
