@@ -96,9 +96,22 @@ def _echo_report(report, as_json, width):
             click.echo("%-*s %s" % (width, k, v))
 
 
-def _report_failures(failed):
+def _finish(failed):
+    """After a report: each unreadable input on stderr (file, row, field); exit 1 if there was any."""
     for msg in failed:
         click.echo("error: " + msg, err=True)
+    if failed:
+        sys.exit(1)
+
+
+def _emit(report, failed, as_json, printer):
+    """Print ``report`` (JSON or ``printer``'s text) with its unreadable inputs, then ``_finish``."""
+    report["unreadable"] = failed
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        printer(report)
+    _finish(failed)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -222,9 +235,7 @@ def replay(traces, runtime, as_json, pair, trim, link_ms, clock_error_ms):
                       len(res.events)))
         for e in res.events:
             click.echo("  %8d ms  %-10s %-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
-    _report_failures(failed)
-    if failed:
-        sys.exit(1)
+    _finish(failed)
 
 
 def _replay_pair(paths, runtime, as_json, trim, link):
@@ -307,9 +318,7 @@ def score(paths, as_json, plots, by_subject, loso):
                 click.echo("")
         if rep.get("loso"):
             _print_loso(rep["loso"])
-    _report_failures(failed)
-    if failed:
-        sys.exit(1)
+    _finish(failed)
 
 
 def _print_subjects(held, in_sample):
@@ -412,16 +421,7 @@ def taps(paths, seed, n, n_neg, model, pair, as_json):
         report = run(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: _status(as_json, m))
     except ValueError as e:
         raise click.ClickException(str(e))
-    report["unreadable"] = failed
-    if as_json:
-        click.echo(json.dumps(report, indent=1))
-    elif model == "blind":
-        _print_blind(report)
-    else:
-        _print_taps(report)
-    _report_failures(failed)
-    if failed:
-        sys.exit(1)
+    _emit(report, failed, as_json, _print_blind if model == "blind" else _print_taps)
 
 
 def _print_taps(r):
@@ -542,14 +542,7 @@ def lookalikes(paths, n_each, seed, as_json):
         r = la.evaluate(traces, n_each=n_each, seed=seed, log=lambda m: _status(as_json, m))
     except ValueError as e:
         raise click.ClickException(str(e))
-    r["unreadable"] = failed
-    if as_json:
-        click.echo(json.dumps(r, indent=1))
-    else:
-        _print_lookalikes(r)
-    _report_failures(failed)
-    if failed:
-        sys.exit(1)
+    _emit(r, failed, as_json, _print_lookalikes)
 
 
 def _print_lookalikes(r):
@@ -768,9 +761,7 @@ def scenario(scripts, outdir, seed, foot, mass_kg):
                     path, tr.duration_ms / 1000, tr.meta["kind"], len(tr.labels["falls"]), len(tr.labels["man_down"])))
         except (ScenarioError, trace_mod.TraceError) as e:
             failed.append(str(e))
-    _report_failures(failed)
-    if failed:
-        sys.exit(1)
+    _finish(failed)
 
 
 @main.command(short_help="The app on the MicroPython unix port for a simulated shift.")
