@@ -800,7 +800,7 @@ def imu_sample(t_s, x, odr_hz, aa_frac, phase, grid_ms):
     then onto ``grid_ms`` (the 100 Hz trace grid, ms) by linear interpolation
     (208 Hz: pair mean first, as sim/importers/common.py boxcar). Returns (len(grid), k)."""
     fc = aa_frac * odr_hz
-    x = _butter2(x, fc, FS)
+    x = butter2(x, fc, FS)
     t_odr = np.arange(phase / odr_hz, t_s[-1], 1.0 / odr_hz)
     xs = np.stack([np.interp(t_odr, t_s, x[:, j]) for j in range(x.shape[1])], axis=1)
     if odr_hz > 150 and len(t_odr) > 2:
@@ -811,8 +811,11 @@ def imu_sample(t_s, x, odr_hz, aa_frac, phase, grid_ms):
     return np.stack([np.interp(g, t_odr, xs[:, j], left=0.0, right=0.0) for j in range(x.shape[1])], axis=1)
 
 
-def _butter2(x, fc, fs):
-    """2nd-order Butterworth low-pass (bilinear transform), causal, along axis 0."""
+def butter2(x, fc, fs):
+    """2nd-order Butterworth low-pass (bilinear transform), causal, along axis 0.
+
+    x: (n, ...) array sampled at ``fs`` Hz; fc: cut-off (-3 dB), Hz, below fs / 2. Returns an array of
+    x's shape. Also the tap model's stand-in for the LSM6DSO's LPF2 (sim/tapmodel.py)."""
     wc = math.tan(math.pi * fc / fs)
     k1 = math.sqrt(2) * wc
     k2 = wc * wc

@@ -19,11 +19,12 @@ half-sine of area e v, opposite sign). The impact axis is insole -y
 rotated by a roll (about x: the lifted foot is inverted or everted) and a
 yaw (about z: the foot sweeps forward or back) angle.
 
-Sampling: waveforms are built on a 0.5 ms grid and box-averaged over each
-10 ms sample (the IMU's anti-aliasing filter at ~100 Hz ODR), at the random
-sub-sample phase the strike times give. A short pulse therefore reads lower
-than its true peak (0.64-0.9 of it for T = 20 ms): the model does not hand
-the detector the peak.
+Sampling: waveforms are built on a 0.5 ms grid, low-passed as the board's
+accelerometer does it (LPF2 at ODR / 4, ``LPF2_FRACTION``; a 2nd-order
+Butterworth stands in for the chip's digital filter), then box-averaged over
+1 / ODR around each 10 ms sample, at the random sub-sample phase the strike
+times give. A short pulse therefore reads lower than its true peak: the
+model does not hand the detector the peak.
 
 Unloading: the striking foot is lifted ``lead_ms`` before the first strike
 (zone loads ramp down to ``residual`` x the host's load, a small lift motion
@@ -43,13 +44,19 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from .blindstrike import butter2
 from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
 
 G_MS2 = 9.80665
 SUB = 20  # grid points per 10 ms sample (0.5 ms grid)
+FINE_MS = 0.5  # the waveform's grid, ms (2 kHz: the LPF2 stand-in runs on it)
 PRE_MS = 2500   # host kept before a gesture (gravity estimate settles)
 POST_MS = 3000  # host kept after it (recognition window + lockout)
 CATCH_MS = 80.0  # the leg catching the bounce after a strike
+# Accelerometer LPF2 bandwidth / ODR on the board: micropython-lib's lsm6dsox driver sets CTRL1_XL LPF2_XL_EN
+# and CTRL8_XL 0x09 (HPCF_XL 000: ODR/4, LSM6DSO datasheet DS12140, CTRL8_XL); the firmware's FIFO reader
+# keeps both registers (firmware/soleguard/edges/drivers/lsm6dso_fifo.py).
+LPF2_FRACTION = 0.25
 
 # The supported parameter space (docs/TAPS.md): recall >= 0.98 is claimed here.
 # name: (low, high). Intervals in ms between consecutive strikes.
@@ -414,15 +421,19 @@ def inject(host: Trace, g: Gesture, at_ms: float, name: str, positive: bool) -> 
         stand *= np.median(np.sqrt((a * a).sum(axis=1))) / max(1.0, float(np.sqrt((stand * stand).sum())))
         imu[:, :3] = stand + (imu[:, :3] - stand) * w
         imu[:, 3:] *= w
-    # fine grid: SUB points per sample over the IMU's anti-aliasing window (1 / ODR, box average)
+    # the waveform on a contiguous 0.5 ms grid, through the accelerometer's LPF2; then SUB points per
+    # sample over the IMU's anti-aliasing window (1 / ODR, box average)
     box_ms = 1000.0 / g.odr_hz
     fine = (gt.reshape(-1, 1) + (np.arange(SUB) + 0.5 - SUB / 2) * (box_ms / SUB)).ravel()
-    acc = np.zeros((3, fine.size))
+    uf = np.arange(fine[0] - 100.0, fine[-1] + FINE_MS, FINE_MS)
+    ua = np.zeros((3, uf.size))
     for p in g.pulses:
-        p.add_to(acc, fine)
+        p.add_to(ua, uf)
     for start, dur, amp in g.lift:
-        ph = (fine - start) / dur
-        acc[2] += np.where((ph >= 0) & (ph <= 1), amp * np.sin(2 * np.pi * np.clip(ph, 0, 1)), 0.0)
+        ph = (uf - start) / dur
+        ua[2] += np.where((ph >= 0) & (ph <= 1), amp * np.sin(2 * np.pi * np.clip(ph, 0, 1)), 0.0)
+    ua = butter2(ua.T, LPF2_FRACTION * g.odr_hz, 1000.0 / FINE_MS).T
+    acc = np.stack([np.interp(fine, uf, ua[c]) for c in range(3)])
     imu[:, 0:3] += acc.reshape(3, m, SUB).mean(axis=2).T
     imu[:, :3] = np.clip(imu[:, :3], -ACC_LIMIT_MG, ACC_LIMIT_MG)
     imu[:, 3:] = np.clip(imu[:, 3:], -GYRO_LIMIT_DDPS, GYRO_LIMIT_DDPS)
