@@ -432,7 +432,10 @@ def inject(host: Trace, g: Gesture, at_ms: float, name: str, positive: bool) -> 
     for start, dur, amp in g.lift:
         ph = (uf - start) / dur
         ua[2] += np.where((ph >= 0) & (ph <= 1), amp * np.sin(2 * np.pi * np.clip(ph, 0, 1)), 0.0)
-    ua = butter2(ua.T, LPF2_FRACTION * g.odr_hz, 1000.0 / FINE_MS).T
+    nz = np.flatnonzero(ua.any(axis=0))  # causal, at rest before the first pulse: filter from there on
+    if nz.size:
+        k0 = int(nz[0])
+        ua[:, k0:] = butter2(ua[:, k0:].T, LPF2_FRACTION * g.odr_hz, 1000.0 / FINE_MS).T
     acc = np.stack([np.interp(fine, uf, ua[c]) for c in range(3)])
     imu[:, 0:3] += acc.reshape(3, m, SUB).mean(axis=2).T
     imu[:, :3] = np.clip(imu[:, :3], -ACC_LIMIT_MG, ACC_LIMIT_MG)
