@@ -65,6 +65,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .filters import butter2
 from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
 
 G = 9.80665
@@ -809,28 +810,6 @@ def imu_sample(t_s, x, odr_hz, aa_frac, phase, grid_ms):
         t_odr = t_odr[:m].reshape(-1, 2).mean(axis=1)
     g = np.asarray(grid_ms, float) / 1000.0
     return np.stack([np.interp(g, t_odr, xs[:, j], left=0.0, right=0.0) for j in range(x.shape[1])], axis=1)
-
-
-def butter2(x, fc, fs):
-    """2nd-order Butterworth low-pass (bilinear transform), causal, along axis 0.
-
-    x: (n, ...) array sampled at ``fs`` Hz; fc: cut-off (-3 dB), Hz, below fs / 2. Returns an array of
-    x's shape. Also the tap model's stand-in for the LSM6DSO's LPF2 (sim/tapmodel.py)."""
-    wc = math.tan(math.pi * fc / fs)
-    k1 = math.sqrt(2) * wc
-    k2 = wc * wc
-    a0 = k2 / (1 + k1 + k2)
-    a1, a2 = 2 * a0, a0
-    b1 = 2 * a0 * (1 / k2 - 1)
-    b2 = 1 - (a0 + a1 + a2 + b1)
-    y = np.zeros_like(x)
-    x1 = x2 = y1 = y2 = np.zeros(x.shape[1:])
-    for i in range(len(x)):
-        yi = a0 * x[i] + a1 * x1 + a2 * x2 + b1 * y1 + b2 * y2
-        y[i] = yi
-        x2, x1 = x1, x[i]
-        y2, y1 = y1, yi
-    return y
 
 
 # ---------------------------------------------------------------- host injection

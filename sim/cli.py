@@ -546,22 +546,20 @@ def lookalikes(paths, n_each, seed, as_json):
 
 
 def _print_lookalikes(r):
+    cols = ("right", "left", "pair", "pair_mirrored")
+
+    def row(label, n, same, counts):
+        click.echo("%-12s %4d %5s  %-9s %-9s %-9s %-9s" % ((label, n, same) + tuple("%d/%d" % (counts[k], n) for k in cols)))
+
     click.echo("look-alikes (seed %d, %d per kind, %d both-feet hosts: %s; %.0f s)"
                % (r["seed"], r["n_each"], r["hosts"], ", ".join(r["host_datasets"]), r["seconds"]))
     click.echo("%-12s %4s %5s  %-9s %-9s %-9s %-9s" % ("kind", "n", "same", "right", "left", "pair", "pair-mirr"))
     for name, v in r["by_kind"].items():
-        if v["control"]:
-            continue
-        n = v["n"] - v["gesture_itself"]
-        f = v["false_sos"]
-        click.echo("%-12s %4d %5d  %-9s %-9s %-9s %-9s" % (name, n, v["gesture_itself"], *(
-            "%d/%d" % (f[k], n) for k in ("right", "left", "pair", "pair_mirrored"))))
+        if not v["control"]:
+            row(name, v["n"] - v["gesture_itself"], v["gesture_itself"], v["false_sos"])
     t = r["total"]
-    click.echo("%-12s %4d %5d  %-9s %-9s %-9s %-9s" % ("total", t["n"], t["gesture_itself"], *(
-        "%d/%d" % (t["false_sos"][k], t["n"]) for k in ("right", "left", "pair", "pair_mirrored"))))
-    z = t["with_zones"]
-    click.echo("%-12s %4d %5s  %-9s %-9s %-9s %-9s" % ("with zones", z["n"], "", *(
-        "%d/%d" % (z[k], z["n"]) for k in ("right", "left", "pair", "pair_mirrored"))))
+    row("total", t["n"], t["gesture_itself"], t["false_sos"])
+    row("with zones", t["with_zones"]["n"], "", t["with_zones"])
     click.echo("same: instances that physically are the gesture (3 medial strikes right on left), not counted")
     click.echo("with zones: on hosts with pressure zones (the insole's full mode); the others are IMU-only hosts")
     for name, v in r["by_kind"].items():

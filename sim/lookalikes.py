@@ -1240,6 +1240,11 @@ def run_instance(kind_name, host, windows, seed, index):
 SCORE_KEYS = ("right", "left", "pair", "pair_mirrored", "struck_left", "struck_right")
 
 
+def _counts(rows):
+    """Per SCORE_KEYS column, how many of ``rows`` (run_instance results) raised an SOS."""
+    return {k: sum(r[k] for r in rows) for k in SCORE_KEYS}
+
+
 def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=None) -> dict:
     """The benchmark over host traces: per kind, n_each instances on both-feet hosts.
 
@@ -1278,18 +1283,17 @@ def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=N
                  "summary": KINDS[name].summary}
         if KINDS[name].control:
             entry["recall"] = {k: round(sum(r[k] for r in rows) / max(len(rows), 1), 3) for k in ("right", "pair")}
-            entry["detected"] = {k: sum(r[k] for r in rows) for k in SCORE_KEYS}
-            zoned = [r for r in rows if r["zones"]]
-            entry["with_zones"] = {"n": len(zoned), **{k: sum(r[k] for r in zoned) for k in SCORE_KEYS}}
+            entry["detected"] = _counts(rows)
+            entry["with_zones"] = dict(_counts([r for r in rows if r["zones"]]), n=sum(r["zones"] for r in rows))
             for band, sel in (("speed_below_0.6", lambda v: v < 0.6), ("speed_0.6_up", lambda v: v >= 0.6)):
                 part = [r for r in rows if sel(r["speed"])]
                 entry["recall_" + band] = {"n": len(part), **{k: round(sum(r[k] for r in part) / max(len(part), 1), 3)
                                                               for k in ("right", "pair")}}
         else:
-            entry["false_sos"] = {k: sum(r[k] for r in look) for k in SCORE_KEYS}
-            zoned = [r for r in look if r["zones"]]  # hosts with pressure zones: the insole's full sensing mode
-            entry["with_zones"] = {"n": len(zoned), **{k: sum(r[k] for r in zoned) for k in SCORE_KEYS}}
-            entry["gesture_itself_sos"] = {k: sum(r[k] for r in same) for k in SCORE_KEYS}
+            entry["false_sos"] = _counts(look)
+            # hosts with pressure zones: the insole's full sensing mode
+            entry["with_zones"] = dict(_counts([r for r in look if r["zones"]]), n=sum(r["zones"] for r in look))
+            entry["gesture_itself_sos"] = _counts(same)
         by_kind[name] = entry
         if log:
             log("lookalikes: %s done (%d)" % (name, len(rows)))

@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from .blindstrike import butter2
+from .filters import butter2
 from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
 
 G_MS2 = 9.80665
