@@ -9,7 +9,7 @@ import gc
 from array import array
 
 from soleguard.core import pair as P
-from soleguard.core.config import PAIR_WAIT_MS, Config
+from soleguard.core.config import PAIR_CONFIRM_STRIKES, PAIR_WAIT_MS, Config
 from soleguard.core.events import CAUSE_SOS, EV_ALARM
 from soleguard.core.frame import new_frame
 from soleguard.core.pipeline import Core
@@ -29,6 +29,7 @@ SIDE = 1200  # mg of vertical part with it: 39 deg off lateral, refused 2.5:1 by
 PUSH = 600  # mg: the struck foot's push (+y)
 _Q = 16
 _STRIKE_R = (0, LIGHT, 1000 + SIDE, 0)
+_STRONG_R = (0, -4000, 1000, 0)  # the single rule's strike
 _PUSH_L = (0, PUSH, 1000, 0)
 _REST = (0, 0, 1000, 0)
 
@@ -101,7 +102,8 @@ class PairRig:
 
 def _gesture(rig, gaps=(300, 300), ay=LIGHT, az=1000 + SIDE, push=PUSH, push_lag=0, left_gx=0, still_ms=2000,
              moving_between=False):
-    """Struck foot still ``still_ms``, then strikes (one sample each) with the struck foot's push."""
+    """Struck foot still ``still_ms``, then strikes (one sample each) with the struck foot's push (mg; a tuple:
+    per strike)."""
     rig.hold(still_ms)
     for n, gap in enumerate((0,) + tuple(gaps)):
         if gap:
@@ -111,12 +113,13 @@ def _gesture(rig, gaps=(300, 300), ay=LIGHT, az=1000 + SIDE, push=PUSH, push_lag
                 rig.hold(50, l=(0, 0, 1000, 4000))
                 rest -= 100
             rig.hold(rest, l=(0, 0, 1000, left_gx))
+        p = push[n] if isinstance(push, tuple) else push
         if push_lag:
             rig.hold(10, r=(0, ay, az, 0))
             rig.hold(push_lag - 10)
-            rig.hold(10, l=(0, push, 1000, 0))
+            rig.hold(10, l=(0, p, 1000, 0))
         else:
-            rig.hold(10, r=(0, ay, az, 0), l=(0, push, 1000, 0))
+            rig.hold(10, r=(0, ay, az, 0), l=(0, p, 1000, 0))
     rig.hold(3000)
     return rig
 
@@ -196,6 +199,44 @@ def test_strong_strikes_raise_one_sos_whichever_rule_sees_them_first():
         assert rig.right.tap.strikes == n
 
 
+STRONG = dict(ay=-4000, az=1000)  # the single rule's strikes (2.5 g, lateral): it sees the gesture itself
+
+
+def test_pair_mode_holds_a_single_rule_gesture_for_the_struck_foot():
+    rig = _gesture(PairRig(), push=0, **STRONG)  # one foot struck something, the other felt nothing
+    assert rig.sos == [] and rig.right.tap.strikes == 3
+    assert rig.fusion.held == 1 and rig.fusion.refused_single == 1
+    for push in ((PUSH, 0, 0), (0, PUSH, 0), (0, 0, PUSH), (PUSH, PUSH, 0), (0, PUSH, PUSH), (PUSH, 0, PUSH)):
+        want = 1 if sum(1 for p in push if p) >= PAIR_CONFIRM_STRIKES else 0  # of the 3 strikes, coincident
+        assert len(_gesture(PairRig(), push=push, **STRONG).sos) == want, push
+    assert len(_gesture(PairRig(mode=P.MODE_SINGLE), push=0, **STRONG).sos) == 1  # single mode: raised at once
+    assert len(_gesture(PairRig(pair=False), push=0, **STRONG).sos) == 1
+
+
+def test_a_refused_gesture_leaves_no_lockout():
+    rig = _gesture(PairRig(), push=0, **STRONG)
+    assert rig.sos == []
+    t = rig.t
+    _gesture(rig, still_ms=500, **STRONG)  # at once (within GESTURE_LOCKOUT_MS), the struck foot pushed
+    assert len(rig.sos) == 1 and rig.sos[0] - t < 2000, (rig.sos, t)
+
+
+def test_a_link_lost_mid_gesture_never_costs_the_single_rules_sos():
+    rig = _gesture(PairRig(lat_ms=5000), push=0, **STRONG)  # the peer silent from before the first strike
+    t3 = 2000 + 600
+    assert len(rig.sos) == 1 and PAIR_WAIT_MS < rig.sos[0] - t3 <= PAIR_WAIT_MS + 40, rig.sos
+    rig = PairRig()
+    rig.hold(2000)
+    for n in range(3):  # the gesture; the link falls back to single mode 60 ms after the third strike
+        rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0))
+        rig.hold(290 if n < 2 else 60)
+    f = rig.fusion
+    assert rig.sos == [] and (f.held, f.gestures, f.refused_single) == (1, 0, 0)  # still held
+    f.set_mode(P.MODE_SINGLE)
+    rig.hold(20)
+    assert len(rig.sos) == 1 and rig.sos[0] - 2600 <= 90, rig.sos
+
+
 def test_two_strikes_never_and_the_timing_rule_holds():
     assert _gesture(PairRig(), gaps=(300,)).sos == []
     assert _gesture(PairRig(), gaps=(100, 100, 100, 100)).sos == []  # drum roll
@@ -246,6 +287,7 @@ def test_pair_fusion_and_struck_foot_allocate_nothing():
     if not _MP:
         return
     rig.count_only = True
+    pushes = (_PUSH_L, _REST)  # built before the heap is locked
     gc.collect()
     gc.disable()
     try:
@@ -260,9 +302,16 @@ def test_pair_fusion_and_struck_foot_allocate_nothing():
                 rig.hold(10, _STRIKE_R, _PUSH_L)
             for _ in range(100):
                 rig.hold(10, _REST, _REST)
+            for push in pushes:  # a single-rule gesture held, then confirmed; then one refused
+                rig.hold(3000, _REST, _REST)  # past the lockout
+                for _ in range(3):
+                    rig.hold(300, _REST, _REST)
+                    rig.hold(10, _STRONG_R, push)
+                for _ in range(100):
+                    rig.hold(10, _REST, _REST)
         finally:
             micropython.heap_unlock()
     finally:
         gc.enable()
-    assert rig.n_sos == 2
+    assert rig.n_sos == 3 and rig.fusion.held == 2 and rig.fusion.refused_single == 1
 

@@ -45,11 +45,25 @@ pairlink.processed). ``resync()`` queues the current still/moving state again
    PAIR_STILL_AFTER_MS after the third; it waits for ``peer_done`` to pass that
    end, at most PAIR_WAIT_MS after the third strike, then drops the gesture.
 
+5. the single-insole rules (tap.py's TapDetector and LiftedTaps) still see
+   their gestures in pair mode, but the core hands each to ``hold`` instead of
+   raising it: it raises the SOS once at least PAIR_CONFIRM_STRIKES of its three
+   strikes have a peer K_IMPULSE within PAIR_WINDOW_MS + the clock error, or
+   when the fusion's own gesture (1-4) completes meanwhile; it is refused
+   (``tap.unlock``: the lockout goes) once ``peer_done`` passed the third strike
+   by that window with fewer. A peer that reports nothing for PAIR_WAIT_MS
+   after the third strike refuses nothing: the gesture is raised as the single
+   insole would (a link lost mid-gesture never costs the SOS). So in pair mode
+   a single-insole gesture must be foot-to-foot: a kick, a side step or a foot
+   shaken in the air moves one foot only (docs/PAIR.md, "SOS fusion").
+
 The tap detector's gesture lockout is shared (``tap.lock``/``tap.locked``): a
 gesture raises one SOS whichever rule sees it first. In ``MODE_SINGLE`` (no
 peer, a flat or silent one: the app follows pairlink.pair_mode) ``update``
-does nothing and returns False, so the single-insole rule runs exactly as
-without a pair. ``set_mode`` switches and forgets all pair state.
+does nothing and returns False and ``hold`` returns False, so the single-insole
+rules run exactly as without a pair. ``set_mode`` switches and forgets all pair
+state; a gesture held when the mode leaves pair is raised at the next
+``update``.
 
 ``update(t, feat, frame, o=0)``: t in ms (not decreasing), feat a features.Features,
 frame the sample (frame.py) at offset ``o`` of ``frame`` (Core.step_batch passes the batch buffer). Returns True on the sample that raises the SOS.
@@ -60,6 +74,7 @@ from array import array
 from .compat import const
 from .config import (
     PAIR_CONE_TAN2,
+    PAIR_CONFIRM_STRIKES,
     PAIR_IMPULSE_MG,
     PAIR_STILL_AFTER_MS,
     PAIR_STILL_BEFORE_MS,
@@ -82,7 +97,7 @@ K_STILL = const(5)  # pairlink.K_STILL
 
 _REPORTS = const(8)  # StruckFoot's queue: the app drains it every FIFO batch
 _CAND = const(8)  # candidates awaiting the peer (3-5 strikes in 2.5 s, plus noise)
-_IMP = const(4)  # peer impulses kept for candidates decided after them
+_IMP = const(8)  # peer impulses kept: candidates decided after them, a held gesture's 3 strikes (<= 2.5 s)
 _CAP = const(16000)  # |dyn| cap: squares and 3 x squares stay below 2^30
 
 
@@ -140,6 +155,10 @@ class StruckFoot:
             self._push(K_MOVED, self.done, 0)
         else:
             self._push(K_STILL, self._still_from, 0)
+
+    def hold(self, det):
+        """The core's hook for a single-insole gesture (PairFusion.hold): never held here (False)."""
+        return False
 
     def update(self, t, feat, frame, o=0):
         """Advance to ``t`` ms; always False (reports are queued, not alarms)."""
@@ -223,15 +242,24 @@ class PairFusion:
         self._p_prev = False  # its last closed interval [from, to)
         self._p_prev_from = 0
         self._p_prev_to = 0
+        self._held = False  # a single-insole rule's gesture awaiting the peer (hold)
+        self._h1 = 0
+        self._h2 = 0
+        self._h3 = 0
+        self._release = False  # the mode left pair with a gesture held: raise it as single mode would
         self.candidates = 0
         self.confirmed = 0
         self.refused = 0
+        self.held = 0
+        self.refused_single = 0
 
     def set_mode(self, mode):
         """MODE_PAIR (the link is in pair mode) or MODE_SINGLE; a change forgets all pair state."""
         if mode != self.mode:
+            held = self._held
             self.mode = mode
             self.reset()
+            self._release = held
 
     # --- the peer ----------------------------------------------------------------------
 
@@ -267,8 +295,25 @@ class PairFusion:
 
     # --- per sample ---------------------------------------------------------------------
 
+    def hold(self, det):
+        """A single-insole rule's gesture (``det``: the TapDetector or LiftedTaps whose ``decide`` just
+        returned True; its ``g1``..``g3`` are the strike times, ms). MODE_PAIR: held for the peer's
+        confirmation (``update`` raises it or ``tap.unlock``s it), True; MODE_SINGLE: False (raise it now)."""
+        if self.mode != MODE_PAIR:
+            return False
+        self._held = True
+        self._h1 = det.g1
+        self._h2 = det.g2
+        self._h3 = det.g3
+        self.held += 1
+        return True
+
     def update(self, t, feat, frame, o=0):
         """Advance to ``t`` ms; True when a pair-confirmed gesture raises the SOS."""
+        if self._release:  # the mode left pair while a gesture was held: the single rule's decision stands
+            self._release = False
+            self.gestures += 1
+            return True
         if self.mode != MODE_PAIR:
             return False
         if feat.imu:
@@ -288,7 +333,30 @@ class PairFusion:
             hit = True
         if self._pending and self._decide(t):
             hit = True
+        if self._held and self._confirm(t):
+            hit = True
         return hit
+
+    def _impulse_near(self, c, w):
+        for k in range(self._in):
+            d = c - self._it[(self._ih - 1 - k) % _IMP]
+            if -w <= d <= w:
+                return 1
+        return 0
+
+    def _confirm(self, t):
+        w = PAIR_WINDOW_MS + self._err
+        h3 = self._h3
+        if self._impulse_near(self._h1, w) + self._impulse_near(self._h2, w) + self._impulse_near(h3, w) \
+                >= PAIR_CONFIRM_STRIKES or t - h3 > PAIR_WAIT_MS:  # confirmed, or the peer silent: it stands
+            self._held = False
+            self.gestures += 1
+            return True
+        if self._done and self._done_t - h3 > w:  # the peer reported past the last strike: refused
+            self._held = False
+            self.refused_single += 1
+            self._tap.unlock()
+        return False
 
     def _cone(self, y, feat):
         if feat.zones and feat.load > self._max_load:
@@ -315,13 +383,7 @@ class PairFusion:
             self.refused += 1
         i = (self._head + self._n) % _CAND
         self._ct[i] = c
-        ok = 0
-        w = PAIR_WINDOW_MS + self._err
-        for k in range(self._in):  # an impulse that came first (fast link)
-            d = c - self._it[(self._ih - 1 - k) % _IMP]
-            if -w <= d <= w:
-                ok = 1
-        self._ok[i] = ok
+        self._ok[i] = self._impulse_near(c, PAIR_WINDOW_MS + self._err)  # an impulse that came first (fast link)
         self._n += 1
 
     def _resolve(self, t):
@@ -343,7 +405,7 @@ class PairFusion:
         return hit
 
     def _strike(self, c, t):
-        if self._tap.locked(c):
+        if self._tap.locked(c) and not self._held:  # (a held gesture's lockout is not yet an SOS)
             self._run = 0
             return False
         if self._run:
@@ -401,6 +463,10 @@ class PairFusion:
                 self._slide()
             return False
         self._pending = False
+        if self._held:  # a held gesture of the single rule, confirmed by the fusion's own: one SOS
+            self._held = False
+            self.gestures += 1
+            return True
         if self._tap.locked(self._g3):
             return False  # the single-insole rule raised this gesture already
         self._tap.lock(self._g3)

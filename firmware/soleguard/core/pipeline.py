@@ -229,14 +229,17 @@ class Core:
                 d = ry[p]
                 if d >= scr:
                     g = _worst(rx, rz, win)
+                    det = None
                     if d >= smg and self.tap.decide(t, d, g, feat):
-                        life.sos(t)
+                        det = self.tap
                     elif d >= lmg:
                         lift.t_moved = tmv
                         lift.t_flight = tfl
                         lift.t_loaded = tld
                         if lift.decide(t, d, ny[p], rx[p], rz[p], g, feat):
-                            life.sos(t)
+                            det = lift
+                    if det is not None and (pair is None or not pair.hold(det)):
+                        life.sos(t)  # in pair mode the fusion holds it for the struck foot's impulses
             if pair is not None and pair.update(t, feat, frames, o - FRAME_LEN):
                 life.sos(t)
             if imu and rz[p] >= smg and self.cancel.decide(t, rz[p], _worst(rx, ry, win), feat):

@@ -24,10 +24,12 @@ STRIKE_LOOKAHEAD samples after it (30 ms); then strikes are ignored for
 GESTURE_LOCKOUT_MS, so four or five strikes trigger once. Two strikes never
 trigger.
 
-``update(t, feat)`` returns True on the sample that completes a gesture; it
-allocates nothing (two preallocated rings). ``strikes`` counts strikes seen
-and ``run`` is the length of the current valid sequence (0..2), for scoring
-and plots.
+``decide`` returns True on the sample that completes a gesture (the core's
+strike screening keeps the window and calls it); it allocates nothing. After a
+gesture ``g1``, ``g2``, ``g3`` are its three strike times (ms), for the pair's
+confirmation (pair.PairFusion.hold). ``strikes`` counts strikes seen and
+``run`` is the length of the current valid sequence (0..2), for scoring and
+plots.
 """
 from array import array
 
@@ -35,7 +37,6 @@ from .compat import const
 from .config import LIFT_BEFORE_MS, LIFT_CONE_TAN2, LIFT_LATERAL_TENTHS, LIFT_STRIKE_MG
 
 _NEVER = const(-1)
-_SIDE_CAP = const(32767)  # 'h' ring cells
 
 
 AXIS_LATERAL = const(0)  # y: a foot-to-foot strike (the SOS gesture)
@@ -64,32 +65,30 @@ class TapDetector:
         self._gap_max = cfg.STRIKE_GAP_MAX_MS
         self._gesture_max = cfg.GESTURE_MAX_MS
         self._lockout = cfg.GESTURE_LOCKOUT_MS
-        self._ahead = cfg.STRIKE_LOOKAHEAD
-        self._len = cfg.STRIKE_LOOKBACK + cfg.STRIKE_LOOKAHEAD + 1
         self._delay_ms = cfg.STRIKE_LOOKAHEAD * 1000 // cfg.RATE_HZ
-        self._side = array("h", bytes(2 * self._len))  # max(|dyn_x|, |dyn_z|), ring
-        self._lat = array("h", bytes(2 * (self._ahead + 1)))  # |dyn_y| (capped), ring
         self.reset()
 
     def reset(self):
         """Forget all state (as after power-up)."""
         self.strikes = 0
         self.run = 0
-        self._i = 0
-        self._j = 0
-        for k in range(self._len):
-            self._side[k] = 0
-        for k in range(self._ahead + 1):
-            self._lat[k] = 0
+        self.g1 = self.g2 = self.g3 = _NEVER
         self._t_first = _NEVER
+        self._t_second = _NEVER
         self._t_last = _NEVER
         self._t_ring = _NEVER
         self._t_gesture = _NEVER
+        self._t_before = _NEVER
 
     def lock(self, t):
-        """A gesture at ``t`` ms raised elsewhere (pair.PairFusion): strikes are ignored for
-        GESTURE_LOCKOUT_MS after it, as after one of this detector's own."""
+        """A gesture at ``t`` ms raised elsewhere (pair.PairFusion, LiftedTaps): strikes are ignored
+        for GESTURE_LOCKOUT_MS after it, as after one of this detector's own."""
+        self._t_before = self._t_gesture
         self._t_gesture = t
+
+    def unlock(self):
+        """Undo the last gesture's lockout (the pair refused it: pair.PairFusion.hold)."""
+        self._t_gesture = self._t_before
 
     def gesture_ms(self):
         """Time (ms) of the strike that completed the last gesture (this detector's or a ``lock``); -1: none."""
@@ -99,43 +98,6 @@ class TapDetector:
         """True while ``t`` ms is within GESTURE_LOCKOUT_MS of the last gesture."""
         return self._t_gesture != _NEVER and t - self._t_gesture < self._lockout
 
-    def update(self, t, feat):
-        """Advance to ``t`` ms with features ``feat``; True when a gesture completes."""
-        if not feat.imu:
-            return False
-        side = abs(feat.dyn_x)
-        if self._axis == AXIS_LATERAL:
-            other = abs(feat.dyn_z)
-            lat = abs(feat.dyn_y)
-        else:
-            other = abs(feat.dyn_y)
-            lat = abs(feat.dyn_z)
-        if other > side:
-            side = other
-        if side > _SIDE_CAP:
-            side = _SIDE_CAP
-        if lat > _SIDE_CAP:
-            lat = _SIDE_CAP
-        i = self._i
-        self._side[i] = side
-        i += 1
-        self._i = i if i < self._len else 0
-        j = self._j
-        self._lat[j] = lat  # the oldest cell is the candidate peak, _ahead samples ago
-        j += 1
-        if j > self._ahead:
-            j = 0
-        self._j = j
-        peak = self._lat[j]
-        if peak < self._strike_mg:
-            return False
-        worst = 0
-        ring = self._side
-        for k in range(self._len):
-            if ring[k] > worst:
-                worst = ring[k]
-        return self.decide(t, peak, worst, feat)
-
     def decide(self, t, peak, worst, feat):
         """The strike and gesture decision for one candidate peak; True when a gesture completes.
 
@@ -143,8 +105,8 @@ class TapDetector:
         ``peak``: |dyn| along the strike axis at the peak sample, mg, capped at
         32767, >= STRIKE_MG; ``worst``: max |dyn| of the two other axes over the
         window (STRIKE_LOOKBACK before to STRIKE_LOOKAHEAD after the peak), mg,
-        capped the same way. ``update`` calls it; so does ``Core.step_batch``,
-        which keeps that window itself (strike screening).
+        capped the same way. ``Core.step_batch`` keeps that window and calls it
+        (strike screening).
         """
         t -= self._delay_ms
         if 10 * peak < self._tenths * worst:
@@ -168,11 +130,16 @@ class TapDetector:
             self._start(t)
             return False
         self.run += 1
+        if self.run == 2:
+            self._t_second = t
         self._t_last = t
         if self.run < self._count:
             return False
         self.run = 0
-        self._t_gesture = t
+        self.g1 = self._t_first
+        self.g2 = self._t_second
+        self.g3 = t
+        self.lock(t)
         return True
 
     def _start(self, t):
@@ -209,8 +176,9 @@ class LiftedTaps:
     or above the rate limit, -1 none) before it calls ``decide``. A gesture refused for
     that keeps its last two strikes.
 
-    ``decide`` returns True when a gesture completes; integers only, allocates nothing.
-    ``strikes`` counts strikes seen, ``run`` is the longest current sequence (0..2).
+    ``decide`` returns True when a gesture completes (``g1``, ``g2``, ``g3``: its strike times,
+    ms, as TapDetector's); integers only, allocates nothing. ``strikes`` counts strikes seen,
+    ``run`` is the longest current sequence (0..2).
     """
 
     def __init__(self, cfg, tap):
@@ -235,6 +203,7 @@ class LiftedTaps:
         """Forget all state (as after power-up)."""
         self.strikes = 0
         self.run = 0
+        self.g1 = self.g2 = self.g3 = _NEVER
         self.t_moved = _NEVER
         self.t_run = _NEVER
         self.t_flight = _NEVER
@@ -295,6 +264,9 @@ class LiftedTaps:
             return self._runs()
         self._run[s] = 0
         self._runs()
+        self.g1 = t1
+        self.g2 = self._t2[s]
+        self.g3 = tp
         self._tap.lock(tp)
         return True
 
