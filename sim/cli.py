@@ -202,7 +202,8 @@ def replay(traces, runtime, as_json, pair, trim, link_ms, clock_error_ms):
     A raw dataset file is converted first with `soleguard import`. With --pair, TRACES are the
     LEFT and the RIGHT trace of one recording (IPOL, Moticon, gaitmap, HuGaDB, or
     `soleguard scenario --foot both`): the right insole runs the pair SOS fusion, the left one
-    reports to it, and the events of each insole are printed.
+    reports to it and, as in the app while paired, raises no SOS of its own; the events of each
+    insole are printed.
 
     \b
     Example:

@@ -6,7 +6,9 @@ left one its whole core with ``pair.StruckFoot`` (reports for the link); each
 report and each ``done`` time reaches the right insole ``latency_ms`` after its
 sample, its time off by ``clock_err_ms``, and the fusion is told the proven
 bound PAIR_GOOD_MS: the model of sim/pairsos.py with a fixed link. The SOS mode
-is MODE_PAIR throughout (the link is up for the whole replay).
+is MODE_PAIR throughout (the link is up for the whole replay), so, as in the app
+(edges/pairing.py), the left insole raises no SOS of its own: its falls and
+man-down alarm, the pair's SOS is the right insole's.
 
 ``runtime='micropython'`` runs firmware/soleguard_unix/pair_replay.py under the
 unix port; ``replay_pair`` here is the same driver on CPython, and both give the
@@ -137,6 +139,7 @@ def replay_pair(left: Trace, right: Trace, link: tuple = LINK) -> dict:
     rcore.pair = fusion
     foot = P.StruckFoot(cfg)
     lcore.pair = foot
+    lcore.lifecycle.sos_muted = True  # the app mutes the left insole's own SOS while the pair is up (edges/pairing.py)
     out = {"right": [], "left": []}
     inbox = []  # (arrival ms, kind, t)
     k = 0

@@ -49,6 +49,7 @@ def run(readline, write):
                 right.pair = fusion
                 foot = P.StruckFoot(cfg)
                 left.pair = foot
+                left.lifecycle.sos_muted = True  # as edges/pairing.py while the pair is up
             if len(parts) != 2 * FRAME_LEN + 2:
                 raise ValueError("pair_replay: line %d: expected %d values" % (lineno, 2 * FRAME_LEN + 1))
             vals = ints(parts, 1, lineno, "pair_replay")
