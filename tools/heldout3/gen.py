@@ -146,6 +146,10 @@ def main():
             stand.append((pi, 'stand', w))
         for w in B.walking_windows(p):
             walk.append((pi, 'walk', w))
+    if not stand or not walk:
+        sys.exit('error: %s: %d both-feet trace pairs, %d standing and %d walking windows; need the imported '
+                 'IPOL, HuGaDB and Moticon traces there (bash tools/import_all.sh out/traces, or soleguard import '
+                 'ipol|hugadb|moticon ... -o out/traces/<name>), or --traces DIR' % (B.TR, len(pairs), len(stand), len(walk)))
     print('backgrounds: %d pairs, %d standing windows (%.0f s), %d walking windows' % (
         len(pairs), len(stand), sum(w[2][1] - w[2][0] for w in stand) / 100, len(walk)), file=sys.stderr)
 
