@@ -235,6 +235,57 @@ def test_a_link_lost_mid_gesture_never_costs_the_single_rules_sos():
     f.set_mode(P.MODE_SINGLE)
     rig.hold(20)
     assert len(rig.sos) == 1 and rig.sos[0] - 2600 <= 90, rig.sos
+    rig = PairRig()
+    rig.hold(2000)
+    for n in range(3):  # the same, but the link is back before the core's next sample
+        rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0))
+        rig.hold(290 if n < 2 else 60)
+    rig.fusion.set_mode(P.MODE_SINGLE)
+    rig.fusion.set_mode(P.MODE_PAIR)
+    rig.hold(3000)
+    assert len(rig.sos) == 1 and rig.sos[0] - 2600 <= 90, rig.sos
+
+
+def _strong_strikes(rig, pushes, at=None):
+    """Struck foot still 2 s, then 3 strong strikes 300 ms apart (2000, 2300, 2600 ms), each with the
+    struck foot's push when ``pushes[n]``; ``at``: {ms: callable(rig)} run before that sample."""
+    at = at or {}
+    plan = []
+    for n in range(3):
+        plan.append((2000 + 300 * n, pushes[n]))
+    while rig.t < 5000:
+        if rig.t in at:
+            at[rig.t](rig)
+        hit = [p for t0, p in plan if t0 == rig.t]
+        if hit:
+            rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0), l=(0, PUSH if hit[0] else 0, 1000, 0))
+        else:
+            rig.hold(10)
+    return rig
+
+
+def test_a_gesture_the_fusion_did_not_hear_all_through_is_not_refused():
+    # pair mode begins 20 ms after the third strike (its push went in single mode, unheard): it stands
+    rig = _strong_strikes(PairRig(lat_ms=5, mode=P.MODE_SINGLE), (1, 1, 1),
+                          {2620: lambda r: r.fusion.set_mode(P.MODE_PAIR)})
+    assert len(rig.sos) == 1 and rig.fusion.refused_single == 0, rig.sos
+    # a 50 ms drop out of pair mode between strikes 2 and 3 wipes the pushes of 1 and 2; 3 had none
+    flap = {2400: lambda r: r.fusion.set_mode(P.MODE_SINGLE), 2450: lambda r: r.fusion.set_mode(P.MODE_PAIR)}
+    rig = _strong_strikes(PairRig(), (1, 1, 0), flap)
+    assert len(rig.sos) == 1 and rig.fusion.refused_single == 0, rig.sos
+    assert len(_strong_strikes(PairRig(), (0, 0, 0), flap).sos) == 1  # not heard all through: it stands
+    early = {1400: flap[2400], 1450: flap[2450]}  # the same drop before the gesture: heard all through
+    assert _strong_strikes(PairRig(), (0, 0, 0), early).sos == []
+    assert len(_strong_strikes(PairRig(), (1, 1, 0), early).sos) == 1
+
+
+def test_impulses_pushed_out_of_the_ring_do_not_refuse_a_gesture():
+    def flood(rig):  # 8 peer impulses between strikes 2 and 3, none within the window of a strike
+        for k in range(8):
+            rig.fusion.peer(P.K_IMPULSE, 2360 + 25 * k, 10)
+    rig = _strong_strikes(PairRig(), (1, 1, 0), {2580: flood})
+    assert len(rig.sos) == 1 and rig.fusion.refused_single == 0, rig.sos
+    assert _strong_strikes(PairRig(), (0, 0, 0), {2580: flood}).sos == []  # nothing pushed out: refused
 
 
 def test_two_strikes_never_and_the_timing_rule_holds():

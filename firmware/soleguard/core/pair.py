@@ -51,9 +51,12 @@ pairlink.processed). ``resync()`` queues the current still/moving state again
    strikes have a peer K_IMPULSE within PAIR_WINDOW_MS + the clock error, or
    when the fusion's own gesture (1-4) completes meanwhile; it is refused
    (``tap.unlock``: the lockout goes) once ``peer_done`` passed the third strike
-   by that window with fewer. A peer that reports nothing for PAIR_WAIT_MS
-   after the third strike refuses nothing: the gesture is raised as the single
-   insole would (a link lost mid-gesture never costs the SOS). So in pair mode
+   by PAIR_WINDOW_MS + max(clock error, PAIR_GOOD_MS) with fewer, but only if
+   the fusion kept every peer impulse since before the first strike (pair mode
+   began, and no impulse was pushed out of its ring, before it). A peer that
+   reports nothing for PAIR_WAIT_MS after the third strike, or a record with a
+   gap, refuses nothing: the gesture is raised as the single insole would (a
+   link lost or regained mid-gesture never costs the SOS). So in pair mode
    a single-insole gesture must be foot-to-foot: a kick, a side step or a foot
    shaken in the air moves one foot only (docs/PAIR.md, "SOS fusion").
 
@@ -99,6 +102,7 @@ _REPORTS = const(8)  # StruckFoot's queue: the app drains it every FIFO batch
 _CAND = const(8)  # candidates awaiting the peer (3-5 strikes in 2.5 s, plus noise)
 _IMP = const(8)  # peer impulses kept: candidates decided after them, a held gesture's 3 strikes (<= 2.5 s)
 _CAP = const(16000)  # |dyn| cap: squares and 3 x squares stay below 2^30
+_UNSET = const(-0x40000000)  # PairFusion._since / _lost: none yet
 
 
 class StruckFoot:
@@ -206,6 +210,7 @@ class PairFusion:
         self._gap_min = cfg.STRIKE_GAP_MIN_MS
         self._gap_max = cfg.STRIKE_GAP_MAX_MS
         self._gesture_max = cfg.GESTURE_MAX_MS
+        self._good = cfg.PAIR_GOOD_MS
         self._ct = array("i", bytes(4 * _CAND))
         self._ok = bytearray(_CAND)
         self._it = array("i", bytes(4 * _IMP))
@@ -247,6 +252,8 @@ class PairFusion:
         self._h2 = 0
         self._h3 = 0
         self._release = False  # the mode left pair with a gesture held: raise it as single mode would
+        self._since = _UNSET  # ms of the first pair-mode sample: reports before it were not kept
+        self._lost = _UNSET  # ms of the newest impulse pushed out of the ring
         self.candidates = 0
         self.confirmed = 0
         self.refused = 0
@@ -256,10 +263,10 @@ class PairFusion:
     def set_mode(self, mode):
         """MODE_PAIR (the link is in pair mode) or MODE_SINGLE; a change forgets all pair state."""
         if mode != self.mode:
-            held = self._held
+            release = self._held or self._release  # kept across flips until an update raises it
             self.mode = mode
             self.reset()
-            self._release = held
+            self._release = release
 
     # --- the peer ----------------------------------------------------------------------
 
@@ -274,6 +281,8 @@ class PairFusion:
                 d = self._ct[i] - t
                 if -w <= d <= w:
                     self._ok[i] = 1
+            if self._in == _IMP and self._it[self._ih] > self._lost:  # the oldest goes
+                self._lost = self._it[self._ih]
             self._it[self._ih] = t
             self._ih = (self._ih + 1) % _IMP
             if self._in < _IMP:
@@ -316,6 +325,8 @@ class PairFusion:
             return True
         if self.mode != MODE_PAIR:
             return False
+        if self._since == _UNSET:  # reports before this were not kept (a reset, single mode, a new session)
+            self._since = t
         if feat.imu:
             y = -self._sign * feat.dyn_y
             if y >= PAIR_STRIKE_MG:
@@ -346,14 +357,21 @@ class PairFusion:
 
     def _confirm(self, t):
         w = PAIR_WINDOW_MS + self._err
+        h1 = self._h1
         h3 = self._h3
-        if self._impulse_near(self._h1, w) + self._impulse_near(self._h2, w) + self._impulse_near(h3, w) \
+        # the refusal waits out the largest clock error pair mode allows, not only the one heard so far
+        late = PAIR_WINDOW_MS + (self._err if self._err > self._good else self._good)
+        if self._impulse_near(h1, w) + self._impulse_near(self._h2, w) + self._impulse_near(h3, w) \
                 >= PAIR_CONFIRM_STRIKES or t - h3 > PAIR_WAIT_MS:  # confirmed, or the peer silent: it stands
             self._held = False
             self.gestures += 1
             return True
-        if self._done and self._done_t - h3 > w:  # the peer reported past the last strike: refused
+        if self._done and self._done_t - h3 > late:  # the peer reported past the last strike with none
             self._held = False
+            if self._since == _UNSET or h1 - late < self._since or h1 - late <= self._lost:
+                # the record of the peer's impulses has a gap over the gesture: it stands
+                self.gestures += 1
+                return True
             self.refused_single += 1
             self._tap.unlock()
         return False
