@@ -244,8 +244,11 @@ def _replay_pair(paths, runtime, as_json, trim, link):
     from .pairreplay import LINK, check_pair, replay_pair_with
 
     link = tuple(LINK[i] if v is None else v for i, v in enumerate(link))
-    if len(paths) != 2 or any(p.is_dir() for p in paths):
+    if len(paths) != 2:
         raise click.UsageError("--pair takes two trace files, LEFT RIGHT (got %d paths)" % len(paths))
+    for p in paths:
+        if p.is_dir():
+            raise click.UsageError("--pair takes two trace files, LEFT RIGHT: %s is a folder" % p)
     try:
         left, right = (trace_mod.read(p) for p in paths)
         left, right, cut = check_pair(left, right, trim)

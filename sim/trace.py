@@ -456,14 +456,22 @@ def read(path) -> Trace:
 
 
 def find(paths) -> list:
-    """Expand files and folders into a sorted list of ``*.trace.csv`` paths."""
+    """Expand files and folders into a list of ``*.trace.csv`` paths (each folder's sorted), in the order
+    given. A file named twice, directly or inside a folder also given, is listed once (its first place),
+    so no recording is counted twice. Raises TraceError for a path that does not exist."""
     out = []
+    seen = set()
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(p.rglob("*.trace.csv")))
+            found = sorted(p.rglob("*.trace.csv"))
         elif p.exists():
-            out.append(p)
+            found = [p]
         else:
             raise TraceError(p, "no such file or folder")
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
     return out

@@ -325,3 +325,12 @@ def test_import_into_unusable_outdir_fails_before_importing(datasets, tmp_path):
                  % (blocker / "sub"))
     assert "traces written" not in res.output
     assert blocker.read_text() == "x"
+
+
+def test_a_recording_named_twice_is_counted_once(good):
+    # the file itself, its folder and the file again: one trace, not three (hours and rates not inflated)
+    res = CliRunner().invoke(main, ["score", "--json", str(good), str(good.parent), str(good)])
+    assert res.exit_code == 0, res.output
+    assert '"traces": 1' in res.output
+    res = CliRunner().invoke(main, ["replay", str(good.parent), str(good)])
+    assert res.exit_code == 0 and res.output.count("good (synthetic") == 1, res.output

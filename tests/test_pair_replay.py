@@ -126,6 +126,8 @@ def test_cli_refuses_a_non_pair_naming_the_file(synth_pair, tmp_path):
     assert "lie_short_s2_left.trace.csv" in r.output and "field" in r.output
     r = CliRunner().invoke(main, ["replay", "--pair", str(synth_pair[0])])
     assert r.exit_code == 2 and "LEFT RIGHT" in r.output
+    r = CliRunner().invoke(main, ["replay", "--pair", str(synth_pair[0]), str(other)])
+    assert r.exit_code == 2 and "%s is a folder" % other in r.output, r.output
     r = CliRunner().invoke(main, ["replay", "--trim", str(synth_pair[0])])
     assert r.exit_code == 2 and "need --pair" in r.output
 
