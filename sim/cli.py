@@ -231,12 +231,16 @@ def replay(traces, runtime, as_json, pair, trim, link_ms, clock_error_ms):
                                    "events": _event_rows(res.events)}))
             continue
         mode = res.mode + (" (%s)" % res.mode_reason if res.mode_reason else "")
-        click.echo("%s (%s, %s, %.1f s, %s, %s): %d events"
+        click.echo("%s (%s, %s, %.1f s, %s, %s): %s"
                    % (tr.name, tr.meta["dataset"], tr.meta["activity"], tr.duration_ms / 1000, mode, runtime,
-                      len(res.events)))
+                      _n_events(len(res.events))))
         for e in res.events:
             click.echo("  %8d ms  %-10s %-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
     _finish(failed)
+
+
+def _n_events(n):
+    return "1 event" if n == 1 else "%d events" % n
 
 
 def _replay_pair(paths, runtime, as_json, trim, link):
@@ -249,9 +253,18 @@ def _replay_pair(paths, runtime, as_json, trim, link):
     for p in paths:
         if p.is_dir():
             raise click.UsageError("--pair takes two trace files, LEFT RIGHT: %s is a folder" % p)
+    read, bad = [], []
+    for p in paths:  # both files are read, so both are named when both are bad
+        try:
+            read.append(trace_mod.read(p))
+        except trace_mod.TraceError as e:
+            bad.append(e)
+    for e in bad:
+        click.echo("error: %s" % e, err=True)
+    if bad:
+        sys.exit(1)
     try:
-        left, right = (trace_mod.read(p) for p in paths)
-        left, right, cut = check_pair(left, right, trim)
+        left, right, cut = check_pair(read[0], read[1], trim)
         res = replay_pair_with(left, right, runtime, link)
     except (trace_mod.TraceError, ValueError, RuntimeError) as e:
         click.echo("error: %s" % e, err=True)
@@ -269,7 +282,7 @@ def _replay_pair(paths, runtime, as_json, trim, link):
                   link[0], link[1], ", cut %d left / %d right samples" % (cut["left"], cut["right"])
                   if cut["left"] or cut["right"] else ""))
     for side, role in (("left", "struck: StruckFoot reports"), ("right", "striking: PairFusion")):
-        click.echo("  %s insole (%s), SOS mode pair: %d events" % (side, role, len(res[side])))
+        click.echo("  %s insole (%s), SOS mode pair: %s" % (side, role, _n_events(len(res[side]))))
         for e in res[side]:
             click.echo("    %8d ms  %-10s %-9s %s" % (e.t_ms, e.type_name, e.cause_name, e.detail_text))
     click.echo("  fusion: %s" % ", ".join("%s %d" % kv for kv in counters.items()))
@@ -601,7 +614,7 @@ def plot(trace, output):
         blocker = next((q for q in output.parents if q.exists() and not q.is_dir()), None)
         why = "%s is a file, not a folder" % blocker if blocker else (e.strerror or e)
         raise click.ClickException("%s: cannot write: %s" % (output, why))
-    click.echo("wrote %s (%d events)" % (output, len(res.events)))
+    click.echo("wrote %s (%s)" % (output, _n_events(len(res.events))))
 
 
 @main.command(short_help="Benchmark: core µs/sample on both runtimes, bytes/sample.")

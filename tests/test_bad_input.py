@@ -334,3 +334,11 @@ def test_a_recording_named_twice_is_counted_once(good):
     assert '"traces": 1' in res.output
     res = CliRunner().invoke(main, ["replay", str(good.parent), str(good)])
     assert res.exit_code == 0 and res.output.count("good (synthetic") == 1, res.output
+
+
+def test_replay_pair_names_both_bad_files(good):
+    left, ll = _with_row(good, 4, "40,0,0,1000,0,x,0,300,300", name="bad_left")
+    right, rl = _with_row(good, 7, "70,0,0,1000,0,0,y,300,300", name="bad_right")
+    res = CliRunner().invoke(main, ["replay", "--pair", str(left), str(right)])
+    assert res.exit_code == 1, res.output
+    assert "error: %s:%d [gy_ddps]" % (left, ll) in res.output and "error: %s:%d [gz_ddps]" % (right, rl) in res.output

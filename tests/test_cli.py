@@ -44,6 +44,7 @@ def test_replay_text_lists_events(imported):
     r = CliRunner().invoke(main, ["replay", str(imported / "uma" / (FALL + ".trace.csv"))])
     assert r.exit_code == 0
     assert "pre_alarm" in r.output and "fall" in r.output and FALL in r.output
+    assert "): 1 event\n" in r.output, r.output  # the newcomer's "1 events"
 
 
 def test_score_json_keys(imported):
