@@ -258,11 +258,8 @@ def _replay_pair(paths, runtime, as_json, trim, link):
         try:
             read.append(trace_mod.read(p))
         except trace_mod.TraceError as e:
-            bad.append(e)
-    for e in bad:
-        click.echo("error: %s" % e, err=True)
-    if bad:
-        sys.exit(1)
+            bad.append(str(e))
+    _finish(bad)
     try:
         left, right, cut = check_pair(read[0], read[1], trim)
         res = replay_pair_with(left, right, runtime, link)

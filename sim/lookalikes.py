@@ -1245,6 +1245,11 @@ def _counts(rows):
     return {k: sum(r[k] for r in rows) for k in SCORE_KEYS}
 
 
+def _recall(rows):
+    """Recall of the control's ``rows`` (run_instance results), single insole and pair, 3 decimals (0 for none)."""
+    return {k: round(sum(r[k] for r in rows) / max(len(rows), 1), 3) for k in ("right", "pair")}
+
+
 def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=None) -> dict:
     """The benchmark over host traces: per kind, n_each instances on both-feet hosts.
 
@@ -1282,13 +1287,12 @@ def evaluate(traces, n_each=DEFAULT_N_EACH, seed=DEFAULT_SEED, kinds=None, log=N
         entry = {"n": len(rows), "gesture_itself": len(same), "control": KINDS[name].control,
                  "summary": KINDS[name].summary}
         if KINDS[name].control:
-            entry["recall"] = {k: round(sum(r[k] for r in rows) / max(len(rows), 1), 3) for k in ("right", "pair")}
+            entry["recall"] = _recall(rows)
             entry["detected"] = _counts(rows)
             entry["with_zones"] = dict(_counts([r for r in rows if r["zones"]]), n=sum(r["zones"] for r in rows))
             for band, sel in (("speed_below_0.6", lambda v: v < 0.6), ("speed_0.6_up", lambda v: v >= 0.6)):
                 part = [r for r in rows if sel(r["speed"])]
-                entry["recall_" + band] = {"n": len(part), **{k: round(sum(r[k] for r in part) / max(len(part), 1), 3)
-                                                              for k in ("right", "pair")}}
+                entry["recall_" + band] = {"n": len(part), **_recall(part)}
         else:
             entry["false_sos"] = _counts(look)
             # hosts with pressure zones: the insole's full sensing mode

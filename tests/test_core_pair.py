@@ -250,15 +250,12 @@ def _strong_strikes(rig, pushes, at=None):
     """Struck foot still 2 s, then 3 strong strikes 300 ms apart (2000, 2300, 2600 ms), each with the
     struck foot's push when ``pushes[n]``; ``at``: {ms: callable(rig)} run before that sample."""
     at = at or {}
-    plan = []
-    for n in range(3):
-        plan.append((2000 + 300 * n, pushes[n]))
+    plan = {2000 + 300 * n: pushes[n] for n in range(3)}
     while rig.t < 5000:
         if rig.t in at:
             at[rig.t](rig)
-        hit = [p for t0, p in plan if t0 == rig.t]
-        if hit:
-            rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0), l=(0, PUSH if hit[0] else 0, 1000, 0))
+        if rig.t in plan:
+            rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0), l=(0, PUSH if plan[rig.t] else 0, 1000, 0))
         else:
             rig.hold(10)
     return rig

@@ -321,8 +321,7 @@ class PairFusion:
         """Advance to ``t`` ms; True when a pair-confirmed gesture raises the SOS."""
         if self._release:  # the mode left pair while a gesture was held: the single rule's decision stands
             self._release = False
-            self.gestures += 1
-            return True
+            return self._raise_held()
         if self.mode != MODE_PAIR:
             return False
         if self._since == _UNSET:  # reports before this were not kept (a reset, single mode, a new session)
@@ -363,18 +362,20 @@ class PairFusion:
         late = PAIR_WINDOW_MS + (self._err if self._err > self._good else self._good)
         if self._impulse_near(h1, w) + self._impulse_near(self._h2, w) + self._impulse_near(h3, w) \
                 >= PAIR_CONFIRM_STRIKES or t - h3 > PAIR_WAIT_MS:  # confirmed, or the peer silent: it stands
-            self._held = False
-            self.gestures += 1
-            return True
+            return self._raise_held()
         if self._done and self._done_t - h3 > late:  # the peer reported past the last strike with none
+            start = h1 - late
+            if self._since == _UNSET or start < self._since or start <= self._lost:
+                return self._raise_held()  # the record of the peer's impulses has a gap over the gesture
             self._held = False
-            if self._since == _UNSET or h1 - late < self._since or h1 - late <= self._lost:
-                # the record of the peer's impulses has a gap over the gesture: it stands
-                self.gestures += 1
-                return True
             self.refused_single += 1
             self._tap.unlock()
         return False
+
+    def _raise_held(self):
+        self._held = False
+        self.gestures += 1
+        return True
 
     def _cone(self, y, feat):
         if feat.zones and feat.load > self._max_load:
@@ -482,9 +483,7 @@ class PairFusion:
             return False
         self._pending = False
         if self._held:  # a held gesture of the single rule, confirmed by the fusion's own: one SOS
-            self._held = False
-            self.gestures += 1
-            return True
+            return self._raise_held()
         if self._tap.locked(self._g3):
             return False  # the single-insole rule raised this gesture already
         self._tap.lock(self._g3)
