@@ -66,7 +66,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .filters import butter2
-from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
+from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace, crop_labels
 
 G = 9.80665
 D_REF = 0.005  # m: k is the secant stiffness at 5 mm deflection, whatever the exponent p
@@ -821,6 +821,7 @@ def _crop(tr: Trace, t0_ms, t1_ms) -> Trace:
                 imu=None if tr.imu is None else tr.imu[i0:i1].astype(np.int64),
                 loads=None if tr.loads is None else tr.loads[i0:i1].astype(np.int64))
     out.meta["crop_from_ms"] = int(tr.t_ms[i0])
+    out.meta["labels"] = crop_labels(tr.labels, int(tr.t_ms[i0]), int(tr.t_ms[i1 - 1]) + DT_MS)
     return out
 
 
@@ -843,11 +844,17 @@ def inject_pair(right: Trace, left: Trace | None, at_ms: float, p: BlindParams, 
     clipped 0..5000) changed, ``labels.sos = [{"strikes_ms": [...]}]`` for an SOS (empty for a
     look-alike: ``labels.sos = []``) and ``injected`` metadata (params as used, model version,
     placement, for walking hosts the stop's timeline). ``left`` None: one insole only. Raises
-    ValueError if the gesture does not fit in the host.
+    ValueError if the gesture does not fit in the host (either foot's: the left insole must
+    record all of it too).
     """
     dur = p.duration_ms()
     if at_ms < right.t_ms[0] or at_ms + dur > right.t_ms[-1]:
         raise ValueError("inject_pair: gesture [%d, %d] ms outside host %s" % (at_ms, at_ms + dur, right.name))
+    if left is not None:  # the struck insole records the whole gesture too (Moticon's insoles start apart)
+        off = _offset(right, left)
+        if at_ms + off < left.t_ms[0] or at_ms + dur + off > left.t_ms[-1]:
+            raise ValueError("inject_pair: gesture [%d, %d] ms outside left host %s (offset %d ms)"
+                             % (at_ms, at_ms + dur, left.name, off))
     if walking is None:
         walking = is_walking_window(right, at_ms, dur)
     plan = None
@@ -1200,6 +1207,7 @@ def walking_host(right: Trace, left: Trace | None, at_ms: float, p: BlindParams)
         if c.imu is not None:
             c.imu[:, 3:] = np.clip(c.imu[:, 3:], -GYRO_LIMIT_DDPS, GYRO_LIMIT_DDPS)
         c.meta["crop_from_ms"] = int(round(t_host0 + f_off))
+        c.meta["labels"] = crop_labels(tr.labels, c.meta["crop_from_ms"], c.meta["crop_from_ms"] + n * DT_MS)
         out[foot] = c
     if left is not None and out["left"] is None:
         return None

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace
+from .trace import ACC_LIMIT_MG, DT_MS, GYRO_LIMIT_DDPS, LOAD_LIMIT_N, Trace, crop_labels
 
 FS_HZ = 4000                      # synthesis rate (Hz); contacts last 2-20 ms = 8-80 samples
 G = 9.80665                       # m/s^2 (ISO 80000-3 standard gravity)
@@ -1081,6 +1081,7 @@ def load_factor(m: Motion, foot: int, t_grid_s) -> np.ndarray:
 def _crop(tr: Trace, start_ms, n) -> Trace:
     i0 = int((start_ms - tr.t_ms[0]) // DT_MS)
     meta = copy.deepcopy(tr.meta)
+    meta["labels"] = crop_labels(tr.labels, int(tr.t_ms[i0]), int(tr.t_ms[i0]) + n * DT_MS)
     return Trace(meta, np.arange(n, dtype=np.int64) * DT_MS,
                  None if tr.imu is None else tr.imu[i0:i0 + n].astype(np.int32),
                  None if tr.loads is None else tr.loads[i0:i0 + n].astype(np.float64))

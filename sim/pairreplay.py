@@ -29,7 +29,7 @@ from soleguard.core.config import Config
 
 from .mpbuild import run_micropython
 from .replay import Event, core_args, frames, make_core
-from .trace import DT_MS, Trace
+from .trace import DT_MS, Trace, crop_labels
 
 LINK = (150, 0)  # default link: report latency ms (inside pairsos.LINK_MS 40-250), clock error ms (within +-PAIR_GOOD_MS)
 _STEM = re.compile(r"^(.*?)(_right|_left|_rf|_lf)$")
@@ -90,7 +90,8 @@ def check_pair(left: Trace, right: Trace, trim: bool = False) -> tuple:
     for tr, o in ((left, off), (right, 0)):
         i0 = (t0 + o) // DT_MS
         out.append(tr if i0 == 0 and len(tr.t_ms) == n else
-                   Trace(meta=dict(tr.meta), t_ms=(np.arange(n) * DT_MS).astype(np.int64),
+                   Trace(meta=dict(tr.meta, labels=crop_labels(tr.labels, int(tr.t_ms[i0]), int(tr.t_ms[i0]) + n * DT_MS)),
+                         t_ms=(np.arange(n) * DT_MS).astype(np.int64),
                          imu=None if tr.imu is None else tr.imu[i0:i0 + n],
                          loads=None if tr.loads is None else tr.loads[i0:i0 + n], path=tr.path))
     return out[0], out[1], cut

@@ -27,6 +27,7 @@ Errors: ``read`` raises TraceError naming the file, line and field.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import shlex
@@ -144,6 +145,7 @@ class Trace:
                 raise TraceError(where, "loads must have shape (%d, %d)" % (n, len(self.zones)), field="loads")
             names = ["load_%s_n" % z["name"] for z in self.zones]
             _check_range(where, self.loads, LOAD_LIMIT_N, names, off, lo=0)
+        _check_label_times(where, self.meta["labels"], int(self.t_ms[0]), int(self.t_ms[-1]) + DT_MS)
 
 
 # Metadata types that the replay, scoring and plots rely on (docs/TRACE_FORMAT.md).
@@ -207,6 +209,61 @@ def _check_meta(where, meta):
                                      field=f + "." + key)
             if kind == "sos" and not all(_is(t, int) for t in entry["strikes_ms"]):
                 raise TraceError(where, "strikes_ms must be a list of integers (ms)", field=f + ".strikes_ms")
+
+
+def crop_labels(labels: dict, from_ms: int, to_ms: int) -> dict:
+    """A trace's labels for its samples from ``from_ms`` to ``to_ms`` (ms, its own time base; to_ms one
+    step past the last sample kept), moved onto a crop whose t_ms start at 0 at from_ms.
+
+    falls: kept when the impact is inside (start/end clipped to the crop); segments and IPOL's steps
+    ([start, end] pairs): clipped, kept when something is left; an SOS: kept when all its strikes
+    are inside. Other keys (a generator's own) are copied unchanged. Every crop of a recording goes
+    through here, so no label is left on the source's time base (trace.read refuses those).
+    """
+    out = copy.deepcopy({k: v for k, v in labels.items() if k not in ("falls", "segments", "sos", "steps")})
+
+    def clip(t):
+        return min(max(t, from_ms), to_ms) - from_ms
+
+    out["falls"] = [dict(f, impact_ms=f["impact_ms"] - from_ms, start_ms=clip(f["start_ms"]), end_ms=clip(f["end_ms"]))
+                    for f in labels.get("falls", []) if from_ms <= f["impact_ms"] <= to_ms]
+    out["segments"] = [dict(copy.deepcopy(g), start_ms=clip(g["start_ms"]), end_ms=clip(g["end_ms"]))
+                       for g in labels.get("segments", []) if min(g["end_ms"], to_ms) > max(g["start_ms"], from_ms)]
+    out["sos"] = [{**copy.deepcopy(g), "strikes_ms": [t - from_ms for t in g["strikes_ms"]]}
+                  for g in labels.get("sos", []) if all(from_ms <= t <= to_ms for t in g["strikes_ms"])]
+    if "steps" in labels:
+        out["steps"] = [[clip(a), clip(b)] for a, b in labels["steps"] if min(b, to_ms) > max(a, from_ms)]
+    return out
+
+
+def _check_label_times(where, labels, first_ms, end_ms):
+    """Raise TraceError naming the first label time outside the samples, first_ms..end_ms (ms, end_ms
+    one step past the last sample), or a fall whose start..impact..end, a segment whose start..end, or an
+    SOS whose strikes are out of order. A trace cut at a row boundary (an incomplete copy) reads as a
+    whole file; its labels past the end are how it shows, and a score would count their falls as missed."""
+    for kind, keys in (("falls", ("start_ms", "impact_ms", "end_ms")), ("segments", ("start_ms", "end_ms"))):
+        for i, entry in enumerate(labels.get(kind, [])):
+            f = "labels.%s[%d]" % (kind, i)
+            for key in keys:
+                _check_label_time(where, entry[key], first_ms, end_ms, f + "." + key)
+            times = [entry[key] for key in keys]
+            if times != sorted(times):
+                raise TraceError(where, "%s out of order: %s" % (
+                    " <= ".join(keys), ", ".join("%s %d" % kt for kt in zip(keys, times))), field=f)
+    for i, entry in enumerate(labels.get("sos", [])):
+        f = "labels.sos[%d].strikes_ms" % i
+        for t in entry["strikes_ms"]:
+            _check_label_time(where, t, first_ms, end_ms, f)
+        if entry["strikes_ms"] != sorted(entry["strikes_ms"]):
+            raise TraceError(where, "strikes out of time order: %s" % entry["strikes_ms"], field=f)
+
+
+def _check_label_time(where, t, first_ms, end_ms, field):
+    if t > end_ms:
+        raise TraceError(where, "%d ms is past the end of the samples (%d ms): the file looks cut short "
+                         "(incomplete copy?) or the label belongs to another recording" % (t, end_ms), field=field)
+    if t < first_ms:
+        raise TraceError(where, "%d ms is before the first sample (%d ms)" % (t, first_ms), field=field)
 
 
 def _check_range(where, arr, limit, names, off, lo=None):
@@ -286,7 +343,7 @@ class TraceStream:
         self.imu = imu
         self.zones = zones
         self.samples = 0
-        self._last_t = None
+        self._first_t = self._last_t = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, self._rows_tmp = temp_file(self.path.parent, ".rows")
@@ -313,6 +370,7 @@ class TraceStream:
             parts.append(np.asarray(loads, dtype=np.int64))
         self._csv.writerows(np.hstack(parts).tolist())
         self.samples += len(t)
+        self._first_t = int(t[0]) if self._first_t is None else self._first_t
         self._last_t = int(t[-1])
 
     def finish(self, meta: dict) -> Path:
@@ -324,6 +382,7 @@ class TraceStream:
             _check_meta(self.path, meta)
             if len(meta["zones"]) != self.zones or meta["rate_hz"] != RATE_HZ:
                 raise TraceError(self.path, "metadata zones/rate do not match the samples", field="zones")
+            _check_label_times(self.path, meta["labels"], self._first_t, self._last_t + DT_MS)
             stub = Trace(meta=meta, t_ms=np.zeros(0, dtype=np.int64), imu=np.zeros((0, 6)) if self.imu else None)
             full = dict(meta, columns=stub.columns(), units=UNITS)
             fd, tmp = temp_file(self.path.parent, ".trace.csv")

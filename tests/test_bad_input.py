@@ -1,6 +1,7 @@
 """Bad input to the host tools: one clear error naming file/line/field, exit 1 (2 for
 usage), no traceback, nothing already written lost or half-written."""
 import json
+import re
 import shutil
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from soleguard_sim.cli import main
-from soleguard_sim.trace import Trace, TraceError, read, write
+from soleguard_sim.trace import Trace, TraceError, TraceStream, crop_labels, read, write
 
 N = 300
 HEADER_LINE = None  # file line of the CSV header in the good trace (set by _good)
@@ -174,6 +175,54 @@ def test_a_last_line_cut_mid_number_is_refused(good):
     _fails(["replay", bad], "cut.trace.csv:%d: last line does not end with a newline" % n)
     with pytest.raises(TraceError, match="cut mid-row"):
         read(bad)
+
+
+def test_a_trace_cut_at_a_row_boundary_shows_by_its_labels(good, tmp_path):
+    """A copy cut between rows reads as a whole file; a fall labelled after the last sample would be
+    scored as a missed fall. Label times outside the samples, and labels out of order, are refused
+    by read, replay, score, write and the streaming writer, naming the label field."""
+    fall = {"impact_ms": 2500, "start_ms": 2000, "end_ms": 2900, "impact_derived": True}
+    labelled = _with_meta(good, lambda m: m["labels"]["falls"].append(fall), name="labelled")
+    assert read(labelled).labels["falls"] == [fall]  # inside the 3.0 s of samples: accepted
+    lines, hdr = _lines(labelled)
+    cut = labelled.with_name("cut.trace.csv")
+    cut.write_text("\n".join(lines[:hdr + 1 + 200]) + "\n")  # 200 of 300 rows, ends on a newline
+    msg = "cut.trace.csv [labels.falls[0].impact_ms]: 2500 ms is past the end of the samples (2000 ms)"
+    _fails(["replay", cut], msg)
+    _fails(["score", "--json", cut], msg)
+    bad = {"falls": [dict(fall, start_ms=2600)], "segments": [{"start_ms": 10, "end_ms": 5}],
+           "sos": [{"strikes_ms": [900, 500, 1300]}]}
+    for kind, field, words in (("falls", "labels.falls[0]", "start_ms <= impact_ms <= end_ms out of order"),
+                               ("segments", "labels.segments[0]", "start_ms <= end_ms out of order"),
+                               ("sos", "labels.sos[0].strikes_ms", "strikes out of time order: [900, 500, 1300]")):
+        p = _with_meta(good, lambda m: m["labels"].__setitem__(kind, bad[kind]), name=kind)
+        with pytest.raises(TraceError, match=r"\[%s\]: %s" % (re.escape(field), re.escape(words))):
+            read(p)
+    tr = read(good)
+    tr.meta["labels"]["sos"] = [{"strikes_ms": [-10]}]
+    with pytest.raises(TraceError, match=r"\[labels.sos\[0\].strikes_ms\]: -10 ms is before the first sample"):
+        write(tr, tmp_path / "w.trace.csv")
+    stream = TraceStream(tmp_path / "s.trace.csv", imu=True, zones=2)
+    stream.add(tr.t_ms, tr.imu, tr.loads)
+    with pytest.raises(TraceError, match=r"3010 ms is past the end of the samples \(3000 ms\)"):
+        stream.finish(dict(tr.meta, labels={"falls": [], "segments": [{"start_ms": 0, "end_ms": 3010}], "sos": []}))
+    assert not (tmp_path / "w.trace.csv").exists() and not (tmp_path / "s.trace.csv").exists()
+
+
+def test_crop_labels_moves_every_label_onto_the_crop():
+    labels = {"falls": [{"impact_ms": 5000, "start_ms": 3000, "end_ms": 8000, "impact_derived": True},
+                        {"impact_ms": 900, "start_ms": 0, "end_ms": 2000, "impact_derived": False}],
+              "segments": [{"start_ms": 0, "end_ms": 4500, "activity": "standing"},
+                           {"start_ms": 4500, "end_ms": 9000, "activity": "walking"},
+                           {"start_ms": 9000, "end_ms": 9900, "activity": "sitting"}],
+              "sos": [{"strikes_ms": [4100, 4400, 4700]}, {"strikes_ms": [5800, 6100, 6400]}],
+              "steps": [[3500, 4200], [6400, 7000]], "lookalike": {"kind": "kick"}}
+    out = crop_labels(labels, 4000, 6000)
+    assert out == {"falls": [{"impact_ms": 1000, "start_ms": 0, "end_ms": 2000, "impact_derived": True}],
+                   "segments": [{"start_ms": 0, "end_ms": 500, "activity": "standing"},
+                                {"start_ms": 500, "end_ms": 2000, "activity": "walking"}],
+                   "sos": [{"strikes_ms": [100, 400, 700]}], "steps": [[0, 200]], "lookalike": {"kind": "kick"}}
+    assert labels["segments"][0]["start_ms"] == 0 and labels["falls"][0]["impact_ms"] == 5000  # source unchanged
 
 
 def test_crlf_bom_and_trailing_blank_lines_are_accepted(good):
