@@ -221,6 +221,39 @@ def test_a_refused_gesture_leaves_no_lockout():
     assert len(rig.sos) == 1 and rig.sos[0] - t < 2000, (rig.sos, t)
 
 
+def _look_alike_then_gesture(lat_ms, first_ms, gestures=3):
+    """Three strong strikes the struck foot did not feel (2000, 2300, 2600 ms: a kick against something),
+    then the wearer's gesture from ``first_ms``, 300 ms apart, each felt, the struck foot moving between
+    them (so the fusion's own rule refuses it and only the held single rule can raise it)."""
+    rig = PairRig(lat_ms=lat_ms)
+    plan = {2000: 0, 2300: 0, 2600: 0}
+    plan.update({first_ms + 300 * n: PUSH for n in range(gestures)})
+    while rig.t < first_ms + 3000:
+        if rig.t in plan:
+            rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0), l=(0, plan[rig.t], 1000, 0))
+        elif rig.t > first_ms:
+            rig.hold(10, l=(0, 0, 1000, 4000))
+        else:
+            rig.hold(10)
+    return rig
+
+
+def test_a_strike_during_a_refused_hold_still_counts_for_the_next_gesture():
+    # the look-alike is held until the peer reports past its third strike (lat_ms later); the wearer's
+    # first strike lands before that refusal, under the held lockout: it still starts their gesture (before:
+    # swallowed, no SOS). And the look-alike's strikes start nothing: with the 60 ms link the lifted-foot
+    # rule kept its first two and raised the SOS at the wearer's first strike (2960 ms)
+    for lat, first in ((200, 2750), (300, 2800), (120, 2750), (60, 2900)):
+        rig = _look_alike_then_gesture(lat, first)
+        third = first + 600
+        f = rig.fusion
+        assert len(rig.sos) == 1 and third < rig.sos[0] <= third + 40 + lat, (lat, first, rig.sos)
+        assert (f.held, f.refused_single, f.gestures) == (2, 1, 1), vars(f)  # the look-alike refused, then ours
+    rig = _look_alike_then_gesture(200, 2750, gestures=5)  # five strikes after the look-alike: one SOS
+    assert len(rig.sos) == 1 and rig.right.tap.strikes == 8, rig.sos
+    assert len(_look_alike_then_gesture(200, 2750, gestures=2).sos) == 0  # two strikes never
+
+
 def test_a_link_lost_mid_gesture_never_costs_the_single_rules_sos():
     rig = _gesture(PairRig(lat_ms=5000), push=0, **STRONG)  # the peer silent from before the first strike
     t3 = 2000 + 600

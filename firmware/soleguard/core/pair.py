@@ -58,7 +58,10 @@ pairlink.processed). ``resync()`` queues the current still/moving state again
    gap, refuses nothing: the gesture is raised as the single insole would (a
    link lost or regained mid-gesture never costs the SOS). So in pair mode
    a single-insole gesture must be foot-to-foot: a kick, a side step or a foot
-   shaken in the air moves one foot only (docs/PAIR.md, "SOS fusion").
+   shaken in the air moves one foot only (docs/PAIR.md, "SOS fusion"). While a
+   gesture is held (``tap.hold``), strikes under its lockout still form the single
+   rules' sequences, so a refused look-alike costs the wearer's next gesture no
+   strike; raising it (``tap.confirm``) makes the lockout a plain one.
 
 The tap detector's gesture lockout is shared (``tap.lock``/``tap.locked``): a
 gesture raises one SOS whichever rule sees it first. In ``MODE_SINGLE`` (no
@@ -315,6 +318,7 @@ class PairFusion:
         self._h2 = det.g2
         self._h3 = det.g3
         self.held += 1
+        self._tap.hold()
         return True
 
     def update(self, t, feat, frame, o=0):
@@ -374,6 +378,7 @@ class PairFusion:
 
     def _raise_held(self):
         self._held = False
+        self._tap.confirm()
         self.gestures += 1
         return True
 

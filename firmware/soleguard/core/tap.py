@@ -79,16 +79,32 @@ class TapDetector:
         self._t_ring = _NEVER
         self._t_gesture = _NEVER
         self._t_before = _NEVER
+        self.held = False
+        self.used = _NEVER
 
     def lock(self, t):
         """A gesture at ``t`` ms raised elsewhere (pair.PairFusion, LiftedTaps): strikes are ignored
-        for GESTURE_LOCKOUT_MS after it, as after one of this detector's own."""
+        for GESTURE_LOCKOUT_MS after it, as after one of this detector's own. Its strikes (up to
+        ``used`` = t, kept by ``unlock``) join no later sequence of this detector or LiftedTaps."""
         self._t_before = self._t_gesture
         self._t_gesture = t
+        self.held = False
+        self.used = t
+
+    def hold(self):
+        """The last gesture awaits the pair (pair.PairFusion.hold): until ``confirm`` or ``unlock``,
+        strikes under its lockout still form sequences (this detector's and LiftedTaps'), though
+        none completes a gesture, so a refused look-alike costs the wearer's next gesture no strike."""
+        self.held = True
+
+    def confirm(self):
+        """The held gesture raised the SOS: its lockout ignores strikes from now on."""
+        self.held = False
 
     def unlock(self):
         """Undo the last gesture's lockout (the pair refused it: pair.PairFusion.hold)."""
         self._t_gesture = self._t_before
+        self.held = False
 
     def gesture_ms(self):
         """Time (ms) of the strike that completed the last gesture (this detector's or a ``lock``); -1: none."""
@@ -117,11 +133,17 @@ class TapDetector:
             return False
         self._t_ring = t
         self.strikes += 1
-        if self._t_gesture != _NEVER and t - self._t_gesture < self._lockout:
+        if not self.held and self._t_gesture != _NEVER and t - self._t_gesture < self._lockout:
             return False
         return self._sequence(t)
 
     def _sequence(self, t):
+        u = self.used  # strikes up to the last gesture's third (of any rule) are its own
+        if self.run == 2 and self._t_first <= u < self._t_last:
+            self.run = 1
+            self._t_first = self._t_last
+        elif self.run and self._t_last <= u:
+            self.run = 0
         if self.run == 0:
             self._start(t)
             return False
@@ -134,6 +156,11 @@ class TapDetector:
             self._t_second = t
         self._t_last = t
         if self.run < self._count:
+            return False
+        if self.held:  # a gesture awaits the pair: keep strikes 2, 3 for when it is refused
+            self.run = 2
+            self._t_first = self._t_second
+            self._t_second = t
             return False
         self.run = 0
         self.g1 = self._t_first
@@ -240,10 +267,16 @@ class LiftedTaps:
             return False
         self._ring[s] = tp
         self.strikes += 1
-        if self._tap.locked(tp):
+        n = self._run[s]
+        u = self._tap.used  # strikes up to the last gesture's third are its own: they start nothing
+        if n == 2 and self._t1[s] <= u < self._t2[s]:
+            n = 1
+            self._t1[s] = self._t2[s]
+        elif n and (self._t2[s] if n == 2 else self._t1[s]) <= u:
+            n = 0
+        if self._tap.locked(tp) and not self._tap.held:
             self._run[s] = 0
             return self._runs()
-        n = self._run[s]
         if n:
             last = self._t2[s] if n == 2 else self._t1[s]
             gap = tp - last
@@ -258,7 +291,8 @@ class LiftedTaps:
             self._t2[s] = tp
             return self._runs()
         t1 = self._t1[s]
-        if self.t_moved >= t1 - self._before or self.t_flight >= t1 or self.t_loaded >= t1:  # keep strikes 2, 3
+        if self.t_moved >= t1 - self._before or self.t_flight >= t1 or self.t_loaded >= t1 or self._tap.held:
+            # keep strikes 2, 3 (for a held gesture: until the pair refuses it)
             self._t1[s] = self._t2[s]
             self._t2[s] = tp
             return self._runs()
