@@ -146,13 +146,18 @@ def main():
     batches = [singles[i:i + a.batch] for i in range(0, len(singles), a.batch)]
     fp0 = detector_fingerprint()
     single, pair, errors = {}, {}, []
+    say = lambda text: print('score: %s (%.0f s)' % (text, time.time() - t0), file=sys.stderr, flush=True)
     with ThreadPoolExecutor(a.jobs) as ex:
-        for res, errs, rc in ex.map(single_batch, batches):
+        for k, (res, errs, rc) in enumerate(ex.map(single_batch, batches), 1):
             single.update(res); errors += errs
-        for lr, o, errs, rc in ex.map(pair_one, pairs):
+            if k % 10 == 0 or k == len(batches):
+                say('%d/%d single-insole calls' % (k, len(batches)))
+        for k, (lr, o, errs, rc) in enumerate(ex.map(pair_one, pairs), 1):
             errors += errs
             if o is not None:
                 pair[os.path.basename(lr[1]).replace('_right.trace.csv', '')] = o
+            if k % 100 == 0 or k == len(pairs):
+                say('%d/%d pair calls' % (k, len(pairs)))
     name = lambda p: os.path.basename(p).replace('.trace.csv', '')
     missing = [name(p) for p in singles if name(p) not in single]
     missing += ['pair:' + os.path.basename(r).replace('_right.trace.csv', '') for l, r in pairs
@@ -173,7 +178,8 @@ def main():
         len(singles), len(batches), len(pairs), a.jobs, ('snapshot %s of ' % SNAPSHOT) if SNAPSHOT else 'live %s, ' % MAIN,
         fp0['head'][:10], fp0['head_date'], fp0['tree_sha256'],
         ' (the %s tree had uncommitted changes in %d files)' % (MAIN, len(fp0['modified'])) if fp0['modified'] else '',
-        '' if fp0 == fp1 else '; WARNING: the detector changed during the run (tree %s at the end)' % fp1['tree_sha256'])
+        '' if fp0['tree_sha256'] == fp1['tree_sha256'] else  # a commit of the same files changes nothing scored
+        '; WARNING: the detector changed during the run (tree %s at the end)' % fp1['tree_sha256'])
     return report(a, lab, cols, errors, missing, t0, info)
 
 
