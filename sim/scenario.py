@@ -951,6 +951,8 @@ def generate(script: Script, seed: int = 0, foot: str = "right", mass_kg: float 
         ctx.prev_still = seg.still_from is not None
         t0 += n
     man_down = [w for w in man_down if w["end_ms"] - w["start_ms"] >= MAN_DOWN_MIN_MS]
+    for f in falls:  # as the importers: a fall's window ends with the samples (trace.read refuses labels past them)
+        f["end_ms"] = min(f["end_ms"], t0 * 10)
     ang = np.vstack(angs)
     acc = np.vstack(accs)
     load = np.concatenate(loads)
