@@ -154,7 +154,12 @@ LABEL_KEYS = {  # label list -> {key: (type, required)}
     "falls": {"impact_ms": (int, True), "start_ms": (int, True), "end_ms": (int, True), "impact_derived": (bool, True)},
     "segments": {"start_ms": (int, True), "end_ms": (int, True)},
     "sos": {"strikes_ms": (list, True)},
+    "man_down": {"start_ms": (int, True), "end_ms": (int, True)},
 }
+# other label keys a trace may carry: IPOL's footsteps ([start_ms, end_ms] pairs) and a look-alike
+# generator's description (sim/lookalikes.py); any other key is refused (a misspelt "falls" would
+# silently turn a fall trace's alarm into a false one)
+EXTRA_LABELS = ("steps", "lookalike")
 
 
 def _is(value, typ) -> bool:
@@ -192,6 +197,14 @@ def _check_meta(where, meta):
     labels = meta["labels"]
     if not isinstance(labels, dict):
         raise TraceError(where, "must be an object {falls, segments, sos}", field="labels")
+    unknown = [k for k in labels if k not in LABEL_KEYS and k not in EXTRA_LABELS]
+    if unknown:
+        raise TraceError(where, "unknown label %r (known: %s)" % (unknown[0], ", ".join(tuple(LABEL_KEYS) + EXTRA_LABELS)),
+                         field="labels." + unknown[0])
+    steps = labels.get("steps", [])
+    if not isinstance(steps, list) or not all(isinstance(s, list) and len(s) == 2 and all(_is(t, int) for t in s)
+                                              for s in steps):
+        raise TraceError(where, "must be a list of [start_ms, end_ms] integer pairs", field="labels.steps")
     for kind, keys in LABEL_KEYS.items():
         entries = labels.get(kind, [])
         if not isinstance(entries, list):
@@ -207,20 +220,20 @@ def _check_meta(where, meta):
                 if key in entry and not _is(entry[key], typ):
                     raise TraceError(where, "%s must be %s, got %s" % (key, typ.__name__, json.dumps(entry[key])),
                                      field=f + "." + key)
-            if kind == "sos" and not all(_is(t, int) for t in entry["strikes_ms"]):
-                raise TraceError(where, "strikes_ms must be a list of integers (ms)", field=f + ".strikes_ms")
+            if kind == "sos" and (not entry["strikes_ms"] or not all(_is(t, int) for t in entry["strikes_ms"])):
+                raise TraceError(where, "strikes_ms must be a non-empty list of integers (ms)", field=f + ".strikes_ms")
 
 
 def crop_labels(labels: dict, from_ms: int, to_ms: int) -> dict:
     """A trace's labels for its samples from ``from_ms`` to ``to_ms`` (ms, its own time base; to_ms one
     step past the last sample kept), moved onto a crop whose t_ms start at 0 at from_ms.
 
-    falls: kept when the impact is inside (start/end clipped to the crop); segments and IPOL's steps
-    ([start, end] pairs): clipped, kept when something is left; an SOS: kept when all its strikes
+    falls: kept when the impact is inside (start/end clipped to the crop); segments, man-down windows
+    and IPOL's steps ([start, end] pairs): clipped, kept when something is left; an SOS: kept when all its strikes
     are inside. Other keys (a generator's own) are copied unchanged. Every crop of a recording goes
     through here, so no label is left on the source's time base (trace.read refuses those).
     """
-    out = copy.deepcopy({k: v for k, v in labels.items() if k not in ("falls", "segments", "sos", "steps")})
+    out = copy.deepcopy({k: v for k, v in labels.items() if k not in ("falls", "segments", "sos", "steps", "man_down")})
 
     def clip(t):
         return min(max(t, from_ms), to_ms) - from_ms
@@ -231,6 +244,9 @@ def crop_labels(labels: dict, from_ms: int, to_ms: int) -> dict:
                        for g in labels.get("segments", []) if min(g["end_ms"], to_ms) > max(g["start_ms"], from_ms)]
     out["sos"] = [{**copy.deepcopy(g), "strikes_ms": [t - from_ms for t in g["strikes_ms"]]}
                   for g in labels.get("sos", []) if all(from_ms <= t <= to_ms for t in g["strikes_ms"])]
+    if "man_down" in labels:
+        out["man_down"] = [dict(w, start_ms=clip(w["start_ms"]), end_ms=clip(w["end_ms"]))
+                           for w in labels["man_down"] if min(w["end_ms"], to_ms) > max(w["start_ms"], from_ms)]
     if "steps" in labels:
         out["steps"] = [[clip(a), clip(b)] for a, b in labels["steps"] if min(b, to_ms) > max(a, from_ms)]
     return out
@@ -241,7 +257,8 @@ def _check_label_times(where, labels, first_ms, end_ms):
     one step past the last sample), or a fall whose start..impact..end, a segment whose start..end, or an
     SOS whose strikes are out of order. A trace cut at a row boundary (an incomplete copy) reads as a
     whole file; its labels past the end are how it shows, and a score would count their falls as missed."""
-    for kind, keys in (("falls", ("start_ms", "impact_ms", "end_ms")), ("segments", ("start_ms", "end_ms"))):
+    for kind, keys in (("falls", ("start_ms", "impact_ms", "end_ms")), ("segments", ("start_ms", "end_ms")),
+                       ("man_down", ("start_ms", "end_ms"))):
         for i, entry in enumerate(labels.get(kind, [])):
             f = "labels.%s[%d]" % (kind, i)
             for key in keys:
@@ -254,8 +271,14 @@ def _check_label_times(where, labels, first_ms, end_ms):
         f = "labels.sos[%d].strikes_ms" % i
         for t in entry["strikes_ms"]:
             _check_label_time(where, t, first_ms, end_ms, f)
-        if entry["strikes_ms"] != sorted(entry["strikes_ms"]):
-            raise TraceError(where, "strikes out of time order: %s" % entry["strikes_ms"], field=f)
+        s = entry["strikes_ms"]
+        if any(b <= a for a, b in zip(s, s[1:])):
+            raise TraceError(where, "strikes not in increasing time order: %s" % s, field=f)
+    for i, (a, b) in enumerate(labels.get("steps", [])):
+        for t in (a, b):
+            _check_label_time(where, t, first_ms, end_ms, "labels.steps[%d]" % i)
+        if b < a:
+            raise TraceError(where, "step ends before it starts: [%d, %d]" % (a, b), field="labels.steps[%d]" % i)
 
 
 def _check_label_time(where, t, first_ms, end_ms, field):

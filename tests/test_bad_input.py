@@ -92,7 +92,25 @@ META_ATTACKS = [
     ("sos_lacks_strikes", lambda m: m["labels"]["sos"].append({"strikes": 1}),
      "[labels.sos[0]]: sos label lacks 'strikes_ms'"),
     ("sos_strikes_text", lambda m: m["labels"]["sos"].append({"strikes_ms": ["a"]}),
-     "[labels.sos[0].strikes_ms]: strikes_ms must be a list of integers"),
+     "[labels.sos[0].strikes_ms]: strikes_ms must be a non-empty list of integers"),
+    ("sos_no_strikes", lambda m: m["labels"]["sos"].append({"strikes_ms": []}),  # score crashed (IndexError)
+     "[labels.sos[0].strikes_ms]: strikes_ms must be a non-empty list of integers"),
+    ("sos_same_strike", lambda m: m["labels"]["sos"].append({"strikes_ms": [500, 500, 900]}),
+     "[labels.sos[0].strikes_ms]: strikes not in increasing time order: [500, 500, 900]"),
+    ("man_down_not_list", lambda m: m["labels"].__setitem__("man_down", 5),  # score crashed (TypeError)
+     "[labels.man_down]: must be a list"),
+    ("man_down_reversed", lambda m: m["labels"].__setitem__("man_down", [{"start_ms": 900, "end_ms": 100}]),
+     "[labels.man_down[0]]: start_ms <= end_ms out of order"),
+    ("man_down_text", lambda m: m["labels"].__setitem__("man_down", [{"start_ms": "9", "end_ms": 100}]),
+     "[labels.man_down[0].start_ms]: start_ms must be int"),
+    ("man_down_past_end", lambda m: m["labels"].__setitem__("man_down", [{"start_ms": 0, "end_ms": 99000}]),
+     "[labels.man_down[0].end_ms]: 99000 ms is past the end of the samples (3000 ms)"),
+    ("labels_typo", lambda m: m["labels"].__setitem__("fals", []),  # a misspelt falls: the fall would score as a false alarm
+     "[labels.fals]: unknown label 'fals' (known: falls, segments, sos, man_down, steps, lookalike)"),
+    ("steps_garbage", lambda m: m["labels"].__setitem__("steps", "x"),
+     "[labels.steps]: must be a list of [start_ms, end_ms] integer pairs"),
+    ("steps_reversed", lambda m: m["labels"].__setitem__("steps", [[900, 100]]),
+     "[labels.steps[0]]: step ends before it starts: [900, 100]"),
     ("segment_lacks_end", lambda m: m["labels"]["segments"].append({"start_ms": 0}),
      "[labels.segments[0]]: segments label lacks 'end_ms'"),
     ("kind_invalid", lambda m: m.__setitem__("kind", "slip"), "[kind]: kind must be one of"),
@@ -194,7 +212,7 @@ def test_a_trace_cut_at_a_row_boundary_shows_by_its_labels(good, tmp_path):
            "sos": [{"strikes_ms": [900, 500, 1300]}]}
     for kind, field, words in (("falls", "labels.falls[0]", "start_ms <= impact_ms <= end_ms out of order"),
                                ("segments", "labels.segments[0]", "start_ms <= end_ms out of order"),
-                               ("sos", "labels.sos[0].strikes_ms", "strikes out of time order: [900, 500, 1300]")):
+                               ("sos", "labels.sos[0].strikes_ms", "strikes not in increasing time order: [900, 500, 1300]")):
         p = _with_meta(good, lambda m: m["labels"].__setitem__(kind, bad[kind]), name=kind)
         with pytest.raises(TraceError, match=r"\[%s\]: %s" % (re.escape(field), re.escape(words))):
             read(p)
