@@ -254,6 +254,23 @@ def test_a_strike_during_a_refused_hold_still_counts_for_the_next_gesture():
     assert len(_look_alike_then_gesture(200, 2750, gestures=2).sos) == 0  # two strikes never
 
 
+def test_a_reset_while_a_gesture_is_held_raises_it_and_leaves_no_held_lockout():
+    # red team: a reset 10 ms after a one-footed gesture was held left tap.held set for good, so no
+    # single-rule gesture ever completed again (the wearer's real one at 6000-6600 ms raised nothing)
+    rig = PairRig(lat_ms=40)
+    plan = {2000: 0, 2300: 0, 2600: 0, 6000: PUSH, 6300: PUSH, 6600: PUSH}
+    while rig.t < 9600:
+        if rig.t == 2640:
+            assert rig.right.tap.held
+            rig.fusion.reset()  # the peer's record is gone: nothing can refuse the held gesture
+        if rig.t in plan:
+            rig.hold(10, r=(0, STRONG["ay"], STRONG["az"], 0), l=(0, plan[rig.t], 1000, 0))
+        else:
+            rig.hold(10)
+    assert rig.sos[0] == 2640 and len(rig.sos) == 2 and 6600 < rig.sos[1] <= 6700, rig.sos  # raised at once
+    assert not rig.right.tap.held
+
+
 def test_a_link_lost_mid_gesture_never_costs_the_single_rules_sos():
     rig = _gesture(PairRig(lat_ms=5000), push=0, **STRONG)  # the peer silent from before the first strike
     t3 = 2000 + 600

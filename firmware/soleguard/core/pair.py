@@ -220,10 +220,15 @@ class PairFusion:
         self.mode = MODE_SINGLE
         self.gestures = 0
         self.refused_moving = 0
+        self._held = False
+        self._release = False
         self.reset()
 
     def reset(self):
-        """Forget candidates, strikes and the peer's state (the mode is kept)."""
+        """Forget candidates, strikes and the peer's state (the mode is kept). A gesture held for the
+        peer is not forgotten: with the peer's record gone nothing can refuse it, so the next
+        ``update`` raises it as the single insole would (and ``tap.held`` ends there)."""
+        release = self._held or self._release
         self._head = 0
         self._n = 0
         self._in = 0  # peer impulses kept (newest at (_ih - 1))
@@ -254,7 +259,7 @@ class PairFusion:
         self._h1 = 0
         self._h2 = 0
         self._h3 = 0
-        self._release = False  # the mode left pair with a gesture held: raise it as single mode would
+        self._release = release  # a gesture was held (mode change, reset): raise it as single mode would
         self._since = _UNSET  # ms of the first pair-mode sample: reports before it were not kept
         self._lost = _UNSET  # ms of the newest impulse pushed out of the ring
         self.candidates = 0
@@ -266,10 +271,8 @@ class PairFusion:
     def set_mode(self, mode):
         """MODE_PAIR (the link is in pair mode) or MODE_SINGLE; a change forgets all pair state."""
         if mode != self.mode:
-            release = self._held or self._release  # kept across flips until an update raises it
             self.mode = mode
-            self.reset()
-            self._release = release
+            self.reset()  # a held gesture is kept across flips until an update raises it
 
     # --- the peer ----------------------------------------------------------------------
 
