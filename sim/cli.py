@@ -25,6 +25,14 @@ Exit status:
   130  interrupted (Ctrl-C)"""
 
 
+class Failure(click.ClickException):
+    """A command that cannot go on (an unreadable input, a file it cannot write): one ``error:`` line on
+    stderr, as every other failure of these commands prints it, and exit 1."""
+
+    def show(self, file=None):
+        click.echo("error: %s" % self.format_message(), err=True)
+
+
 def _progress(enabled, unit="file", desc=None):
     """None, or a wrapper of an iterable in a tqdm bar on stderr (kept off stdout, so --json stays clean)."""
     if not enabled:
@@ -169,7 +177,7 @@ def import_cmd(kind, src, outdir, quiet, labels):
         res = import_batch(kind, src, outdir, progress=_progress(not quiet),
                            options={"labels": labels} if labels else None)
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     click.echo("%s: %d traces written to %s, %d source files failed" % (kind, len(res.written), outdir, len(res.failed)))
     for path, msg in res.failed:
         click.echo("error: " + msg, err=True)
@@ -434,7 +442,7 @@ def taps(paths, seed, n, n_neg, model, pair, as_json):
     try:
         report = run(traces, seed=seed, n=n, n_neg=n_neg, log=lambda m: _status(as_json, m))
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     _emit(report, failed, as_json, _print_blind if model == "blind" else _print_taps)
 
 
@@ -497,7 +505,7 @@ def _taps_pair(paths, seed, n, n_neg, as_json):
         r = evaluate(paths, seed=seed, n=n, n_neg=n_neg, n_blind=max(2, n // 3),
                      log=lambda m: _status(as_json, m))
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     if as_json:
         click.echo(json.dumps(r, indent=1, default=int))
         return
@@ -555,7 +563,7 @@ def lookalikes(paths, n_each, seed, as_json):
     try:
         r = la.evaluate(traces, n_each=n_each, seed=seed, log=lambda m: _status(as_json, m))
     except ValueError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     _emit(r, failed, as_json, _print_lookalikes)
 
 
@@ -603,14 +611,14 @@ def plot(trace, output):
     try:
         tr = trace_mod.read(trace)
     except trace_mod.TraceError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     res = replay(tr, timeline=True)
     try:
         plot_trace(tr, res, output)
     except OSError as e:
         blocker = next((q for q in output.parents if q.exists() and not q.is_dir()), None)
         why = "%s is a file, not a folder" % blocker if blocker else (e.strerror or e)
-        raise click.ClickException("%s: cannot write: %s" % (output, why))
+        raise Failure("%s: cannot write: %s" % (output, why))
     click.echo("wrote %s (%s)" % (output, _n_events(len(res.events))))
 
 
@@ -634,7 +642,7 @@ def bench(as_json, trace_path, import_src):
         try:
             rows = import_memory(import_src[0], import_src[1])
         except ValueError as e:
-            raise click.ClickException(str(e))
+            raise Failure(str(e))
         if as_json:
             click.echo(json.dumps({"import_memory": rows}, indent=1))
         else:
@@ -646,7 +654,7 @@ def bench(as_json, trace_path, import_src):
     try:
         tr = trace_mod.read(trace_path) if trace_path else None
     except trace_mod.TraceError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     _status(as_json, "bench: timing the core on CPython, then on the MicroPython unix port (about 10 s)")
     _echo_report(run_bench(tr), as_json, 40)
 
@@ -668,7 +676,7 @@ def pair_bench(as_json):
     try:
         _echo_report(dict(pair_link_figures(), app=pair_app_figures()), as_json, 40)
     except RuntimeError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
 
 
 @main.command(short_help="The whole chain: recordings -> detectors -> team -> console.")
@@ -688,7 +696,7 @@ def demo(recording, outdir):
     try:
         run_demo(recording, outdir, click.echo)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
 
 
 @main.command(short_help="Radio frames: fields, bytes, LoRa time on air.")
@@ -816,7 +824,7 @@ def soak(hours, recording, as_json, quiet):
         res = run_app(tr, seconds=seconds, timeout=3600,
                       progress=(lambda n: bar.update(n // samples_per_min - bar.n)) if bar else None)
     except RuntimeError as e:
-        raise click.ClickException(str(e))
+        raise Failure(str(e))
     finally:
         if bar:
             bar.close()

@@ -83,8 +83,8 @@ def check_pair(left: Trace, right: Trace, trim: bool = False) -> tuple:
     n = (t1 - t0) // DT_MS + 1
     cut = {"right": len(right.t_ms) - n, "left": len(left.t_ms) - n, "left_offset_ms": off}
     if (cut["right"] or cut["left"]) and not trim:
-        raise ValueError("%s and %s differ in length: %d and %d samples on one time base (offset %d ms): "
-                         "field length; --trim cuts both to their common %.1f s"
+        raise ValueError("%s and %s differ in length (field length): %d and %d samples on one time base "
+                         "(offset %d ms); --trim cuts both to their common %.1f s"
                          % (_where(left), _where(right), len(left.t_ms), len(right.t_ms), off, n * DT_MS / 1000))
     out = []
     for tr, o in ((left, off), (right, 0)):

@@ -132,7 +132,8 @@ class Trace:
         steps = np.diff(self.t_ms)
         if steps.min() != DT_MS or steps.max() != DT_MS:
             bad = int(np.argmax(steps != DT_MS))
-            raise TraceError(where, "t_ms must step by %d ms" % DT_MS, line=bad + 1 + off, field="t_ms")
+            raise TraceError(where, "t_ms must step by %d ms: %d follows %d" % (DT_MS, self.t_ms[bad + 1], self.t_ms[bad]),
+                             line=bad + 1 + off, field="t_ms")
         if self.imu is not None:
             if self.imu.shape != (n, 6):
                 raise TraceError(where, "imu must have shape (%d, 6)" % n, field="imu")

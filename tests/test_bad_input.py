@@ -66,6 +66,8 @@ def _run(*args):
 def _fails(args, *expected, code=1):
     res = _run(*args)
     assert res.exit_code == code, res.output
+    if code == 1:  # every command says it the same way, on one line
+        assert "error: " in res.output and "Error: " not in res.output, res.output
     for text in expected:
         assert text in res.output, res.output
     return res
@@ -141,7 +143,7 @@ def test_bad_rows_named_by_line_and_column(good):
         ("40,20000,0,1000,0,0,0,300,300", "value 20000 outside -16000..16000", "ax_mg"),
         ("40,0,0,1000,0,0,0,-3,300", "value -3 outside 0..5000", "load_heel_n"),
         ("40,0,0,1000,0,0,0,99999999999999999999999,300", "value 99999999999999999999999 out of range", "load_heel_n"),
-        ("45,0,0,1000,0,0,0,300,300", "t_ms must step by 10 ms", "t_ms"),
+        ("45,0,0,1000,0,0,0,300,300", "t_ms must step by 10 ms: 45 follows 30", "t_ms"),
         ("", "blank line inside the samples", None),
     ]
     for text, message, field in cases:
